@@ -1,0 +1,157 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import type { ValidateFunction } from "ajv";
+import { type ErrorCode, MathtuneError, type SourceLocation, throwIfAborted } from "./errors.js";
+import { ajv, formatSchemaErrors, recordProblems, type MathRecord } from "./record.js";
+
+/** A record the load step could not turn into a MathRecord, or one a later check refused. */
+export interface Rejection {
+  code: ErrorCode;
+  message: string;
+  location?: SourceLocation;
+  /** The offending input: the raw line, the parsed object or the record. */
+  raw?: unknown;
+  /** The record's id, when it has one. */
+  id?: string;
+}
+
+export interface LoadContext {
+  signal?: AbortSignal;
+  /**
+   * Receives records that cannot be loaded. Without it a bad record throws its MathtuneError,
+   * so plain `for await` use is strict and the build can quarantine instead.
+   */
+  reject?: (rejection: Rejection) => void;
+  /** Folder that relative paths in the options are resolved against (the recipe's folder). */
+  baseDir?: string;
+  /** Bytes read so far and in all, when the adapter knows them; for progress bars. */
+  progress?: (done: number, total: number | undefined) => void;
+}
+
+export interface AdapterDefinition<S extends TSchema> {
+  /** Lower-case name; becomes `record.source` and the id prefix. */
+  name: string;
+  description?: string;
+  /** The splits the source knows, e.g. `["train", "test"]`; empty when it has none. */
+  splits: readonly string[];
+  /** JSON Schema of the options (build it with `Type` from this package); defaults are applied. */
+  options: S;
+  /** Yields records in a stable order. Must honour `ctx.signal` and report bad input via `ctx.reject`. */
+  load(options: Static<S>, ctx: Required<Pick<LoadContext, "reject">> & LoadContext): AsyncIterable<MathRecord>;
+}
+
+export interface Adapter<S extends TSchema = TSchema> {
+  readonly name: string;
+  readonly description: string;
+  readonly splits: readonly string[];
+  readonly options: S;
+  /** Validates the options (applying defaults), then streams schema-valid records. */
+  load(options: Static<S> | Record<string, unknown>, ctx?: LoadContext): AsyncIterable<MathRecord>;
+  /** Validates options and returns them with defaults applied; throws E_OPTIONS_INVALID. */
+  parseOptions(options: unknown): Static<S>;
+}
+
+export type AdapterOptions<A> = A extends Adapter<infer S> ? Static<S> : never;
+
+const NAME_RE = /^[a-z0-9][a-z0-9_.-]*$/;
+const locations = new WeakMap<object, SourceLocation>();
+
+/** Attach the source location to a record (kept beside it, not in it). */
+export function withLocation<T extends object>(record: T, location: SourceLocation): T {
+  locations.set(record, location);
+  return record;
+}
+
+/** The source location an adapter attached to a record, if any. */
+export function locationOf(record: object): SourceLocation | undefined {
+  return locations.get(record);
+}
+
+/**
+ * Checks an adapter definition and returns an adapter whose `load` validates its options against
+ * the schema (with defaults), checks every record against the MathRecord schema, and stops with
+ * E_CANCELED as soon as the signal fires. The option type is inferred from the schema.
+ */
+export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Adapter<S> {
+  const problems: string[] = [];
+  if (typeof def !== "object" || def === null) throw new MathtuneError("E_ADAPTER_INVALID", "adapter definition must be an object");
+  if (typeof def.name !== "string" || !NAME_RE.test(def.name)) problems.push(`name: must match ${NAME_RE} (got ${JSON.stringify(def.name)})`);
+  if (!Array.isArray(def.splits) || def.splits.some((s) => typeof s !== "string")) problems.push("splits: must be an array of strings");
+  if (typeof def.load !== "function") problems.push("load: must be a function returning an AsyncIterable");
+  let validate: ValidateFunction | undefined;
+  if (typeof def.options !== "object" || def.options === null) {
+    problems.push("options: must be a JSON Schema object");
+  } else {
+    try {
+      validate = ajv.compile(def.options);
+    } catch (e) {
+      problems.push(`options: not a valid JSON Schema: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length || !validate) {
+    throw new MathtuneError("E_ADAPTER_INVALID", `adapter ${JSON.stringify(def?.name)} is invalid: ${problems.join("; ")}`, {
+      details: { problems },
+    });
+  }
+  const check = validate;
+  const name = def.name;
+
+  const parseOptions = (options: unknown): Static<S> => {
+    const copy = structuredClone(options ?? {}) as Record<string, unknown>;
+    if (!check(copy)) {
+      const lines = formatSchemaErrors(check.errors);
+      throw new MathtuneError("E_OPTIONS_INVALID", `invalid options for adapter '${name}': ${lines.join("; ")}`, {
+        details: { problems: lines },
+        hint: "see the adapter's options schema",
+      });
+    }
+    return copy as Static<S>;
+  };
+
+  async function* load(options: unknown, ctx: LoadContext = {}): AsyncGenerator<MathRecord> {
+    const opts = parseOptions(options);
+    const reject =
+      ctx.reject ??
+      ((r: Rejection) => {
+        throw new MathtuneError(r.code, r.message, r.location ? { location: r.location } : {});
+      });
+    throwIfAborted(ctx.signal);
+    for await (const record of def.load(opts, { ...ctx, reject })) {
+      throwIfAborted(ctx.signal);
+      const bad = recordProblems(record);
+      if (bad.length) {
+        const location = locationOf(record as object);
+        reject({
+          code: "E_RECORD_INVALID",
+          message: `adapter '${name}' produced an invalid record: ${bad.join("; ")}`,
+          raw: record,
+          ...(location ? { location } : {}),
+          ...(typeof (record as MathRecord)?.id === "string" ? { id: (record as MathRecord).id } : {}),
+        });
+        continue;
+      }
+      if (record.source !== name) {
+        reject({
+          code: "E_RECORD_INVALID",
+          message: `adapter '${name}' produced a record with source '${record.source}'`,
+          raw: record,
+          id: record.id,
+        });
+        continue;
+      }
+      yield record;
+    }
+    throwIfAborted(ctx.signal);
+  }
+
+  return Object.freeze({
+    name,
+    description: def.description ?? "",
+    splits: Object.freeze([...def.splits]),
+    options: def.options,
+    load: load as Adapter<S>["load"],
+    parseOptions,
+  });
+}
+
+export { Type };
+export type { Static, TSchema };

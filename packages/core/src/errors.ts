@@ -1,0 +1,92 @@
+/** Every error code mathtune raises. A code is stable; messages may improve. */
+export const ERROR_CODES = {
+  E_ADAPTER_NOT_FOUND: "no adapter of that name or module",
+  E_ADAPTER_INVALID: "an adapter definition is malformed",
+  E_OPTIONS_INVALID: "adapter options do not match the adapter's schema",
+  E_CONFIG_INVALID: "a recipe or config file is invalid",
+  E_RECORD_INVALID: "a record does not match the MathRecord schema",
+  E_PARSE: "input could not be parsed (JSON, CSV, Parquet, Arrow)",
+  E_ENCODING: "input is not valid UTF-8",
+  E_INPUT_NOT_FOUND: "an input path does not exist",
+  E_INPUT_NOT_FILE: "an input path is a directory where a file is expected, or the reverse",
+  E_INPUT_EMPTY: "an input file or folder holds no records",
+  E_INPUT_TRUNCATED: "an input file ends in the middle of a record",
+  E_ARCHIVE_UNSAFE: "an archive entry would escape its folder",
+  E_NO_ANSWER: "no final answer could be extracted",
+  E_FIELD_MISSING: "a required field is missing or empty",
+  E_DUPLICATE_ID: "two records share an id",
+  E_LATEX_PARSE: "LaTeX that does not parse",
+  E_OUTPUT: "output could not be written",
+  E_DEPENDENCY_MISSING: "an optional dependency is not installed",
+  E_SUBPROCESS_FAILED: "a child process failed",
+  E_TOOL_NOT_FOUND: "an external tool could not be found",
+  E_CANCELED: "the operation was canceled",
+  E_TIMEOUT: "the operation timed out",
+  E_INTERNAL: "a bug in mathtune",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES | `E_${string}`;
+
+/** Where in an input a problem sits: a file, and a line or an entry path inside it. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  /** An entry inside an archive or a folder, or a JSON path. */
+  entry?: string;
+}
+
+export function formatLocation(loc: SourceLocation | undefined): string {
+  if (!loc) return "";
+  let s = loc.file;
+  if (loc.entry) s += `#${loc.entry}`;
+  if (loc.line !== undefined) s += `:${loc.line}`;
+  return s;
+}
+
+export interface MathtuneErrorOptions {
+  cause?: unknown;
+  location?: SourceLocation;
+  /** What the user can do about it. Appended to the message. */
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The one error class of mathtune. `code` is machine-readable; the message says what went wrong,
+ * where (file:line) and what to do.
+ */
+export class MathtuneError extends Error {
+  override readonly name = "MathtuneError";
+  readonly code: ErrorCode;
+  readonly location: SourceLocation | undefined;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  /** The message without location and hint. */
+  readonly reason: string;
+
+  constructor(code: ErrorCode, message: string, options: MathtuneErrorOptions = {}) {
+    const where = formatLocation(options.location);
+    const full = `${where ? `${where}: ` : ""}${message}${options.hint ? ` (${options.hint})` : ""}`;
+    super(full, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.reason = message;
+    this.location = options.location;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, location: this.location, details: this.details };
+  }
+}
+
+export function isMathtuneError(e: unknown, code?: ErrorCode): e is MathtuneError {
+  return e instanceof MathtuneError && (code === undefined || e.code === code);
+}
+
+/** Throws E_CANCELED when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new MathtuneError("E_CANCELED", "canceled", { cause: signal.reason });
+  }
+}

@@ -1,0 +1,142 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { MathtuneError, throwIfAborted } from "./errors.js";
+
+export type LineItem =
+  | { line: number; text: string; last: boolean; terminated: boolean }
+  | { line: number; error: MathtuneError; raw: string; last: boolean; terminated: boolean };
+
+export interface ReadLinesOptions {
+  signal?: AbortSignal;
+  /** Called with bytes read so far and the file size. */
+  progress?: (done: number, total: number) => void;
+  /** Name used in errors instead of the path. */
+  displayName?: string;
+  highWaterMark?: number;
+}
+
+/** Checks that `path` exists and is a regular file; throws E_INPUT_NOT_FOUND / E_INPUT_NOT_FILE. */
+export async function assertFile(path: string): Promise<number> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such file: ${path}`, { cause: e, hint: "check the path in the recipe or on the command line" });
+  }
+  if (!st.isFile()) {
+    throw new MathtuneError("E_INPUT_NOT_FILE", `${path} is ${st.isDirectory() ? "a directory" : "not a regular file"}, expected a file`, {
+      hint: "point the source at a file, or use the adapter that reads folders",
+    });
+  }
+  return st.size;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Streams the lines of a UTF-8 text file: 1-based line numbers, a leading BOM removed, CRLF and LF
+ * both accepted, each line decoded strictly (invalid UTF-8 yields an E_ENCODING item for that
+ * line, not a crash). `terminated` is false for a final line without a newline.
+ */
+export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<LineItem> {
+  const size = await assertFile(path);
+  const name = options.displayName ?? path;
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  const stream = createReadStream(path, { highWaterMark: options.highWaterMark ?? 1 << 20 });
+  let carry: Buffer | undefined;
+  let lineNo = 0;
+  let bytes = 0;
+  let pending: Buffer | undefined; // the previous complete line, held back to know if it is the last
+  const emit = (buf: Buffer, last: boolean, terminated: boolean): LineItem => {
+    let end = buf.length;
+    if (terminated && end > 0 && buf[end - 1] === CR) end--;
+    else if (!terminated && end > 0 && buf[end - 1] === CR) end--;
+    const body = buf.subarray(0, end);
+    lineNo++;
+    try {
+      let text = decoder.decode(body);
+      if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      return { line: lineNo, text, last, terminated };
+    } catch (e) {
+      const raw = body.toString("latin1");
+      return {
+        line: lineNo,
+        raw,
+        last,
+        terminated,
+        error: new MathtuneError("E_ENCODING", "line is not valid UTF-8", {
+          cause: e,
+          location: { file: name, line: lineNo },
+          hint: "re-encode the file as UTF-8 (e.g. iconv -t UTF-8)",
+        }),
+      };
+    }
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      throwIfAborted(options.signal);
+      bytes += chunk.length;
+      let data = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = undefined;
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(NL, start);
+        if (nl < 0) break;
+        if (pending) yield emit(pending, false, true);
+        pending = data.subarray(start, nl);
+        start = nl + 1;
+      }
+      if (start < data.length) carry = Buffer.from(data.subarray(start));
+      // `pending` may point into `data`; copy it so the next chunk's buffer can be released.
+      if (pending && pending.buffer === data.buffer) pending = Buffer.from(pending);
+      data = Buffer.alloc(0);
+      options.progress?.(bytes, size);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (carry && carry.length) {
+    if (pending) yield emit(pending, false, true);
+    yield emit(carry, true, false);
+  } else if (pending) {
+    yield emit(pending, true, true);
+  }
+}
+
+export type JsonLineItem =
+  | { line: number; value: unknown; text: string }
+  | { line: number; error: MathtuneError; text: string };
+
+/**
+ * Streams the JSON values of a JSON-lines file. Blank lines are skipped. A line that does not
+ * parse yields an E_PARSE item (E_INPUT_TRUNCATED for an unterminated last line), with file:line.
+ */
+export async function* readJsonLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<JsonLineItem> {
+  const name = options.displayName ?? path;
+  for await (const item of readLines(path, options)) {
+    if ("error" in item) {
+      yield { line: item.line, error: item.error, text: item.raw };
+      continue;
+    }
+    if (item.text.trim() === "") continue;
+    try {
+      yield { line: item.line, value: JSON.parse(item.text), text: item.text };
+    } catch (e) {
+      const truncated = item.last && !item.terminated;
+      yield {
+        line: item.line,
+        text: item.text,
+        error: new MathtuneError(
+          truncated ? "E_INPUT_TRUNCATED" : "E_PARSE",
+          truncated ? `file ends inside a JSON value: ${(e as Error).message}` : `malformed JSON: ${(e as Error).message}`,
+          {
+            cause: e,
+            location: { file: name, line: item.line },
+            hint: truncated ? "the file looks cut off; re-download or regenerate it" : "fix or remove this line",
+          },
+        ),
+      };
+    }
+  }
+}

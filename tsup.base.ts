@@ -1,0 +1,17 @@
+import type { Options } from "tsup";
+
+/** Shared tsup settings: ESM for Node 20, declarations, no minification. */
+export function tsupOptions(entry: Record<string, string> | string[], extra: Partial<Options> = {}): Options {
+  return {
+    entry,
+    format: ["esm"],
+    target: "node20",
+    platform: "node",
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    treeshake: false,
+    ...extra,
+  };
+}

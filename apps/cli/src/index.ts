@@ -1,1 +1,34 @@
-export {};
+import { MathtuneError } from "@mathtune/core";
+import { defineCommand, runCommand, showUsage } from "citty";
+import type { CommandDef } from "citty";
+
+const optional = (load: () => Promise<{ default: CommandDef }>) => () => load().then((m) => m.default);
+
+export const main = defineCommand({
+  meta: { name: "mathtune", description: "Build math instruction datasets, fine-tune small models with LoRA, deploy and evaluate them." },
+  subCommands: {
+    build: optional(() => import("./commands/build.js")),
+  },
+});
+
+/** Runs the CLI with the given arguments; sets process.exitCode, never exits. */
+export async function run(argv: string[]): Promise<void> {
+  try {
+    if (!argv.length || argv[0] === "--help" || argv[0] === "-h") {
+      await showUsage(main);
+      return;
+    }
+    await runCommand(main, { rawArgs: argv });
+  } catch (e) {
+    if (e instanceof MathtuneError) {
+      process.stderr.write(`error ${e.code}: ${e.message}\n`);
+      process.exitCode = e.code === "E_CANCELED" ? 130 : e.code === "E_CONFIG_INVALID" || e.code === "E_OPTIONS_INVALID" ? 2 : 1;
+    } else if (e instanceof Error && /Unknown command|Missing required/i.test(e.message)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`error E_INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

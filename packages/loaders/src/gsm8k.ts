@@ -1,1 +1,123 @@
-export {};
+/**
+ * GSM8K (grade-school math word problems): JSON lines with `question` and `answer`, where the
+ * answer's last line is `#### N`. Reads the main and the socratic variants, and the Hugging Face
+ * Parquet layout (`main/train-00000-of-00001.parquet`, `socratic/...`).
+ */
+import { basename } from "node:path";
+import { contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
+import { answerKind, extractGsm8k } from "@mathtune/answer";
+import { listDir, pathKind, resolvePath, uniqueIds } from "./internal/fs.js";
+
+const CALC_RE = /<<([^<>]*)>>/g;
+
+export const gsm8kOptions = Type.Object(
+  {
+    path: Type.String({ minLength: 1, description: "a .jsonl or .parquet file, or a folder holding them (train/test, main/socratic)" }),
+    split: Type.Optional(Type.String({ description: "the split of the file(s); default from the file name (train/test)" })),
+    splits: Type.Optional(Type.Array(Type.String(), { description: "only these splits, when reading a folder" })),
+    variant: Type.Optional(Type.Union([Type.Literal("main"), Type.Literal("socratic"), Type.Literal("auto")], { default: "auto" })),
+    stripCalculator: Type.Boolean({ default: false, description: "remove <<a*b=c>> annotations from the solution (they stay in meta.calculator)" }),
+  },
+  { additionalProperties: false },
+);
+
+interface Gsm8kRow {
+  question?: unknown;
+  answer?: unknown;
+}
+
+/** Turns one source row into a record, or a rejection. */
+export function gsm8kRecord(
+  row: Gsm8kRow,
+  at: { split: string; variant: "main" | "socratic" | "auto"; stripCalculator: boolean; location: SourceLocation; index: number },
+): MathRecord | Omit<Rejection, "location"> {
+  const { question, answer } = row ?? {};
+  if (typeof question !== "string" || !question.trim()) return { code: "E_FIELD_MISSING", message: "field 'question' is missing or not a non-empty string", raw: row };
+  if (typeof answer !== "string" || !answer.trim()) return { code: "E_FIELD_MISSING", message: "field 'answer' is missing or not a non-empty string", raw: row };
+  const final = extractGsm8k(answer);
+  if (final === undefined) return { code: "E_NO_ANSWER", message: "the answer has no '#### N' line", raw: row };
+  const hash = answer.lastIndexOf("####");
+  let solution = answer.slice(0, hash).replace(/\s+$/, "");
+  const calculator = [...solution.matchAll(CALC_RE)].map((m) => m[1]!);
+  if (at.stripCalculator) solution = solution.replace(CALC_RE, "");
+  const variant = at.variant !== "auto" ? at.variant : / \*\* /.test(answer) ? "socratic" : "main";
+  const meta: Record<string, unknown> = { variant, calculator, steps: solution ? solution.split("\n").length : 0 };
+  return {
+    id: `gsm8k/${at.split}/${contentId(question, answer)}`,
+    source: "gsm8k",
+    split: at.split,
+    problem: question,
+    solution,
+    answer: final,
+    answerKind: answerKind(final),
+    category: "word_problem",
+    lang: "en",
+    meta,
+  };
+}
+
+function splitFromName(file: string): string {
+  const b = basename(file).toLowerCase();
+  if (b.startsWith("test")) return "test";
+  if (b.startsWith("train")) return "train";
+  return "train";
+}
+
+async function listInputs(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    for (const e of await listDir(dir)) {
+      if (e.dir && depth < 2) await walk(e.path, depth + 1);
+      else if (!e.dir && /\.(jsonl|parquet)$/i.test(e.name)) out.push(e.path);
+    }
+  };
+  await walk(root, 0);
+  return out;
+}
+
+export const gsm8k = defineAdapter({
+  name: "gsm8k",
+  description: "GSM8K grade-school word problems (JSON lines or Hugging Face Parquet; main and socratic)",
+  splits: ["train", "test"],
+  options: gsm8kOptions,
+  async *load(options, ctx) {
+    const root = resolvePath(options.path, ctx.baseDir);
+    const files = (await pathKind(root)) === "dir" ? await listInputs(root) : [root];
+    if (!files.length) throw new MathtuneError("E_INPUT_EMPTY", `no .jsonl or .parquet files under ${root}`);
+    const unique = uniqueIds();
+    for (const file of files) {
+      const split = options.split ?? splitFromName(file);
+      if (options.splits && !options.splits.includes(split)) continue;
+      const variant = options.variant ?? (file.split(/[\\/]/).includes("socratic") || /socratic/i.test(basename(file)) ? "socratic" : "auto");
+      const emit = (row: Gsm8kRow, location: SourceLocation, index: number): MathRecord | undefined => {
+        const r = gsm8kRecord(row, { split, variant, stripCalculator: options.stripCalculator, location, index });
+        if ("code" in r) {
+          ctx.reject({ ...r, location });
+          return undefined;
+        }
+        r.id = unique(r.id);
+        return withLocation(r, location);
+      };
+      if (/\.parquet$/i.test(file)) {
+        const { readParquetRows } = await import("./internal/parquet-rows.js");
+        for await (const { index, row } of readParquetRows(file, { signal: ctx.signal, columns: ["question", "answer"] })) {
+          const r = emit(row as Gsm8kRow, { file, entry: `row ${index}` }, index);
+          if (r) yield r;
+        }
+        continue;
+      }
+      let n = 0;
+      for await (const item of readJsonLines(file, { signal: ctx.signal, progress: ctx.progress })) {
+        if ("error" in item) {
+          ctx.reject({ code: item.error.code, message: item.error.reason, location: { file, line: item.line }, raw: item.text });
+          continue;
+        }
+        n++;
+        const r = emit(item.value as Gsm8kRow, { file, line: item.line }, n - 1);
+        if (r) yield r;
+      }
+      if (n === 0) throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", { location: { file }, hint: "an empty input is usually a wrong path or a failed download" });
+    }
+  },
+});
+

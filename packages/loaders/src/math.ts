@@ -1,1 +1,276 @@
-export {};
+/**
+ * MATH (Hendrycks et al.): competition problems with LaTeX solutions. Reads the original tree
+ * `MATH/{train,test}/<subject>/<id>.json`, the `MATH.tar` (or .tar.gz) archive itself without
+ * unpacking it, and JSON lines or Parquet with the same fields (`problem`, `level`, `type`, `solution`).
+ */
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { posix } from "node:path";
+import { createGunzip } from "node:zlib";
+import { answerKind, extractBoxed } from "@mathtune/answer";
+import {
+  type LoadContext,
+  type MathRecord,
+  MathtuneError,
+  type Rejection,
+  type SourceLocation,
+  Type,
+  contentId,
+  defineAdapter,
+  readJsonLines,
+  throwIfAborted,
+  withLocation,
+} from "@mathtune/core";
+import { listDir, pathKind, resolvePath, uniqueIds } from "./internal/fs.js";
+
+export const MATH_SUBJECTS = {
+  algebra: "Algebra",
+  counting_and_probability: "Counting & Probability",
+  geometry: "Geometry",
+  intermediate_algebra: "Intermediate Algebra",
+  number_theory: "Number Theory",
+  prealgebra: "Prealgebra",
+  precalculus: "Precalculus",
+} as const;
+
+const SUBJECT_BY_TYPE = new Map<string, string>(Object.entries(MATH_SUBJECTS).map(([k, v]) => [v.toLowerCase(), k]));
+
+export const mathOptions = Type.Object(
+  {
+    path: Type.String({ minLength: 1, description: "MATH folder (or its train/test or subject folder), MATH.tar[.gz], .jsonl or .parquet" }),
+    splits: Type.Optional(Type.Array(Type.String(), { description: "only these splits (train, test)" })),
+    subjects: Type.Optional(Type.Array(Type.String(), { description: "only these subjects (snake_case folder names)" })),
+    levels: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 5 }), { description: "only these levels" })),
+    split: Type.Optional(Type.String({ description: "split for a .jsonl/.parquet file (default: from the file name)" })),
+  },
+  { additionalProperties: false },
+);
+
+type MathOptions = (typeof mathOptions)["static"];
+
+/** snake_case subject from a folder name or a `type` display name. */
+export function subjectKey(name: string): string {
+  const known = SUBJECT_BY_TYPE.get(name.trim().toLowerCase());
+  if (known) return known;
+  return name.trim().toLowerCase().replace(/&/g, "and").replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+}
+
+/** `Level 3` -> 3; `Level ?` and anything else -> undefined. */
+export function parseLevel(level: unknown): number | undefined {
+  if (typeof level === "number" && Number.isInteger(level)) return level;
+  const m = typeof level === "string" ? /^\s*Level\s+(\d+)\s*$/i.exec(level) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+interface Where {
+  split: string;
+  subject?: string;
+  /** The file name's id; for JSON lines and Parquet: the row's `unique_id`/`id`, else a content hash. */
+  nativeId?: string;
+  location: SourceLocation;
+}
+
+/** One MATH object to a record, or a rejection (without location). */
+export function mathRecord(obj: unknown, where: Where): MathRecord | Omit<Rejection, "location"> {
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return { code: "E_RECORD_INVALID", message: "expected a JSON object with problem, level, type, solution", raw: obj };
+  const o = obj as Record<string, unknown>;
+  for (const f of ["problem", "solution"] as const) {
+    if (typeof o[f] !== "string" || !(o[f] as string).trim()) return { code: "E_FIELD_MISSING", message: `field '${f}' is missing or not a non-empty string`, raw: obj };
+  }
+  if (o.type !== undefined && typeof o.type !== "string") return { code: "E_RECORD_INVALID", message: "field 'type' must be a string", raw: obj };
+  if (o.level !== undefined && typeof o.level !== "string" && typeof o.level !== "number") return { code: "E_RECORD_INVALID", message: "field 'level' must be a string like 'Level 3'", raw: obj };
+  const solution = o.solution as string;
+  const subject = where.subject ?? (typeof o.type === "string" ? subjectKey(o.type) : undefined);
+  const level = parseLevel(o.level);
+  const answer = extractBoxed(solution);
+  const meta: Record<string, unknown> = {};
+  if (o.level !== undefined) meta.level = o.level;
+  if (o.type !== undefined) meta.type = o.type;
+  for (const [k, v] of Object.entries(o)) if (!["problem", "solution", "level", "type"].includes(k)) meta[k] = v;
+  const native =
+    where.nativeId ??
+    (typeof o.unique_id === "string" ? o.unique_id.replace(/^(train|test)\//, "").replace(/\.json$/, "").replace(new RegExp(`^${subject}/`), "") : undefined) ??
+    (typeof o.id === "string" || typeof o.id === "number" ? String(o.id) : contentId(o.problem as string, solution));
+  const rec: MathRecord = {
+    id: `math/${where.split}/${subject ? `${subject}/` : ""}${native}`,
+    source: "math",
+    split: where.split,
+    problem: o.problem as string,
+    solution,
+    lang: "en",
+    meta,
+  };
+  if (answer !== undefined) {
+    rec.answer = answer;
+    rec.answerKind = answerKind(answer);
+  } else rec.answerKind = "none";
+  if (subject) rec.category = subject;
+  if (level !== undefined) rec.difficulty = level;
+  return rec;
+}
+
+function keep(options: MathOptions, split: string, subject: string | undefined, rec?: MathRecord): boolean {
+  if (options.splits && !options.splits.includes(split)) return false;
+  if (options.subjects && subject && !options.subjects.includes(subject)) return false;
+  if (rec && options.levels && (typeof rec.difficulty !== "number" || !options.levels.includes(rec.difficulty))) return false;
+  return true;
+}
+
+/** Folder layout: finds the split and subject folders under any of MATH/, MATH/train, MATH/train/algebra. */
+async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & { reject: (r: Rejection) => void }): AsyncGenerator<MathRecord> {
+  type Job = { dir: string; split: string; subject: string };
+  const jobs: Job[] = [];
+  const top = await listDir(root);
+  const hasJson = top.some((e) => !e.dir && e.name.endsWith(".json"));
+  const rootName = posix.basename(root.replace(/\\/g, "/").replace(/\/+$/, ""));
+  if (hasJson) {
+    // a subject folder: MATH/train/algebra
+    const parent = posix.basename(posix.dirname(root.replace(/\\/g, "/")));
+    jobs.push({ dir: root, split: parent === "test" ? "test" : "train", subject: rootName });
+  } else if (top.some((e) => e.dir && e.name in MATH_SUBJECTS) || top.every((e) => e.dir && !["train", "test"].includes(e.name))) {
+    for (const e of top) if (e.dir) jobs.push({ dir: e.path, split: rootName === "test" ? "test" : "train", subject: e.name });
+  } else {
+    for (const s of top) {
+      if (!s.dir || !["train", "test"].includes(s.name)) continue;
+      for (const e of await listDir(s.path)) if (e.dir) jobs.push({ dir: e.path, split: s.name, subject: e.name });
+    }
+  }
+  if (!jobs.length) throw new MathtuneError("E_INPUT_EMPTY", `no MATH subject folders under ${root}`, { hint: "expected MATH/{train,test}/<subject>/<id>.json" });
+  for (const job of jobs) {
+    if (!keep(options, job.split, job.subject)) continue;
+    for (const f of await listDir(job.dir)) {
+      throwIfAborted(ctx.signal);
+      if (f.dir || !f.name.endsWith(".json")) continue;
+      const location = { file: f.path };
+      let obj: unknown;
+      try {
+        obj = JSON.parse(await readFile(f.path, "utf8"));
+      } catch (e) {
+        ctx.reject({ code: "E_PARSE", message: `not JSON: ${(e as Error).message}`, location });
+        continue;
+      }
+      const r = mathRecord(obj, { split: job.split, subject: job.subject, nativeId: f.name.replace(/\.json$/, ""), location });
+      if ("code" in r) ctx.reject({ ...r, location });
+      else if (keep(options, job.split, job.subject, r)) yield withLocation(r, location);
+    }
+  }
+}
+
+/** Safe archive member path: relative, no `..`, no drive letters; else undefined. */
+export function safeEntryPath(name: string): string | undefined {
+  const n = name.replace(/\\/g, "/");
+  if (n.startsWith("/") || /^[a-zA-Z]:/.test(n)) return undefined;
+  const parts = n.split("/").filter((p) => p && p !== ".");
+  if (parts.some((p) => p === "..")) return undefined;
+  return parts.join("/");
+}
+
+/** The archive, read as a stream: entries `.../{train,test}/<subject>/<id>.json`. */
+async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & { reject: (r: Rejection) => void }): AsyncGenerator<MathRecord> {
+  const { extract } = await import("tar-stream");
+  const ex = extract();
+  const input = createReadStream(file);
+  input.on("error", (e) => ex.destroy(e));
+  (/\.(tgz|gz)$/i.test(file) ? input.pipe(createGunzip()).on("error", (e: Error) => ex.destroy(e)) : input).pipe(ex);
+  let seen = 0;
+  try {
+    for await (const entry of ex) {
+      throwIfAborted(ctx.signal);
+      const name = entry.header.name;
+      const location = { file, entry: name };
+      if (entry.header.type !== "file" || !name.endsWith(".json")) {
+        if (entry.header.type === "file" || entry.header.type === "directory") {
+          if (safeEntryPath(name) === undefined) ctx.reject({ code: "E_ARCHIVE_UNSAFE", message: `archive entry '${name}' would escape the archive's folder; skipped`, location });
+        }
+        entry.resume();
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      for await (const c of entry) chunks.push(c as Buffer);
+      seen++;
+      const safe = safeEntryPath(name);
+      if (safe === undefined) {
+        ctx.reject({ code: "E_ARCHIVE_UNSAFE", message: `archive entry '${name}' would escape the archive's folder; skipped`, location });
+        continue;
+      }
+      const parts = safe.split("/");
+      const idx = parts.findIndex((p) => p === "train" || p === "test");
+      const split = idx >= 0 ? parts[idx]! : "train";
+      const subject = idx >= 0 && parts.length > idx + 2 ? parts[idx + 1] : undefined;
+      if (!keep(options, split, subject)) continue;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+      } catch (e) {
+        ctx.reject({ code: "E_PARSE", message: `not JSON (or not UTF-8): ${(e as Error).message}`, location });
+        continue;
+      }
+      const r = mathRecord(obj, { split, ...(subject ? { subject } : {}), nativeId: parts[parts.length - 1]!.replace(/\.json$/, ""), location });
+      if ("code" in r) ctx.reject({ ...r, location });
+      else if (keep(options, split, subject, r)) yield withLocation(r, location);
+    }
+  } catch (e) {
+    if (e instanceof MathtuneError) throw e;
+    throw new MathtuneError("E_PARSE", `cannot read tar archive: ${(e as Error).message}`, { location: { file }, cause: e, hint: "is it a complete .tar or .tar.gz file?" });
+  } finally {
+    input.destroy();
+  }
+  if (!seen) throw new MathtuneError("E_INPUT_EMPTY", `no .json entries in archive ${file}`);
+}
+
+function splitFromName(file: string, fallback: string | undefined): string {
+  if (fallback) return fallback;
+  const b = posix.basename(file.replace(/\\/g, "/")).toLowerCase();
+  return b.startsWith("test") ? "test" : "train";
+}
+
+export const math = defineAdapter({
+  name: "math",
+  description: "Hendrycks MATH competition problems (folder tree, MATH.tar, JSON lines or Parquet)",
+  splits: ["train", "test"],
+  options: mathOptions,
+  async *load(options, ctx) {
+    const root = resolvePath(options.path, ctx.baseDir);
+    const unique = uniqueIds();
+    const kind = await pathKind(root);
+    let source: AsyncIterable<MathRecord>;
+    if (kind === "dir") source = fromTree(root, options, ctx);
+    else if (/\.(tar|tgz|tar\.gz)$/i.test(root)) source = fromTar(root, options, ctx);
+    else if (/\.parquet$/i.test(root)) {
+      const split = splitFromName(root, options.split);
+      source = (async function* () {
+        const { readParquetRows } = await import("./internal/parquet-rows.js");
+        let n = 0;
+        for await (const { index, row } of readParquetRows(root, { signal: ctx.signal })) {
+          n++;
+          const location = { file: root, entry: `row ${index}` };
+          const r = mathRecord(row, { split, location });
+          if ("code" in r) ctx.reject({ ...r, location });
+          else if (keep(options, split, r.category, r)) yield withLocation(r, location);
+        }
+        if (!n) throw new MathtuneError("E_INPUT_EMPTY", `no rows in ${root}`);
+      })();
+    } else {
+      const split = splitFromName(root, options.split);
+      source = (async function* () {
+        let n = 0;
+        for await (const item of readJsonLines(root, { signal: ctx.signal, progress: ctx.progress })) {
+          const location = { file: root, line: item.line };
+          if ("error" in item) {
+            ctx.reject({ code: item.error.code, message: item.error.reason, location, raw: item.text });
+            continue;
+          }
+          n++;
+          const r = mathRecord(item.value, { split, location });
+          if ("code" in r) ctx.reject({ ...r, location });
+          else if (keep(options, split, r.category, r)) yield withLocation(r, location);
+        }
+        if (!n) throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", { location: { file: root } });
+      })();
+    }
+    for await (const r of source) {
+      r.id = unique(r.id);
+      yield r;
+    }
+  },
+});

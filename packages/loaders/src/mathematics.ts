@@ -1,1 +1,118 @@
-export {};
+/**
+ * DeepMind mathematics_dataset v1.0: plain text files `<set>/<module>__<task>.txt` whose lines
+ * alternate question and answer; `<set>` is train-easy, train-medium, train-hard, interpolate or
+ * extrapolate. Answers are kept as plain expressions; `answerKind` tells what they are.
+ */
+import { posix } from "node:path";
+import { answerKind } from "@mathtune/answer";
+import { type MathRecord, MathtuneError, Type, defineAdapter, readLines, withLocation } from "@mathtune/core";
+import { listDir, pathKind, resolvePath } from "./internal/fs.js";
+
+export const MATHEMATICS_SETS = ["train-easy", "train-medium", "train-hard", "interpolate", "extrapolate"] as const;
+export const MATHEMATICS_MODULES = ["algebra", "arithmetic", "calculus", "comparison", "measurement", "numbers", "polynomials", "probability"] as const;
+
+export const mathematicsOptions = Type.Object(
+  {
+    path: Type.String({ minLength: 1, description: "the v1.0 folder (holding train-easy/ ...), one set folder, or one .txt file" }),
+    modules: Type.Optional(Type.Array(Type.String(), { description: "only these modules (algebra, arithmetic, ...)" })),
+    tasks: Type.Optional(Type.Array(Type.String(), { description: "only these files, as module__task" })),
+    difficulties: Type.Optional(
+      Type.Array(Type.Union(MATHEMATICS_SETS.map((s) => Type.Literal(s))), { description: "only these sets (train-easy ... extrapolate)" }),
+    ),
+    maxPerFile: Type.Optional(Type.Integer({ minimum: 1, description: "read at most this many pairs from each file" })),
+  },
+  { additionalProperties: false },
+);
+
+/** `train-easy` -> split train, difficulty easy; `interpolate` -> split interpolate. */
+export function describeSet(set: string): { split: string; difficulty?: string } {
+  const m = /^train-(easy|medium|hard)$/.exec(set);
+  if (m) return { split: "train", difficulty: m[1]! };
+  return { split: set };
+}
+
+export const mathematics = defineAdapter({
+  name: "mathematics",
+  description: "DeepMind mathematics_dataset v1.0 (question/answer line pairs per module and task)",
+  splits: ["train", "interpolate", "extrapolate"],
+  options: mathematicsOptions,
+  async *load(options, ctx) {
+    const root = resolvePath(options.path, ctx.baseDir);
+    const files: { path: string; set: string; name: string }[] = [];
+    const addSet = async (dir: string, set: string) => {
+      for (const f of await listDir(dir)) if (!f.dir && f.name.endsWith(".txt")) files.push({ path: f.path, set, name: f.name });
+    };
+    if ((await pathKind(root)) === "file") {
+      files.push({ path: root, set: posix.basename(posix.dirname(root.replace(/\\/g, "/"))), name: posix.basename(root.replace(/\\/g, "/")) });
+    } else {
+      const base = posix.basename(root.replace(/\\/g, "/").replace(/\/+$/, ""));
+      if ((MATHEMATICS_SETS as readonly string[]).includes(base)) await addSet(root, base);
+      else {
+        const entries = await listDir(root);
+        // Sets in their canonical order, then anything else that looks like one.
+        const sets = entries.filter((e) => e.dir && (MATHEMATICS_SETS as readonly string[]).includes(e.name));
+        sets.sort((a, b) => MATHEMATICS_SETS.indexOf(a.name as never) - MATHEMATICS_SETS.indexOf(b.name as never));
+        for (const s of sets) await addSet(s.path, s.name);
+      }
+    }
+    if (!files.length) throw new MathtuneError("E_INPUT_EMPTY", `no <module>__<task>.txt files under ${root}`, { hint: "expected the v1.0 layout: train-easy/algebra__linear_1d.txt ..." });
+    for (const f of files) {
+      const stem = f.name.replace(/\.txt$/, "");
+      const [module, ...rest] = stem.split("__");
+      const task = rest.join("__") || stem;
+      if (options.modules && !options.modules.includes(module!)) continue;
+      if (options.tasks && !options.tasks.includes(stem)) continue;
+      if (options.difficulties && !(options.difficulties as string[]).includes(f.set)) continue;
+      const { split, difficulty } = describeSet(f.set);
+      let question: { text: string; line: number; spoiled: boolean } | undefined;
+      let pair = 0;
+      for await (const item of readLines(f.path, { signal: ctx.signal })) {
+        if (options.maxPerFile && pair >= options.maxPerFile) break;
+        if ("error" in item) {
+          // A bad line spoils its pair: drop the pair, keep the alignment.
+          ctx.reject({ code: "E_ENCODING", message: item.error.reason, location: { file: f.path, line: item.line }, raw: item.raw });
+          if (question) {
+            question = undefined;
+            pair++;
+          } else question = { text: "", line: item.line, spoiled: true };
+          continue;
+        }
+        if (!question) {
+          question = { text: item.text, line: item.line, spoiled: false };
+          continue;
+        }
+        const q = question;
+        question = undefined;
+        const index = pair++;
+        if (q.spoiled) continue; // already quarantined with its question line
+        const location = { file: f.path, line: q.line };
+        const answer = item.text.trim();
+        if (!q.text.trim() || !answer) {
+          if (q.text || item.text) ctx.reject({ code: "E_FIELD_MISSING", message: `${q.text.trim() ? "answer" : "question"} line is empty`, location, raw: `${q.text}\n${item.text}` });
+          continue;
+        }
+        const rec: MathRecord = {
+          id: `mathematics/${f.set}/${stem}/${index}`,
+          source: "mathematics",
+          split,
+          problem: q.text.trim(),
+          answer,
+          answerKind: answerKind(answer),
+          category: module!,
+          lang: "en",
+          meta: { task, set: f.set },
+        };
+        if (difficulty) rec.difficulty = difficulty;
+        yield withLocation(rec, location);
+      }
+      if (question && !question.spoiled) {
+        ctx.reject({
+          code: "E_INPUT_TRUNCATED",
+          message: "odd number of lines: this question has no answer line",
+          location: { file: f.path, line: question.line },
+          raw: question.text,
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,54 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildIter, type BuildResult } from "@mathtune/build";
+import { MathtuneError } from "@mathtune/core";
+import { defineCommand } from "citty";
+import { jsonReporter, summaryTable, terminalReporter } from "../progress.js";
+import { withSignal } from "../signals.js";
+
+/** The embedded default recipe: shipped in dist/datasets/default (copied from the repository's datasets/default). */
+export function defaultRecipePath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, "datasets/default/recipe.yaml"), join(here, "../datasets/default/recipe.yaml"), join(here, "../../../../datasets/default/recipe.yaml")]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new MathtuneError("E_INPUT_NOT_FOUND", "the embedded default recipe is missing from this installation", { hint: "reinstall mathtune, or pass a recipe" });
+}
+
+export default defineCommand({
+  meta: { name: "build", description: "Build a math instruction dataset from a recipe (default: the embedded one)" },
+  args: {
+    recipe: { type: "positional", required: false, description: "recipe file (.yaml, .yml or .json); none for the embedded default" },
+    out: { type: "string", alias: "o", description: "output folder (default: datasets/out/<recipe name>)" },
+    seed: { type: "string", description: "seed for the split and the generators (overrides the recipe's)" },
+    json: { type: "boolean", description: "JSON events on stderr instead of a progress bar", default: false },
+  },
+  async run({ args }) {
+    const recipePath = args.recipe ? resolve(args.recipe) : defaultRecipePath();
+    let seed: number | undefined;
+    if (args.seed !== undefined) {
+      seed = Number(args.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new MathtuneError("E_CONFIG_INVALID", `--seed must be a non-negative integer (got '${args.seed}')`);
+    }
+    const { loadRecipe } = await import("@mathtune/build");
+    const loaded = await loadRecipe(recipePath);
+    const out = resolve(args.out ?? join("datasets", "out", loaded.recipe.name));
+    const reporter = !args.json && process.stderr.isTTY ? terminalReporter(process.stderr) : jsonReporter(process.stderr);
+    let result: BuildResult | undefined;
+    await withSignal(async (signal) => {
+      try {
+        for await (const ev of buildIter({ recipe: loaded, out, ...(seed !== undefined ? { seed } : {}), signal })) {
+          reporter.onEvent(ev);
+          if (ev.type === "done") result = ev.result;
+        }
+      } finally {
+        reporter.close();
+      }
+    });
+    if (result) {
+      process.stdout.write(`\n${summaryTable(result)}`);
+      process.stdout.write(`\nwrote ${result.out} (train.jsonl, validation.jsonl, test.jsonl, quarantine.jsonl, manifest.json, README.md) in ${(result.elapsedMs / 1000).toFixed(1)}s\n`);
+    }
+  },
+});

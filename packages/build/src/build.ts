@@ -1,0 +1,364 @@
+import { rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { isAbsolute, resolve } from "node:path";
+import {
+  type Adapter,
+  AtomicDir,
+  HashingWriter,
+  type MathRecord,
+  MathtuneError,
+  type Rejection,
+  type Stage,
+  digestTree,
+  formatLocation,
+  isRejection,
+  locationOf,
+  readLines,
+  stableStringify,
+  throwIfAborted,
+  writeFileAtomic,
+} from "@mathtune/core";
+import { resolveAdapter } from "./adapters.js";
+import { renderCard } from "./card.js";
+import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
+import { type LoadedRecipe, type Recipe, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
+import { answerStage, fieldValue } from "./stages.js";
+
+export interface BuildOptions {
+  /** A recipe file, a recipe object, or a loaded recipe. */
+  recipe: string | Recipe | LoadedRecipe;
+  /** The output folder; replaced atomically at the end. */
+  out: string;
+  /** Overrides the recipe's seed. */
+  seed?: number;
+  signal?: AbortSignal;
+  /** Folder for relative paths when `recipe` is an object (default: cwd). */
+  baseDir?: string;
+  /** Extra stages, run after the recipe's checks. */
+  stages?: Stage[];
+  /** Records per stage batch (default 512). */
+  batchSize?: number;
+}
+
+export interface SourceCounts {
+  adapter: string;
+  read: number;
+  written: number;
+  quarantined: number;
+  splits: Record<SplitName, number>;
+}
+
+export interface BuildCounts {
+  read: number;
+  written: number;
+  quarantined: number;
+  splits: Record<SplitName, number>;
+  sources: Record<string, SourceCounts>;
+  quarantineByCode: Record<string, number>;
+}
+
+export interface OutputFile {
+  file: string;
+  sha256: string;
+  bytes: number;
+  records: number;
+}
+
+export interface BuildResult {
+  out: string;
+  counts: BuildCounts;
+  outputs: OutputFile[];
+  manifest: Record<string, unknown>;
+  elapsedMs: number;
+}
+
+export type BuildEvent =
+  | { type: "start"; recipe: string; out: string; sources: string[] }
+  | { type: "source-start"; source: string; adapter: string; index: number; total: number }
+  | { type: "progress"; source: string; read: number; kept: number; quarantined: number; elapsedMs: number; bytes?: number; totalBytes?: number }
+  | { type: "source-end"; source: string; read: number; kept: number; quarantined: number; elapsedMs: number }
+  | { type: "phase"; phase: "split" | "write" | "finalize" }
+  | { type: "done"; result: BuildResult };
+
+const PROGRESS_EVERY_MS = 200;
+
+function packageVersions(): Record<string, string> {
+  const req = createRequire(import.meta.url);
+  const out: Record<string, string> = {};
+  for (const name of ["@mathtune/core", "@mathtune/loaders", "@mathtune/build", "@mathtune/answer"]) {
+    try {
+      out[name] = (req(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      // not resolvable from here: leave it out
+    }
+  }
+  return out;
+}
+
+async function resolveLoaded(opts: BuildOptions): Promise<LoadedRecipe> {
+  if (typeof opts.recipe === "string") return loadRecipe(opts.recipe);
+  if ("recipe" in opts.recipe && "baseDir" in opts.recipe) return opts.recipe as LoadedRecipe;
+  return { recipe: parseRecipe(opts.recipe), baseDir: resolve(opts.baseDir ?? process.cwd()) };
+}
+
+async function recipeStages(recipe: Recipe): Promise<Stage[]> {
+  const stages: Stage[] = [];
+  if (recipe.checks.answer.require) stages.push(answerStage());
+  return stages;
+}
+
+/**
+ * Builds a dataset: streams every source through the checks into a staging file (pass 1), plans the
+ * split on compact per-record facts, then routes the staged lines to the split files (pass 2).
+ * Yields progress events; the last one is `done` with the result.
+ */
+export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent> {
+  const started = Date.now();
+  const loaded = await resolveLoaded(opts);
+  const recipe = structuredClone(loaded.recipe);
+  if (opts.seed !== undefined) recipe.seed = opts.seed;
+  const { seed } = recipe;
+  const signal = opts.signal;
+  const batchSize = opts.batchSize ?? 512;
+  const sourceNames = recipe.sources.map((s) => s.name ?? s.adapter);
+  const dupName = sourceNames.find((n, i) => sourceNames.indexOf(n) !== i);
+  if (dupName) throw new MathtuneError("E_CONFIG_INVALID", `two sources are named '${dupName}'; give one a distinct 'name'`);
+
+  // Resolve every adapter and check every source's options before reading anything.
+  const adapters: Adapter[] = [];
+  for (const [i, s] of recipe.sources.entries()) {
+    const a = await resolveAdapter(s.adapter, loaded.baseDir);
+    try {
+      s.options = a.parseOptions(s.options) as Record<string, unknown>;
+    } catch (e) {
+      throw new MathtuneError("E_CONFIG_INVALID", `/sources/${i}/options: ${(e as MathtuneError).reason ?? (e as Error).message}`, { cause: e });
+    }
+    adapters.push(a);
+  }
+
+  const stages = [...(await recipeStages(recipe)), ...(opts.stages ?? [])];
+  const out = resolve(opts.out);
+  const dir = await AtomicDir.create(out);
+  yield { type: "start", recipe: recipe.name, out, sources: sourceNames };
+
+  const counts: BuildCounts = {
+    read: 0,
+    written: 0,
+    quarantined: 0,
+    splits: { train: 0, validation: 0, test: 0 },
+    sources: {},
+    quarantineByCode: {},
+  };
+  const quarantine = new HashingWriter(dir.path("quarantine.jsonl"));
+  const stagingPath = dir.path(".staging.jsonl");
+  const staging = new HashingWriter(stagingPath);
+  const splitter = new StratifiedSplitter({ train: recipe.split.train, validation: recipe.split.validation, test: recipe.split.test }, seed);
+  // Ids are unique within one adapter's load (the adapter contract); sources sharing an adapter are checked here.
+  const adapterUses = new Map<string, number>();
+  for (const a of adapters) adapterUses.set(a.name, (adapterUses.get(a.name) ?? 0) + 1);
+  const sharedIds = new Map<string, Set<string>>();
+  let staged = 0;
+  let committed = false;
+
+  try {
+    for (const [si, source] of recipe.sources.entries()) {
+      const name = sourceNames[si]!;
+      const adapter = adapters[si]!;
+      const sc: SourceCounts = { adapter: adapter.name, read: 0, written: 0, quarantined: 0, splits: { train: 0, validation: 0, test: 0 } };
+      counts.sources[name] = sc;
+      yield { type: "source-start", source: name, adapter: adapter.name, index: si, total: recipe.sources.length };
+      const t0 = Date.now();
+      let kept = 0;
+      let loadRejected = 0;
+      let bytes: number | undefined;
+      let totalBytes: number | undefined;
+      const pendingQuarantine: string[] = [];
+      const toQuarantine = (r: Rejection, stage: string, record?: MathRecord) => {
+        const loc = r.location ?? (record ? locationOf(record) : undefined);
+        const entry: Record<string, unknown> = {
+          source: name,
+          stage,
+          code: r.code,
+          message: r.message,
+          location: loc ? formatLocation(loc) : null,
+        };
+        const id = r.id ?? record?.id;
+        if (id !== undefined) entry.id = id;
+        entry.raw = r.raw ?? record ?? null;
+        pendingQuarantine.push(stableStringify(entry));
+        sc.quarantined++;
+        counts.quarantineByCode[r.code] = (counts.quarantineByCode[r.code] ?? 0) + 1;
+      };
+      const flushQuarantine = async () => {
+        for (const line of pendingQuarantine) await quarantine.writeLine(line);
+        pendingQuarantine.length = 0;
+      };
+      let ids: Set<string> | undefined;
+      if ((adapterUses.get(adapter.name) ?? 0) > 1) {
+        ids = sharedIds.get(adapter.name) ?? new Set();
+        sharedIds.set(adapter.name, ids);
+      }
+      let batch: MathRecord[] = [];
+      const flushBatch = async () => {
+        let current = batch;
+        batch = [];
+        for (const stage of stages) {
+          if (!current.length) break;
+          const res = await stage.process(current, signal ? { signal } : {});
+          if (res.length !== current.length) throw new MathtuneError("E_INTERNAL", `stage '${stage.name}' returned ${res.length} results for ${current.length} records`);
+          const next: MathRecord[] = [];
+          for (const [i, item] of res.entries()) {
+            if (isRejection(item)) toQuarantine(item, stage.name, current[i]);
+            else next.push(item);
+          }
+          current = next;
+        }
+        for (const r of current) {
+          if (ids) {
+            if (ids.has(r.id)) {
+              toQuarantine({ code: "E_DUPLICATE_ID", message: `id '${r.id}' was already read from an earlier source of adapter '${adapter.name}'` }, "ids", r);
+              continue;
+            }
+            ids.add(r.id);
+          }
+          const forced = recipe.split.respectSourceSplit && (SPLIT_CODES as readonly string[]).includes(r.split ?? "") ? (r.split as SplitName) : undefined;
+          const stratum = splitter.count(recipe.split.by.map((f) => fieldValue(r, f)).join(" | "), forced);
+          // Staging line: source, stratum, forced split (or -), then the record.
+          await staging.writeLine(`${si}\t${stratum}\t${forced ?? "-"}\t${JSON.stringify(r)}`);
+          staged++;
+          kept++;
+        }
+        await flushQuarantine();
+      };
+      let last = Date.now();
+      const ctx = {
+        baseDir: loaded.baseDir,
+        reject: (r: Rejection) => {
+          loadRejected++;
+          toQuarantine(r, "load");
+        },
+        progress: (done: number, total: number | undefined) => {
+          bytes = done;
+          totalBytes = total;
+        },
+        ...(signal ? { signal } : {}),
+      };
+      for await (const rec of adapter.load(source.options, ctx)) {
+        sc.read++;
+        batch.push(rec);
+        if (batch.length >= batchSize) {
+          await flushBatch();
+          const now = Date.now();
+          if (now - last >= PROGRESS_EVERY_MS) {
+            last = now;
+            yield {
+              type: "progress",
+              source: name,
+              read: sc.read + loadRejected,
+              kept,
+              quarantined: sc.quarantined,
+              elapsedMs: now - t0,
+              ...(bytes !== undefined ? { bytes } : {}),
+              ...(totalBytes !== undefined ? { totalBytes } : {}),
+            };
+          }
+        }
+        if (source.limit !== undefined && sc.read >= source.limit) break;
+      }
+      await flushBatch();
+      await flushQuarantine();
+      // Adapter rejections are records read too: in = out + quarantined.
+      sc.read += loadRejected;
+      counts.read += sc.read;
+      counts.quarantined += sc.quarantined;
+      yield { type: "source-end", source: name, read: sc.read, kept, quarantined: sc.quarantined, elapsedMs: Date.now() - t0 };
+    }
+    throwIfAborted(signal);
+    await staging.close();
+
+    yield { type: "phase", phase: "split" };
+    const strata = splitter.plan();
+    sharedIds.clear();
+
+    yield { type: "phase", phase: "write" };
+    const writers = Object.fromEntries(SPLIT_CODES.map((s) => [s, new HashingWriter(dir.path(`${s}.jsonl`))])) as Record<SplitName, HashingWriter>;
+    let ordinal = 0;
+    for await (const item of readLines(stagingPath, signal ? { signal } : {})) {
+      if ("error" in item) throw new MathtuneError("E_INTERNAL", "staging file is corrupt", { cause: item.error });
+      if (!item.text) continue;
+      const t1 = item.text.indexOf("\t");
+      const t2 = item.text.indexOf("\t", t1 + 1);
+      const t3 = item.text.indexOf("\t", t2 + 1);
+      const forced = item.text.slice(t2 + 1, t3);
+      const split = forced !== "-" ? (forced as SplitName) : splitter.assign(Number(item.text.slice(t1 + 1, t2)));
+      await writers[split].writeLine(item.text.slice(t3 + 1));
+      const sc = counts.sources[sourceNames[Number(item.text.slice(0, t1))]!]!;
+      sc.splits[split]++;
+      sc.written++;
+      counts.splits[split]++;
+      ordinal++;
+    }
+    if (ordinal !== staged) throw new MathtuneError("E_INTERNAL", `staged ${staged} records but re-read ${ordinal}`);
+    counts.written = ordinal;
+    await rm(stagingPath);
+
+    yield { type: "phase", phase: "finalize" };
+    const outputs: OutputFile[] = [];
+    for (const s of SPLIT_CODES) {
+      const r = await writers[s].close();
+      outputs.push({ file: `${s}.jsonl`, sha256: r.sha256, bytes: r.bytes, records: r.lines });
+    }
+    const q = await quarantine.close();
+    outputs.push({ file: "quarantine.jsonl", sha256: q.sha256, bytes: q.bytes, records: q.lines });
+
+    if (counts.read !== counts.written + counts.quarantined) {
+      throw new MathtuneError("E_INTERNAL", `records in (${counts.read}) != written (${counts.written}) + quarantined (${counts.quarantined})`);
+    }
+
+    const inputs = [];
+    for (const [si, s] of recipe.sources.entries()) {
+      const entry: Record<string, unknown> = { source: sourceNames[si], adapter: s.adapter };
+      const p = (s.options as { path?: unknown }).path;
+      if (typeof p === "string") {
+        const abs = isAbsolute(p) ? p : resolve(loaded.baseDir, p);
+        const d = await digestTree(abs);
+        entry.path = p;
+        entry.sha256 = d.sha256;
+        entry.files = d.files;
+        entry.bytes = d.bytes;
+      }
+      inputs.push(entry);
+    }
+    const stageSummaries = Object.fromEntries(stages.filter((s) => s.summary).map((s) => [s.name, s.summary!()]));
+    const manifest: Record<string, unknown> = {
+      mathtune: { manifestVersion: 1, packages: packageVersions(), node: process.version },
+      recipe: { name: recipe.name, file: loaded.file ? loaded.file : null, value: recipe },
+      seed,
+      inputs,
+      counts,
+      strata,
+      stages: stageSummaries,
+      outputs,
+    };
+    const manifestText = `${stableStringify(manifest, 2)}\n`;
+    await writeFileAtomic(dir.path("manifest.json"), manifestText);
+    await writeFileAtomic(dir.path("README.md"), renderCard({ recipe, counts, strata, stages: stageSummaries, outputs }));
+    await dir.commit();
+    committed = true;
+    const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };
+    yield { type: "done", result };
+  } finally {
+    quarantine.destroy();
+    staging.destroy();
+    for (const s of stages) await s.close?.();
+    if (!committed) await dir.abort();
+  }
+}
+
+/** Runs a build to the end and returns its result. */
+export async function build(opts: BuildOptions): Promise<BuildResult> {
+  let result: BuildResult | undefined;
+  for await (const ev of buildIter(opts)) if (ev.type === "done") result = ev.result;
+  if (!result) throw new MathtuneError("E_INTERNAL", "build ended without a result");
+  return result;
+}

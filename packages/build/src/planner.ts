@@ -1,0 +1,117 @@
+import type { SplitName } from "./recipe.js";
+
+export const SPLIT_CODES: readonly SplitName[] = ["train", "validation", "test"];
+
+/** Splits n into integer counts proportional to the fractions (largest remainder, ties in split order). */
+export function exactCounts(n: number, fractions: Record<SplitName, number>): Record<SplitName, number> {
+  const raw = SPLIT_CODES.map((s) => n * fractions[s]);
+  const base = raw.map((r) => Math.floor(r + 1e-9));
+  let left = n - base.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => ({ i, rem: r - base[i]! })).sort((a, b) => b.rem - a.rem || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    if (fractions[SPLIT_CODES[i]!] > 0) {
+      base[i]!++;
+      left--;
+    }
+  }
+  return { train: base[0]!, validation: base[1]!, test: base[2]! };
+}
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+function hashString(seed: number, s: string): number {
+  let h = mix32(seed ^ 0x9e3779b9);
+  for (let i = 0; i < s.length; i++) h = mix32(h ^ s.charCodeAt(i));
+  return h;
+}
+
+/**
+ * A seeded pseudo-random permutation of [0, n), computed one position at a time in O(1) memory:
+ * a 4-round Feistel network on the smallest even bit width that covers n, with cycle-walking.
+ */
+export function permutation(n: number, seed: number, key: string): (k: number) => number {
+  if (n <= 1) return (k) => k;
+  let bits = Math.max(2, Math.ceil(Math.log2(n)));
+  if (bits % 2) bits++;
+  const half = bits / 2;
+  const mask = (1 << half) - 1;
+  const keys = [0, 1, 2, 3].map((r) => hashString(seed + r * 0x632be5ab, key));
+  const enc = (x: number): number => {
+    let l = Math.floor(x / (mask + 1)) & mask;
+    let r = x & mask;
+    for (const k of keys) {
+      const t = l ^ (mix32(r ^ k) & mask);
+      l = r;
+      r = t;
+    }
+    return l * (mask + 1) + r;
+  };
+  return (k) => {
+    let x = enc(k);
+    while (x >= n) x = enc(x);
+    return x;
+  };
+}
+
+/**
+ * Assigns splits stream-wise with exact per-stratum counts. Pass 1 counts the records of each
+ * stratum (`count`); then, in the same order, `assign` gives the k-th record of a stratum the split
+ * of position π(k) of a seeded permutation of that stratum, whose first positions are train, then
+ * validation, then test. Memory: a few numbers per stratum, whatever the number of records.
+ */
+export class StratifiedSplitter {
+  private index = new Map<string, number>();
+  readonly names: string[] = [];
+  private total: number[] = [];
+  private forced: [number, number, number][] = [];
+  private seen: number[] = [];
+  private quotas: Record<SplitName, number>[] = [];
+  private perms: ((k: number) => number)[] = [];
+
+  constructor(
+    private readonly fractions: Record<SplitName, number>,
+    private readonly seed: number,
+  ) {}
+
+  /** Pass 1: registers a record of a stratum (forced: its split is fixed); returns the stratum's number. */
+  count(stratum: string, forced?: SplitName): number {
+    let i = this.index.get(stratum);
+    if (i === undefined) {
+      i = this.names.length;
+      this.index.set(stratum, i);
+      this.names.push(stratum);
+      this.total.push(0);
+      this.forced.push([0, 0, 0]);
+    }
+    if (forced) this.forced[i]![SPLIT_CODES.indexOf(forced)]!++;
+    else this.total[i]!++;
+    return i;
+  }
+
+  /** Between the passes: fixes the per-stratum quotas. */
+  plan(): Record<string, Record<SplitName, number>> {
+    const strata: Record<string, Record<SplitName, number>> = {};
+    this.quotas = this.total.map((n) => exactCounts(n, this.fractions));
+    this.perms = this.total.map((n, i) => permutation(n, this.seed, this.names[i]!));
+    this.seen = this.total.map(() => 0);
+    for (const [i, name] of this.names.entries()) {
+      const q = this.quotas[i]!;
+      const f = this.forced[i]!;
+      strata[name] = { train: q.train + f[0], validation: q.validation + f[1], test: q.test + f[2] };
+    }
+    return strata;
+  }
+
+  /** Pass 2: the split of the next (not forced) record of stratum `i`. */
+  assign(i: number): SplitName {
+    const k = this.seen[i]!++;
+    const q = this.quotas[i]!;
+    const p = this.perms[i]!(k);
+    return p < q.train ? "train" : p < q.train + q.validation ? "validation" : "test";
+  }
+}

@@ -1,0 +1,148 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { MathtuneError, type Static, Type, ajv, formatSchemaErrors } from "@mathtune/core";
+import { parseDocument } from "yaml";
+
+const SplitName = Type.Union([Type.Literal("train"), Type.Literal("validation"), Type.Literal("test")]);
+
+export const SourceSchema = Type.Object(
+  {
+    adapter: Type.String({ minLength: 1, description: "a built-in adapter name, a package name or a path to a module exporting an adapter" }),
+    name: Type.Optional(Type.String({ minLength: 1, description: "label in summaries and the manifest (default: the adapter name)" })),
+    options: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "the adapter's options; paths are relative to the recipe" }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, description: "stop after this many records from this source" })),
+  },
+  { additionalProperties: false },
+);
+
+export const SplitSchema = Type.Object(
+  {
+    train: Type.Number({ minimum: 0, default: 0.8 }),
+    validation: Type.Number({ minimum: 0, default: 0.1 }),
+    test: Type.Number({ minimum: 0, default: 0.1 }),
+    by: Type.Array(Type.String({ minLength: 1 }), {
+      default: ["source"],
+      description: "record fields to stratify by (source, category, difficulty, lang, split, or meta.<key>)",
+    }),
+    respectSourceSplit: Type.Boolean({ default: false, description: "records whose source split is train/validation/test stay there" }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const OutputSchema = Type.Object(
+  {
+    formats: Type.Array(Type.String({ minLength: 1 }), {
+      default: ["record"],
+      minItems: 1,
+      description: "record (MathRecord lines), or an instruction format: alpaca, sharegpt, messages, text, prompt-completion",
+    }),
+    files: Type.Array(Type.Union([Type.Literal("jsonl"), Type.Literal("parquet"), Type.Literal("arrow")]), { default: ["jsonl"], minItems: 1 }),
+    formatOptions: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ChecksSchema = Type.Object(
+  {
+    answer: Type.Object(
+      { require: Type.Boolean({ default: true, description: "quarantine records without a final answer (E_NO_ANSWER)" }) },
+      { additionalProperties: false, default: {} },
+    ),
+    latex: Type.Optional(Type.Unknown({ description: "LaTeX validation options (see @mathtune/latex)" })),
+    dedup: Type.Optional(Type.Unknown({ description: "dedup options (see @mathtune/split)" })),
+    decontaminate: Type.Optional(Type.Unknown({ description: "decontamination options (see @mathtune/split)" })),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const RecipeSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    name: Type.String({ minLength: 1, pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", default: "dataset" }),
+    description: Type.Optional(Type.String()),
+    seed: Type.Integer({ minimum: 0, default: 42 }),
+    sources: Type.Array(SourceSchema, { minItems: 1 }),
+    checks: ChecksSchema,
+    split: SplitSchema,
+    output: OutputSchema,
+  },
+  { $id: "https://mathtune.dev/schemas/recipe.json", additionalProperties: false },
+);
+
+export type Recipe = Static<typeof RecipeSchema>;
+export type RecipeSource = Static<typeof SourceSchema>;
+export type SplitName = Static<typeof SplitName>;
+export const SPLITS = ["train", "validation", "test"] as const;
+
+const validateRecipe = ajv.compile<Recipe>(RecipeSchema);
+
+/** Validates a recipe object (defaults applied to a copy); every problem reported as `path: message`. */
+export function parseRecipe(value: unknown, where = "recipe"): Recipe {
+  const copy = structuredClone(value);
+  if (!validateRecipe(copy)) {
+    const problems = formatSchemaErrors(validateRecipe.errors);
+    throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${problems.join("\n  ")}`, {
+      details: { problems },
+      hint: "see the recipe format in the README",
+    });
+  }
+  const s = copy.split;
+  const sum = s.train + s.validation + s.test;
+  if (Math.abs(sum - 1) > 1e-9) {
+    throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  /split: train + validation + test must be 1 (got ${sum})`, {
+      details: { problems: [`/split: train + validation + test must be 1 (got ${sum})`] },
+    });
+  }
+  return copy;
+}
+
+export interface LoadedRecipe {
+  recipe: Recipe;
+  /** The folder relative source paths are read from. */
+  baseDir: string;
+  /** The file, when it came from one. */
+  file?: string;
+}
+
+/** Reads a JSON or YAML recipe file. Syntax errors name file:line. */
+export async function loadRecipe(file: string): Promise<LoadedRecipe> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `cannot read recipe ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+      hint: "pass the path of a .json or .yaml recipe, or none for the default",
+    });
+  }
+  let value: unknown;
+  if (/\.json$/i.test(path)) {
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      // Node 20's JSON.parse does not always give a position; YAML's parser (JSON is YAML) does.
+      const m = /position (\d+)/.exec((e as Error).message);
+      const line = m ? text.slice(0, Number(m[1])).split("\n").length : parseDocument(text, { prettyErrors: true }).errors[0]?.linePos?.[0].line;
+      throw new MathtuneError("E_CONFIG_INVALID", `recipe is not valid JSON: ${(e as Error).message}`, {
+        location: { file: path, ...(line ? { line } : {}) },
+        cause: e,
+      });
+    }
+  } else {
+    const doc = parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length) {
+      const err = doc.errors[0]!;
+      throw new MathtuneError("E_CONFIG_INVALID", `recipe is not valid YAML: ${err.message.split("\n")[0]}`, {
+        location: { file: path, ...(err.linePos?.[0] ? { line: err.linePos[0].line } : {}) },
+      });
+    }
+    value = doc.toJS();
+  }
+  return { recipe: parseRecipe(value, path), baseDir: dirname(path), file: path };
+}
+
+/** The published JSON Schema of recipes. */
+export function recipeJsonSchema(): object {
+  return JSON.parse(JSON.stringify(RecipeSchema)) as object;
+}

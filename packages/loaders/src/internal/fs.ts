@@ -1,0 +1,51 @@
+import { readdir, stat } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { MathtuneError } from "@mathtune/core";
+
+/** Resolves an option path against the recipe's folder. */
+export function resolvePath(path: string, baseDir: string | undefined): string {
+  return isAbsolute(path) || !baseDir ? resolve(path) : resolve(baseDir, path);
+}
+
+export type PathKind = "file" | "dir";
+
+/** The kind of an input path; E_INPUT_NOT_FOUND when missing. */
+export async function pathKind(path: string): Promise<PathKind> {
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) return "dir";
+    if (st.isFile()) return "file";
+    throw new MathtuneError("E_INPUT_NOT_FILE", `${path} is neither a file nor a folder`);
+  } catch (e) {
+    if (e instanceof MathtuneError) throw e;
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such file or folder: ${path}`, {
+      cause: e,
+      hint: "check the source's path in the recipe (relative paths are read from the recipe's folder)",
+    });
+  }
+}
+
+const collator = new Intl.Collator("en", { numeric: true, sensitivity: "variant" });
+
+/** Natural order (`2.json` before `10.json`), the same on every machine. */
+export function naturalCompare(a: string, b: string): number {
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Entries of a folder in natural order. */
+export async function listDir(dir: string): Promise<{ name: string; path: string; dir: boolean }[]> {
+  const items = await readdir(dir, { withFileTypes: true });
+  return items
+    .map((d) => ({ name: d.name, path: join(dir, d.name), dir: d.isDirectory() }))
+    .sort((a, b) => naturalCompare(a.name, b.name));
+}
+
+/** Makes ids unique within one load: the second `x` becomes `x~2`, and so on. */
+export function uniqueIds(): (id: string) => string {
+  const seen = new Map<string, number>();
+  return (id) => {
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    return n === 1 ? id : `${id}~${n}`;
+  };
+}

@@ -13,7 +13,7 @@ import {
   formatLocation,
   isRejection,
   locationOf,
-  readLines,
+  readRawLineBatches,
   stableStringify,
   throwIfAborted,
   writeFileAtomic,
@@ -81,6 +81,7 @@ export type BuildEvent =
   | { type: "done"; result: BuildResult };
 
 const PROGRESS_EVERY_MS = 200;
+const NEWLINE = Buffer.from("\n");
 
 function packageVersions(): Record<string, string> {
   const req = createRequire(import.meta.url);
@@ -151,7 +152,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   };
   const quarantine = new HashingWriter(dir.path("quarantine.jsonl"));
   const stagingPath = dir.path(".staging.jsonl");
-  const staging = new HashingWriter(stagingPath);
+  const staging = new HashingWriter(stagingPath, { hash: false });
   const splitter = new StratifiedSplitter({ train: recipe.split.train, validation: recipe.split.validation, test: recipe.split.test }, seed);
   // Ids are unique within one adapter's load (the adapter contract); sources sharing an adapter are checked here.
   const adapterUses = new Map<string, number>();
@@ -190,7 +191,10 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         counts.quarantineByCode[r.code] = (counts.quarantineByCode[r.code] ?? 0) + 1;
       };
       const flushQuarantine = async () => {
-        for (const line of pendingQuarantine) await quarantine.writeLine(line);
+        for (const line of pendingQuarantine) {
+          const p = quarantine.writeLine(line);
+          if (p) await p;
+        }
         pendingQuarantine.length = 0;
       };
       let ids: Set<string> | undefined;
@@ -224,7 +228,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
           const forced = recipe.split.respectSourceSplit && (SPLIT_CODES as readonly string[]).includes(r.split ?? "") ? (r.split as SplitName) : undefined;
           const stratum = splitter.count(recipe.split.by.map((f) => fieldValue(r, f)).join(" | "), forced);
           // Staging line: source, stratum, forced split (or -), then the record.
-          await staging.writeLine(`${si}\t${stratum}\t${forced ?? "-"}\t${JSON.stringify(r)}`);
+          const p = staging.writeLine(`${si}\t${stratum}\t${forced ?? "-"}\t${JSON.stringify(r)}`);
+          if (p) await p;
           staged++;
           kept++;
         }
@@ -283,20 +288,29 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     yield { type: "phase", phase: "write" };
     const writers = Object.fromEntries(SPLIT_CODES.map((s) => [s, new HashingWriter(dir.path(`${s}.jsonl`))])) as Record<SplitName, HashingWriter>;
     let ordinal = 0;
-    for await (const item of readLines(stagingPath, signal ? { signal } : {})) {
-      if ("error" in item) throw new MathtuneError("E_INTERNAL", "staging file is corrupt", { cause: item.error });
-      if (!item.text) continue;
-      const t1 = item.text.indexOf("\t");
-      const t2 = item.text.indexOf("\t", t1 + 1);
-      const t3 = item.text.indexOf("\t", t2 + 1);
-      const forced = item.text.slice(t2 + 1, t3);
-      const split = forced !== "-" ? (forced as SplitName) : splitter.assign(Number(item.text.slice(t1 + 1, t2)));
-      await writers[split].writeLine(item.text.slice(t3 + 1));
-      const sc = counts.sources[sourceNames[Number(item.text.slice(0, t1))]!]!;
-      sc.splits[split]++;
-      sc.written++;
-      counts.splits[split]++;
-      ordinal++;
+    const sourceCounts = sourceNames.map((n) => counts.sources[n]!);
+    for await (const lines of readRawLineBatches(stagingPath, signal ? { signal } : {})) {
+      const parts: Record<SplitName, Buffer[]> = { train: [], validation: [], test: [] };
+      for (const line of lines) {
+        // The JSON never holds a raw tab, so the first three tabs end the prefix.
+        const t1 = line.indexOf(9);
+        const t2 = line.indexOf(9, t1 + 1);
+        const t3 = line.indexOf(9, t2 + 1);
+        if (t3 < 0) throw new MathtuneError("E_INTERNAL", "staging file is corrupt");
+        const forced = line.toString("latin1", t2 + 1, t3);
+        const split = forced !== "-" ? (forced as SplitName) : splitter.assign(Number(line.toString("latin1", t1 + 1, t2)));
+        parts[split].push(line.subarray(t3 + 1), NEWLINE);
+        const sc = sourceCounts[Number(line.toString("latin1", 0, t1))]!;
+        sc.splits[split]++;
+        sc.written++;
+        counts.splits[split]++;
+        ordinal++;
+      }
+      for (const split of SPLIT_CODES) {
+        if (!parts[split].length) continue;
+        const p = writers[split].writeRaw(Buffer.concat(parts[split]), parts[split].length / 2);
+        if (p) await p;
+      }
     }
     if (ordinal !== staged) throw new MathtuneError("E_INTERNAL", `staged ${staged} records but re-read ${ordinal}`);
     counts.written = ordinal;

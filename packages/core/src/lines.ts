@@ -140,3 +140,33 @@ export async function* readJsonLines(path: string, options: ReadLinesOptions = {
     }
   }
 }
+
+/**
+ * Streams the lines of a file as raw bytes, a chunk's worth at a time, for files this library
+ * wrote itself (no decoding, no BOM or CRLF handling). Each line excludes its newline.
+ */
+export async function* readRawLineBatches(path: string, options: { signal?: AbortSignal; highWaterMark?: number } = {}): AsyncGenerator<Buffer[]> {
+  await assertFile(path);
+  const stream = createReadStream(path, { highWaterMark: options.highWaterMark ?? 1 << 20 });
+  let carry: Buffer | undefined;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      throwIfAborted(options.signal);
+      const data = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = undefined;
+      const out: Buffer[] = [];
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(NL, start);
+        if (nl < 0) break;
+        out.push(data.subarray(start, nl));
+        start = nl + 1;
+      }
+      if (start < data.length) carry = Buffer.from(data.subarray(start));
+      if (out.length) yield out;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (carry && carry.length) yield [carry];
+}

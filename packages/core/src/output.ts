@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { type Hash, createHash, randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -12,44 +12,74 @@ import { MathtuneError } from "./errors.js";
 export class HashingWriter {
   readonly path: string;
   private stream: WriteStream;
-  private hash = createHash("sha256");
+  private hash: Hash | undefined;
   private buf: string[] = [];
   private bufLen = 0;
   private closed = false;
+  private waiting: Promise<void> | undefined;
   bytes = 0;
   lines = 0;
 
-  constructor(path: string, private readonly flushAt = 1 << 18) {
+  /** `hash: false` skips hashing (for scratch files); `flushAt` is the buffer size in characters. */
+  constructor(path: string, options: { hash?: boolean; flushAt?: number } = {}) {
     this.path = path;
+    this.flushAt = options.flushAt ?? 1 << 18;
+    this.hash = options.hash === false ? undefined : createHash("sha256");
     this.stream = createWriteStream(path, { flags: "wx" });
   }
+  private readonly flushAt: number;
 
-  /** Appends one line (a newline is added). Await it: it waits when the disk is behind. */
-  async writeLine(text: string): Promise<void> {
-    this.buf.push(text, "\n");
+  /**
+   * Appends one line (a newline is added). Returns a promise only when the buffer was flushed and
+   * the disk is behind: `const p = w.writeLine(s); if (p) await p;` keeps the hot path synchronous.
+   */
+  writeLine(text: string): Promise<void> | undefined {
+    this.buf.push(text);
     this.bufLen += text.length + 1;
     this.lines++;
-    if (this.bufLen >= this.flushAt) await this.flush();
+    if (this.bufLen >= this.flushAt) return this.flush();
+    return undefined;
   }
 
-  private async flush(): Promise<void> {
+  /** Appends raw bytes (one or more whole lines, newline included). */
+  writeRaw(data: Uint8Array, lines: number): Promise<void> | undefined {
+    this.flushText();
+    this.lines += lines;
+    return this.push(data);
+  }
+
+  private flushText(): void {
     if (!this.buf.length) return;
-    const data = Buffer.from(this.buf.join(""), "utf8");
+    const data = Buffer.from(`${this.buf.join("\n")}\n`, "utf8");
     this.buf = [];
     this.bufLen = 0;
-    this.hash.update(data);
-    this.bytes += data.length;
-    if (!this.stream.write(data)) await once(this.stream, "drain");
+    void this.push(data);
   }
 
-  /** Flushes and closes; returns the sha256 of everything written. */
+  private push(data: Uint8Array): Promise<void> | undefined {
+    this.hash?.update(data);
+    this.bytes += data.length;
+    if (!this.stream.write(data) && !this.waiting) {
+      this.waiting = once(this.stream, "drain").then(() => {
+        this.waiting = undefined;
+      });
+    }
+    return this.waiting;
+  }
+
+  private flush(): Promise<void> | undefined {
+    this.flushText();
+    return this.waiting;
+  }
+
+  /** Flushes and closes; returns the sha256 of everything written (empty when not hashing). */
   async close(): Promise<{ sha256: string; bytes: number; lines: number }> {
     if (!this.closed) {
-      await this.flush();
+      this.flushText();
       this.closed = true;
       await new Promise<void>((res, rej) => this.stream.end((err?: Error | null) => (err ? rej(err) : res())));
     }
-    return { sha256: this.hash.digest("hex"), bytes: this.bytes, lines: this.lines };
+    return { sha256: this.hash ? this.hash.digest("hex") : "", bytes: this.bytes, lines: this.lines };
   }
 
   destroy(): void {

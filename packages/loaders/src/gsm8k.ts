@@ -37,7 +37,7 @@ export function gsm8kRecord(
   const final = extractGsm8k(answer);
   if (final === undefined) return { code: "E_NO_ANSWER", message: "the answer has no '#### N' line", raw: row };
   const hash = answer.lastIndexOf("####");
-  let solution = answer.slice(0, hash).replace(/\s+$/, "");
+  let solution = answer.slice(0, hash).trimEnd();
   const calculator = [...solution.matchAll(CALC_RE)].map((m) => m[1]!);
   if (at.stripCalculator) solution = solution.replace(CALC_RE, "");
   const variant = at.variant !== "auto" ? at.variant : / \*\* /.test(answer) ? "socratic" : "main";

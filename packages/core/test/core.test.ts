@@ -1,0 +1,148 @@
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AtomicDir,
+  HashingWriter,
+  MathtuneError,
+  Type,
+  assertMathRecord,
+  defineAdapter,
+  digestTree,
+  readJsonLines,
+  readLines,
+  recordProblems,
+  sha256,
+  stableStringify,
+  writeFileAtomic,
+} from "@mathtune/core";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+
+const tmp = () => mkdtemp(join(tmpdir(), "mt-core-"));
+
+describe("MathRecord schema", () => {
+  it("accepts a full record and reports every problem as path: message", () => {
+    expect(recordProblems({ id: "x/train/1", source: "x", problem: "1+1?", answer: "2", answerKind: "integer", lang: "en", difficulty: 3, meta: { a: 1 } })).toEqual([]);
+    expect(recordProblems({ id: "", source: "X Y", problem: 3, lang: "en", answerKind: "nope", extra: true })).toEqual(
+      expect.arrayContaining(["/: unknown property 'extra'", "/id: must NOT have fewer than 1 characters", expect.stringMatching(/^\/source: /), "/problem: must be string"]),
+    );
+    expect(() => assertMathRecord({ id: "a" }, { file: "f.jsonl", line: 3 })).toThrow(/^f\.jsonl:3: record does not match/);
+  });
+});
+
+describe("defineAdapter", () => {
+  it("refuses malformed definitions with E_ADAPTER_INVALID", () => {
+    expect(() => defineAdapter({ name: "Bad Name", splits: [], options: Type.Object({}), load: async function* () {} })).toThrow(MathtuneError);
+    expect(() => defineAdapter({ name: "ok", splits: [], options: Type.Object({}), load: 3 as never })).toThrow(/load: must be a function/);
+  });
+
+  it("validates options with defaults and checks every record", async () => {
+    const a = defineAdapter({
+      name: "tiny",
+      splits: ["train"],
+      options: Type.Object({ n: Type.Integer({ minimum: 1, default: 2 }) }, { additionalProperties: false }),
+      async *load(o) {
+        for (let i = 0; i < o.n; i++) yield { id: `tiny/train/${i}`, source: "tiny", problem: `p${i}`, lang: "en" };
+        yield { id: "tiny/train/bad", source: "tiny", problem: "", lang: "en" };
+      },
+    });
+    expect(a.parseOptions({})).toEqual({ n: 2 });
+    expect(() => a.parseOptions({ n: 0 })).toThrow(/invalid options for adapter 'tiny': \/n: must be >= 1/);
+    const rejected: string[] = [];
+    const got: string[] = [];
+    for await (const r of a.load({ n: 3 }, { reject: (x) => rejected.push(x.code) })) got.push(r.id);
+    expect(got).toEqual(["tiny/train/0", "tiny/train/1", "tiny/train/2"]);
+    expect(rejected).toEqual(["E_RECORD_INVALID"]);
+    // Without a reject callback a bad record throws.
+    await expect((async () => {
+      for await (const _ of a.load({ n: 1 })) void _;
+    })()).rejects.toMatchObject({ code: "E_RECORD_INVALID" });
+  });
+});
+
+describe("readLines", () => {
+  it("handles BOM, CRLF, a missing final newline and invalid UTF-8 per line, across chunk boundaries", async () => {
+    const dir = await tmp();
+    const f = join(dir, "a.txt");
+    const bytes = Buffer.concat([Buffer.from("\ufefffirst\r\nsecond\n"), Buffer.from([0x62, 0xff, 0x0a]), Buffer.from("último")]);
+    await writeFile(f, bytes);
+    for (const hwm of [1, 2, 3, 7, 1024]) {
+      const items = [];
+      for await (const it of readLines(f, { highWaterMark: hwm })) items.push("error" in it ? { line: it.line, code: it.error.code } : { line: it.line, text: it.text, last: it.last, terminated: it.terminated });
+      expect(items).toEqual([
+        { line: 1, text: "first", last: false, terminated: true },
+        { line: 2, text: "second", last: false, terminated: true },
+        { line: 3, code: "E_ENCODING" },
+        { line: 4, text: "último", last: true, terminated: false },
+      ]);
+    }
+  });
+
+  it("round-trips any lines (property)", async () => {
+    const dir = await tmp();
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: "grapheme" }).map((s) => s.replace(/[\r\n]/g, "")), { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), async (lines, hwm) => {
+        const f = join(dir, `p-${hwm}.txt`);
+        await writeFile(f, lines.map((l) => `${l}\n`).join(""));
+        const got: string[] = [];
+        for await (const it of readLines(f, { highWaterMark: hwm })) if (!("error" in it)) got.push(it.text);
+        expect(got).toEqual(lines.map((l, i) => (i === 0 && l.startsWith("\ufeff") ? l.slice(1) : l)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("readJsonLines: skips blank lines; E_PARSE and E_INPUT_TRUNCATED with file:line", async () => {
+    const dir = await tmp();
+    const f = join(dir, "x.jsonl");
+    await writeFile(f, '{"a":1}\n\n{"a":\n{"a":3}\n{"a":');
+    const items = [];
+    for await (const it of readJsonLines(f)) items.push("error" in it ? [it.line, it.error.code, it.error.message.startsWith(`${f}:${it.line}: `)] : [it.line, it.value]);
+    expect(items).toEqual([
+      [1, { a: 1 }],
+      [3, "E_PARSE", true],
+      [4, { a: 3 }],
+      [5, "E_INPUT_TRUNCATED", true],
+    ]);
+    await expect(readLines(join(dir, "nope")).next()).rejects.toMatchObject({ code: "E_INPUT_NOT_FOUND" });
+    await expect(readLines(dir).next()).rejects.toMatchObject({ code: "E_INPUT_NOT_FILE" });
+  });
+});
+
+describe("outputs", () => {
+  it("AtomicDir: nothing at the target until commit; abort leaves nothing", async () => {
+    const dir = await tmp();
+    const target = join(dir, "out");
+    const a = await AtomicDir.create(target);
+    await writeFile(a.path("x.txt"), "1");
+    expect(await readdir(dir)).not.toContain("out");
+    await a.commit();
+    expect(await readFile(join(target, "x.txt"), "utf8")).toBe("1");
+    const b = await AtomicDir.create(target);
+    await writeFile(b.path("y.txt"), "2");
+    await b.abort();
+    expect(await readdir(target)).toEqual(["x.txt"]);
+    expect(await readdir(dir)).toEqual(["out"]);
+  });
+
+  it("HashingWriter hashes exactly what it writes; writeFileAtomic replaces whole files", async () => {
+    const dir = await tmp();
+    const w = new HashingWriter(join(dir, "a.jsonl"), 8);
+    for (let i = 0; i < 100; i++) await w.writeLine(JSON.stringify({ i }));
+    const r = await w.close();
+    const text = await readFile(join(dir, "a.jsonl"), "utf8");
+    expect(r).toEqual({ sha256: sha256(text), bytes: Buffer.byteLength(text), lines: 100 });
+    await writeFileAtomic(join(dir, "m.json"), "one");
+    await writeFileAtomic(join(dir, "m.json"), "two");
+    expect(await readFile(join(dir, "m.json"), "utf8")).toBe("two");
+    expect((await readdir(dir)).sort()).toEqual(["a.jsonl", "m.json"]);
+    const d = await digestTree(dir);
+    expect(d.files).toBe(2);
+    expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("stableStringify sorts keys at every depth", () => {
+    expect(stableStringify({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe('{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}');
+  });
+});

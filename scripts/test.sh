@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: set up (idempotent), then run every test of every package, including
+# the slow integration tests (Python training, packing and installing the packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+report=$(mktemp -d)/vitest.json
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+if [[ -f $report ]]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$report"
+fi
+exit $status

@@ -4,7 +4,7 @@ import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
 const root = import.meta.dirname;
-const dirs = ["packages", "apps"].flatMap((group) =>
+const dirs = ["packages", "apps", "examples"].flatMap((group) =>
   readdirSync(join(root, group), { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(root, group, d.name, "package.json")))
     .map((d) => join(group, d.name)),

@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import { contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
 import { answerKind, extractGsm8k } from "@mathtune/answer";
-import { listDir, pathKind, resolvePath, uniqueIds } from "./internal/fs.js";
+import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
 
 const CALC_RE = /<<([^<>]*)>>/g;
 
@@ -56,13 +56,6 @@ export function gsm8kRecord(
   };
 }
 
-function splitFromName(file: string): string {
-  const b = basename(file).toLowerCase();
-  if (b.startsWith("test")) return "test";
-  if (b.startsWith("train")) return "train";
-  return "train";
-}
-
 async function listInputs(root: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
@@ -86,7 +79,7 @@ export const gsm8k = defineAdapter({
     if (!files.length) throw new MathtuneError("E_INPUT_EMPTY", `no .jsonl or .parquet files under ${root}`);
     const unique = uniqueIds();
     for (const file of files) {
-      const split = options.split ?? splitFromName(file);
+      const split = options.split ?? splitFromFileName(file);
       if (options.splits && !options.splits.includes(split)) continue;
       const variant = options.variant ?? (file.split(/[\\/]/).includes("socratic") || /socratic/i.test(basename(file)) ? "socratic" : "auto");
       const emit = (row: Gsm8kRow, location: SourceLocation, index: number): MathRecord | undefined => {

@@ -1,1 +1,34 @@
-export {};
+/**
+ * Generic JSON lines: one JSON object per line, mapped onto MathRecord by `fields`.
+ * Bad lines (malformed JSON, a cut-off last line, invalid UTF-8, a missing or mistyped field)
+ * become rejections naming file:line.
+ */
+import { defineAdapter, readJsonLines, Type } from "@mathtune/core";
+import { emptyInput, openInput } from "./internal/generic-input.js";
+import { createMapper, mappingProperties } from "./internal/mapping.js";
+
+export const jsonlOptions = Type.Object({ ...mappingProperties }, { additionalProperties: false });
+
+export const jsonl = defineAdapter({
+  name: "jsonl",
+  description: "JSON lines, one object per line, with a field mapping onto MathRecord",
+  splits: [],
+  options: jsonlOptions,
+  async *load(options, ctx) {
+    const { file } = await openInput(options.path, ctx.baseDir);
+    const mapper = createMapper("jsonl", options);
+    let rows = 0;
+    for await (const item of readJsonLines(file, { signal: ctx.signal, ...(ctx.progress ? { progress: ctx.progress } : {}) })) {
+      rows++;
+      const location = { file, line: item.line };
+      if ("error" in item) {
+        ctx.reject({ code: item.error.code, message: item.error.reason, location, raw: item.text });
+        continue;
+      }
+      const r = mapper.map(item.value, location);
+      if (r.ok) yield r.record;
+      else ctx.reject(r.rejection);
+    }
+    if (rows === 0) throw emptyInput(file, "file holds only blank lines");
+  },
+});

@@ -21,7 +21,7 @@ import {
   throwIfAborted,
   withLocation,
 } from "@mathtune/core";
-import { listDir, pathKind, resolvePath, uniqueIds } from "./internal/fs.js";
+import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
 
 export const MATH_SUBJECTS = {
   algebra: "Algebra",
@@ -218,12 +218,6 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
   if (!seen) throw new MathtuneError("E_INPUT_EMPTY", `no .json entries in archive ${file}`);
 }
 
-function splitFromName(file: string, fallback: string | undefined): string {
-  if (fallback) return fallback;
-  const b = posix.basename(file.replace(/\\/g, "/")).toLowerCase();
-  return b.startsWith("test") ? "test" : "train";
-}
-
 export const math = defineAdapter({
   name: "math",
   description: "Hendrycks MATH competition problems (folder tree, MATH.tar, JSON lines or Parquet)",
@@ -237,7 +231,7 @@ export const math = defineAdapter({
     if (kind === "dir") source = fromTree(root, options, ctx);
     else if (/\.(tar|tgz|tar\.gz)$/i.test(root)) source = fromTar(root, options, ctx);
     else if (/\.parquet$/i.test(root)) {
-      const split = splitFromName(root, options.split);
+      const split = options.split ?? splitFromFileName(root);
       source = (async function* () {
         const { readParquetRows } = await import("./internal/parquet-rows.js");
         let n = 0;
@@ -251,7 +245,7 @@ export const math = defineAdapter({
         if (!n) throw new MathtuneError("E_INPUT_EMPTY", `no rows in ${root}`);
       })();
     } else {
-      const split = splitFromName(root, options.split);
+      const split = options.split ?? splitFromFileName(root);
       source = (async function* () {
         let n = 0;
         for await (const item of readJsonLines(root, { signal: ctx.signal, progress: ctx.progress })) {

@@ -49,3 +49,10 @@ export function uniqueIds(): (id: string) => string {
     return n === 1 ? id : `${id}~${n}`;
   };
 }
+
+/** The split named by a file name (`test.jsonl`, `math-test.parquet`, `train-00000-of-00001.parquet`), else `fallback`. */
+export function splitFromFileName(file: string, fallback = "train"): string {
+  const base = file.replace(/\\/g, "/").split("/").pop()!.toLowerCase();
+  for (const s of ["test", "validation", "train"]) if (new RegExp(`(^|[^a-z])${s}([^a-z]|$)`).test(base)) return s;
+  return fallback;
+}

@@ -2,12 +2,13 @@ import { MathtuneError } from "@mathtune/core";
 import { defineCommand, runCommand, showUsage } from "citty";
 import type { CommandDef } from "citty";
 
-const optional = (load: () => Promise<{ default: CommandDef }>) => () => load().then((m) => m.default);
+// Subcommands load on first use, so `mathtune build` never pays for the training code.
+const lazy = (load: () => Promise<{ default: unknown }>) => () => load().then((m) => m.default as CommandDef);
 
 export const main = defineCommand({
   meta: { name: "mathtune", description: "Build math instruction datasets, fine-tune small models with LoRA, deploy and evaluate them." },
   subCommands: {
-    build: optional(() => import("./commands/build.js")),
+    build: lazy(() => import("./commands/build.js")),
   },
 });
 

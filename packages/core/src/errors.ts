@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   E_TOOL_NOT_FOUND: "an external tool could not be found",
   E_CANCELED: "the operation was canceled",
   E_TIMEOUT: "the operation timed out",
+  E_SYNTH_UNVERIFIED: "a generated problem failed its independent check",
+  E_SYNTH_EXHAUSTED: "the generator could not find enough distinct problems",
   E_INTERNAL: "a bug in mathtune",
 } as const;
 

@@ -79,22 +79,25 @@ const validateRecipe = ajv.compile<Recipe>(RecipeSchema);
 /** Validates a recipe object (defaults applied to a copy); every problem reported as `path: message`. */
 export function parseRecipe(value: unknown, where = "recipe"): Recipe {
   const copy = structuredClone(value);
-  if (!validateRecipe(copy)) {
-    const problems = formatSchemaErrors(validateRecipe.errors);
+  const problems = validateRecipe(copy) ? [] : formatSchemaErrors(validateRecipe.errors);
+  const split = (copy as { split?: Record<string, unknown> } | null)?.split;
+  if (split && typeof split === "object") {
+    const parts = ["train", "validation", "test"].map((k) => split[k] ?? SPLIT_DEFAULTS[k as keyof typeof SPLIT_DEFAULTS]);
+    if (parts.every((x) => typeof x === "number")) {
+      const sum = (parts as number[]).reduce((a, b) => a + b, 0);
+      if (Math.abs(sum - 1) > 1e-9) problems.push(`/split: train + validation + test must be 1 (got ${sum})`);
+    }
+  }
+  if (problems.length) {
     throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${problems.join("\n  ")}`, {
       details: { problems },
       hint: "see the recipe format in the README",
     });
   }
-  const s = copy.split;
-  const sum = s.train + s.validation + s.test;
-  if (Math.abs(sum - 1) > 1e-9) {
-    throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  /split: train + validation + test must be 1 (got ${sum})`, {
-      details: { problems: [`/split: train + validation + test must be 1 (got ${sum})`] },
-    });
-  }
-  return copy;
+  return copy as Recipe;
 }
+
+const SPLIT_DEFAULTS = { train: 0.8, validation: 0.1, test: 0.1 };
 
 export interface LoadedRecipe {
   recipe: Recipe;

@@ -1,1 +1,3 @@
-export {};
+export * from "./template.js";
+export * from "./prompts.js";
+export * from "./format.js";

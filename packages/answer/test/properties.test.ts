@@ -1,0 +1,124 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { MathtuneError } from "@mathtune/core";
+import { compare, equivalent, extractBoxed, normalizeAnswer } from "@mathtune/answer";
+
+const withCommas = (n: bigint): string => {
+  const s = (n < 0n ? -n : n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return n < 0n ? `-${s}` : s;
+};
+
+describe("properties", () => {
+  it("an integer equals itself with thousands separators, and not its neighbour", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), (n) => {
+        expect(equivalent(withCommas(n), n.toString())).toBe(true);
+        expect(equivalent(n.toString(), (n + 1n).toString())).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("p/q equals \\frac{kp}{kq} and differs from (p+1)/q", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -500, max: 500 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 9 }), (p, q, k) => {
+        expect(equivalent(`${p}/${q}`, `\\frac{${k * p}}{${k * q}}`)).toBe(true);
+        expect(equivalent(`${p}/${q}`, `${p + 1}/${q}`)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a terminating decimal equals its fraction", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -100000, max: 100000 }), fc.integer({ min: 0, max: 4 }), (n, places) => {
+        const d = 10 ** places;
+        const dec = (n / d).toFixed(places);
+        expect(equivalent(dec, `\\frac{${n}}{${d}}`)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("is symmetric and deterministic on numbers", () => {
+    const num = fc.oneof(
+      fc.integer({ min: -1000, max: 1000 }).map(String),
+      fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 1, max: 12 })).map(([p, q]) => `${p}/${q}`),
+      fc.double({ min: -100, max: 100, noNaN: true }).map((x) => x.toFixed(3)),
+    );
+    fc.assert(
+      fc.property(num, num, (a, b) => {
+        const ab = compare(a, b);
+        expect(compare(b, a).equal).toBe(ab.equal);
+        expect(compare(a, b).equal).toBe(ab.equal);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("extractBoxed returns balanced content unchanged (trimmed)", () => {
+    const atom = fc.constantFrom("x", "1", "+", "\\frac", "^", " ", "\\{", "\\}", "(", ")", "\\sqrt", "2");
+    const group: fc.Arbitrary<string> = fc.letrec<{ g: string }>((tie) => ({
+      g: fc.oneof({ depthSize: "small" }, atom, fc.array(fc.oneof(atom, tie("g").map((s) => `{${s}}`)), { maxLength: 5 }).map((xs) => xs.join(""))),
+    })).g;
+    fc.assert(
+      fc.property(group, fc.string({ maxLength: 20 }), (inner, tail) => {
+        fc.pre(inner.trim() !== "" && !/\\(boxed|fbox)/.test(tail));
+        expect(extractBoxed(`pre \\boxed{${inner}}${tail.replace(/[{}\\]/g, "")}`)).toBe(inner.trim());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never throws on arbitrary text; every answer equals itself; nothing equals an empty answer", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), (a, b) => {
+        const r = compare(a, b, { timeLimitMs: 100 });
+        expect(typeof r.equal).toBe("boolean");
+        expect(compare(a, a).equal).toBe(normalizeAnswer(a).text !== "");
+        if (normalizeAnswer(b).text === "") expect(r.equal).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("options and limits", () => {
+  it.each([
+    [{ timeLimitMs: 0 }],
+    [{ timeLimitMs: -5 }],
+    [{ relTol: 1 }],
+    [{ relTol: -0.1 }],
+    [{ points: 2 }],
+    [{ points: 1.5 }],
+  ])("rejects %j with E_OPTIONS_INVALID", (options) => {
+    let err: unknown;
+    try {
+      compare("1", "1", options);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MathtuneError);
+    expect((err as MathtuneError).code).toBe("E_OPTIONS_INVALID");
+  });
+
+  it("stops a comparison at the time limit and counts it as different", () => {
+    const r = compare("100000!", "100000 \\cdot 99999!", { timeLimitMs: 30 });
+    expect(r.timedOut).toBe(true);
+    expect(r.equal).toBe(false);
+    expect(r.reason).toBe("timeout");
+  });
+
+  it("keeps no engine state between comparisons (`f(4 - x)` does not make `f` a function for later ones)", () => {
+    expect(compare("f(4 - x)", "f(4-x)").equal).toBe(true);
+    expect(compare("f^2 + 2f", "f(f + 2)").equal).toBe(true);
+    expect(compare("f^2 + 3f", "f (f + 2)").equal).toBe(false);
+  });
+
+  it("reports how it decided and what it read", () => {
+    const r = compare("\\$1,200", "1200.00");
+    expect(r).toMatchObject({ equal: true, reason: "number", kinds: ["number", "number"], normalized: ["1,200", "1200.00"], timedOut: false });
+    expect(compare("x^2-1", "(x-1)(x+1)").reason).toBe("symbolic");
+    expect(compare("(1,2]", "(1,2)").reason).toBe("interval");
+  });
+});

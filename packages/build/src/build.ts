@@ -11,15 +11,18 @@ import {
   type Stage,
   digestTree,
   formatLocation,
+  isMathtuneError,
   isRejection,
   locationOf,
   readRawLineBatches,
+  sha256,
   stableStringify,
   throwIfAborted,
   writeFileAtomic,
 } from "@mathtune/core";
 import { resolveAdapter } from "./adapters.js";
 import { renderCard } from "./card.js";
+import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
 import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
 import { type LoadedRecipe, type Recipe, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
 import { answerStage, fieldValue } from "./stages.js";
@@ -102,10 +105,80 @@ async function resolveLoaded(opts: BuildOptions): Promise<LoadedRecipe> {
   return { recipe: parseRecipe(opts.recipe), baseDir: resolve(opts.baseDir ?? process.cwd()) };
 }
 
-async function recipeStages(recipe: Recipe): Promise<Stage[]> {
-  const stages: Stage[] = [];
-  if (recipe.checks.answer.require) stages.push(answerStage());
-  return stages;
+function configError(path: string, e: unknown): MathtuneError {
+  const reason = e instanceof MathtuneError ? e.reason : (e as Error).message;
+  return new MathtuneError("E_CONFIG_INVALID", `${path}: ${reason}`, { cause: e });
+}
+
+interface Checks {
+  stages: Stage[];
+  /** Extra files for the output folder (e.g. the contamination report). */
+  reports: (() => Record<string, string>)[];
+  /** Extra sections for the dataset card. */
+  card: (() => string)[];
+}
+
+async function recipeChecks(recipe: Recipe, baseDir: string, signal: AbortSignal | undefined): Promise<Checks> {
+  const checks: Checks = { stages: [], reports: [], card: [] };
+  const { latex, dedup, decontaminate } = recipe.checks;
+  if (recipe.checks.answer.require) checks.stages.push(answerStage());
+  if (latex !== undefined && latex !== false) {
+    const mod = await import("@mathtune/latex");
+    let stage: ReturnType<typeof mod.createLatexStage>;
+    try {
+      stage = mod.createLatexStage(latex === true ? {} : latex);
+    } catch (e) {
+      throw configError("/checks/latex", e);
+    }
+    checks.stages.push(stage);
+    checks.card.push(() => `### LaTeX findings\n\n${mod.formatLatexSummary(stage.summary())}\n`);
+  }
+  if (decontaminate) {
+    const split = await import("@mathtune/split");
+    const sets = [];
+    for (const [i, set] of decontaminate.sets.entries()) {
+      const adapter = await resolveAdapter(set.adapter, baseDir);
+      let options: Record<string, unknown>;
+      try {
+        options = adapter.parseOptions(set.options) as Record<string, unknown>;
+      } catch (e) {
+        throw configError(`/checks/decontaminate/sets/${i}/options`, e);
+      }
+      const limit = set.limit;
+      sets.push({
+        name: set.name,
+        records: (async function* () {
+          let n = 0;
+          for await (const r of adapter.load(options, { baseDir, reject: () => {}, ...(signal ? { signal } : {}) })) {
+            if (limit !== undefined && n++ >= limit) break;
+            yield r;
+          }
+        })(),
+      });
+    }
+    let stage: Awaited<ReturnType<typeof split.createDecontaminationStage>>;
+    try {
+      stage = await split.createDecontaminationStage(decontaminate.options, sets, signal ? { signal } : {});
+    } catch (e) {
+      throw isMathtuneError(e) && e.code !== "E_CONFIG_INVALID" && e.code !== "E_OPTIONS_INVALID" ? e : configError("/checks/decontaminate", e);
+    }
+    checks.stages.push(stage);
+    checks.reports.push(() => ({ "contamination.json": `${stableStringify(stage.report(), 2)}\n` }));
+  }
+  if (dedup !== undefined && dedup !== false) {
+    const split = await import("@mathtune/split");
+    try {
+      checks.stages.push(split.createDedupStage(dedup === true ? {} : dedup));
+    } catch (e) {
+      throw configError("/checks/dedup", e);
+    }
+  }
+  return checks;
+}
+
+/** Output file name of a split in a format and file kind: `train.jsonl`, `train.messages.parquet`. */
+export function outputName(split: SplitName, format: string, kind: FileKind): string {
+  return `${split}${format === "record" ? "" : `.${format}`}.${kind}`;
 }
 
 /**
@@ -137,7 +210,24 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     adapters.push(a);
   }
 
-  const stages = [...(await recipeStages(recipe)), ...(opts.stages ?? [])];
+  // Formats are checked before anything is read, like the adapters' options.
+  const formatters: { name: string; format(r: MathRecord): Record<string, unknown> }[] = [];
+  for (const name of recipe.output.formats) {
+    if (name === "record") {
+      formatters.push({ name, format: (r) => r as unknown as Record<string, unknown> });
+      continue;
+    }
+    const fmt = await import("@mathtune/format");
+    try {
+      const f = await fmt.createFormatter({ ...recipe.output.formatOptions, format: name }, { baseDir: loaded.baseDir });
+      formatters.push({ name, format: (r) => f.formatRecord(r) as unknown as Record<string, unknown> });
+    } catch (e) {
+      throw isMathtuneError(e) && e.code !== "E_OPTIONS_INVALID" ? e : configError("/output", e);
+    }
+  }
+  if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
+  const checks = await recipeChecks(recipe, loaded.baseDir, signal);
+  const stages = [...checks.stages, ...(opts.stages ?? [])];
   const out = resolve(opts.out);
   const dir = await AtomicDir.create(out);
   yield { type: "start", recipe: recipe.name, out, sources: sourceNames };
@@ -160,6 +250,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const sharedIds = new Map<string, Set<string>>();
   let staged = 0;
   let committed = false;
+  let openSinks: OutputSink[] = [];
 
   try {
     for (const [si, source] of recipe.sources.entries()) {
@@ -286,7 +377,22 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     sharedIds.clear();
 
     yield { type: "phase", phase: "write" };
-    const writers = Object.fromEntries(SPLIT_CODES.map((s) => [s, new HashingWriter(dir.path(`${s}.jsonl`))])) as Record<SplitName, HashingWriter>;
+    // One sink per split, format and file kind. The record format as JSON lines takes the staged text as is.
+    const sinks: { split: SplitName; format: (typeof formatters)[number]; sink: OutputSink }[] = [];
+    for (const split of SPLIT_CODES) {
+      for (const f of formatters) {
+        for (const kind of recipe.output.files) {
+          const file = outputName(split, f.name, kind);
+          const path = dir.path(file);
+          const sink = kind === "jsonl" ? new JsonlSink(file, path) : kind === "parquet" ? new ParquetSink(file, path, f.name === "record" ? RECORD_COLUMNS : undefined) : new ArrowSink(file, path, f.name === "record" ? RECORD_COLUMNS : undefined);
+          sinks.push({ split, format: f, sink });
+        }
+      }
+    }
+    openSinks = sinks.map((s) => s.sink);
+    const rawSink = Object.fromEntries(SPLIT_CODES.map((s) => [s, sinks.find((k) => k.split === s && k.format.name === "record" && k.sink instanceof JsonlSink)?.sink as JsonlSink | undefined])) as Record<SplitName, JsonlSink | undefined>;
+    const parsedSinks = Object.fromEntries(SPLIT_CODES.map((s) => [s, sinks.filter((k) => k.split === s && k.sink !== rawSink[s])])) as Record<SplitName, typeof sinks>;
+    const needParse = SPLIT_CODES.some((s) => parsedSinks[s].length > 0);
     let ordinal = 0;
     const sourceCounts = sourceNames.map((n) => counts.sources[n]!);
     for await (const lines of readRawLineBatches(stagingPath, signal ? { signal } : {})) {
@@ -299,7 +405,15 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         if (t3 < 0) throw new MathtuneError("E_INTERNAL", "staging file is corrupt");
         const forced = line.toString("latin1", t2 + 1, t3);
         const split = forced !== "-" ? (forced as SplitName) : splitter.assign(Number(line.toString("latin1", t1 + 1, t2)));
-        parts[split].push(line.subarray(t3 + 1), NEWLINE);
+        const json = line.subarray(t3 + 1);
+        if (rawSink[split]) parts[split].push(json, NEWLINE);
+        if (needParse && parsedSinks[split].length) {
+          const record = JSON.parse(json.toString("utf8")) as MathRecord;
+          for (const { format, sink } of parsedSinks[split]) {
+            const p = sink.add(format.format(record));
+            if (p) await p;
+          }
+        }
         const sc = sourceCounts[Number(line.toString("latin1", 0, t1))]!;
         sc.splits[split]++;
         sc.written++;
@@ -308,7 +422,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       }
       for (const split of SPLIT_CODES) {
         if (!parts[split].length) continue;
-        const p = writers[split].writeRaw(Buffer.concat(parts[split]), parts[split].length / 2);
+        const p = rawSink[split]!.addRaw(Buffer.concat(parts[split]), parts[split].length / 2);
         if (p) await p;
       }
     }
@@ -318,9 +432,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
 
     yield { type: "phase", phase: "finalize" };
     const outputs: OutputFile[] = [];
-    for (const s of SPLIT_CODES) {
-      const r = await writers[s].close();
-      outputs.push({ file: `${s}.jsonl`, sha256: r.sha256, bytes: r.bytes, records: r.lines });
+    for (const { sink } of sinks) {
+      const r = await sink.close();
+      outputs.push({ file: sink.file, sha256: r.sha256, bytes: r.bytes, records: r.records });
     }
     const q = await quarantine.close();
     outputs.push({ file: "quarantine.jsonl", sha256: q.sha256, bytes: q.bytes, records: q.lines });
@@ -354,14 +468,21 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       stages: stageSummaries,
       outputs,
     };
+    for (const report of checks.reports) {
+      for (const [file, text] of Object.entries(report())) {
+        await writeFileAtomic(dir.path(file), text);
+        outputs.push({ file, sha256: sha256(text), bytes: Buffer.byteLength(text), records: 0 });
+      }
+    }
     const manifestText = `${stableStringify(manifest, 2)}\n`;
     await writeFileAtomic(dir.path("manifest.json"), manifestText);
-    await writeFileAtomic(dir.path("README.md"), renderCard({ recipe, counts, strata, stages: stageSummaries, outputs }));
+    await writeFileAtomic(dir.path("README.md"), renderCard({ recipe, counts, strata, stages: stageSummaries, outputs, sections: checks.card.map((c) => c()) }));
     await dir.commit();
     committed = true;
     const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };
     yield { type: "done", result };
   } finally {
+    for (const s of openSinks) s.destroy();
     quarantine.destroy();
     staging.destroy();
     for (const s of stages) await s.close?.();

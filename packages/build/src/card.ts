@@ -22,10 +22,12 @@ export interface CardInput {
   strata: Record<string, Record<SplitName, number>>;
   stages: Record<string, unknown>;
   outputs: OutputFile[];
+  /** Markdown sections from the checks (e.g. LaTeX findings per source and code). */
+  sections?: string[];
 }
 
 /** A dataset card in the Hugging Face style: YAML front matter, then what is in the data and how it was made. */
-export function renderCard({ recipe, counts, strata, stages, outputs }: CardInput): string {
+export function renderCard({ recipe, counts, strata, stages, outputs, sections = [] }: CardInput): string {
   const files = outputs.filter((o) => o.file !== "quarantine.jsonl");
   const front = [
     "---",
@@ -42,7 +44,7 @@ export function renderCard({ recipe, counts, strata, stages, outputs }: CardInpu
     "configs:",
     "- config_name: default",
     "  data_files:",
-    ...SPLITS.map((s) => `  - split: ${s}\n    path: ${files.find((f) => f.file.startsWith(`${s}.`))?.file ?? `${s}.jsonl`}`),
+    ...SPLITS.map((s) => `  - split: ${s}\n    path: ${files.find((f) => f.file === `${s}.jsonl`)?.file ?? files.find((f) => f.file.startsWith(`${s}.`))?.file ?? `${s}.jsonl`}`),
     "---",
   ].join("\n");
   const sources = Object.entries(counts.sources).map(([name, c]) => [name, c.adapter, c.read, c.written, c.quarantined, c.splits.train, c.splits.validation, c.splits.test]);
@@ -74,6 +76,7 @@ export function renderCard({ recipe, counts, strata, stages, outputs }: CardInpu
     codes.length ? table(["quarantine code", "records"], codes) : "No record was quarantined.",
     "",
   ];
+  for (const section of sections) parts.push(section);
   for (const [name, summary] of Object.entries(stages)) {
     parts.push(`### Check: ${name}`, "", "```json", JSON.stringify(summary, null, 2), "```", "");
   }

@@ -42,15 +42,41 @@ export const OutputSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const EvalSetSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: "e.g. gsm8k-test, math-test, math-500, heldout" }),
+    adapter: Type.String({ minLength: 1, description: "the adapter that reads it (any the sources may use)" }),
+    options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+    limit: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ChecksSchema = Type.Object(
   {
     answer: Type.Object(
       { require: Type.Boolean({ default: true, description: "quarantine records without a final answer (E_NO_ANSWER)" }) },
       { additionalProperties: false, default: {} },
     ),
-    latex: Type.Optional(Type.Unknown({ description: "LaTeX validation options (see @mathtune/latex)" })),
-    dedup: Type.Optional(Type.Unknown({ description: "dedup options (see @mathtune/split)" })),
-    decontaminate: Type.Optional(Type.Unknown({ description: "decontamination options (see @mathtune/split)" })),
+    latex: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Record(Type.String(), Type.Unknown())], {
+        description: "LaTeX validation with KaTeX: true, or the options of @mathtune/latex's stage (policy per source, dollars, beyondKatex, ...)",
+      }),
+    ),
+    dedup: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Record(Type.String(), Type.Unknown())], {
+        description: "exact and near dedup: true, or the options of @mathtune/split's dedup stage (threshold, ngram, ...)",
+      }),
+    ),
+    decontaminate: Type.Optional(
+      Type.Object(
+        {
+          sets: Type.Array(EvalSetSchema, { minItems: 1, description: "evaluation sets to keep out of the data" }),
+          options: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "n (13), fields, ... of @mathtune/split" }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, default: {} },
 );

@@ -24,7 +24,10 @@ describe("mathtune build", () => {
     expect(a.stdout).toMatch(/source\s+adapter\s+read\s+written\s+quarantined\s+train\s+validation\s+test/);
     expect(a.stdout).toMatch(/^total\s+/m);
     const files = await snapshot(join(tmp, "d1"));
-    expect(Object.keys(files)).toEqual(["README.md", "manifest.json", "quarantine.jsonl", "test.jsonl", "train.jsonl", "validation.jsonl"]);
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining(["README.md", "manifest.json", "quarantine.jsonl", "test.jsonl", "train.jsonl", "validation.jsonl", "train.messages.jsonl"]),
+    );
+    expect(files["README.md"]).toContain("### LaTeX findings");
     const manifest = JSON.parse(files["manifest.json"]!) as { counts: { read: number; written: number; quarantined: number; sources: Record<string, unknown> } };
     expect(manifest.counts.read).toBe(manifest.counts.written + manifest.counts.quarantined);
     expect(Object.keys(manifest.counts.sources)).toEqual(expect.arrayContaining(["gsm8k-sample", "math-sample", "mathematics-sample"]));

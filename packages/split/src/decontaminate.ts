@@ -108,8 +108,9 @@ export class ContaminationIndex {
     return i;
   }
 
-  /** Indexes one evaluation text. */
+  /** Indexes one evaluation text (Asymptote drawing code is left out: it is not problem text). */
   add(evalSet: string, evalId: string, text: string): void {
+    text = withoutAsymptote(text);
     const s = this.setIndex(evalSet);
     const ref = this.refId.length;
     this.refId.push(evalId);
@@ -157,6 +158,7 @@ export class ContaminationIndex {
 
   /** The spans of `text` shared with indexed evaluation texts, merged where windows overlap. */
   match(text: string, field = "text", max = Infinity): ContaminationMatch[] {
+    text = withoutAsymptote(text);
     const th = wordHashes(text);
     const out: ContaminationMatch[] = [];
     const lengths = [this.n, ...[...this.shortLengths].sort((a, b) => b - a)];
@@ -185,6 +187,16 @@ export class ContaminationIndex {
     }
     return kept;
   }
+}
+
+const ASY_RE = /\[asy\][\s\S]*?\[\/asy\]/g;
+
+/**
+ * The text without `[asy] ... [/asy]` blocks: diagram code shares long runs of generic tokens
+ * (`label a a n label b b sw ...`) between unrelated problems, which would read as contamination.
+ */
+export function withoutAsymptote(text: string): string {
+  return text.includes("[asy]") ? text.replace(ASY_RE, " ") : text;
 }
 
 /** Calls `fn(hi, lo, start)` with a 64-bit rolling hash of every window of `len` token hashes. */

@@ -87,3 +87,13 @@ describe("createDecontaminationStage", () => {
     await expect(createDecontaminationStage({}, [{ name: "x", texts: ["a b c"] }], { signal: ac.signal })).rejects.toMatchObject({ code: "E_CANCELED" });
   });
 });
+
+describe("Asymptote code is not problem text", () => {
+  it("two different problems with the same diagram labels are not contamination", () => {
+    const asy = "[asy] draw(A--B--C--cycle); label(\"$A$\", A, N); label(\"$B$\", B, SW); label(\"$C$\", C, SE); label(\"$D$\", D, W); label(\"$E$\", E, NE); [/asy]";
+    const idx = new ContaminationIndex({});
+    idx.add("eval", "e1", `In triangle ABC the angle bisector meets DE at F; compute AF over AT. ${asy}`);
+    expect(idx.match(`A square ABCD has side 4; find the area of the shaded region. ${asy}`)).toEqual([]);
+    expect(idx.match("In triangle ABC the angle bisector meets DE at F; compute AF over AT, please, carefully now.").length).toBe(1);
+  });
+});

@@ -48,7 +48,8 @@ export default defineCommand({
     });
     if (result) {
       process.stdout.write(`\n${summaryTable(result)}`);
-      process.stdout.write(`\nwrote ${result.out} (train.jsonl, validation.jsonl, test.jsonl, quarantine.jsonl, manifest.json, README.md) in ${(result.elapsedMs / 1000).toFixed(1)}s\n`);
+      const files = [...result.outputs.map((o) => o.file), "manifest.json", "README.md"];
+      process.stdout.write(`\nwrote ${result.out} (${files.join(", ")}) in ${(result.elapsedMs / 1000).toFixed(1)}s\n`);
     }
   },
 });

@@ -243,6 +243,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const quarantine = new HashingWriter(dir.path("quarantine.jsonl"));
   const stagingPath = dir.path(".staging.jsonl");
   const staging = new HashingWriter(stagingPath, { hash: false });
+  const by = recipe.split.by;
+  const stratumKey = by.length === 1 ? (r: MathRecord) => fieldValue(r, by[0]!) : (r: MathRecord) => by.map((f) => fieldValue(r, f)).join(" | ");
   const splitter = new StratifiedSplitter({ train: recipe.split.train, validation: recipe.split.validation, test: recipe.split.test }, seed);
   // Ids are unique within one adapter's load (the adapter contract); sources sharing an adapter are checked here.
   const adapterUses = new Map<string, number>();
@@ -317,7 +319,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
             ids.add(r.id);
           }
           const forced = recipe.split.respectSourceSplit && (SPLIT_CODES as readonly string[]).includes(r.split ?? "") ? (r.split as SplitName) : undefined;
-          const stratum = splitter.count(recipe.split.by.map((f) => fieldValue(r, f)).join(" | "), forced);
+          const stratum = splitter.count(stratumKey(r), forced);
           // Staging line: source, stratum, forced split (or -), then the record.
           const p = staging.writeLine(`${si}\t${stratum}\t${forced ?? "-"}\t${JSON.stringify(r)}`);
           if (p) await p;

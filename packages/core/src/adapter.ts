@@ -53,17 +53,20 @@ export interface Adapter<S extends TSchema = TSchema> {
 export type AdapterOptions<A> = A extends Adapter<infer S> ? Static<S> : never;
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]*$/;
-const locations = new WeakMap<object, SourceLocation>();
+const LOCATION = Symbol.for("mathtune.location");
 
-/** Attach the source location to a record (kept beside it, not in it). */
+/**
+ * Attach the source location to a record, beside its data: a non-enumerable symbol property, so
+ * JSON, schema checks and equality ignore it (cheaper than a WeakMap for millions of records).
+ */
 export function withLocation<T extends object>(record: T, location: SourceLocation): T {
-  locations.set(record, location);
+  Object.defineProperty(record, LOCATION, { value: location, enumerable: false, configurable: true, writable: true });
   return record;
 }
 
 /** The source location an adapter attached to a record, if any. */
 export function locationOf(record: object): SourceLocation | undefined {
-  return locations.get(record);
+  return (record as { [LOCATION]?: SourceLocation })[LOCATION];
 }
 
 /**

@@ -38,10 +38,12 @@ export function gsm8kRecord(
   if (final === undefined) return { code: "E_NO_ANSWER", message: "the answer has no '#### N' line", raw: row };
   const hash = answer.lastIndexOf("####");
   let solution = answer.slice(0, hash).trimEnd();
-  const calculator = [...solution.matchAll(CALC_RE)].map((m) => m[1]!);
-  if (at.stripCalculator) solution = solution.replace(CALC_RE, "");
-  const variant = at.variant !== "auto" ? at.variant : / \*\* /.test(answer) ? "socratic" : "main";
-  const meta: Record<string, unknown> = { variant, calculator, steps: solution ? solution.split("\n").length : 0 };
+  const calculator = solution.includes("<<") ? Array.from(solution.matchAll(CALC_RE), (m) => m[1]!) : [];
+  if (at.stripCalculator && calculator.length) solution = solution.replace(CALC_RE, "");
+  const variant = at.variant !== "auto" ? at.variant : answer.includes(" ** ") ? "socratic" : "main";
+  let steps = solution ? 1 : 0;
+  for (let i = solution.indexOf("\n"); i >= 0; i = solution.indexOf("\n", i + 1)) steps++;
+  const meta: Record<string, unknown> = { variant, calculator, steps };
   return {
     id: `gsm8k/${at.split}/${contentId(question, answer)}`,
     source: "gsm8k",

@@ -136,11 +136,18 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
     }
   }
   if (!jobs.length) throw new MathtuneError("E_INPUT_EMPTY", `no MATH subject folders under ${root}`, { hint: "expected MATH/{train,test}/<subject>/<id>.json" });
+  // List every folder first, so progress can show a total (and an ETA).
+  const listed: { job: Job; files: Awaited<ReturnType<typeof listDir>> }[] = [];
   for (const job of jobs) {
     if (!keep(options, job.split, job.subject)) continue;
-    for (const f of await listDir(job.dir)) {
+    listed.push({ job, files: (await listDir(job.dir)).filter((f) => !f.dir && f.name.endsWith(".json")) });
+  }
+  const total = listed.reduce((a, l) => a + l.files.length, 0);
+  let done = 0;
+  for (const { job, files } of listed) {
+    for (const f of files) {
       throwIfAborted(ctx.signal);
-      if (f.dir || !f.name.endsWith(".json")) continue;
+      ctx.progress?.(done++, total);
       const location = { file: f.path };
       let obj: unknown;
       try {

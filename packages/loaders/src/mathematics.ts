@@ -3,6 +3,7 @@
  * alternate question and answer; `<set>` is train-easy, train-medium, train-hard, interpolate or
  * extrapolate. Answers are kept as plain expressions; `answerKind` tells what they are.
  */
+import { stat } from "node:fs/promises";
 import { posix } from "node:path";
 import { answerKind } from "@mathtune/answer";
 import { type MathRecord, MathtuneError, Type, defineAdapter, readLines, withLocation } from "@mathtune/core";
@@ -56,7 +57,15 @@ export const mathematics = defineAdapter({
       }
     }
     if (!files.length) throw new MathtuneError("E_INPUT_EMPTY", `no <module>__<task>.txt files under ${root}`, { hint: "expected the v1.0 layout: train-easy/algebra__linear_1d.txt ..." });
-    for (const f of files) {
+    // Progress in bytes over the files that pass the filters.
+    const chosen = files.filter((f) => {
+      const [module] = f.name.replace(/\.txt$/, "").split("__");
+      return (!options.modules || options.modules.includes(module!)) && (!options.tasks || options.tasks.includes(f.name.replace(/\.txt$/, ""))) && (!options.difficulties || (options.difficulties as string[]).includes(f.set));
+    });
+    let totalBytes = 0;
+    for (const f of chosen) totalBytes += (await stat(f.path)).size;
+    let doneBytes = 0;
+    for (const f of chosen) {
       const stem = f.name.replace(/\.txt$/, "");
       const [module, ...rest] = stem.split("__");
       const task = rest.join("__") || stem;
@@ -66,7 +75,8 @@ export const mathematics = defineAdapter({
       const { split, difficulty } = describeSet(f.set);
       let question: { text: string; line: number; spoiled: boolean } | undefined;
       let pair = 0;
-      for await (const item of readLines(f.path, { signal: ctx.signal })) {
+      const progress = (d: number) => ctx.progress?.(doneBytes + d, totalBytes);
+      for await (const item of readLines(f.path, { signal: ctx.signal, progress })) {
         if (options.maxPerFile && pair >= options.maxPerFile) break;
         if ("error" in item) {
           // A bad line spoils its pair: drop the pair, keep the alignment.
@@ -105,6 +115,7 @@ export const mathematics = defineAdapter({
         if (difficulty) rec.difficulty = difficulty;
         yield withLocation(rec, location);
       }
+      doneBytes += (await stat(f.path)).size;
       if (question && !question.spoiled) {
         ctx.reject({
           code: "E_INPUT_TRUNCATED",

@@ -121,7 +121,7 @@ interface Checks {
 async function recipeChecks(recipe: Recipe, baseDir: string, signal: AbortSignal | undefined): Promise<Checks> {
   const checks: Checks = { stages: [], reports: [], card: [] };
   const { latex, dedup, decontaminate } = recipe.checks;
-  if (recipe.checks.answer.require) checks.stages.push(answerStage());
+  checks.stages.push(await answerStage(recipe.checks.answer));
   if (latex !== undefined && latex !== false) {
     const mod = await import("@mathtune/latex");
     let stage: ReturnType<typeof mod.createLatexStage>;

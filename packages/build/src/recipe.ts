@@ -55,7 +55,17 @@ export const EvalSetSchema = Type.Object(
 export const ChecksSchema = Type.Object(
   {
     answer: Type.Object(
-      { require: Type.Boolean({ default: true, description: "quarantine records without a final answer (E_NO_ANSWER)" }) },
+      {
+        require: Type.Boolean({ default: true, description: "quarantine records without a final answer (E_NO_ANSWER)" }),
+        readable: Type.Union([Type.Literal("off"), Type.Literal("flag"), Type.Literal("reject")], {
+          default: "flag",
+          description: "the grader must read the answer back from the training output (E_ANSWER_UNREADABLE)",
+        }),
+        agree: Type.Union([Type.Literal("off"), Type.Literal("flag"), Type.Literal("reject")], {
+          default: "flag",
+          description: "the solution's own final answer must agree with the label (E_ANSWER_DISAGREES)",
+        }),
+      },
       { additionalProperties: false, default: {} },
     ),
     latex: Type.Optional(

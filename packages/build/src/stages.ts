@@ -1,19 +1,81 @@
 import type { MathRecord, Rejection, Stage } from "@mathtune/core";
 
-/** Quarantines records without a final answer (E_NO_ANSWER), when the recipe requires one. */
-export function answerStage(): Stage {
-  const missing = new Map<string, number>();
+export type AnswerPolicy = "off" | "flag" | "reject";
+
+export interface AnswerStageOptions {
+  /** Quarantine records without a final answer (E_NO_ANSWER). */
+  require?: boolean;
+  /**
+   * The grader must read the answer back from the training output (the solution ending in its
+   * answer line or `\boxed{}`), or the record would be graded wrong later (E_ANSWER_UNREADABLE).
+   */
+  readable?: AnswerPolicy;
+  /** The solution's own final answer (flexible extraction) must agree with the label (E_ANSWER_DISAGREES). */
+  agree?: AnswerPolicy;
+}
+
+/**
+ * The answer checks, with the one grader of @mathtune/answer: a final answer must exist, the
+ * grader must read it back from the output the model will learn, and the worked solution should
+ * agree with the label. Flagged records keep `meta.answerCheck`; the summary counts them by source.
+ */
+export async function answerStage(options: AnswerStageOptions = {}): Promise<Stage> {
+  const { require = true, readable = "flag", agree = "flag" } = options;
+  const grader = readable !== "off" || agree !== "off" ? await import("@mathtune/answer") : undefined;
+  const format = readable !== "off" ? await import("@mathtune/format") : undefined;
+  // Most answers come back verbatim: skip the grader's normalisation for those.
+  const same = (a: string, b: string) => a === b || a.trim() === b.trim() || grader!.equivalent(a, b);
+  const counts: Record<string, Record<string, number>> = {};
+  const count = (source: string, key: string) => {
+    const c = (counts[source] ??= {});
+    c[key] = (c[key] ?? 0) + 1;
+  };
+  const verdict = (policy: AnswerPolicy, r: MathRecord, code: `E_${string}`, message: string, detail: Record<string, unknown>): MathRecord | Rejection => {
+    count(r.source, code);
+    if (policy === "reject") return { code, message, id: r.id, raw: r };
+    r.meta = { ...r.meta, answerCheck: { ...((r.meta?.answerCheck as object) ?? {}), [code]: detail } };
+    return r;
+  };
   return {
     name: "answer",
     process(batch) {
       return batch.map((r): MathRecord | Rejection => {
-        if (r.answer !== undefined && r.answer.trim() !== "" && r.answerKind !== "none") return r;
-        missing.set(r.source, (missing.get(r.source) ?? 0) + 1);
-        return { code: "E_NO_ANSWER", message: "no final answer could be extracted (e.g. no \\boxed{} in the solution)", id: r.id, raw: r };
+        count(r.source, "checked");
+        if (r.answer === undefined || r.answer.trim() === "" || r.answerKind === "none") {
+          if (!require) return r;
+          count(r.source, "E_NO_ANSWER");
+          return { code: "E_NO_ANSWER", message: "no final answer could be extracted (e.g. no \\boxed{} in the solution)", id: r.id, raw: r };
+        }
+        let out: MathRecord | Rejection = r;
+        if (grader && format && readable !== "off") {
+          let text: string | undefined;
+          try {
+            text = format.solutionOutput(r).output;
+          } catch {
+            text = undefined;
+          }
+          const got = text === undefined ? undefined : grader.extractAnswer(text, { mode: "strict" });
+          if (!got || !same(got.answer, r.answer)) {
+            out = verdict(readable, r, "E_ANSWER_UNREADABLE", `the grader reads ${got ? `'${got.answer}'` : "no answer"} from the training output, not '${r.answer}'`, {
+              extracted: got?.answer ?? null,
+            });
+            if ("code" in out && !("problem" in out)) return out;
+          }
+        }
+        if (grader && agree !== "off" && r.solution && r.solution.trim()) {
+          const got = grader.extractAnswer(r.solution, { mode: "flexible" });
+          if (got && !same(got.answer, r.answer)) {
+            out = verdict(agree, r, "E_ANSWER_DISAGREES", `the solution ends in '${got.answer}' (${got.rule}) but the label is '${r.answer}'`, {
+              extracted: got.answer,
+              rule: got.rule,
+            });
+          }
+        }
+        return out;
       });
     },
     summary() {
-      return { missingAnswer: Object.fromEntries([...missing].sort()) };
+      return { bySource: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1))), policies: { require, readable, agree } };
     },
   };
 }

@@ -111,3 +111,25 @@ describe("recipe checks wired into the build", () => {
     expect(manifest.outputs.map((o) => o.file)).toContain("validation.messages.parquet");
   });
 });
+
+describe("answer checks with the one grader", () => {
+  it("flags (or rejects) a solution whose own final answer disagrees with the label", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mt-agree-"));
+    const rows = [
+      { question: "What is 6 * 7?", answer: "6 * 7 = <<6*7=42>>42\n#### 42" },
+      { question: "How many minutes are in 2 hours?", answer: "2 hours is 2 * 60 = 120 minutes, and 1 hour is 60 minutes.\n#### 120" },
+    ];
+    await writeFile(join(dir, "train.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n"));
+    const src = [{ adapter: "gsm8k", options: { path: join(dir, "train.jsonl") } }];
+    const flagged = await build({ recipe: { name: "a", sources: src, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-flag") });
+    expect(flagged.counts.written).toBe(2);
+    const recs = await lines(join(tmp, "agree-flag/train.jsonl"));
+    const bad = recs.find((r) => String(r.problem).startsWith("How many"))!;
+    expect((bad.meta as { answerCheck: unknown }).answerCheck).toEqual({ E_ANSWER_DISAGREES: { extracted: "60", rule: "last-number" } });
+    expect((recs.find((r) => String(r.problem).startsWith("What"))!.meta as Record<string, unknown>).answerCheck).toBeUndefined();
+    const summary = (flagged.manifest.stages as Record<string, { bySource: Record<string, Record<string, number>> }>).answer!;
+    expect(summary.bySource.gsm8k).toEqual({ checked: 2, E_ANSWER_DISAGREES: 1 });
+    const rejected = await build({ recipe: { name: "a", sources: src, checks: { answer: { agree: "reject" } }, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-reject") });
+    expect(rejected.counts.quarantineByCode).toEqual({ E_ANSWER_DISAGREES: 1 });
+  });
+});

@@ -31,6 +31,12 @@ describe("mathtune build", () => {
     const manifest = JSON.parse(files["manifest.json"]!) as { counts: { read: number; written: number; quarantined: number; sources: Record<string, unknown> } };
     expect(manifest.counts.read).toBe(manifest.counts.written + manifest.counts.quarantined);
     expect(Object.keys(manifest.counts.sources)).toEqual(expect.arrayContaining(["gsm8k-sample", "math-sample", "mathematics-sample"]));
+    // The test split shares no problem text with train (the default recipe dedups before splitting).
+    const problems = (f: string) => new Set(files[f]!.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { problem: string }).problem.trim().toLowerCase()));
+    const train = problems("train.jsonl");
+    const test = problems("test.jsonl");
+    expect(test.size).toBeGreaterThan(100);
+    expect([...test].filter((p) => train.has(p))).toEqual([]);
     const b = await runCli(["build", "--out", join(tmp, "d2")], { cwd: tmp });
     expect(b.code).toBe(0);
     expect(await snapshot(join(tmp, "d2"))).toEqual(files);

@@ -245,7 +245,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const staging = new HashingWriter(stagingPath, { hash: false });
   const by = recipe.split.by;
   const stratumKey = by.length === 1 ? (r: MathRecord) => fieldValue(r, by[0]!) : (r: MathRecord) => by.map((f) => fieldValue(r, f)).join(" | ");
-  const splitter = new StratifiedSplitter({ train: recipe.split.train, validation: recipe.split.validation, test: recipe.split.test }, seed);
+  const splitter = new StratifiedSplitter({ train: recipe.split.train, validation: recipe.split.validation, test: recipe.split.test }, seed, recipe.split.counts);
   // Ids are unique within one adapter's load (the adapter contract); sources sharing an adapter are checked here.
   const adapterUses = new Map<string, number>();
   for (const a of adapters) adapterUses.set(a.name, (adapterUses.get(a.name) ?? 0) + 1);

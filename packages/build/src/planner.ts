@@ -76,6 +76,8 @@ export class StratifiedSplitter {
   constructor(
     private readonly fractions: Record<SplitName, number>,
     private readonly seed: number,
+    /** Exact validation/test counts per stratum instead of fractions (capped by the stratum's size). */
+    private readonly counts?: { validation?: number; test?: number },
   ) {}
 
   /** Pass 1: registers a record of a stratum (forced: its split is fixed); returns the stratum's number. */
@@ -96,7 +98,12 @@ export class StratifiedSplitter {
   /** Between the passes: fixes the per-stratum quotas. */
   plan(): Record<string, Record<SplitName, number>> {
     const strata: Record<string, Record<SplitName, number>> = {};
-    this.quotas = this.total.map((n) => exactCounts(n, this.fractions));
+    this.quotas = this.total.map((n) => {
+      if (!this.counts) return exactCounts(n, this.fractions);
+      const validation = Math.min(this.counts.validation ?? 0, n);
+      const test = Math.min(this.counts.test ?? 0, n - validation);
+      return { train: n - validation - test, validation, test };
+    });
     this.perms = this.total.map((n, i) => permutation(n, this.seed, this.names[i]!));
     this.seen = this.total.map(() => 0);
     for (const [i, name] of this.names.entries()) {

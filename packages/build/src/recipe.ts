@@ -25,6 +25,15 @@ export const SplitSchema = Type.Object(
       description: "record fields to stratify by (source, category, difficulty, lang, split, or meta.<key>)",
     }),
     respectSourceSplit: Type.Boolean({ default: false, description: "records whose source split is train/validation/test stay there" }),
+    counts: Type.Optional(
+      Type.Object(
+        {
+          validation: Type.Optional(Type.Integer({ minimum: 0 })),
+          test: Type.Optional(Type.Integer({ minimum: 0 })),
+        },
+        { additionalProperties: false, description: "exact validation/test records per stratum (capped by its size); the rest is train. Overrides the fractions" },
+      ),
+    ),
   },
   { additionalProperties: false, default: {} },
 );

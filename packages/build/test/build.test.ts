@@ -183,3 +183,15 @@ describe("build", () => {
     expect(r.counts.read).toBe(r.counts.written + r.counts.quarantined);
   });
 });
+
+describe("exact per-stratum counts", () => {
+  it("takes exactly N validation and test records from each stratum, capped by its size", async () => {
+    const r = await build({ recipe: { ...recipe, split: { by: ["source"], counts: { validation: 1, test: 2 } } }, out: join(tmp, "counts") });
+    const strata = r.manifest.strata as Record<string, { train: number; validation: number; test: number }>;
+    for (const [name, s] of Object.entries(strata)) {
+      const n = s.train + s.validation + s.test;
+      expect(s.validation, name).toBe(Math.min(1, n));
+      expect(s.test, name).toBe(Math.min(2, n - s.validation));
+    }
+  });
+});

@@ -5,3 +5,4 @@ export * from "./lines.js";
 export * from "./hash.js";
 export * from "./output.js";
 export * from "./stage.js";
+export * from "./idset.js";

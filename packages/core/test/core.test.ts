@@ -146,3 +146,18 @@ describe("outputs", () => {
     expect(stableStringify({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe('{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}');
   });
 });
+
+describe("HashedStringSet", () => {
+  it("answers like a Set of strings (property)", async () => {
+    const { HashedStringSet } = await import("@mathtune/core");
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 3000 }), (xs) => {
+        const a = new HashedStringSet();
+        const b = new Set<string>();
+        for (const x of xs) expect(a.add(x)).toBe(!b.has(x) && (b.add(x), true));
+        expect(a.size).toBe(b.size);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});

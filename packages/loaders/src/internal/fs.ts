@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { MathtuneError } from "@mathtune/core";
+import { HashedStringSet, MathtuneError } from "@mathtune/core";
 
 /** Resolves an option path against the recipe's folder. */
 export function resolvePath(path: string, baseDir: string | undefined): string {
@@ -40,13 +40,21 @@ export async function listDir(dir: string): Promise<{ name: string; path: string
     .sort((a, b) => naturalCompare(a.name, b.name));
 }
 
-/** Makes ids unique within one load: the second `x` becomes `x~2`, and so on. */
+/**
+ * Makes ids unique within one load: the second `x` becomes `x~2`, and so on. Memory stays small
+ * for millions of ids: members are kept as 64-bit hashes, only repeated ids as strings.
+ */
 export function uniqueIds(): (id: string) => string {
-  const seen = new Map<string, number>();
+  const seen = new HashedStringSet();
+  const repeats = new Map<string, number>();
   return (id) => {
-    const n = (seen.get(id) ?? 0) + 1;
-    seen.set(id, n);
-    return n === 1 ? id : `${id}~${n}`;
+    if (seen.add(id)) return id;
+    let n = repeats.get(id) ?? 1;
+    let candidate: string;
+    do candidate = `${id}~${++n}`;
+    while (!seen.add(candidate));
+    repeats.set(id, n);
+    return candidate;
   };
 }
 

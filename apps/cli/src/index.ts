@@ -9,6 +9,10 @@ export const main = defineCommand({
   meta: { name: "mathtune", description: "Build math instruction datasets, fine-tune small models with LoRA, deploy and evaluate them." },
   subCommands: {
     build: lazy(() => import("./commands/build.js")),
+    setup: lazy(() => import("./commands/setup.js")),
+    doctor: lazy(() => import("./commands/doctor.js")),
+    train: lazy(() => import("./commands/train.js")),
+    merge: lazy(() => import("./commands/merge.js")),
   },
 });
 

@@ -1,0 +1,87 @@
+// Training throughput on the tiny random Qwen2 model: tokens/s with and without packing over
+// GSM8K-length samples, and peak memory. Run after `pnpm build`: node bench/train.mjs
+// (sets up the project's venv first if needed; CPU unless CUDA is present).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTinyModel, setup, train } from "../packages/train/dist/index.js";
+
+const N = Number(process.env.BENCH_SAMPLES ?? 64);
+const STEPS = Number(process.env.BENCH_STEPS ?? 6);
+const root = await mkdtemp(join(tmpdir(), "mathtune-bench-train-"));
+const template = new URL("../packages/format/templates/qwen2.5-chatml.jinja", import.meta.url).pathname;
+
+// GSM8K-shaped samples: a ~45-word problem and a ~60-word worked solution with a #### answer line.
+let seed = 12345;
+const rnd = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+const names = ["Natalia", "Weng", "Betty", "Julie", "James", "Albert", "Mark", "Ken", "Alexis", "Tina"];
+const things = ["clips", "apples", "books", "marbles", "pencils", "cookies", "stickers", "cards"];
+const lines = [];
+for (let i = 0; i < N; i++) {
+  const who = names[rnd(names.length)];
+  const what = things[rnd(things.length)];
+  const a = 10 + rnd(90);
+  const b = 2 + rnd(9);
+  const c = 1 + rnd(a);
+  const extra = rnd(3) + 1; // lengths vary, as in GSM8K
+  const problem =
+    `${who} had ${a} ${what} at the start of the week. Every day for ${b} days, ${who} bought ${c} more ${what} at the store, ` +
+    `and then gave away half of the new ones to friends at school. `.repeat(extra) +
+    `How many ${what} does ${who} have at the end of the week?`;
+  const total = a + b * Math.ceil(c / 2);
+  const solution =
+    `Each day ${who} buys ${c} ${what} and keeps ${Math.ceil(c / 2)} of them. ` +
+    `Over ${b} days that is ${b} * ${Math.ceil(c / 2)} = ${b * Math.ceil(c / 2)} ${what}. `.repeat(extra) +
+    `Adding the ${a} ${what} from the start gives ${a} + ${b * Math.ceil(c / 2)} = ${total} ${what}.\n#### ${total}`;
+  lines.push(JSON.stringify({ id: `bench/${i}`, source: "bench", problem, solution, answer: String(total), lang: "en" }));
+}
+const data = join(root, "data");
+await import("node:fs/promises").then((fs) => fs.mkdir(data, { recursive: true }));
+await writeFile(join(data, "train.jsonl"), `${lines.join("\n")}\n`);
+
+const env = await setup({ onEvent: (e) => process.stderr.write(`[setup] ${e.type === "pip" ? e.line : e.message}\n`) });
+const model = (await createTinyModel({ out: join(root, "model"), chatTemplate: template, corpus: join(data, "train.jsonl") })).path;
+
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+// one torch thread by default: steadier figures on a shared machine (BENCH_THREADS to change)
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
+};
+
+async function once(packing, rep) {
+  const rates = [];
+  const r = await train({
+    data,
+    model,
+    out: join(root, `run-${packing ? "packed" : "plain"}-${rep}`),
+    packing,
+    threads: THREADS,
+    maxSeqLength: 1024,
+    batchSize: 8,
+    maxSteps: STEPS,
+    evalAtStart: false,
+    saveSteps: 10_000,
+    onEvent: (e) => {
+      if (e.type === "progress" && e.phase === "train" && e.step > 1) rates.push(e.tokensPerSecond);
+    },
+  });
+  return { rates, result: r };
+}
+
+// Interleaved repetitions, per-step rates pooled, median reported: the machine may be shared.
+const runs = { false: [], true: [] };
+for (let rep = 0; rep < REPS; rep++) for (const packing of [false, true]) runs[packing].push(await once(packing, rep));
+console.log(`train (tiny Qwen2, ${N} GSM8K-length samples, batch 8, ${STEPS} steps x ${REPS} runs, ${runs.false[0].result.precision}, ${THREADS} thread(s), venv ${env.venv})`);
+const summary = {};
+for (const packing of [false, true]) {
+  const all = runs[packing].flatMap((x) => x.rates);
+  const r = runs[packing][0].result;
+  summary[packing] = median(all);
+  console.log(
+    `  packing=${String(packing).padEnd(5)}  median ${median(all).toFixed(0).padStart(6)} tokens/s (best ${Math.max(...all).toFixed(0)})  ${r.tokens} tokens per run  peak RSS ${((r.peakMemoryBytes ?? 0) / 2 ** 20).toFixed(0)} MB`,
+  );
+}
+console.log(`  packing speed-up (median): ${(summary.true / summary.false).toFixed(2)}x`);
+await rm(root, { recursive: true, force: true });

@@ -1,0 +1,109 @@
+"""JSON-lines protocol v1 (see ../PROTOCOL.md): one JSON object per line on stdout, human logs on stderr.
+
+`open_channel()` keeps a private copy of the real stdout for protocol lines and points file
+descriptor 1 (and sys.stdout) at stderr, so a stray print() or a C library writing to stdout can
+never corrupt the protocol stream.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+import traceback
+from typing import Any, Optional
+
+VERSION = 1
+_out = None  # the protocol stream, or None on ranks that stay silent
+_enabled = True
+
+
+def open_channel(enabled: bool = True) -> None:
+    global _out, _enabled
+    _enabled = enabled
+    sys.stdout.flush()
+    fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    _out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+
+
+def _clean(value: Any, top: bool = False) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if not (top and v is None)}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def emit(type_: str, **fields: Any) -> None:
+    if not _enabled:
+        return
+    msg = {"v": VERSION, "type": type_, "time": round(time.time(), 3)}
+    msg.update(_clean(fields, top=True))
+    line = json.dumps(msg, ensure_ascii=False, allow_nan=False)
+    stream = _out if _out is not None else sys.__stdout__
+    stream.write(line + "\n")
+    stream.flush()
+
+
+def log(message: str, level: str = "info", **data: Any) -> None:
+    print(f"[mathtune] {message}", file=sys.stderr, flush=True)
+    emit("log", level=level, message=message, **({"data": data} if data else {}))
+
+
+def error(code: str, message: str, hint: Optional[str] = None, **details: Any) -> None:
+    """Emits an error line; the caller exits non-zero afterwards."""
+    if _enabled:
+        emit("error", code=code, message=message, hint=hint, details=details or None)
+    else:
+        print(f"[mathtune] error {code}: {message}", file=sys.stderr, flush=True)
+
+
+MISSING_HINT = "run `mathtune setup` to create the project's Python environment"
+
+
+def import_or_fail(names: list[str]) -> None:
+    """Imports the heavy packages up front, so a missing one is reported as E_PYTHON_PACKAGE_MISSING."""
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:  # ModuleNotFoundError included
+            missing = getattr(e, "name", None) or name
+            error(
+                "E_PYTHON_PACKAGE_MISSING",
+                f"Python package '{missing}' is not installed in {sys.executable}",
+                hint=MISSING_HINT,
+                package=missing,
+                python=sys.executable,
+            )
+            sys.exit(3)
+
+
+def is_oom(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}"
+    return (
+        "OutOfMemoryError" in text
+        or "out of memory" in text.lower()
+        or "can't allocate memory" in text
+        or isinstance(exc, MemoryError)
+    )
+
+
+def fail_from_exception(exc: BaseException) -> int:
+    """Reports an unexpected exception as an error line; returns the exit code to use."""
+    traceback.print_exc(file=sys.stderr)
+    if is_oom(exc):
+        error(
+            "E_OUT_OF_MEMORY",
+            f"out of memory: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            hint="lower microBatchSize or maxSeqLength, enable gradientCheckpointing, or use 4-bit loading",
+        )
+        return 4
+    error("E_PYTHON_EXCEPTION", f"{type(exc).__name__}: {exc}", hint="see the Python traceback on stderr")
+    return 1

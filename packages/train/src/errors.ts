@@ -1,0 +1,21 @@
+/** Error codes raised by @mathtune/train, beside the shared ones of @mathtune/core. */
+export const TRAIN_ERROR_CODES = {
+  E_PYTHON_NOT_FOUND: "no Python interpreter at the given path, or the project's venv is not set up",
+  E_PYTHON_VERSION: "the Python interpreter is too old (3.9 or newer is needed)",
+  E_PYTHON_PACKAGE_MISSING: "a Python package the scripts import is not installed",
+  E_SETUP_FAILED: "creating the venv or installing the pinned requirements failed",
+  E_PROTOCOL: "a Python script wrote something that is not a protocol line, or ended without a result line",
+  E_OUT_OF_MEMORY: "training or merging ran out of (GPU or host) memory",
+  E_SUBPROCESS_FAILED: "a Python script crashed or exited non-zero",
+  E_PYTHON_EXCEPTION: "a Python script raised an unexpected exception (traceback in the run's log)",
+  E_TIMEOUT: "a Python script produced no output for stallTimeoutMs, or ran past timeoutMs",
+  E_CANCELED: "the run was canceled through its AbortSignal (a checkpoint is kept)",
+  E_RUN_EXISTS: "the run folder already holds a run; resume it or overwrite it",
+  E_MERGE_MISMATCH: "the merged model's logits differ from base+adapter beyond the tolerance",
+  E_CONFIG_INVALID: "the training config does not match its schema",
+  E_RECORD_INVALID: "a data line is neither a MathRecord nor a messages conversation",
+  E_INPUT_NOT_FOUND: "the data folder, train file, model or adapter does not exist",
+  E_INPUT_EMPTY: "no trainable examples",
+} as const;
+
+export type TrainErrorCode = keyof typeof TRAIN_ERROR_CODES;

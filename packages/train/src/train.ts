@@ -1,0 +1,323 @@
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { MathtuneError, writeFileAtomic } from "@mathtune/core";
+import { resolveTrainConfig, TRAIN_CONFIG_KEYS, type TrainConfig, type TrainConfigInput } from "./config.js";
+import { findDataFiles, writeConversations } from "./data.js";
+import { PYTHON_DIR, type PythonEnvOptions, resolvePython } from "./env.js";
+import { drain, runScript } from "./process.js";
+import type { ProtocolMessage } from "./protocol.js";
+import { type LossPoint, lossCurveSvg } from "./svg.js";
+
+export interface DriverOptions extends PythonEnvOptions {
+  signal?: AbortSignal;
+  /** SIGINT first, then SIGKILL of the whole process tree after this long (default 30 s). */
+  gracePeriodMs?: number;
+  /** E_TIMEOUT when the script prints nothing for this long (default: no limit). */
+  stallTimeoutMs?: number;
+  /** E_TIMEOUT when the script runs longer than this (default: no limit). */
+  timeoutMs?: number;
+  /** Extra environment for the Python processes. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface TrainOptions extends DriverOptions, TrainConfigInput {
+  /** A build folder (train.jsonl, optional validation.jsonl) or a JSONL train file. */
+  data: string;
+  /** The base model: a local Hugging Face folder (config, safetensors, tokenizer with a chat template). */
+  model: string;
+  /** The run folder: config, data, checkpoints, adapter, metrics.jsonl, loss.svg, train.log. */
+  out: string;
+  /** Continue from the latest checkpoint in `out` (or from the checkpoint folder given). */
+  resume?: boolean | string;
+  /** Start afresh in a folder that holds a previous run (its checkpoints and adapter are removed). */
+  overwrite?: boolean;
+  /** Processes to launch with torchrun (one per GPU; gloo on CPU). Default 1. */
+  processes?: number;
+}
+
+export type TrainEvent =
+  | { type: "start"; runDir: string; config: TrainConfig; command: string[]; examples: { train: number; validation: number } }
+  | {
+      type: "progress";
+      phase: string;
+      message?: string;
+      step?: number;
+      totalSteps?: number;
+      epoch?: number;
+      loss?: number;
+      learningRate?: number;
+      tokensPerSecond?: number;
+      tokens?: number;
+      elapsedSeconds?: number;
+      etaSeconds?: number;
+      resumedFrom?: string;
+      raw: ProtocolMessage;
+    }
+  | { type: "metric"; split: string; step: number; loss?: number; learningRate?: number; gradNorm?: number; tokensPerSecond?: number; raw: ProtocolMessage }
+  | { type: "log"; level: string; message: string; data?: unknown }
+  | { type: "artifact"; kind: string; path: string; step?: number };
+
+export interface TrainResult {
+  runDir: string;
+  adapter: string;
+  steps: number;
+  totalSteps: number;
+  /** Training loss of the first and last step of this invocation. */
+  firstLoss?: number;
+  lastLoss?: number;
+  /** Validation loss before the first step (fresh runs) and after the last. */
+  initialEvalLoss?: number;
+  evalLoss?: number;
+  tokens: number;
+  seconds: number;
+  peakMemoryBytes?: number;
+  precision: string;
+  quantization: string;
+  worldSize: number;
+  resumedFrom?: string;
+  metricsFile: string;
+  lossCurve: string;
+  logFile: string;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Splits TrainOptions into the hyperparameters (validated, defaults applied) and the rest. */
+function configOf(opts: TrainOptions): TrainConfig {
+  const picked: Record<string, unknown> = {};
+  for (const key of TRAIN_CONFIG_KEYS) if ((opts as unknown as Record<string, unknown>)[key] !== undefined) picked[key] = (opts as unknown as Record<string, unknown>)[key];
+  return resolveTrainConfig(picked as TrainConfigInput);
+}
+
+function commandFor(python: string, processes: number, script: string, configFile: string): { python: string; args: string[] } {
+  if (processes <= 1) return { python, args: [script, "--config", configFile] };
+  return { python, args: ["-m", "torch.distributed.run", "--standalone", `--nproc_per_node=${processes}`, script, "--config", configFile] };
+}
+
+/**
+ * Trains a LoRA adapter. Yields typed events while the Python trainer runs; returns the result.
+ * Writes `metrics.jsonl` (one line per metric event) and `loss.svg` into the run folder, also when
+ * canceled. Cancel with `signal`: the trainer stops after the current step, keeps a checkpoint and
+ * the call throws E_CANCELED (details.result.checkpoint); resume with `resume: true`.
+ */
+export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent, TrainResult> {
+  const config = configOf(opts);
+  const runDir = resolve(opts.out);
+  const model = resolve(opts.model);
+  if (!existsSync(join(model, "config.json"))) {
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no model at ${model} (config.json missing)`, { hint: "pass a local Hugging Face model folder; nothing is downloaded" });
+  }
+  const python = await resolvePython(opts);
+  const files = await findDataFiles(resolve(opts.data));
+  const previous = existsSync(join(runDir, "checkpoints")) || existsSync(join(runDir, "adapter"));
+  if (previous && !opts.resume && !opts.overwrite) {
+    throw new MathtuneError("E_RUN_EXISTS", `${runDir} already holds a training run`, { hint: "pass resume: true (--resume) to continue it, or overwrite: true (--overwrite) to start again" });
+  }
+  if (opts.overwrite && !opts.resume) {
+    for (const p of ["checkpoints", "adapter", "metrics.jsonl", "loss.svg", "result.json", "train.log"]) await rm(join(runDir, p), { recursive: true, force: true });
+  }
+  await mkdir(join(runDir, "data"), { recursive: true });
+  const trainFile = join(runDir, "data", "train.jsonl");
+  const validationFile = join(runDir, "data", "validation.jsonl");
+  const sys = config.systemPrompt ? { systemPrompt: config.systemPrompt } : {};
+  const nTrain = await writeConversations(files.train, trainFile, { ...sys, ...(opts.signal ? { signal: opts.signal } : {}) });
+  let nVal = 0;
+  if (files.validation) nVal = await writeConversations(files.validation, validationFile, { ...sys, ...(opts.signal ? { signal: opts.signal } : {}) });
+  else await rm(validationFile, { force: true });
+  const pyConfig = {
+    ...config,
+    model,
+    runDir,
+    trainFile,
+    ...(nVal ? { validationFile } : {}),
+    resume: opts.resume ?? false,
+  };
+  const configFile = join(runDir, "config.json");
+  await writeFileAtomic(configFile, `${JSON.stringify(pyConfig, null, 2)}\n`);
+  const cmd = commandFor(python, opts.processes ?? 1, join(PYTHON_DIR, "train.py"), configFile);
+  yield { type: "start", runDir, config, command: [cmd.python, ...cmd.args], examples: { train: nTrain, validation: nVal } };
+
+  const metricsFile = join(runDir, "metrics.jsonl");
+  const lossCurve = join(runDir, "loss.svg");
+  const logFile = join(runDir, "train.log");
+  const points: LossPoint[] = [];
+  let metricsOut: WriteStream | undefined;
+  const openMetrics = async (keepUpTo: number | undefined) => {
+    let kept = "";
+    if (keepUpTo !== undefined && existsSync(metricsFile)) {
+      for (const line of (await readFile(metricsFile, "utf8")).split("\n")) {
+        if (!line.trim()) continue;
+        try {
+          const m = JSON.parse(line) as { step?: number; split?: string; loss?: number };
+          if (typeof m.step === "number" && m.step <= keepUpTo) {
+            kept += `${line}\n`;
+            if (typeof m.loss === "number" && typeof m.split === "string") points.push({ split: m.split, step: m.step, loss: m.loss });
+          }
+        } catch {
+          /* a torn last line from a killed run */
+        }
+      }
+    }
+    await writeFile(metricsFile, kept);
+    metricsOut = createWriteStream(metricsFile, { flags: "a" });
+  };
+  const writeCurve = async () => {
+    await new Promise<void>((res) => (metricsOut ? metricsOut.end(() => res()) : res()));
+    metricsOut = undefined;
+    await writeFileAtomic(lossCurve, lossCurveSvg(points, `loss: ${model.split("/").pop()} LoRA r=${config.loraR}`));
+  };
+
+  const it = runScript({
+    python: cmd.python,
+    args: cmd.args,
+    label: "training",
+    logFile,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.gracePeriodMs !== undefined ? { gracePeriodMs: opts.gracePeriodMs } : {}),
+    ...(opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+  let etaBase: { t: number; step: number } | undefined;
+  let initialEvalLoss: number | undefined;
+  let resumedFrom: string | undefined;
+  let res: ProtocolMessage | undefined;
+  try {
+    for (;;) {
+      const n = await it.next();
+      if (n.done) {
+        res = n.value;
+        break;
+      }
+      const m = n.value;
+      if (m.type === "progress") {
+        if (m.phase === "start") {
+          resumedFrom = str(m.resumedFrom);
+          etaBase = { t: Date.now(), step: num(m.step) ?? 0 };
+          await openMetrics(resumedFrom ? num(m.step) : undefined);
+        }
+        let etaSeconds: number | undefined;
+        const step = num(m.step);
+        const total = num(m.totalSteps);
+        if (m.phase === "train" && step !== undefined && total !== undefined) {
+          const now = Date.now();
+          etaBase ??= { t: now, step };
+          const done = step - etaBase.step;
+          if (done > 0) etaSeconds = ((now - etaBase.t) / 1000 / done) * (total - step);
+        }
+        yield {
+          type: "progress",
+          phase: m.phase,
+          raw: m,
+          ...(str(m.message) ? { message: str(m.message)! } : {}),
+          ...(step !== undefined ? { step } : {}),
+          ...(total !== undefined ? { totalSteps: total } : {}),
+          ...(num(m.epoch) !== undefined ? { epoch: num(m.epoch)! } : {}),
+          ...(num(m.loss) !== undefined ? { loss: num(m.loss)! } : {}),
+          ...(num(m.learningRate) !== undefined ? { learningRate: num(m.learningRate)! } : {}),
+          ...(num(m.tokensPerSecond) !== undefined ? { tokensPerSecond: num(m.tokensPerSecond)! } : {}),
+          ...(num(m.tokens) !== undefined ? { tokens: num(m.tokens)! } : {}),
+          ...(num(m.elapsedSeconds) !== undefined ? { elapsedSeconds: num(m.elapsedSeconds)! } : {}),
+          ...(etaSeconds !== undefined ? { etaSeconds } : {}),
+          ...(resumedFrom && m.phase === "start" ? { resumedFrom } : {}),
+        };
+      } else if (m.type === "metric") {
+        if (!metricsOut) await openMetrics(undefined);
+        const { v: _v, type: _t, ...rest } = m;
+        metricsOut!.write(`${JSON.stringify(rest)}\n`);
+        const loss = num(m.loss);
+        if (loss !== undefined) points.push({ split: m.split, step: m.step, loss });
+        if (m.split === "validation" && m.step === 0 && loss !== undefined) initialEvalLoss = loss;
+        yield {
+          type: "metric",
+          split: m.split,
+          step: m.step,
+          raw: m,
+          ...(loss !== undefined ? { loss } : {}),
+          ...(num(m.learningRate) !== undefined ? { learningRate: num(m.learningRate)! } : {}),
+          ...(num(m.gradNorm) !== undefined ? { gradNorm: num(m.gradNorm)! } : {}),
+          ...(num(m.tokensPerSecond) !== undefined ? { tokensPerSecond: num(m.tokensPerSecond)! } : {}),
+        };
+      } else if (m.type === "log") {
+        yield { type: "log", level: str(m.level) ?? "info", message: m.message, ...(m.data !== undefined ? { data: m.data } : {}) };
+      } else if (m.type === "artifact") {
+        yield { type: "artifact", kind: m.kind, path: m.path, ...(num(m.step) !== undefined ? { step: num(m.step)! } : {}) };
+      }
+    }
+  } finally {
+    // a consumer that stops iterating early stops the trainer too (SIGINT, SIGKILL after the grace period)
+    if (!res) await it.return(undefined as never).catch(() => undefined);
+    if (metricsOut || points.length) await writeCurve().catch(() => undefined);
+  }
+  if (!res) throw new MathtuneError("E_INTERNAL", "training ended without a result");
+  const result: TrainResult = {
+    runDir,
+    adapter: str(res.adapter) ?? join(runDir, "adapter"),
+    steps: num(res.step) ?? 0,
+    totalSteps: num(res.totalSteps) ?? 0,
+    tokens: num(res.tokens) ?? 0,
+    seconds: num(res.seconds) ?? 0,
+    precision: str(res.precision) ?? "",
+    quantization: str(res.quantization) ?? "",
+    worldSize: num(res.worldSize) ?? 1,
+    metricsFile,
+    lossCurve,
+    logFile,
+    ...(num(res.firstLoss) !== undefined ? { firstLoss: num(res.firstLoss)! } : {}),
+    ...(num(res.lastLoss) !== undefined ? { lastLoss: num(res.lastLoss)! } : {}),
+    ...(num(res.evalLoss) !== undefined ? { evalLoss: num(res.evalLoss)! } : {}),
+    ...(initialEvalLoss !== undefined ? { initialEvalLoss } : {}),
+    ...(num(res.peakMemoryBytes) !== undefined ? { peakMemoryBytes: num(res.peakMemoryBytes)! } : {}),
+    ...(resumedFrom ? { resumedFrom } : {}),
+  };
+  await writeFileAtomic(join(runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** `trainIter` drained: resolves with the result; `onEvent` sees every event. */
+export function train(opts: TrainOptions & { onEvent?: (e: TrainEvent) => void }): Promise<TrainResult> {
+  return drain(trainIter(opts), opts.onEvent);
+}
+
+export interface InspectedExample {
+  ids: string[];
+  inputIds: number[];
+  labels: number[];
+  positionIds: number[];
+  tokens: string[];
+  /** The text of the labelled tokens: what the model learns to produce. */
+  trainedText: string;
+}
+
+/**
+ * Tokenizes the training data exactly as training would (chat template, assistant-only labels,
+ * optional packing) and returns the first `limit` rows, without loading the model's weights.
+ */
+export async function inspectTraining(
+  opts: DriverOptions & { data: string; model: string; limit?: number; workDir: string } & Pick<TrainConfigInput, "maxSeqLength" | "packing" | "seed" | "systemPrompt">,
+): Promise<{ stats: { examples: number; truncated: number; dropped: number; units: number }; examples: InspectedExample[] }> {
+  const config = resolveTrainConfig({
+    ...(opts.maxSeqLength !== undefined ? { maxSeqLength: opts.maxSeqLength } : {}),
+    ...(opts.packing !== undefined ? { packing: opts.packing } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.systemPrompt !== undefined ? { systemPrompt: opts.systemPrompt } : {}),
+  });
+  const python = await resolvePython(opts);
+  const files = await findDataFiles(resolve(opts.data));
+  await mkdir(opts.workDir, { recursive: true });
+  const trainFile = join(opts.workDir, "inspect-train.jsonl");
+  await writeConversations(files.train, trainFile, config.systemPrompt ? { systemPrompt: config.systemPrompt } : {});
+  const configFile = join(opts.workDir, "inspect-config.json");
+  await writeFile(configFile, JSON.stringify({ ...config, model: resolve(opts.model), runDir: opts.workDir, trainFile, mode: "inspect", inspectLimit: opts.limit ?? 4 }));
+  const res = await drain(
+    runScript({ python, args: [join(PYTHON_DIR, "train.py"), "--config", configFile], label: "inspect", ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.env ? { env: opts.env } : {}) }),
+  );
+  return { stats: res.stats as never, examples: res.examples as InspectedExample[] };
+}
+
+/** True when `path` is a folder holding a PEFT adapter. */
+export async function isAdapterDir(path: string): Promise<boolean> {
+  return (await stat(join(path, "adapter_config.json")).catch(() => undefined))?.isFile() ?? false;
+}

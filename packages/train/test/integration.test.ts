@@ -1,0 +1,256 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isMathtuneError, type MathtuneError } from "@mathtune/core";
+import { doctor, inspectTraining, merge, setup, train, type TrainEvent, type TrainResult } from "@mathtune/train";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DATA, groupAlive, removeTempDirs, tempDir, testEnv } from "./helpers.js";
+
+// Real Python, real PEFT, a tiny random Qwen2. Small on purpose: 12 training examples, a few steps,
+// one thread per process. The venv is created by setup() on a fresh machine and reused after.
+// Each test starts Python at least once (torch imports take seconds on a busy 2-core machine).
+vi.setConfig({ testTimeout: 300_000 });
+const HELPERS = new URL("./python/", import.meta.url).pathname;
+const SMALL = { batchSize: 4, learningRate: 1e-2, warmupSteps: 1, maxSeqLength: 256, threads: 1, seed: 1 } as const;
+
+let python: string;
+let model: string;
+let run: TrainResult;
+const runEvents: TrainEvent[] = [];
+
+async function pyJson(script: string, ...args: string[]): Promise<Record<string, unknown>> {
+  const r = await execa(python, [join(HELPERS, script), ...args], { env: { HF_HUB_OFFLINE: "1" } });
+  return JSON.parse(String(r.stdout).trim().split("\n").pop()!) as Record<string, unknown>;
+}
+
+afterAll(removeTempDirs);
+
+beforeAll(async () => {
+  const t = await testEnv();
+  python = t.env.python;
+  model = t.model;
+  run = await train({ data: DATA, model, out: await tempDir("run"), ...SMALL, epochs: 2, evalSteps: 3, saveSteps: 3, onEvent: (e) => runEvents.push(e) });
+});
+
+describe("environment", () => {
+  it("setup is idempotent and cheap once done", async () => {
+    const t0 = Date.now();
+    const again = await setup();
+    expect(again.changed).toBe(false);
+    expect(again.python).toBe(python);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+  it("doctor reports the pinned packages, no CUDA here, and no problems", async () => {
+    const d = await doctor();
+    expect(d.venv.ready).toBe(true);
+    expect(d.packages.peft).toBe("0.21.2");
+    expect(d.packages.transformers).toBe("5.24.0");
+    expect(String(d.packages.torch)).toMatch(/^2\.15\.0/);
+    expect(typeof d.cuda.available).toBe("boolean");
+    expect(typeof d.llamaCpp.found).toBe("boolean");
+    expect(d.ollama.server.url).toMatch(/^http/);
+    expect(d.problems).toEqual([]);
+  });
+  it("a real Python without the packages: E_PYTHON_PACKAGE_MISSING naming torch", async () => {
+    const dir = await tempDir("bare-venv");
+    await execa("python3", ["-m", "venv", "--without-pip", join(dir, "venv")]);
+    const err = await train({ data: DATA, model, out: join(dir, "run"), python: join(dir, "venv", "bin", "python"), ...SMALL }).catch((e: unknown) => e);
+    expect(isMathtuneError(err, "E_PYTHON_PACKAGE_MISSING")).toBe(true);
+    expect((err as MathtuneError).message).toMatch(/'torch'/);
+    expect((err as MathtuneError).message).toMatch(/mathtune setup/);
+  });
+});
+
+describe("labels: loss only on the assistant's tokens", () => {
+  it("masks the prompt and trains the answer and <|im_end|>", async () => {
+    const { stats, examples } = await inspectTraining({ data: DATA, model, workDir: await tempDir("inspect"), limit: 12 });
+    expect(stats).toMatchObject({ examples: 12, truncated: 0, dropped: 0, units: 12 });
+    const train = (await readFile(join(DATA, "train.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { solution: string });
+    for (const [i, ex] of examples.entries()) {
+      expect(ex.labels).toHaveLength(ex.inputIds.length);
+      expect(ex.trainedText).toBe(`${train[i]!.solution}<|im_end|>`);
+      const firstLabel = ex.labels.findIndex((l) => l !== -100);
+      // everything before the answer is the rendered prompt: system turn, user turn, assistant header
+      expect(ex.tokens.slice(0, firstLabel).join("")).toMatch(/^<\|im_start\|>systemĊ.*<\|im_start\|>userĊ.*<\|im_start\|>assistantĊ$/);
+      // labels equal the input ids wherever they are set, and the last one is <|im_end|>
+      ex.labels.forEach((l, k) => l !== -100 && expect(l).toBe(ex.inputIds[k]));
+      const last = ex.labels.findLastIndex((l) => l !== -100);
+      expect(ex.tokens[last]).toBe("<|im_end|>");
+      expect(ex.labels.slice(last + 1).every((l) => l === -100)).toBe(true); // the newline after it is not trained
+    }
+  });
+
+  it("packing: rows hold several examples, positions restart, boundaries are masked, no label is lost", async () => {
+    const work = await tempDir("inspect");
+    const plain = await inspectTraining({ data: DATA, model, workDir: work, limit: 100 });
+    const packed = await inspectTraining({ data: DATA, model, workDir: work, limit: 100, packing: true, maxSeqLength: 256 });
+    expect(packed.stats.units).toBeLessThan(plain.stats.units);
+    const labelled = (rows: typeof plain.examples) => rows.reduce((a, r) => a + r.labels.filter((l) => l !== -100).length, 0);
+    expect(labelled(packed.examples)).toBe(labelled(plain.examples));
+    const byId = new Map(plain.examples.map((e) => [e.ids[0]!, e]));
+    for (const row of packed.examples) {
+      expect(row.inputIds.length).toBeLessThanOrEqual(256);
+      let at = 0;
+      for (const id of row.ids) {
+        const ex = byId.get(id)!;
+        const n = ex.inputIds.length;
+        expect(row.inputIds.slice(at, at + n)).toEqual(ex.inputIds);
+        expect(row.labels.slice(at, at + n)).toEqual(ex.labels);
+        expect(row.positionIds.slice(at, at + n)).toEqual([...Array(n).keys()]);
+        expect(row.labels[at]).toBe(-100);
+        at += n;
+      }
+      expect(at).toBe(row.inputIds.length);
+    }
+    expect(packed.examples.some((r) => r.ids.length > 1)).toBe(true);
+  });
+
+  it("packing keeps attention inside each example, and right padding needs no mask (same logits)", async () => {
+    const r = await pyJson("packing_check.py", model);
+    expect(r.maxDiffA as number).toBeLessThan(1e-4);
+    expect(r.maxDiffB as number).toBeLessThan(1e-4);
+    expect(r.leakDiffB as number).toBeGreaterThan(1e-3); // the check can tell a leak
+    expect(r.rightPadDiff as number).toBeLessThan(1e-4); // right padding needs no attention mask
+  });
+});
+
+describe("a training run", () => {
+  it("makes the loss fall and reports progress", () => {
+    expect(run.steps).toBe(6);
+    expect(run.totalSteps).toBe(6);
+    expect(run.initialEvalLoss).toBeDefined();
+    expect(run.evalLoss!).toBeLessThan(run.initialEvalLoss! - 0.3);
+    expect(run.lastLoss!).toBeLessThan(run.firstLoss!);
+    expect(run.precision).toBe("fp32");
+    expect(run.quantization).toBe("none");
+    const steps = runEvents.filter((e): e is Extract<TrainEvent, { type: "progress" }> => e.type === "progress" && e.phase === "train");
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const s of steps) {
+      expect(s.loss).toBeGreaterThan(0);
+      expect(s.tokensPerSecond).toBeGreaterThan(0);
+      expect(s.learningRate).toBeGreaterThanOrEqual(0);
+    }
+    expect(steps.at(-1)!.etaSeconds).toBe(0);
+    expect(runEvents.filter((e) => e.type === "artifact" && e.kind === "checkpoint").map((e) => (e as { step?: number }).step)).toEqual([3]);
+  });
+
+  it("writes metrics.jsonl and a loss curve SVG", async () => {
+    const lines = (await readFile(run.metricsFile, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { split: string; step: number; loss: number });
+    expect(lines.filter((l) => l.split === "train").map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(lines.filter((l) => l.split === "validation").map((l) => l.step)).toEqual([0, 3, 6]);
+    const svg = await readFile(run.lossCurve, "utf8");
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('class="loss-train"');
+    expect(svg).toContain('class="loss-validation"');
+  });
+
+  it("saves an adapter that PEFT loads back", async () => {
+    expect(existsSync(join(run.adapter, "adapter_config.json"))).toBe(true);
+    expect(existsSync(join(run.adapter, "adapter_model.safetensors"))).toBe(true);
+    const r = await pyJson("check_adapter.py", model, run.adapter);
+    expect(r).toMatchObject({ peftType: "LORA", r: 8, alpha: 16, targetModules: ["k_proj", "o_proj", "q_proj", "v_proj"], modules: ["k_proj", "o_proj", "q_proj", "v_proj"] });
+    expect(r.loraTensors).toBe(2 * 4 * 2); // A and B, 4 projections, 2 layers
+    expect(r.loraBAbsSum as number).toBeGreaterThan(0); // B starts at zero: training moved it
+  });
+
+  it("merge reproduces base+adapter logits from the saved safetensors", async () => {
+    const out = join(await tempDir("merged"), "model");
+    const m = await merge({ adapter: run.runDir, model, out });
+    expect(m.files).toEqual(expect.arrayContaining(["model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"]));
+    expect(m.check.ok).toBe(true);
+    expect(m.check.maxAbsDiff).toBeLessThan(1e-4);
+    expect(m.check.adapterEffect).toBeGreaterThan(1e-2);
+    const cfg = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as { dtype?: string; torch_dtype?: string };
+    expect(cfg.dtype ?? cfg.torch_dtype).toBe("float32");
+    expect(existsSync(`${out}.merge-config.json`)).toBe(false);
+    // a tolerance below the float32 noise fails the check: E_MERGE_MISMATCH, unless allowed
+    const strict = await merge({ adapter: run.adapter, model, out, tolerance: 1e-12 }).catch((e: unknown) => e);
+    expect(isMathtuneError(strict, "E_MERGE_MISMATCH")).toBe(true);
+    process.stderr.write(`[figures] merge max |logit diff| ${m.check.maxAbsDiff} (adapter effect ${m.check.adapterEffect})\n`);
+    process.stderr.write(`[figures] eval loss ${run.initialEvalLoss} -> ${run.evalLoss}; train loss ${run.firstLoss} -> ${run.lastLoss}\n`);
+  });
+});
+
+describe("cancel and resume", () => {
+  it("cancel stops after a step with a checkpoint and no process left; resume continues from it", async () => {
+    const out = await tempDir("cancel");
+    const ac = new AbortController();
+    const opts = { data: DATA, model, out, ...SMALL, batchSize: 2, epochs: 20, saveSteps: 1000 };
+    const err = (await train({
+      ...opts,
+      signal: ac.signal,
+      gracePeriodMs: 30_000,
+      onEvent: (e) => {
+        if (e.type === "progress" && e.phase === "train" && (e.step ?? 0) >= 2) ac.abort();
+      },
+    }).catch((e: unknown) => e)) as MathtuneError;
+    expect(isMathtuneError(err, "E_CANCELED")).toBe(true);
+    expect(err.details!.signal).toBeUndefined(); // it stopped on SIGINT, not SIGKILL
+    expect(groupAlive(err.details!.pid as number)).toBe(false);
+    const stopped = err.details!.result as { step: number; checkpoint: string; status: string };
+    expect(stopped.status).toBe("canceled");
+    expect(stopped.step).toBeGreaterThanOrEqual(2);
+    expect(stopped.checkpoint).toBe(join(out, "checkpoints", `checkpoint-${stopped.step}`));
+    expect(existsSync(join(stopped.checkpoint, "adapter_model.safetensors"))).toBe(true);
+    expect(existsSync(join(out, "loss.svg"))).toBe(true);
+
+    const events: TrainEvent[] = [];
+    const resumed = await train({ ...opts, resume: true, maxSteps: stopped.step + 3, onEvent: (e) => events.push(e) });
+    expect(resumed.resumedFrom).toBe(stopped.checkpoint);
+    const steps = events.flatMap((e) => (e.type === "progress" && e.phase === "train" ? [e.step] : []));
+    expect(steps).toEqual([stopped.step + 1, stopped.step + 2, stopped.step + 3]);
+    expect(resumed.steps).toBe(stopped.step + 3);
+    const trainSteps = (await readFile(join(out, "metrics.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { split: string; step: number })
+      .filter((l) => l.split === "train")
+      .map((l) => l.step);
+    expect(trainSteps).toEqual([...Array(stopped.step + 3).keys()].map((i) => i + 1));
+  });
+});
+
+describe("memory", () => {
+  it("out of memory with the default micro-batch: halves it and keeps the batch through gradient accumulation", async () => {
+    const events: TrainEvent[] = [];
+    const r = await train({ data: DATA, model, out: await tempDir("oom"), ...SMALL, maxSteps: 2, evalAtStart: false, env: { MATHTUNE_FAKE_OOM_ABOVE: "1" }, onEvent: (e) => events.push(e) });
+    expect(r.steps).toBe(2);
+    const warnings = events.flatMap((e) => (e.type === "log" && e.level === "warn" ? [e.message] : []));
+    expect(warnings).toEqual([expect.stringMatching(/microBatchSize=2 \(gradient accumulation 2\)/), expect.stringMatching(/microBatchSize=1 \(gradient accumulation 4\)/)]);
+  });
+  it("out of memory with a fixed micro-batch: E_OUT_OF_MEMORY", async () => {
+    const err = await train({ data: DATA, model, out: await tempDir("oom"), ...SMALL, microBatchSize: 2, maxSteps: 1, evalAtStart: false, env: { MATHTUNE_FAKE_OOM_ABOVE: "1" } }).catch((e: unknown) => e);
+    expect(isMathtuneError(err, "E_OUT_OF_MEMORY")).toBe(true);
+    expect((err as MathtuneError).hint).toMatch(/microBatchSize/);
+  });
+});
+
+describe("multi-process", () => {
+  it("runs the same code path with 2 processes (torchrun, gloo on CPU), with packing, DoRA, rsLoRA and MLP targets", async () => {
+    const targetModules = ["q_proj", "v_proj", "gate_proj", "down_proj"];
+    const events: TrainEvent[] = [];
+    const common = { data: DATA, model, ...SMALL, maxSteps: 2, warmupSteps: 0, evalSteps: 1000, loraDropout: 0, packing: true, useDora: true, useRslora: true, targetModules };
+    const r = await train({ ...common, out: await tempDir("ddp"), processes: 2, onEvent: (e) => events.push(e) });
+    const single: TrainEvent[] = [];
+    const one = await train({ ...common, out: await tempDir("ddp1"), onEvent: (e) => single.push(e) });
+    // the same global batch split over 2 ranks gives the same step as 1 process: data split and gradient sync are right
+    const lossAt = (evs: TrainEvent[], step: number) => (evs.find((e) => e.type === "metric" && e.split === "train" && e.step === step) as { loss: number }).loss;
+    process.stderr.write(`[figures] 2 processes vs 1: step-2 loss ${lossAt(events, 2)} vs ${lossAt(single, 2)} (step 1: ${lossAt(single, 1)}); eval ${r.evalLoss} vs ${one.evalLoss}\n`);
+    expect(Math.abs(lossAt(events, 2) - lossAt(single, 2))).toBeLessThan(1e-4);
+    expect(Math.abs(r.evalLoss! - one.evalLoss!)).toBeLessThan(1e-4);
+    expect(one.worldSize).toBe(1);
+    expect(r.worldSize).toBe(2);
+    expect(r.steps).toBe(2);
+    expect(Number.isFinite(r.lastLoss)).toBe(true);
+    expect(Number.isFinite(r.evalLoss)).toBe(true);
+    const start = events.find((e) => e.type === "progress" && e.phase === "start") as Extract<TrainEvent, { type: "progress" }>;
+    expect(start.raw).toMatchObject({ worldSize: 2, examples: 12 });
+    expect(start.raw.rows as number).toBeLessThan(12); // packed
+    const cfg = JSON.parse(await readFile(join(r.adapter, "adapter_config.json"), "utf8")) as { use_dora: boolean; use_rslora: boolean; target_modules: string[] };
+    expect(cfg.use_dora).toBe(true);
+    expect(cfg.use_rslora).toBe(true);
+    expect([...cfg.target_modules].sort()).toEqual([...targetModules].sort());
+    expect(existsSync(join(r.adapter, "adapter_model.safetensors"))).toBe(true);
+  });
+});

@@ -251,6 +251,21 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   for (const a of adapters) adapterUses.set(a.name, (adapterUses.get(a.name) ?? 0) + 1);
   const sharedIds = new Map<string, Set<string>>();
   let staged = 0;
+  // Facets for the dataset card: source x category x difficulty, counted per split in pass 2.
+  const facets = new Map<string, number>();
+  const facetKeys: [string, string, string][] = [];
+  const facetSplits: Record<SplitName, number>[] = [];
+  const facetIndex = (si: number, r: MathRecord): number => {
+    const key = `${si}\u001f${r.category ?? "-"}\u001f${r.difficulty ?? "-"}`;
+    let i = facets.get(key);
+    if (i === undefined) {
+      i = facetKeys.length;
+      facets.set(key, i);
+      facetKeys.push([sourceNames[si]!, r.category ?? "-", r.difficulty === undefined ? "-" : String(r.difficulty)]);
+      facetSplits.push({ train: 0, validation: 0, test: 0 });
+    }
+    return i;
+  };
   let committed = false;
   let openSinks: OutputSink[] = [];
 
@@ -320,8 +335,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
           }
           const forced = recipe.split.respectSourceSplit && (SPLIT_CODES as readonly string[]).includes(r.split ?? "") ? (r.split as SplitName) : undefined;
           const stratum = splitter.count(stratumKey(r), forced);
-          // Staging line: source, stratum, forced split (or -), then the record.
-          const p = staging.writeLine(`${si}\t${stratum}\t${forced ?? "-"}\t${JSON.stringify(r)}`);
+          const facet = facetIndex(si, r);
+          // Staging line: source, stratum, forced split (or -), facet, then the record.
+          const p = staging.writeLine(`${si}\t${stratum}\t${forced ?? "-"}\t${facet}\t${JSON.stringify(r)}`);
           if (p) await p;
           staged++;
           kept++;
@@ -400,12 +416,14 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     for await (const lines of readRawLineBatches(stagingPath, signal ? { signal } : {})) {
       const parts: Record<SplitName, Buffer[]> = { train: [], validation: [], test: [] };
       for (const line of lines) {
-        // The JSON never holds a raw tab, so the first three tabs end the prefix.
+        // The JSON never holds a raw tab, so the first four tabs end the prefix.
         const t1 = line.indexOf(9);
         const t2 = line.indexOf(9, t1 + 1);
-        const t3 = line.indexOf(9, t2 + 1);
+        const t0 = line.indexOf(9, t2 + 1);
+        const t3 = line.indexOf(9, t0 + 1);
         if (t3 < 0) throw new MathtuneError("E_INTERNAL", "staging file is corrupt");
-        const forced = line.toString("latin1", t2 + 1, t3);
+        const forcedEnd = t0;
+        const forced = line.toString("latin1", t2 + 1, forcedEnd);
         const split = forced !== "-" ? (forced as SplitName) : splitter.assign(Number(line.toString("latin1", t1 + 1, t2)));
         const json = line.subarray(t3 + 1);
         if (rawSink[split]) parts[split].push(json, NEWLINE);
@@ -416,6 +434,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
             if (p) await p;
           }
         }
+        facetSplits[Number(line.toString("latin1", t0 + 1, t3))]![split]++;
         const sc = sourceCounts[Number(line.toString("latin1", 0, t1))]!;
         sc.splits[split]++;
         sc.written++;
@@ -478,7 +497,15 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     }
     const manifestText = `${stableStringify(manifest, 2)}\n`;
     await writeFileAtomic(dir.path("manifest.json"), manifestText);
-    await writeFileAtomic(dir.path("README.md"), renderCard({ recipe, counts, strata, stages: stageSummaries, outputs, sections: checks.card.map((c) => c()) }));
+    await writeFileAtomic(dir.path("README.md"), renderCard({
+        recipe,
+        counts,
+        strata,
+        stages: stageSummaries,
+        outputs,
+        facets: facetKeys.map(([source, category, difficulty], i) => ({ source, category, difficulty, splits: facetSplits[i]! })),
+        sections: checks.card.map((c) => c()),
+      }));
     await dir.commit();
     committed = true;
     const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };

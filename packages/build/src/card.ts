@@ -22,12 +22,27 @@ export interface CardInput {
   strata: Record<string, Record<SplitName, number>>;
   stages: Record<string, unknown>;
   outputs: OutputFile[];
+  /** Records per source, category and difficulty, per split. */
+  facets?: { source: string; category: string; difficulty: string; splits: Record<SplitName, number> }[];
   /** Markdown sections from the checks (e.g. LaTeX findings per source and code). */
   sections?: string[];
 }
 
 /** A dataset card in the Hugging Face style: YAML front matter, then what is in the data and how it was made. */
-export function renderCard({ recipe, counts, strata, stages, outputs, sections = [] }: CardInput): string {
+function rollup(facets: NonNullable<CardInput["facets"]>, key: (f: NonNullable<CardInput["facets"]>[number]) => string): (string | number)[][] {
+  const m = new Map<string, Record<SplitName, number>>();
+  for (const f of facets) {
+    const k = key(f);
+    const c = m.get(k) ?? { train: 0, validation: 0, test: 0 };
+    for (const s of SPLITS) c[s] += f.splits[s];
+    m.set(k, c);
+  }
+  return [...m]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, c]) => [...k.split("\u001f"), c.train, c.validation, c.test, c.train + c.validation + c.test]);
+}
+
+export function renderCard({ recipe, counts, strata, stages, outputs, facets = [], sections = [] }: CardInput): string {
   const files = outputs.filter((o) => o.file !== "quarantine.jsonl");
   const front = [
     "---",
@@ -70,6 +85,12 @@ export function renderCard({ recipe, counts, strata, stages, outputs, sections =
     `Fractions train ${recipe.split.train}, validation ${recipe.split.validation}, test ${recipe.split.test}, stratified by ${recipe.split.by.join(" x ") || "nothing"}${recipe.split.respectSourceSplit ? ", keeping each source's own train/validation/test split" : ""}.`,
     "",
     table(["stratum", "train", "validation", "test"], strataRows),
+    "",
+    "## Categories and difficulties",
+    "",
+    table(["source", "category", "train", "validation", "test", "total"], rollup(facets, (f) => `${f.source}\u001f${f.category}`)),
+    "",
+    table(["source", "difficulty", "train", "validation", "test", "total"], rollup(facets, (f) => `${f.source}\u001f${f.difficulty}`)),
     "",
     "## Filters",
     "",

@@ -73,6 +73,8 @@ describe("build", () => {
     for (const o of manifest.outputs) expect(o.sha256).toBe(sha256(files[o.file]!));
     expect(manifest.inputs.every((i) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
     expect(files["README.md"]).toContain("| gsm8k-bad | gsm8k | 6 | 0 | 6 |");
+    expect(files["README.md"]).toMatch(/\| math \| geometry \| \d+ \| \d+ \| \d+ \| 2 \|/);
+    expect(files["README.md"]).toMatch(/\| mathematics \| easy \| \d+ \| \d+ \| \d+ \| 5 \|/);
   });
 
   it("is byte-identical for the same inputs and seed, and splits differently with another seed", async () => {

@@ -1,3 +1,4 @@
+import { mix32 } from "@mathtune/core";
 import type { SplitName } from "./recipe.js";
 
 export const SPLIT_CODES: readonly SplitName[] = ["train", "validation", "test"];
@@ -16,12 +17,6 @@ export function exactCounts(n: number, fractions: Record<SplitName, number>): Re
     }
   }
   return { train: base[0]!, validation: base[1]!, test: base[2]! };
-}
-
-function mix32(x: number): number {
-  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
-  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
-  return (x ^ (x >>> 16)) >>> 0;
 }
 
 function hashString(seed: number, s: string): number {

@@ -1,4 +1,5 @@
-function mix32(x: number): number {
+/** A 32-bit integer finaliser (murmur-style avalanche): well-spread bits from a cheap hash. */
+export function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
   x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
   return (x ^ (x >>> 16)) >>> 0;

@@ -149,7 +149,9 @@ async function recipeChecks(recipe: Recipe, baseDir: string, signal: AbortSignal
         name: set.name,
         records: (async function* () {
           let n = 0;
-          for await (const r of adapter.load(options, { baseDir, reject: () => {}, ...(signal ? { signal } : {}) })) {
+          // No reject callback: a bad line in an evaluation set stops the build (naming file and line),
+          // since a half-read evaluation set would make the check quietly weaker.
+          for await (const r of adapter.load(options, { baseDir, ...(signal ? { signal } : {}) })) {
             if (limit !== undefined && n++ >= limit) break;
             yield r;
           }

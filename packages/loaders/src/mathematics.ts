@@ -62,16 +62,14 @@ export const mathematics = defineAdapter({
       const [module] = f.name.replace(/\.txt$/, "").split("__");
       return (!options.modules || options.modules.includes(module!)) && (!options.tasks || options.tasks.includes(f.name.replace(/\.txt$/, ""))) && (!options.difficulties || (options.difficulties as string[]).includes(f.set));
     });
-    let totalBytes = 0;
-    for (const f of chosen) totalBytes += (await stat(f.path)).size;
+    const sizes = new Map<string, number>();
+    for (const f of chosen) sizes.set(f.path, (await stat(f.path)).size);
+    const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
     let doneBytes = 0;
     for (const f of chosen) {
       const stem = f.name.replace(/\.txt$/, "");
       const [module, ...rest] = stem.split("__");
       const task = rest.join("__") || stem;
-      if (options.modules && !options.modules.includes(module!)) continue;
-      if (options.tasks && !options.tasks.includes(stem)) continue;
-      if (options.difficulties && !(options.difficulties as string[]).includes(f.set)) continue;
       const { split, difficulty } = describeSet(f.set);
       let question: { text: string; line: number; spoiled: boolean } | undefined;
       let pair = 0;
@@ -115,7 +113,7 @@ export const mathematics = defineAdapter({
         if (difficulty) rec.difficulty = difficulty;
         yield withLocation(rec, location);
       }
-      doneBytes += (await stat(f.path)).size;
+      doneBytes += sizes.get(f.path)!;
       if (question && !question.spoiled) {
         ctx.reject({
           code: "E_INPUT_TRUNCATED",

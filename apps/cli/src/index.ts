@@ -23,6 +23,14 @@ export async function run(argv: string[]): Promise<void> {
       await showUsage(main);
       return;
     }
+    if (argv.includes("--help") || argv.includes("-h")) {
+      const subs = main.subCommands as Record<string, () => Promise<CommandDef>>;
+      const load = Object.hasOwn(subs, argv[0]!) ? subs[argv[0]!] : undefined;
+      if (load) {
+        await showUsage(await load(), main);
+        return;
+      }
+    }
     await runCommand(main, { rawArgs: argv });
   } catch (e) {
     if (e instanceof MathtuneError) {

@@ -82,3 +82,16 @@ describe("mathtune build", () => {
     expect(train.length).toBeGreaterThan(0);
   });
 });
+
+describe("mathtune --help", () => {
+  it("prints the usage of every command, with its options", async () => {
+    const top = await runCli(["--help"]);
+    expect(top.code).toBe(0);
+    for (const c of ["build", "setup", "doctor", "train", "merge"]) expect(top.stdout + top.stderr).toContain(c);
+    const merge = await runCli(["merge", "--help"]);
+    expect(merge.code).toBe(0);
+    expect(merge.stdout + merge.stderr).toContain("--adapter");
+    const build = await runCli(["build", "-h"]);
+    expect(build.stdout + build.stderr).toContain("--seed");
+  });
+});

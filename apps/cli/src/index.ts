@@ -1,5 +1,5 @@
 import { MathtuneError } from "@mathtune/core";
-import { defineCommand, runCommand, showUsage } from "citty";
+import { defineCommand, renderUsage, runCommand } from "citty";
 import type { CommandDef } from "citty";
 
 // Subcommands load on first use, so `mathtune build` never pays for the training code.
@@ -20,14 +20,14 @@ export const main = defineCommand({
 export async function run(argv: string[]): Promise<void> {
   try {
     if (!argv.length || argv[0] === "--help" || argv[0] === "-h") {
-      await showUsage(main);
+      process.stdout.write(`${await renderUsage(main)}\n`);
       return;
     }
     if (argv.includes("--help") || argv.includes("-h")) {
       const subs = main.subCommands as Record<string, () => Promise<CommandDef>>;
       const load = Object.hasOwn(subs, argv[0]!) ? subs[argv[0]!] : undefined;
       if (load) {
-        await showUsage(await load(), main);
+        process.stdout.write(`${await renderUsage(await load(), main)}\n`);
         return;
       }
     }

@@ -96,10 +96,10 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
 export function summaryTable(result: BuildResult): string {
   const rows: string[][] = [["source", "adapter", "read", "written", "quarantined", "train", "validation", "test"]];
   for (const [name, c] of Object.entries(result.counts.sources)) {
-    rows.push([name, c.adapter, c.read, c.written, c.quarantined, c.splits.train, c.splits.validation, c.splits.test].map((x) => (typeof x === "number" ? fmt.format(x) : x)));
+    rows.push([name, c.adapter, c.read, c.written, c.quarantined, c.splits.train, c.splits.validation, c.splits.test].map((x): string => (typeof x === "number" ? fmt.format(x) : String(x))));
   }
   const t = result.counts;
-  rows.push(["total", "", t.read, t.written, t.quarantined, t.splits.train, t.splits.validation, t.splits.test].map((x) => (typeof x === "number" ? fmt.format(x) : x)));
+  rows.push(["total", "", t.read, t.written, t.quarantined, t.splits.train, t.splits.validation, t.splits.test].map((x): string => (typeof x === "number" ? fmt.format(x) : String(x))));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   const sep = widths.map((w) => "-".repeat(w)).join("  ");

@@ -24,12 +24,12 @@ import { resolveAdapter } from "./adapters.js";
 import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
 import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
-import { type LoadedRecipe, type Recipe, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
+import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
 import { answerStage, fieldValue } from "./stages.js";
 
 export interface BuildOptions {
-  /** A recipe file, a recipe object, or a loaded recipe. */
-  recipe: string | Recipe | LoadedRecipe;
+  /** A recipe file, a recipe object (defaults filled in), or a loaded recipe. */
+  recipe: string | RecipeInput | LoadedRecipe;
   /** The output folder; replaced atomically at the end. */
   out: string;
   /** Overrides the recipe's seed. */

@@ -115,8 +115,15 @@ export const RecipeSchema = Type.Object(
 );
 
 export type Recipe = Static<typeof RecipeSchema>;
+
+type DeepPartial<T> = T extends readonly (infer U)[] ? readonly DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/** A recipe as written: only `sources` (each with its `adapter`) is required; the rest has defaults. */
+export type RecipeInput = DeepPartial<Omit<Recipe, "sources">> & {
+  sources: readonly (Partial<Omit<RecipeSource, "options">> & { adapter: string; options?: Record<string, unknown> })[];
+};
 export type RecipeSource = Static<typeof SourceSchema>;
-export type SplitName = Static<typeof SplitName>;
+export type SplitName = "train" | "validation" | "test";
 export const SPLITS = ["train", "validation", "test"] as const;
 
 const validateRecipe = ajv.compile<Recipe>(RecipeSchema);

@@ -128,7 +128,7 @@ describe("outputs", () => {
 
   it("HashingWriter hashes exactly what it writes; writeFileAtomic replaces whole files", async () => {
     const dir = await tmp();
-    const w = new HashingWriter(join(dir, "a.jsonl"), 8);
+    const w = new HashingWriter(join(dir, "a.jsonl"), { flushAt: 8 });
     for (let i = 0; i < 100; i++) await w.writeLine(JSON.stringify({ i }));
     const r = await w.close();
     const text = await readFile(join(dir, "a.jsonl"), "utf8");

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+echo "==> type-checking every package and its tests" >&2
+pnpm turbo run typecheck --output-logs=errors-only >&2
 report=$(mktemp -d)/vitest.json
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?

@@ -38,7 +38,10 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
   };
   const format = (opts: cliProgress.Options, params: cliProgress.Params, payload: Record<string, unknown>): string => {
     const rate = Number(payload.rate ?? 0);
-    const counts = `${fmt.format(Number(payload.read ?? 0))} read · ${fmt.format(Number(payload.quarantined ?? 0))} quarantined · ${fmt.format(Math.round(rate))} rec/s`;
+    const counts =
+      payload.writing === true
+        ? `${fmt.format(Number(payload.read ?? 0))} written · ${fmt.format(Math.round(rate))} rec/s`
+        : `${fmt.format(Number(payload.read ?? 0))} read · ${fmt.format(Number(payload.quarantined ?? 0))} quarantined · ${fmt.format(Math.round(rate))} rec/s`;
     const name = String(payload.source ?? "").padEnd(20);
     if (!known || params.total <= 0) return `  ${name} ${counts}`;
     const frac = Math.min(1, params.value / params.total);
@@ -81,8 +84,21 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
         }
         case "phase":
           stop();
-          if (ev.phase === "write") stream.write("  splitting and writing outputs...\n");
+          if (ev.phase === "write") {
+            known = true;
+            bar = new cliProgress.SingleBar(
+              { stream, format, hideCursor: true, clearOnComplete: false, barCompleteChar: "█", barIncompleteChar: "░", fps: 8 },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(1, 0, { source: "writing splits", read: 0, quarantined: 0, rate: 0, writing: true });
+          }
           break;
+        case "write-progress": {
+          const payload = { source: "writing splits", read: ev.written, quarantined: 0, rate: ev.written / Math.max(ev.elapsedMs / 1000, 1e-3), writing: true };
+          bar?.setTotal(Math.max(ev.total, 1));
+          bar?.update(ev.written, payload);
+          break;
+        }
         case "done":
           stop();
           break;

@@ -81,6 +81,7 @@ export type BuildEvent =
   | { type: "progress"; source: string; read: number; kept: number; quarantined: number; elapsedMs: number; bytes?: number; totalBytes?: number }
   | { type: "source-end"; source: string; read: number; kept: number; quarantined: number; elapsedMs: number }
   | { type: "phase"; phase: "split" | "write" | "finalize" }
+  | { type: "write-progress"; written: number; total: number; elapsedMs: number }
   | { type: "done"; result: BuildResult };
 
 const PROGRESS_EVERY_MS = 200;
@@ -415,7 +416,14 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     const needParse = SPLIT_CODES.some((s) => parsedSinks[s].length > 0);
     let ordinal = 0;
     const sourceCounts = sourceNames.map((n) => counts.sources[n]!);
+    const writeStarted = Date.now();
+    let lastWriteEvent = writeStarted;
     for await (const lines of readRawLineBatches(stagingPath, signal ? { signal } : {})) {
+      const now = Date.now();
+      if (now - lastWriteEvent >= PROGRESS_EVERY_MS) {
+        lastWriteEvent = now;
+        yield { type: "write-progress", written: ordinal, total: staged, elapsedMs: now - writeStarted };
+      }
       const parts: Record<SplitName, Buffer[]> = { train: [], validation: [], test: [] };
       for (const line of lines) {
         // The JSON never holds a raw tab, so the first four tabs end the prefix.

@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { HashedStringSet, MathtuneError } from "@mathtune/core";
+import { MathtuneError, RepeatFilter } from "@mathtune/core";
 
 /** Resolves an option path against the recipe's folder. */
 export function resolvePath(path: string, baseDir: string | undefined): string {
@@ -42,10 +42,12 @@ export async function listDir(dir: string): Promise<{ name: string; path: string
 
 /**
  * Makes ids unique within one load: the second `x` becomes `x~2`, and so on. Memory stays small
- * for millions of ids: members are kept as 64-bit hashes, only repeated ids as strings.
+ * for millions of ids (a Bloom filter, about 4 bytes an id): every repeat is caught; about once in
+ * five million ids a new one is taken for a repeat and gets a suffix it did not need, the same
+ * on every run of the same input.
  */
 export function uniqueIds(): (id: string) => string {
-  const seen = new HashedStringSet();
+  const seen = new RepeatFilter();
   const repeats = new Map<string, number>();
   return (id) => {
     if (seen.add(id)) return id;

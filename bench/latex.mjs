@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { checkRecord, LatexPool, SegmentCache } from "../packages/latex/dist/index.js";
+import { mulberry32 } from "../packages/core/dist/index.js";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,17 +19,7 @@ const WORKERS = arg("workers", availableParallelism());
 const BATCH = 512; // the build's batch size
 const REPEAT = arg("repeat", 5); // best of REPEAT runs: the machine may be shared
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** MATH-like records: inline and display math, align*, matrices, \text, \$ money, Asymptote. */
 function mathLike(n, seed) {

@@ -1,4 +1,4 @@
-import { MathtuneError } from "@mathtune/core";
+import { MathtuneError, mulberry32 } from "@mathtune/core";
 
 import { type ParsedNumber, normalizeAnswer, parseNumber, replaceCommandArg } from "./normalize.js";
 import { ratEq } from "./rational.js";
@@ -328,16 +328,6 @@ function gcdBig(a: bigint, b: bigint): bigint {
 
 // ---------------------------------------------------------------- symbolic
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hashString(s: string): number {
   let h = 2166136261;

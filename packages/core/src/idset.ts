@@ -5,58 +5,6 @@ export function mix32(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/**
- * A set of strings kept as 64-bit hashes in one typed array (16 bytes a member at most): for
- * checking millions of ids for repeats without holding the ids. Two different strings with the
- * same 64-bit hash (odds about n^2 / 2^65: 1 in 2 million for 4 million ids) count as a repeat.
- */
-export class HashedStringSet {
-  private table = new Uint32Array(2 * 1024);
-  private mask = 1023;
-  size = 0;
-
-  /** Adds a string; false when it (or its hash) was there already. */
-  add(s: string): boolean {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x9e3779b9;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
-    }
-    let hi = mix32(h1 ^ s.length);
-    let lo = mix32(h2 ^ hi);
-    if (hi === 0 && lo === 0) lo = 1;
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    return this.insert(hi, lo);
-  }
-
-  private insert(hi: number, lo: number): boolean {
-    const t = this.table;
-    let i = (hi ^ lo) & this.mask;
-    for (;;) {
-      const a = t[2 * i]!;
-      const b = t[2 * i + 1]!;
-      if (a === 0 && b === 0) {
-        t[2 * i] = hi;
-        t[2 * i + 1] = lo;
-        this.size++;
-        return true;
-      }
-      if (a === hi && b === lo) return false;
-      i = (i + 1) & this.mask;
-    }
-  }
-
-  private grow(): void {
-    const old = this.table;
-    this.table = new Uint32Array(old.length * 2);
-    this.mask = old.length - 1;
-    this.size = 0;
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!);
-  }
-}
-
 function hashPair(s: string): [number, number] {
   let h1 = 0x811c9dc5;
   let h2 = 0x9e3779b9;
@@ -119,4 +67,16 @@ export class RepeatFilter {
     }
     return true;
   }
+}
+
+/** A small, fast, seeded PRNG (mulberry32): uniform floats in [0, 1), the same sequence for the same seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

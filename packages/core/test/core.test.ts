@@ -147,21 +147,6 @@ describe("outputs", () => {
   });
 });
 
-describe("HashedStringSet", () => {
-  it("answers like a Set of strings (property)", async () => {
-    const { HashedStringSet } = await import("@mathtune/core");
-    fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 3000 }), (xs) => {
-        const a = new HashedStringSet();
-        const b = new Set<string>();
-        for (const x of xs) expect(a.add(x)).toBe(!b.has(x) && (b.add(x), true));
-        expect(a.size).toBe(b.size);
-      }),
-      { numRuns: 50 },
-    );
-  });
-});
-
 describe("RepeatFilter", () => {
   it("never misses a repeat, and rarely takes a new string for one", async () => {
     const { RepeatFilter } = await import("@mathtune/core");

@@ -12,12 +12,14 @@ export interface Extracted {
   rule: ExtractRule;
 }
 
-const MARKERS = [
-  /(?:final\s+answer|the\s+answer)\s*(?:is|:|=)\s*:?/gi,
-  /\banswer\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?/gi,
-  /答案是\s*[:：]?/g,
-  /最终答案\s*(?:是|为)?\s*[:：]?/g,
-  /答\s*[:：]/g,
+// Each marker with the word it needs (`word`) and how many characters a match can start before
+// that word (`lead`, plus white space), so a scan can skip texts without the word and start late.
+export const MARKERS: { word: RegExp; lead: number; re: RegExp }[] = [
+  { word: /answer/i, lead: "final".length, re: /(?:final\s+answer|the\s+answer)\s*(?:is|:|=)\s*:?/gi },
+  { word: /answer/i, lead: 0, re: /\banswer\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?/gi },
+  { word: /答/, lead: 0, re: /答案是\s*[:：]?/g },
+  { word: /答/, lead: "最终".length, re: /最终答案\s*(?:是|为)?\s*[:：]?/g },
+  { word: /答/, lead: 0, re: /答\s*[:：]/g },
 ];
 
 /**
@@ -69,24 +71,42 @@ function afterLastEquals(s: string): string {
 
 const NUMBER_RE = /[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?|[-+−]?\.\d+/g;
 
+const NUMBER_CHAR = /^[\d,./+\-−\s]$/;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
 /** The last number in a text (thousands commas removed), or undefined. */
 export function lastNumber(text: string): string | undefined {
+  // Scan only the tail: from the last digit, back past every character a number can hold. No match
+  // can hold the character before that start, so the scan from there ends in the same last match
+  // as a scan of the whole text.
+  let d = text.length - 1;
+  while (d >= 0 && !isDigit(text.charCodeAt(d))) d--;
+  if (d < 0) return undefined;
+  let start = d;
+  while (start > 0 && NUMBER_CHAR.test(text[start - 1]!)) start--;
   let last: string | undefined;
-  for (const m of text.matchAll(NUMBER_RE)) last = m[0];
+  NUMBER_RE.lastIndex = start;
+  for (let m = NUMBER_RE.exec(text); m; m = NUMBER_RE.exec(text)) last = m[0];
   if (last === undefined) return undefined;
   return last.replace(/,/g, "").replace(/−/g, "-").replace(/\s+/g, "");
 }
 
 /** An answer line that reads like prose (`the answer is necessary because ...`) is no answer. */
-function answerLike(s: string): boolean {
+export function answerLike(s: string): boolean {
   const words = s.replace(/\\[A-Za-z]+(\{[^{}]*\})?/g, " ").match(/[A-Za-z]{3,}/g) ?? [];
   return s !== "" && words.length <= 4;
 }
 
 function answerLine(text: string): string | undefined {
   const found: Array<[number, number]> = [];
-  for (const re of MARKERS) {
-    re.lastIndex = 0;
+  for (const { word, lead, re } of MARKERS) {
+    // No match starts before the first occurrence of the word, less the white space and the lead
+    // before it: the text there ('final', 'the', '最终' and spaces) cannot hold the word.
+    const at = text.search(word);
+    if (at < 0) continue;
+    let from = at;
+    while (from > 0 && /\s/.test(text[from - 1]!)) from--;
+    re.lastIndex = Math.max(0, from - lead);
     for (let m = re.exec(text); m; m = re.exec(text)) found.push([m.index, m.index + m[0].length]);
   }
   found.sort((a, b) => b[0] - a[0]);

@@ -47,6 +47,7 @@ function boxArgument(text: string, end: number): string | undefined {
  * is skipped in favour of the one before it. Undefined when there is none or it is empty.
  */
 export function extractBoxed(text: string): string | undefined {
+  if (!text.includes("\\")) return undefined;
   const starts: number[] = [];
   BOX_RE.lastIndex = 0;
   for (let m = BOX_RE.exec(text); m; m = BOX_RE.exec(text)) starts.push(m.index + m[0].length);
@@ -62,10 +63,23 @@ export function extractBoxed(text: string): string | undefined {
  * removed, the sign kept, trimmed. Undefined when there is no such line or it is empty.
  */
 export function extractGsm8k(text: string): string | undefined {
+  const first = text.indexOf("####");
+  if (first < 0) return undefined;
   const re = /^[ \t]*####[ \t]*(.*)$/gm;
+  // Start on the line of the first `####`: no match can begin before it.
+  re.lastIndex = lineStart(text, first);
   let last: string | undefined;
   for (let m = re.exec(text); m; m = re.exec(text)) last = m[1];
   if (last === undefined) return undefined;
   const out = last.replace(/,(?=\d)/g, "").trim();
   return out === "" ? undefined : out;
+}
+
+/** The index where the line holding `i` starts (after the previous line terminator, as regex `^` with the m flag sees it). */
+function lineStart(text: string, i: number): number {
+  for (let j = i; j > 0; j--) {
+    const c = text.charCodeAt(j - 1);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return j;
+  }
+  return 0;
 }

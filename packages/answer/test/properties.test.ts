@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MathtuneError } from "@mathtune/core";
-import { compare, equivalent, extractBoxed, normalizeAnswer } from "@mathtune/answer";
+import { MARKERS, answerLike, cleanAnswerText } from "../src/answer-line.js";
+import { compare, equivalent, extractAnswer, extractBoxed, extractGsm8k, lastNumber, normalizeAnswer } from "@mathtune/answer";
 
 const withCommas = (n: bigint): string => {
   const s = (n < 0n ? -n : n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -79,6 +80,69 @@ describe("properties", () => {
         if (normalizeAnswer(b).text === "") expect(r.equal).toBe(false);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("fast paths give the same answers as a scan of the whole text", () => {
+  // The whole-text scans the fast paths replace, kept here as the reference.
+  const NUMBER_RE = /[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?|[-+−]?\.\d+/g;
+  const refLastNumber = (text: string) => {
+    let last: string | undefined;
+    for (const m of text.matchAll(NUMBER_RE)) last = m[0];
+    return last?.replace(/,/g, "").replace(/−/g, "-").replace(/\s+/g, "");
+  };
+  const refGsm8k = (text: string) => {
+    let last: string | undefined;
+    for (const m of text.matchAll(/^[ \t]*####[ \t]*(.*)$/gm)) last = m[1];
+    const out = last?.replace(/,(?=\d)/g, "").trim();
+    return out === "" ? undefined : out;
+  };
+  // Text made of the pieces that matter: digits, signs, separators, white space, line ends, markers.
+  const pieces = ["1", "23", "4,567", "0.5", "-", "−", "+", ",", ".", "/", " ", "\t", "\n", "\r", "\u2028", "####", "#", "x", "answer", "Answer:", "The answer is", "答：", "\\boxed{7}", "$", "ab"];
+  const text = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((a) => a.join(""));
+
+  it("lastNumber", () => {
+    fc.assert(fc.property(fc.oneof(text, fc.string()), (t) => {
+      expect(lastNumber(t)).toBe(refLastNumber(t));
+    }), { numRuns: 3000 });
+  });
+
+  it("extractGsm8k", () => {
+    fc.assert(fc.property(fc.oneof(text, fc.string()), (t) => {
+      expect(extractGsm8k(t)).toBe(refGsm8k(t));
+    }), { numRuns: 3000 });
+  });
+
+  it("the answer line", () => {
+    const refAnswerLine = (t: string) => {
+      const found: [number, number][] = [];
+      for (const { re } of MARKERS) for (const m of t.matchAll(new RegExp(re.source, re.flags))) found.push([m.index, m.index + m[0].length]);
+      found.sort((a, b) => b[0] - a[0]);
+      for (const [, end] of found) {
+        const out = cleanAnswerText(t.slice(end));
+        if (answerLike(out)) return out;
+      }
+      return undefined;
+    };
+    const marked = fc.array(fc.constantFrom(...pieces, "final", "the", "FINAL ANSWER", "the  answer =", "answer **:**", "答案是", "最终答案为：", "最终", "  "), { maxLength: 30 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(marked, (t) => {
+        const got = extractAnswer(t, { mode: "strict" });
+        const ref = extractBoxed(t) ?? refGsm8k(t) ?? refAnswerLine(t);
+        expect(got?.answer).toBe(ref);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("extractAnswer picks the same rule on text without its markers", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const got = extractAnswer(t);
+        if (!/answer|答|####|\\/i.test(t)) expect(got).toEqual(refLastNumber(t) === undefined ? undefined : { answer: refLastNumber(t), rule: "last-number" });
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -22,12 +22,18 @@ export const MARKERS: { word: RegExp; lead: number; re: RegExp }[] = [
   { word: /答/, lead: 0, re: /答\s*[:：]/g },
 ];
 
+const PLAIN_NUMBER = /^[ \t]*-?\d+(?:\.\d+)?[ \t]*$/;
+
 /**
  * Cuts an answer line down to the answer: the first line and sentence; the last `$...$` segment
  * when words surround the math; the right side of a calculation (`10 + 2 = 12` gives `12`); math
  * delimiters and trailing dots removed.
  */
 export function cleanAnswerText(raw: string): string {
+  // Most answer lines hold a plain number: every rule below leaves one as it is, trimmed.
+  const nl = raw.indexOf("\n");
+  const first = nl < 0 ? raw : raw.slice(0, nl);
+  if (PLAIN_NUMBER.test(first)) return first.trim();
   let s = raw.replace(/\r/g, "").split("\n")[0] ?? "";
   const segments = [...s.matchAll(/\$\$?([^$]+)\$\$?/g)];
   if (segments.length && /[A-Za-z]{2,}/.test(s.replace(/\$[^$]*\$/g, " ").replace(/\\[A-Za-z]+/g, " "))) {
@@ -99,10 +105,12 @@ export function answerLike(s: string): boolean {
 
 function answerLine(text: string): string | undefined {
   const found: Array<[number, number]> = [];
+  const firstAt = new Map<RegExp, number>();
   for (const { word, lead, re } of MARKERS) {
     // No match starts before the first occurrence of the word, less the white space and the lead
     // before it: the text there ('final', 'the', '最终' and spaces) cannot hold the word.
-    const at = text.search(word);
+    let at = firstAt.get(word);
+    if (at === undefined) firstAt.set(word, (at = text.search(word)));
     if (at < 0) continue;
     let from = at;
     while (from > 0 && /\s/.test(text[from - 1]!)) from--;

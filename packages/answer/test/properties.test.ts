@@ -136,6 +136,18 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
     );
   });
 
+  it("cleanAnswerText: a plain number takes the same way out as the general rules", () => {
+    // A carriage return sends the text down the general rules without changing their result.
+    const num = fc.tuple(fc.constantFrom("", " ", "\t", "  "), fc.constantFrom("", "-"), fc.nat(), fc.option(fc.nat()), fc.constantFrom("", " ", "\t"), fc.constantFrom("", "\nmore text", "\n2"));
+    fc.assert(
+      fc.property(num, ([pre, sign, n, frac, post, rest]) => {
+        const head = `${pre}${sign}${n}${frac === null ? "" : `.${frac}`}${post}`;
+        expect(cleanAnswerText(`${head}${rest}`)).toBe(cleanAnswerText(`${head}\r${rest}`));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("extractAnswer picks the same rule on text without its markers", () => {
     fc.assert(
       fc.property(text, (t) => {

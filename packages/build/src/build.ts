@@ -1,6 +1,9 @@
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type Adapter,
   AtomicDir,
@@ -26,6 +29,7 @@ import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECO
 import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
 import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
 import { answerStage, fieldValue } from "./stages.js";
+import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
 export interface BuildOptions {
   /** A recipe file, a recipe object (defaults filled in), or a loaded recipe. */
@@ -41,6 +45,14 @@ export interface BuildOptions {
   stages?: Stage[];
   /** Records per stage batch (default 512). */
   batchSize?: number;
+  /**
+   * Read the sources in a worker thread, so that parsing overlaps the checks and the writing.
+   * Default: when the machine has more than one core and the worker script is there (it is in the
+   * built package; running from the TypeScript sources reads in this thread).
+   */
+  readInWorker?: boolean;
+  /** The worker script (default: `load-worker.js` beside this module). */
+  loadWorkerUrl?: URL | string;
 }
 
 export interface SourceCounts {
@@ -231,6 +243,13 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
   const checks = await recipeChecks(recipe, loaded.baseDir, signal);
   const stages = [...checks.stages, ...(opts.stages ?? [])];
+  const workerUrl = opts.loadWorkerUrl !== undefined ? new URL(String(opts.loadWorkerUrl), import.meta.url) : defaultLoadWorkerUrl();
+  if (workerUrl?.protocol === "file:" && !existsSync(fileURLToPath(workerUrl))) {
+    throw new MathtuneError("E_CONFIG_INVALID", `loadWorkerUrl: no worker script at ${fileURLToPath(workerUrl)}`);
+  }
+  if (opts.readInWorker === true && !workerUrl) {
+    throw new MathtuneError("E_CONFIG_INVALID", "readInWorker: the worker script load-worker.js is missing", { hint: "build @mathtune/build, or leave readInWorker unset" });
+  }
   const out = resolve(opts.out);
   const dir = await AtomicDir.create(out);
   yield { type: "start", recipe: recipe.name, out, sources: sourceNames };
@@ -271,8 +290,10 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   };
   let committed = false;
   let openSinks: OutputSink[] = [];
+  let worker: SourceWorker | undefined;
 
   try {
+    if (workerUrl && (opts.readInWorker ?? availableParallelism() > 1)) worker = new SourceWorker(workerUrl);
     for (const [si, source] of recipe.sources.entries()) {
       const name = sourceNames[si]!;
       const adapter = adapters[si]!;
@@ -348,41 +369,33 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         await flushQuarantine();
       };
       let last = Date.now();
-      const ctx = {
-        baseDir: loaded.baseDir,
-        reject: (r: Rejection) => {
+      const job: SourceJob = { adapter: source.adapter, baseDir: loaded.baseDir, options: source.options, batchSize, ...(source.limit !== undefined ? { limit: source.limit } : {}) };
+      const batches: AsyncIterable<LoadBatch> = worker ? worker.load(job, signal) : loadBatches(adapter, job, signal);
+      for await (const b of batches) {
+        for (const r of b.rejections) {
           loadRejected++;
           toQuarantine(r, "load");
-        },
-        progress: (done: number, total: number | undefined) => {
-          bytes = done;
-          totalBytes = total;
-        },
-        ...(signal ? { signal } : {}),
-      };
-      for await (const rec of adapter.load(source.options, ctx)) {
-        sc.read++;
-        batch.push(rec);
-        if (batch.length >= batchSize) {
-          await flushBatch();
-          const now = Date.now();
-          if (now - last >= PROGRESS_EVERY_MS) {
-            last = now;
-            yield {
-              type: "progress",
-              source: name,
-              read: sc.read + loadRejected,
-              kept,
-              quarantined: sc.quarantined,
-              elapsedMs: now - t0,
-              ...(bytes !== undefined ? { bytes } : {}),
-              ...(totalBytes !== undefined ? { totalBytes } : {}),
-            };
-          }
         }
-        if (source.limit !== undefined && sc.read >= source.limit) break;
+        if (b.bytes !== undefined) bytes = b.bytes;
+        if (b.totalBytes !== undefined) totalBytes = b.totalBytes;
+        sc.read += b.records.length;
+        batch = b.records;
+        await flushBatch();
+        const now = Date.now();
+        if (now - last >= PROGRESS_EVERY_MS) {
+          last = now;
+          yield {
+            type: "progress",
+            source: name,
+            read: sc.read + loadRejected,
+            kept,
+            quarantined: sc.quarantined,
+            elapsedMs: now - t0,
+            ...(bytes !== undefined ? { bytes } : {}),
+            ...(totalBytes !== undefined ? { totalBytes } : {}),
+          };
+        }
       }
-      await flushBatch();
       await flushQuarantine();
       // Adapter rejections are records read too: in = out + quarantined.
       sc.read += loadRejected;
@@ -392,6 +405,18 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     }
     throwIfAborted(signal);
     await staging.close();
+    // The inputs' sha256 for the manifest: the worker reads them again while this thread writes.
+    const inputPath = (s: (typeof recipe.sources)[number]): string | undefined => {
+      const p = (s.options as { path?: unknown }).path;
+      return typeof p === "string" ? (isAbsolute(p) ? p : resolve(loaded.baseDir, p)) : undefined;
+    };
+    const digests = recipe.sources.map((s) => {
+      const path = inputPath(s);
+      if (path === undefined || !worker) return undefined;
+      const d = worker.digest(path);
+      d.catch(() => undefined); // awaited in the finalize phase; a build that fails before then ignores it
+      return d;
+    });
 
     yield { type: "phase", phase: "split" };
     const strata = splitter.plan();
@@ -405,7 +430,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         for (const kind of recipe.output.files) {
           const file = outputName(split, f.name, kind);
           const path = dir.path(file);
-          const sink = kind === "jsonl" ? new JsonlSink(file, path) : kind === "parquet" ? new ParquetSink(file, path, f.name === "record" ? RECORD_COLUMNS : undefined) : new ArrowSink(file, path, f.name === "record" ? RECORD_COLUMNS : undefined);
+          const sink = kind === "jsonl" ? new JsonlSink(file, path, worker?.hasher()) : kind === "parquet" ? new ParquetSink(file, path, f.name === "record" ? RECORD_COLUMNS : undefined) : new ArrowSink(file, path, f.name === "record" ? RECORD_COLUMNS : undefined);
           sinks.push({ split, format: f, sink });
         }
       }
@@ -478,9 +503,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     for (const [si, s] of recipe.sources.entries()) {
       const entry: Record<string, unknown> = { source: sourceNames[si], adapter: s.adapter };
       const p = (s.options as { path?: unknown }).path;
-      if (typeof p === "string") {
-        const abs = isAbsolute(p) ? p : resolve(loaded.baseDir, p);
-        const d = await digestTree(abs);
+      const abs = inputPath(s);
+      if (typeof p === "string" && abs !== undefined) {
+        const d = await (digests[si] ?? digestTree(abs));
         entry.path = p;
         entry.sha256 = d.sha256;
         entry.files = d.files;
@@ -521,6 +546,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };
     yield { type: "done", result };
   } finally {
+    await worker?.close();
     for (const s of openSinks) s.destroy();
     quarantine.destroy();
     staging.destroy();

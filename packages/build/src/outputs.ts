@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { HashingWriter, MathtuneError, sha256File } from "@mathtune/core";
+import { type Hasher, HashingWriter, MathtuneError, sha256File } from "@mathtune/core";
 
 /** One output file of one split and one format. */
 export interface OutputSink {
@@ -24,8 +24,8 @@ function cell(v: unknown): string | null {
 
 export class JsonlSink implements OutputSink {
   private w: HashingWriter;
-  constructor(readonly file: string, path: string) {
-    this.w = new HashingWriter(path);
+  constructor(readonly file: string, path: string, hasher?: Hasher) {
+    this.w = new HashingWriter(path, hasher ? { hash: hasher } : {});
   }
   add(row: Record<string, unknown>) {
     return this.w.writeLine(JSON.stringify(row));

@@ -186,6 +186,58 @@ describe("build", () => {
   });
 });
 
+describe("reading sources in a worker thread", () => {
+  // The worker runs the built script (scripts/test.sh builds first), as the published package does.
+  const workerUrl = new URL("../dist/load-worker.js", import.meta.url);
+  beforeAll(() => {
+    if (!existsSync(workerUrl)) throw new Error(`${fileURLToPath(workerUrl)} is missing: run 'pnpm build' first (scripts/test.sh does)`);
+  });
+  const both = { ...recipe, sources: [...recipe.sources, { adapter: "gsm8k", name: "gsm8k-first3", limit: 3, options: { path: fx("gsm8k"), split: "test" } }], checks: { dedup: true, latex: true } };
+
+  it("writes the same bytes as reading in this thread, quarantine order included", async () => {
+    const a = await build({ recipe: both, out: join(tmp, "w-inline"), readInWorker: false });
+    const b = await build({ recipe: both, out: join(tmp, "w-worker"), readInWorker: true, loadWorkerUrl: workerUrl, batchSize: 2 });
+    const c = await build({ recipe: both, out: join(tmp, "w-inline-2"), readInWorker: false, batchSize: 2 });
+    expect(b.counts).toEqual(a.counts);
+    expect(b.counts.sources["gsm8k-first3"]!.read).toBe(3);
+    expect(b.counts.quarantined).toBeGreaterThan(5);
+    const [ia, wb, ic] = await Promise.all([readOut(join(tmp, "w-inline")), readOut(join(tmp, "w-worker")), readOut(join(tmp, "w-inline-2"))]);
+    // Same batch size, same bytes (the quarantine's order depends on the batch size: load rejections come per batch).
+    expect(wb).toEqual(ic);
+    for (const f of ["train.jsonl", "validation.jsonl", "test.jsonl"]) expect(wb[f]).toEqual(ia[f]);
+  });
+
+  it("brings an adapter's error back with its code, location and hint", async () => {
+    const bad = { name: "bad", sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k/no-such-file.jsonl") } }] };
+    const inline = await build({ recipe: bad, out: join(tmp, "w-bad-1"), readInWorker: false }).catch((e: unknown) => e as MathtuneError);
+    const worker = await build({ recipe: bad, out: join(tmp, "w-bad-2"), readInWorker: true, loadWorkerUrl: workerUrl }).catch((e: unknown) => e as MathtuneError);
+    expect(inline).toBeInstanceOf(MathtuneError);
+    expect(worker).toBeInstanceOf(MathtuneError);
+    expect((worker as MathtuneError).code).toBe((inline as MathtuneError).code);
+    expect((worker as MathtuneError).message).toBe((inline as MathtuneError).message);
+    expect((worker as MathtuneError).code).toBe("E_INPUT_NOT_FOUND");
+    expect((worker as MathtuneError).hint).toBe((inline as MathtuneError).hint);
+    expect((worker as MathtuneError).hint).toMatch(/recipe/);
+    expect(existsSync(join(tmp, "w-bad-2"))).toBe(false);
+  });
+
+  it("stops when canceled, leaving no output", async () => {
+    const ac = new AbortController();
+    const err = await (async () => {
+      for await (const ev of buildIter({ recipe, out: join(tmp, "w-cancel"), signal: ac.signal, batchSize: 1, readInWorker: true, loadWorkerUrl: workerUrl })) {
+        if (ev.type === "progress" || (ev.type === "source-start" && ev.index === 1)) ac.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect((err as MathtuneError).code).toBe("E_CANCELED");
+    expect(existsSync(join(tmp, "w-cancel"))).toBe(false);
+  });
+
+  it("refuses readInWorker: true without the worker script", async () => {
+    const err = await build({ recipe, out: join(tmp, "w-none"), readInWorker: true, loadWorkerUrl: new URL("./no-such-worker.js", workerUrl) }).catch((e: unknown) => e);
+    expect((err as MathtuneError).code).toBe("E_CONFIG_INVALID");
+  });
+});
+
 describe("exact per-stratum counts", () => {
   it("takes exactly N validation and test records from each stratum, capped by its size", async () => {
     const r = await build({ recipe: { ...recipe, split: { by: ["source"], counts: { validation: 1, test: 2 } } }, out: join(tmp, "counts") });

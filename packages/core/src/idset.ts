@@ -14,57 +14,70 @@ function hashPair(s: string): [number, number] {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
   }
   const hi = mix32(h1 ^ s.length);
-  return [hi, mix32(h2 ^ hi) | 1];
+  return [hi, (mix32(h2 ^ hi) | 1) >>> 0];
+}
+
+/** One table of 32-bit fingerprints, open addressing with linear probing; 0 marks an empty slot. */
+interface FingerprintTable {
+  slots: Uint32Array;
+  mask: number;
+  count: number;
+  /** Fingerprints it takes before the next table starts (three quarters full). */
+  capacity: number;
 }
 
 /**
- * A scalable Bloom filter of strings: about 4 bytes a member, whatever the strings. It never misses
- * a string it has seen (no false negatives); it may take a new string for a seen one, about once
- * in five million. Used where a false alarm is harmless (an id gets a `~2` suffix it did not need)
- * and memory must not grow with 16 or more bytes a record.
+ * A set of strings that keeps 32-bit fingerprints, not the strings: about 5 bytes a member. It
+ * never misses a string it has seen; it may take a new string for a seen one when their
+ * fingerprints meet, about once in a billion strings. Used where such a false alarm is harmless (an
+ * id gets a `~2` suffix it did not need) and memory must not grow with the strings.
+ *
+ * A string's slot comes from one hash and its fingerprint from another, so a lookup compares one
+ * short run of neighbouring slots (one cache line, mostly) per table. Full tables are kept and a
+ * new one of twice the size is started: nothing is rehashed.
  */
 export class RepeatFilter {
-  private filters: { bits: Uint32Array; m: number; capacity: number; count: number }[] = [];
-  private static readonly BITS_PER_ITEM = 32;
-  private static readonly K = 22;
+  private tables: FingerprintTable[] = [];
 
-  constructor(firstCapacity = 1 << 14) {
-    this.grow(firstCapacity);
+  constructor(firstSlots = 1 << 15) {
+    this.grow(1 << Math.max(4, Math.ceil(Math.log2(firstSlots))));
   }
 
-  private grow(capacity: number): void {
-    const m = capacity * RepeatFilter.BITS_PER_ITEM;
-    this.filters.push({ bits: new Uint32Array(Math.ceil(m / 32)), m, capacity, count: 0 });
+  private grow(size: number): void {
+    this.tables.push({ slots: new Uint32Array(size), mask: size - 1, count: 0, capacity: (size >>> 2) * 3 });
+  }
+
+  private static find(t: FingerprintTable, slot: number, fp: number): number {
+    const { slots, mask } = t;
+    let i = slot & mask;
+    for (let v = slots[i]!; v !== 0; v = slots[i]!) {
+      if (v === fp) return -1;
+      i = (i + 1) & mask;
+    }
+    return i;
   }
 
   /** True when `s` may have been added before (certainly, if it was); false when it certainly was not. */
   has(s: string): boolean {
-    const [a, b] = hashPair(s);
-    return this.filters.some((f) => this.test(f, a, b));
+    const [slot, fp] = hashPair(s);
+    return this.tables.some((t) => RepeatFilter.find(t, slot, fp) < 0);
   }
 
   /** Adds `s`; returns false when it may have been there already. */
   add(s: string): boolean {
-    const [a, b] = hashPair(s);
-    if (this.filters.some((f) => this.test(f, a, b))) return false;
-    let f = this.filters[this.filters.length - 1]!;
-    if (f.count >= f.capacity) {
-      this.grow(f.capacity * 2);
-      f = this.filters[this.filters.length - 1]!;
+    const [slot, fp] = hashPair(s);
+    const last = this.tables.length - 1;
+    for (let k = 0; k < last; k++) if (RepeatFilter.find(this.tables[k]!, slot, fp) < 0) return false;
+    let t = this.tables[last]!;
+    let at = RepeatFilter.find(t, slot, fp);
+    if (at < 0) return false;
+    if (t.count >= t.capacity) {
+      this.grow(t.slots.length * 2);
+      t = this.tables[last + 1]!;
+      at = RepeatFilter.find(t, slot, fp);
     }
-    for (let i = 0; i < RepeatFilter.K; i++) {
-      const bit = ((a + Math.imul(i, b)) >>> 0) % f.m;
-      f.bits[bit >>> 5]! |= 1 << (bit & 31);
-    }
-    f.count++;
-    return true;
-  }
-
-  private test(f: { bits: Uint32Array; m: number }, a: number, b: number): boolean {
-    for (let i = 0; i < RepeatFilter.K; i++) {
-      const bit = ((a + Math.imul(i, b)) >>> 0) % f.m;
-      if ((f.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
-    }
+    t.slots[at] = fp;
+    t.count++;
     return true;
   }
 }

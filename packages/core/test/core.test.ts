@@ -142,6 +142,20 @@ describe("outputs", () => {
     expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("HashingWriter writes each line as UTF-8, whatever the characters (CJK, emoji, lone surrogates)", async () => {
+    const dir = await tmp();
+    const lines = ["plain", "数学 = math", "emoji 🧮 x", "lone \ud800 high", "\udc00 lone low", "", "é".repeat(5000), "end \ud83e"];
+    for (const flushAt of [1, 64, 1 << 18]) {
+      const file = join(dir, `u${flushAt}.txt`);
+      const w = new HashingWriter(file, { flushAt });
+      for (const l of lines) await w.writeLine(l);
+      const r = await w.close();
+      const want = Buffer.from(`${lines.join("\n")}\n`, "utf8");
+      expect(Buffer.compare(await readFile(file), want)).toBe(0);
+      expect(r.bytes).toBe(want.length);
+    }
+  });
+
   it("stableStringify sorts keys at every depth", () => {
     expect(stableStringify({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe('{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}');
   });

@@ -27,9 +27,10 @@ interface FingerprintTable {
 }
 
 /**
- * A set of strings that keeps 32-bit fingerprints, not the strings: about 5 bytes a member. It
- * never misses a string it has seen; it may take a new string for a seen one when their
- * fingerprints meet, about once in a billion strings. Used where such a false alarm is harmless (an
+ * A set of strings that keeps 32-bit fingerprints, not the strings: 4 to 8 bytes a member (tables
+ * are three quarters full at most, and the newest is filling). It never misses a string it has
+ * seen; it may take a new string for a seen one when their fingerprints meet, about once in a
+ * hundred million strings. Used where such a false alarm is harmless (an
  * id gets a `~2` suffix it did not need) and memory must not grow with the strings.
  *
  * A string's slot comes from one hash and its fingerprint from another, so a lookup compares one

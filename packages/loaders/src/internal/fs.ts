@@ -42,9 +42,9 @@ export async function listDir(dir: string): Promise<{ name: string; path: string
 
 /**
  * Makes ids unique within one load: the second `x` becomes `x~2`, and so on. Memory stays small
- * for millions of ids (a Bloom filter, about 4 bytes an id): every repeat is caught; about once in
- * five million ids a new one is taken for a repeat and gets a suffix it did not need, the same
- * on every run of the same input.
+ * for millions of ids (32-bit fingerprints, 4 to 8 bytes an id): every repeat is caught; about
+ * once in a hundred million ids a new one is taken for a repeat and gets a suffix it did not
+ * need, the same on every run of the same input.
  */
 export function uniqueIds(): (id: string) => string {
   const seen = new RepeatFilter();

@@ -1,4 +1,4 @@
 import { defineConfig } from "tsup";
 import { tsupOptions } from "../../tsup.base.ts";
 
-export default defineConfig(tsupOptions({ index: "src/index.ts" }));
+export default defineConfig(tsupOptions({ index: "src/index.ts", text: "src/text.ts" }));

@@ -79,7 +79,8 @@ export type FromWorker =
   | { type: "batch"; records: MathRecord[]; locations: (SourceLocation | undefined)[]; rejections: Rejection[]; bytes?: number; totalBytes?: number }
   | { type: "end" }
   | { type: "error"; error: SerializedError }
-  | { type: "result"; id: number; value?: TreeDigest | string; error?: SerializedError };
+  | { type: "result"; id: number; value?: TreeDigest | string; error?: SerializedError }
+  | { type: "hashed"; bytes: number };
 
 /** @internal */
 export interface SerializedError {
@@ -110,6 +111,9 @@ function deserializeError(s: SerializedError): Error {
   if (s.stack) e.stack = s.stack;
   return e;
 }
+
+/** Bytes the main thread may send ahead of the worker's hashing. */
+const HASH_BACKLOG = 8 << 20;
 
 /** Batches a worker may send ahead of the main thread: enough to keep both busy, few enough to keep memory flat. */
 const CREDIT = 2;
@@ -158,6 +162,7 @@ export function serveLoads(port: { postMessage(m: FromWorker): void; on(ev: "mes
       let h = hashes.get(m.id);
       if (!h) hashes.set(m.id, (h = createHash("sha256")));
       h.update(m.data);
+      post({ type: "hashed", bytes: m.data.length });
     } else if (m.type === "hash-end") {
       const value = (hashes.get(m.id) ?? createHash("sha256")).digest("hex");
       hashes.delete(m.id);
@@ -184,7 +189,10 @@ export function defaultLoadWorkerUrl(): URL | undefined {
  */
 export class SourceWorker {
   private worker: Worker;
-  private inbox: Exclude<FromWorker, { type: "result" }>[] = [];
+  private inbox: Exclude<FromWorker, { type: "result" } | { type: "hashed" }>[] = [];
+  /** Bytes sent to be hashed and not hashed yet, and who waits for them to fall. */
+  private hashBacklog = 0;
+  private hashWaiters: (() => void)[] = [];
   private notify: (() => void) | undefined;
   private failure: Error | undefined;
   private busy = false;
@@ -199,6 +207,11 @@ export class SourceWorker {
   }
 
   private deliver(m: FromWorker): void {
+    if (m.type === "hashed") {
+      this.hashBacklog -= m.bytes;
+      if (this.hashBacklog <= HASH_BACKLOG) this.releaseHashWaiters();
+      return;
+    }
     if (m.type === "result") {
       const p = this.requests.get(m.id);
       this.requests.delete(m.id);
@@ -213,13 +226,14 @@ export class SourceWorker {
 
   private fail(e: Error): void {
     this.failure ??= e;
+    this.releaseHashWaiters();
     for (const p of this.requests.values()) p.reject(this.failure);
     this.requests.clear();
     this.notify?.();
     this.notify = undefined;
   }
 
-  private async next(signal: AbortSignal | undefined): Promise<Exclude<FromWorker, { type: "result" }>> {
+  private async next(signal: AbortSignal | undefined): Promise<Exclude<FromWorker, { type: "result" } | { type: "hashed" }>> {
     for (;;) {
       const m = this.inbox.shift();
       if (m) return m;
@@ -275,8 +289,12 @@ export class SourceWorker {
     const id = this.nextId++;
     return {
       update: (data) => {
+        if (this.failure) return;
         const copy = new Uint8Array(data); // a copy (Buffer#slice would share the memory the transfer takes away)
         this.worker.postMessage({ type: "hash", id, data: copy } satisfies ToWorker, [copy.buffer]);
+        this.hashBacklog += copy.length;
+        if (this.hashBacklog <= HASH_BACKLOG) return;
+        return new Promise<void>((resolve) => this.hashWaiters.push(resolve));
       },
       digest: () => {
         const p = this.request<string>(id);
@@ -284,6 +302,12 @@ export class SourceWorker {
         return p;
       },
     };
+  }
+
+  private releaseHashWaiters(): void {
+    const waiters = this.hashWaiters;
+    this.hashWaiters = [];
+    for (const w of waiters) w();
   }
 
   private request<T extends TreeDigest | string>(id: number): Promise<T> {

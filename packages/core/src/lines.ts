@@ -152,17 +152,26 @@ export async function* readRawLineBatches(path: string, options: { signal?: Abor
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       throwIfAborted(options.signal);
-      const data = carry ? Buffer.concat([carry, chunk]) : chunk;
-      carry = undefined;
       const out: Buffer[] = [];
       let start = 0;
-      for (;;) {
-        const nl = data.indexOf(NL, start);
-        if (nl < 0) break;
-        out.push(data.subarray(start, nl));
+      if (carry) {
+        // Only the line cut at the chunk's start is joined; the rest is read in place.
+        const nl = chunk.indexOf(NL);
+        if (nl < 0) {
+          carry = Buffer.concat([carry, chunk]);
+          continue;
+        }
+        out.push(Buffer.concat([carry, chunk.subarray(0, nl)]));
+        carry = undefined;
         start = nl + 1;
       }
-      if (start < data.length) carry = Buffer.from(data.subarray(start));
+      for (;;) {
+        const nl = chunk.indexOf(NL, start);
+        if (nl < 0) break;
+        out.push(chunk.subarray(start, nl));
+        start = nl + 1;
+      }
+      if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
       if (out.length) yield out;
     }
   } finally {

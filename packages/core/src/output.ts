@@ -7,7 +7,8 @@ import { MathtuneError } from "./errors.js";
 
 /** Computes a sha256 from the bytes it is given, in order: in this thread, or elsewhere. */
 export interface Hasher {
-  update(data: Uint8Array): void;
+  /** Takes the next bytes; returns a promise when it is behind (another thread): wait for it before giving more. */
+  update(data: Uint8Array): Promise<void> | void;
   /** The hex digest of everything given. */
   digest(): string | Promise<string>;
 }
@@ -29,7 +30,8 @@ export class HashingWriter {
   private buf: string[] = [];
   private bufLen = 0;
   private closed = false;
-  private waiting: Promise<void> | undefined;
+  private drained: Promise<void> | undefined;
+  private hashed: Promise<void> | undefined;
   bytes = 0;
   lines = 0;
 
@@ -81,19 +83,30 @@ export class HashingWriter {
   }
 
   private push(data: Uint8Array): Promise<void> | undefined {
-    this.hash?.update(data);
+    const behind = this.hash?.update(data);
     this.bytes += data.length;
-    if (!this.stream.write(data) && !this.waiting) {
-      this.waiting = once(this.stream, "drain").then(() => {
-        this.waiting = undefined;
+    if (!this.stream.write(data) && !this.drained) {
+      this.drained = once(this.stream, "drain").then(() => {
+        this.drained = undefined;
       });
     }
-    return this.waiting;
+    if (behind && !this.hashed) {
+      this.hashed = behind.then(() => {
+        this.hashed = undefined;
+      });
+    }
+    return this.pending();
+  }
+
+  /** What to wait for before writing more: the disk, and a hasher in another thread. */
+  private pending(): Promise<void> | undefined {
+    if (this.drained && this.hashed) return Promise.all([this.drained, this.hashed]).then(() => undefined);
+    return this.drained ?? this.hashed;
   }
 
   private flush(): Promise<void> | undefined {
     this.flushText();
-    return this.waiting;
+    return this.pending();
   }
 
   /** Flushes and closes; returns the sha256 of everything written (empty when not hashing). */

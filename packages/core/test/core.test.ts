@@ -11,6 +11,7 @@ import {
   digestTree,
   readJsonLines,
   readLines,
+  readRawLineBatches,
   recordProblems,
   sha256,
   stableStringify,
@@ -140,6 +141,25 @@ describe("outputs", () => {
     const d = await digestTree(dir);
     expect(d.files).toBe(2);
     expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("readRawLineBatches gives every line's bytes, whatever the chunk size cuts", async () => {
+    const dir = await tmp();
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ maxLength: 30, unit: "binary" }).map((x) => x.replace(/\n/g, "")), { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), async (ls, hwm, trailing) => {
+        const file = join(dir, `r${n++}.txt`);
+        const text = ls.join("\n") + (trailing && ls.length ? "\n" : "");
+        await writeFile(file, text);
+        const got: string[] = [];
+        for await (const batch of readRawLineBatches(file, { highWaterMark: hwm })) for (const b of batch) got.push(b.toString("utf8"));
+        // A last line ends at the end of the file, with or without its newline.
+        const want = text.split("\n");
+        if (want[want.length - 1] === "") want.pop();
+        expect(got).toEqual(want.map((l) => Buffer.from(l, "utf8").toString("utf8")));
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it("HashingWriter writes each line as UTF-8, whatever the characters (CJK, emoji, lone surrogates)", async () => {

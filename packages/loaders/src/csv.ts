@@ -6,7 +6,7 @@
  * fields becomes an E_PARSE rejection naming the file and the row's first line; after a stray
  * quote, reading goes on with the next line instead of swallowing the rest of the file.
  */
-import Papa from "papaparse";
+import type Papa from "papaparse";
 import { defineAdapter, MathtuneError, type Rejection, type SourceLocation, throwIfAborted, Type } from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { readTextBlocks } from "./internal/generic-text.js";
@@ -58,8 +58,10 @@ export const csv = defineAdapter({
     if (delimiter === quoteChar || delimiter === "\n" || delimiter === "\r") {
       throw new MathtuneError("E_OPTIONS_INVALID", `invalid options for adapter 'csv': delimiter ${JSON.stringify(delimiter)} cannot be used`);
     }
+    // papaparse is loaded when a CSV is read, not when the loaders are imported.
+    const { default: papa } = await import("papaparse");
     let parsed: ParsedRow[] = [];
-    const parser = new Papa.Parser({
+    const parser = new papa.Parser({
       delimiter,
       quoteChar,
       newline: "\n",

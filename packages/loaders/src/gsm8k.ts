@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import { contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
-import { answerKind, extractGsm8k } from "@mathtune/answer";
+import { answerKind, extractGsm8k } from "@mathtune/answer/text";
 import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
 
 const CALC_RE = /<<([^<>]*)>>/g;

@@ -7,7 +7,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { createGunzip } from "node:zlib";
-import { answerKind, extractBoxed } from "@mathtune/answer";
+import { answerKind, extractBoxed } from "@mathtune/answer/text";
 import {
   type LoadContext,
   type MathRecord,

@@ -5,7 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import { posix } from "node:path";
-import { answerKind } from "@mathtune/answer";
+import { answerKind } from "@mathtune/answer/text";
 import { type MathRecord, MathtuneError, Type, defineAdapter, readLines, withLocation } from "@mathtune/core";
 import { listDir, pathKind, resolvePath } from "./internal/fs.js";
 

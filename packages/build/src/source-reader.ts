@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createHash, type Hash } from "node:crypto";
-import { type Adapter, type Hasher, type MathRecord, MathtuneError, type Rejection, type SourceLocation, digestTree, locationOf, throwIfAborted, withLocation } from "@mathtune/core";
+import { type Adapter, type Hasher, type MathRecord, MathtuneError, type Rejection, type SourceLocation, digestTree, locationOf, throwIfAborted, withLocation, workerExecArgv } from "@mathtune/core";
 
 export type TreeDigest = Awaited<ReturnType<typeof digestTree>>;
 
@@ -173,8 +173,6 @@ export function serveLoads(port: { postMessage(m: FromWorker): void; on(ev: "mes
   });
 }
 
-/** Node options a worker must not inherit (they only make sense for the main script). */
-const MAIN_ONLY_FLAGS = /^(--input-type|--eval|-e$|--print|-p$|--test|--watch)/;
 
 /** The worker script beside the built module (dist/load-worker.js); absent when running from the TypeScript sources. */
 export function defaultLoadWorkerUrl(): URL | undefined {
@@ -200,7 +198,7 @@ export class SourceWorker {
   private requests = new Map<number, { resolve: (v: TreeDigest | string) => void; reject: (e: Error) => void }>();
 
   constructor(url: URL) {
-    this.worker = new Worker(url, { execArgv: process.execArgv.filter((a) => !MAIN_ONLY_FLAGS.test(a)) });
+    this.worker = new Worker(url, { execArgv: workerExecArgv() });
     this.worker.on("message", (m: FromWorker) => this.deliver(m));
     this.worker.on("error", (e) => this.fail(new MathtuneError("E_INTERNAL", `the source worker failed: ${e.message}`, { cause: e })));
     this.worker.on("exit", (code) => this.fail(new MathtuneError("E_INTERNAL", `the source worker stopped (exit code ${code})`)));

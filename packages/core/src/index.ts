@@ -6,3 +6,4 @@ export * from "./hash.js";
 export * from "./output.js";
 export * from "./stage.js";
 export * from "./idset.js";
+export * from "./worker.js";

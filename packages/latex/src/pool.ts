@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { MathtuneError, throwIfAborted } from "@mathtune/core";
+import { MathtuneError, throwIfAborted, workerExecArgv } from "@mathtune/core";
 import { checkRecord, defaultSegmentCache, type LatexFields, type TextReport } from "./validate.js";
 
 /** One record to validate, with the options of its source. */
@@ -63,8 +63,6 @@ interface Job {
   pending: Pending;
 }
 
-/** Node options a worker must not inherit (they only make sense for the main script). */
-const MAIN_ONLY_FLAGS = /^(--input-type|--eval|-e$|--print|-p$|--test|--watch)/;
 
 /**
  * A pool of worker threads that validate records. `run` returns one report per item, in the items'
@@ -111,7 +109,7 @@ export class LatexPool {
   }
 
   private spawn(url: URL): Slot {
-    const worker = new Worker(url, { execArgv: process.execArgv.filter((a) => !MAIN_ONLY_FLAGS.test(a)) });
+    const worker = new Worker(url, { execArgv: workerExecArgv() });
     const slot: Slot = { worker, busy: false, ready: false };
     worker.unref();
     worker.on("message", (res: PoolResponse | { ready: true }) => {

@@ -14,12 +14,14 @@ export interface Extracted {
 
 // Each marker with the word it needs (`word`) and how many characters a match can start before
 // that word (`lead`, plus white space), so a scan can skip texts without the word and start late.
-export const MARKERS: { word: RegExp; lead: number; re: RegExp }[] = [
-  { word: /answer/i, lead: "final".length, re: /(?:final\s+answer|the\s+answer)\s*(?:is|:|=)\s*:?/gi },
-  { word: /answer/i, lead: 0, re: /\banswer\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?/gi },
-  { word: /答/, lead: 0, re: /答案是\s*[:：]?/g },
-  { word: /答/, lead: "最终".length, re: /最终答案\s*(?:是|为)?\s*[:：]?/g },
-  { word: /答/, lead: 0, re: /答\s*[:：]/g },
+const ANSWER_WORD = /answer/i;
+const CJK_WORD = "答";
+export const MARKERS: { word: RegExp | string; lead: number; re: RegExp }[] = [
+  { word: ANSWER_WORD, lead: "final".length, re: /(?:final\s+answer|the\s+answer)\s*(?:is|:|=)\s*:?/gi },
+  { word: ANSWER_WORD, lead: 0, re: /\banswer\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?/gi },
+  { word: CJK_WORD, lead: 0, re: /答案是\s*[:：]?/g },
+  { word: CJK_WORD, lead: "最终".length, re: /最终答案\s*(?:是|为)?\s*[:：]?/g },
+  { word: CJK_WORD, lead: 0, re: /答\s*[:：]/g },
 ];
 
 const PLAIN_NUMBER = /^[ \t]*-?\d+(?:\.\d+)?[ \t]*$/;
@@ -105,12 +107,12 @@ export function answerLike(s: string): boolean {
 
 function answerLine(text: string): string | undefined {
   const found: Array<[number, number]> = [];
-  const firstAt = new Map<RegExp, number>();
+  const firstAt = new Map<RegExp | string, number>();
   for (const { word, lead, re } of MARKERS) {
     // No match starts before the first occurrence of the word, less the white space and the lead
     // before it: the text there ('final', 'the', '最终' and spaces) cannot hold the word.
     let at = firstAt.get(word);
-    if (at === undefined) firstAt.set(word, (at = text.search(word)));
+    if (at === undefined) firstAt.set(word, (at = typeof word === "string" ? text.indexOf(word) : text.search(word)));
     if (at < 0) continue;
     let from = at;
     while (from > 0 && /\s/.test(text[from - 1]!)) from--;

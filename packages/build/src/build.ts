@@ -443,7 +443,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     const sourceCounts = sourceNames.map((n) => counts.sources[n]!);
     const writeStarted = Date.now();
     let lastWriteEvent = writeStarted;
-    for await (const lines of readRawLineBatches(stagingPath, signal ? { signal } : {})) {
+    // The staged lines are read into one reused buffer: each batch is copied out (concat, parse) before the next.
+    for await (const lines of readRawLineBatches(stagingPath, { reuse: true, ...(signal ? { signal } : {}) })) {
       const now = Date.now();
       if (now - lastWriteEvent >= PROGRESS_EVERY_MS) {
         lastWriteEvent = now;

@@ -286,11 +286,14 @@ export class SourceWorker {
   hasher(): Hasher {
     const id = this.nextId++;
     return {
+      // The writer gives the bytes once written: a buffer of its own moves to the worker as is; a view
+      // into a larger one (Node's pool for small buffers) is copied first, as moving it would empty the rest.
+      takesBytes: true,
       update: (data) => {
         if (this.failure) return;
-        const copy = new Uint8Array(data); // a copy (Buffer#slice would share the memory the transfer takes away)
-        this.worker.postMessage({ type: "hash", id, data: copy } satisfies ToWorker, [copy.buffer]);
-        this.hashBacklog += copy.length;
+        const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
+        this.worker.postMessage({ type: "hash", id, data: own } satisfies ToWorker, [own.buffer]);
+        this.hashBacklog += own.byteLength;
         if (this.hashBacklog <= HASH_BACKLOG) return;
         return new Promise<void>((resolve) => this.hashWaiters.push(resolve));
       },

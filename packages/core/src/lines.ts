@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { MathtuneError, throwIfAborted } from "./errors.js";
 
 export type LineItem =
@@ -144,9 +144,17 @@ export async function* readJsonLines(path: string, options: ReadLinesOptions = {
 /**
  * Streams the lines of a file as raw bytes, a chunk's worth at a time, for files this library
  * wrote itself (no decoding, no BOM or CRLF handling). Each line excludes its newline.
+ *
+ * With `reuse`, every batch is read into the same buffer: a batch's lines are only valid until the
+ * next one is asked for (copy what you keep). Nothing is allocated per chunk, so a long read makes
+ * no garbage for the collector to catch up with.
  */
-export async function* readRawLineBatches(path: string, options: { signal?: AbortSignal; highWaterMark?: number } = {}): AsyncGenerator<Buffer[]> {
+export async function* readRawLineBatches(path: string, options: { signal?: AbortSignal; highWaterMark?: number; reuse?: boolean } = {}): AsyncGenerator<Buffer[]> {
   await assertFile(path);
+  if (options.reuse) {
+    yield* readRawLineBatchesInPlace(path, options.highWaterMark ?? 1 << 20, options.signal);
+    return;
+  }
   const stream = createReadStream(path, { highWaterMark: options.highWaterMark ?? 1 << 20 });
   let carry: Buffer | undefined;
   try {
@@ -178,4 +186,40 @@ export async function* readRawLineBatches(path: string, options: { signal?: Abor
     stream.destroy();
   }
   if (carry && carry.length) yield [carry];
+}
+
+async function* readRawLineBatchesInPlace(path: string, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer[]> {
+  const fh = await open(path, "r");
+  try {
+    let buf = Buffer.allocUnsafe(size);
+    let kept = 0; // bytes of a line cut by the previous read, moved to the start
+    for (;;) {
+      throwIfAborted(signal);
+      if (kept === buf.length) {
+        // one line longer than the buffer: grow it
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, kept);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, kept, buf.length - kept, null);
+      if (bytesRead === 0) {
+        if (kept > 0) yield [buf.subarray(0, kept)];
+        return;
+      }
+      const end = kept + bytesRead;
+      const out: Buffer[] = [];
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(NL, start);
+        if (nl < 0 || nl >= end) break;
+        out.push(buf.subarray(start, nl));
+        start = nl + 1;
+      }
+      if (out.length) yield out;
+      buf.copy(buf, 0, start, end);
+      kept = end - start;
+    }
+  } finally {
+    await fh.close();
+  }
 }

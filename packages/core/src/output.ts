@@ -11,6 +11,11 @@ export interface Hasher {
   update(data: Uint8Array): Promise<void> | void;
   /** The hex digest of everything given. */
   digest(): string | Promise<string>;
+  /**
+   * `update` keeps the bytes (it moves them to another thread): a writer then gives them once
+   * they are written, and not before.
+   */
+  takesBytes?: boolean;
 }
 
 /** A sha256 Hasher in this thread. */
@@ -83,19 +88,25 @@ export class HashingWriter {
   }
 
   private push(data: Uint8Array): Promise<void> | undefined {
-    const behind = this.hash?.update(data);
+    const hash = this.hash;
     this.bytes += data.length;
-    if (!this.stream.write(data) && !this.drained) {
+    let written: ((err?: Error | null) => void) | undefined;
+    if (hash?.takesBytes) written = (err) => void (err ? undefined : this.hashing(hash.update(data)));
+    else this.hashing(hash?.update(data));
+    if (!this.stream.write(data, written) && !this.drained) {
       this.drained = once(this.stream, "drain").then(() => {
         this.drained = undefined;
       });
     }
+    return this.pending();
+  }
+
+  private hashing(behind: Promise<void> | void): void {
     if (behind && !this.hashed) {
       this.hashed = behind.then(() => {
         this.hashed = undefined;
       });
     }
-    return this.pending();
   }
 
   /** What to wait for before writing more: the disk, and a hasher in another thread. */

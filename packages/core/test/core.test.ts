@@ -147,18 +147,18 @@ describe("outputs", () => {
     const dir = await tmp();
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ maxLength: 30, unit: "binary" }).map((x) => x.replace(/\n/g, "")), { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), async (ls, hwm, trailing) => {
+      fc.asyncProperty(fc.array(fc.string({ maxLength: 30, unit: "binary" }).map((x) => x.replace(/\n/g, "")), { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), fc.boolean(), async (ls, hwm, trailing, reuse) => {
         const file = join(dir, `r${n++}.txt`);
         const text = ls.join("\n") + (trailing && ls.length ? "\n" : "");
         await writeFile(file, text);
         const got: string[] = [];
-        for await (const batch of readRawLineBatches(file, { highWaterMark: hwm })) for (const b of batch) got.push(b.toString("utf8"));
+        for await (const batch of readRawLineBatches(file, { highWaterMark: hwm, reuse })) for (const b of batch) got.push(b.toString("utf8"));
         // A last line ends at the end of the file, with or without its newline.
         const want = text.split("\n");
         if (want[want.length - 1] === "") want.pop();
         expect(got).toEqual(want.map((l) => Buffer.from(l, "utf8").toString("utf8")));
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 

@@ -291,7 +291,8 @@ export class SourceWorker {
       takesBytes: true,
       update: (data) => {
         if (this.failure) return;
-        const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
+        const whole = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+        const own = whole ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
         this.worker.postMessage({ type: "hash", id, data: own } satisfies ToWorker, [own.buffer]);
         this.hashBacklog += own.byteLength;
         if (this.hashBacklog <= HASH_BACKLOG) return;

@@ -1,3 +1,13 @@
+/** MurmurHash3's 32-bit finaliser: a good bijective mix of a 32-bit value. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** A 32-bit integer finaliser (murmur-style avalanche): well-spread bits from a cheap hash. */
 export function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d);

@@ -1,14 +1,8 @@
 /** Fast non-cryptographic hashing and compact hash tables (ids and hashes, not records). */
 
-/** MurmurHash3's 32-bit finaliser: a good bijective mix of a 32-bit value. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from "@mathtune/core";
+
+export { fmix32 };
 
 /** A 32-bit MurmurHash3-style hash of a string's UTF-16 code units. */
 export function hash32(s: string, seed = 0): number {

@@ -1,13 +1,6 @@
 /** Small, fast, seedable PRNG (mulberry32 over a murmur-mixed key). Same keys, same stream. */
 
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from "@mathtune/core";
 
 export class Rng {
   private s: number;
@@ -18,8 +11,8 @@ export class Rng {
     for (const k of keys) {
       const lo = k >>> 0;
       const hi = Math.floor(k / 4294967296) >>> 0;
-      h = mix32(h ^ lo) + 0x9e3779b9;
-      h = mix32(h ^ hi) + 0x7f4a7c15;
+      h = fmix32(h ^ lo) + 0x9e3779b9;
+      h = fmix32(h ^ hi) + 0x7f4a7c15;
     }
     this.s = h >>> 0;
   }

@@ -24,6 +24,7 @@ import {
   writeFileAtomic,
 } from "@mathtune/core";
 import { resolveAdapter } from "./adapters.js";
+import { type HubDownloadEvent, hubInputEntry, prepareHubSources, restoreHubOptions } from "./hub-sources.js";
 import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
 import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
@@ -94,6 +95,7 @@ export type BuildEvent =
   | { type: "source-end"; source: string; read: number; kept: number; quarantined: number; elapsedMs: number }
   | { type: "phase"; phase: "split" | "write" | "finalize" }
   | { type: "write-progress"; written: number; total: number; elapsedMs: number }
+  | HubDownloadEvent
   | { type: "done"; result: BuildResult };
 
 const PROGRESS_EVERY_MS = 200;
@@ -212,6 +214,11 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const sourceNames = recipe.sources.map((s) => s.name ?? s.adapter);
   const dupName = sourceNames.find((n, i) => sourceNames.indexOf(n) !== i);
   if (dupName) throw new MathtuneError("E_CONFIG_INVALID", `two sources are named '${dupName}'; give one a distinct 'name'`);
+
+  // Hub sources (`options.hub`) are downloaded into the Hugging Face cache and read from there.
+  const hubInputs = yield* prepareHubSources(recipe.sources, { names: sourceNames, baseDir: loaded.baseDir, signal });
+  const evalSets = recipe.checks.decontaminate?.sets ?? [];
+  const hubSets = yield* prepareHubSources(evalSets, { names: evalSets.map((s) => s.name), baseDir: loaded.baseDir, signal, where: "/checks/decontaminate/sets" });
 
   // Resolve every adapter and check every source's options before reading anything.
   const adapters: Adapter[] = [];
@@ -512,8 +519,12 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         entry.files = d.files;
         entry.bytes = d.bytes;
       }
+      const hubInput = hubInputs[si];
+      if (hubInput) Object.assign(entry, hubInputEntry(hubInput.provenance));
       inputs.push(entry);
     }
+    restoreHubOptions(recipe.sources, hubInputs);
+    restoreHubOptions(evalSets, hubSets);
     const stageSummaries = Object.fromEntries(stages.filter((s) => s.summary).map((s) => [s.name, s.summary!()]));
     const manifest: Record<string, unknown> = {
       mathtune: { manifestVersion: 1, packages: packageVersions(), node: process.version },

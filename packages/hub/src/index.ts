@@ -7,6 +7,7 @@ export {
   isLocalModelPath,
   provenanceOf,
   resolveDataset,
+  resolveDatasetIter,
   resolveModel,
   type HubProvenance,
   type ResolveModelOptions,

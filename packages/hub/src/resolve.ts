@@ -7,7 +7,7 @@ import { repoDir, type TreeFile } from "./cache.js";
 import { hubConfig } from "./env.js";
 import { hubError } from "./errors.js";
 import { MODEL_FILES, matchAny, selectDatasetFiles, type DatasetSelection } from "./select.js";
-import { type HubEvent, parseRepoId, snapshot, type Snapshot, type SnapshotOptions } from "./snapshot.js";
+import { type HubEvent, parseRepoId, snapshot, snapshotIter, type Snapshot, type SnapshotOptions } from "./snapshot.js";
 
 export type ResolveOptions = Omit<SnapshotOptions, "select"> & { onEvent?: (e: HubEvent) => void };
 
@@ -45,6 +45,16 @@ export function provenanceOf(s: Snapshot): HubProvenance {
  * one, else a folder with exactly those files under their repository paths.
  */
 export async function resolveDataset(id: string, options: ResolveOptions & DatasetSelection = {}): Promise<ResolvedDataset> {
+  const it = resolveDatasetIter(id, options);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+    options.onEvent?.(r.value);
+  }
+}
+
+/** `resolveDataset` as an async iterator of download events; it returns the resolved dataset. */
+export async function* resolveDatasetIter(id: string, options: Omit<ResolveOptions, "onEvent"> & DatasetSelection = {}): AsyncGenerator<HubEvent, ResolvedDataset> {
   const repo = parseRepoId(id, "dataset");
   const select = (tree: TreeFile[]): TreeFile[] => {
     const { files, problem } = selectDatasetFiles(tree, options);
@@ -55,7 +65,12 @@ export async function resolveDataset(id: string, options: ResolveOptions & Datas
     }
     return files;
   };
-  const snap = await snapshot(repo, { ...options, select });
+  let snap: Snapshot | undefined;
+  for await (const e of snapshotIter(repo, { ...options, select })) {
+    yield e;
+    if (e.type === "done") snap = e.snapshot;
+  }
+  if (!snap) throw new MathtuneError("E_INTERNAL", "snapshot ended without a result");
   const provenance = provenanceOf(snap);
   if (snap.files.length === 1) return { path: snap.files[0]!.local, snapshot: snap, provenance };
   // Several files: a folder of links with the repository's paths (the adapters read folders).

@@ -99,6 +99,11 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
           bar?.update(ev.written, payload);
           break;
         }
+        case "download":
+          if (ev.event.type === "resolved" && ev.event.missingFiles > 0) {
+            stream.write(`  ${ev.source}: downloading ${ev.event.missingFiles} file(s) of ${ev.event.repo}@${ev.event.commit.slice(0, 12)}, ${(ev.event.missingBytes / 1e6).toFixed(1)} MB\n`);
+          } else if (ev.event.type === "file-done" && !ev.event.cached) stream.write(`    ${ev.event.path} (${(ev.event.size / 1e6).toFixed(1)} MB)\n`);
+          break;
         case "done":
           stop();
           break;

@@ -1,5 +1,6 @@
 import { merge } from "@mathtune/train";
 import { defineCommand } from "citty";
+import { modelPath } from "../hub.js";
 
 export default defineCommand({
   meta: { name: "merge", description: "Merge a LoRA adapter into a float32 copy of its base model and check the logits match" },
@@ -22,7 +23,7 @@ export default defineCommand({
       const r = await merge({
         adapter: args.adapter,
         out: args.out,
-        ...(args.model ? { model: args.model } : {}),
+        ...(args.model ? { model: await modelPath(args.model, { json: Boolean(args.json) || !process.stderr.isTTY, signal: ac.signal }) } : {}),
         ...(args.dtype ? { dtype: args.dtype as "float32" | "bfloat16" | "float16" } : {}),
         ...(args.tolerance ? { tolerance: Number(args.tolerance) } : {}),
         ...(args["allow-mismatch"] ? { allowMismatch: true } : {}),

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createProgressReporter, train, type TrainConfigInput } from "@mathtune/train";
 import { defineCommand } from "citty";
+import { modelPath } from "../hub.js";
 
 const int = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined || v === "") return undefined;
@@ -80,7 +81,7 @@ export default defineCommand({
     try {
       const r = await train({
         data: args.data,
-        model: args.model,
+        model: await modelPath(args.model, { json, signal: ac.signal }),
         out: args.out,
         ...config,
         ...(args.resume ? { resume: true } : {}),

@@ -1,7 +1,7 @@
 /**
  * A small Hugging Face Hub on the loopback interface, for tests: it speaks the endpoints
  * @huggingface/hub calls (repository info, tree listing with Link pagination, resolve with a
- * redirect for LFS files, Range requests, X-Repo-Commit / ETag / X-Linked-Etag / X-Linked-Size)
+ * redirect to a CDN on another origin for LFS files, Range requests, X-Repo-Commit / ETag / X-Linked-Etag / X-Linked-Size)
  * and the error codes of the real Hub (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo).
  * Faults can be injected: a connection cut after N bytes, corrupt bytes.
  */
@@ -148,6 +148,7 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
     res.end(req.method === "HEAD" ? undefined : body);
   };
 
+  let cdnUrl = "";
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? "/", "http://localhost");
     requests.push({ method: req.method ?? "GET", url: u.pathname + u.search, range: req.headers.range, auth: Boolean(req.headers.authorization) });
@@ -219,7 +220,7 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
     if (!s) return fail(res, 404, "EntryNotFound", `${path} does not exist`);
     if (s.lfs) {
       res.writeHead(302, {
-        location: `/cdn/${s.sha256}`,
+        location: `${cdnUrl}/cdn/${s.sha256}`,
         "x-repo-commit": r.commit,
         "x-linked-etag": `"${s.sha256}"`,
         "x-linked-size": String(s.data.length),
@@ -230,8 +231,13 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
     }
     return sendBytes(req, res, s, { "x-repo-commit": r.commit, etag: `"${s.oid}"` });
   });
+  // LFS files are served by a "CDN" on another origin (another port), as on the real Hub: clients
+  // follow the redirect for the bytes; Python's huggingface_hub reads the metadata off the redirect.
+  const cdn = createServer((req, res) => server.emit("request", req, res));
   await new Promise<void>((res) => server.listen(0, "127.0.0.1", res));
+  await new Promise<void>((res) => cdn.listen(0, "127.0.0.1", res));
   const { port } = server.address() as AddressInfo;
+  cdnUrl = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -247,10 +253,11 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
       if (on) corrupt.add(path);
       else corrupt.delete(path);
     },
-    close: () =>
-      new Promise<void>((res) => {
-        server.closeAllConnections();
-        server.close(() => res());
-      }),
+    close: async () => {
+      for (const s of [server, cdn]) {
+        s.closeAllConnections();
+        await new Promise<void>((res) => s.close(() => res()));
+      }
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile, mkdir } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
@@ -158,7 +158,6 @@ describe("datasets", () => {
     await mkdir(join(repo, "refs"), { recursive: true });
     await writeFile(join(repo, "refs/main"), commit);
     await writeFile(join(repo, "blobs/abc"), gsmRows.map((r) => JSON.stringify(r)).join("\n"));
-    const { symlink } = await import("node:fs/promises");
     await symlink("../../../blobs/abc", join(repo, "snapshots", commit, "data/train.jsonl"));
     const r = await resolveDataset("acme/from-python", opts({ split: "train", offline: true }));
     expect(r.path).toBe(join(repo, "snapshots", commit, "data/train.jsonl"));
@@ -257,6 +256,19 @@ describe("models", () => {
     expect(sha256(await readFile(join(m.path, "model.safetensors")))).toBe(sha256(weights));
   });
 
+  it("a full disk: E_HUB_DISK_FULL naming the file, and no part of it left in the cache", async () => {
+    const blobDir = join(cache, "models--acme--tiny-model/blobs");
+    await mkdir(blobDir, { recursive: true });
+    // Writes to /dev/full fail with ENOSPC: the partial file of the weights points there.
+    await symlink("/dev/full", join(blobDir, `${sha256(weights)}.incomplete`));
+    const e = await expectError(resolveModel("acme/tiny-model", opts()), "E_HUB_DISK_FULL");
+    expect(e.message).toContain("model.safetensors");
+    expect(e.message).toContain("HF_HUB_CACHE");
+    expect((await listFiles(blobDir)).filter((b) => b.startsWith(sha256(weights)))).toEqual([]);
+    const snap = join(cache, "models--acme--tiny-model/snapshots", server.commit("model", "acme/tiny-model"), "model.safetensors");
+    await expect(lstat(snap)).rejects.toThrow();
+  });
+
   it("gated repository: E_HUB_GATED without a token or with one that has no access; works with one that has", async () => {
     const none = await expectError(resolveModel("acme/gated-model", opts()), "E_HUB_GATED");
     expect(none.message).toContain("HF_TOKEN");
@@ -264,9 +276,14 @@ describe("models", () => {
     const denied = await expectError(resolveModel("acme/gated-model", opts({ token: "hf_nope" })), "E_HUB_GATED");
     expect(denied.message).not.toContain("hf_nope");
     await expect(stat(join(cache, "models--acme--gated-model/snapshots", server.commit("model", "acme/gated-model"), "model.safetensors"))).rejects.toThrow();
+    server.requests.length = 0;
     const ok = await resolveModel("acme/gated-model", opts({ env: { HF_TOKEN: "hf_granted" } }));
     expect(await listFiles(ok.path)).toEqual(["config.json", "model.safetensors"]);
-    expect(server.requests.filter((q) => q.url.startsWith("/cdn/")).every((q) => q.auth)).toBe(true);
+    const resolves = server.requests.filter((q) => q.url.includes("/resolve/"));
+    expect(resolves.length).toBeGreaterThan(0);
+    expect(resolves.every((q) => q.auth)).toBe(true);
+    // The token does not leave the endpoint's origin (the CDN gets no Authorization header).
+    expect(server.requests.filter((q) => q.url.startsWith("/cdn/")).some((q) => q.auth)).toBe(false);
   });
 
   it("unknown repository, unknown revision, unreachable endpoint, and a model without weights", async () => {

@@ -2,6 +2,7 @@
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build, buildIter, type BuildEvent } from "@mathtune/build";
 import { isMathtuneError } from "@mathtune/core";
 import { type HubServer, startHubServer } from "@mathtune/hub/testing";
@@ -14,15 +15,23 @@ const rows = [
   { question: "Sara reads 20 pages a day. How many pages in a week?", answer: "20 * 7 = <<20*7=140>>140\n#### 140" },
   { question: "What is 9 times 9?", answer: "9 * 9 = 81\n#### 81" },
 ];
-const pq = (r: typeof rows): Uint8Array =>
-  new Uint8Array(
-    parquetWriteBuffer({
-      columnData: [
-        { name: "question", data: r.map((x) => x.question), type: "STRING" },
-        { name: "answer", data: r.map((x) => x.answer), type: "STRING" },
-      ],
-    }),
-  );
+const table = (r: Record<string, string>[]): Uint8Array =>
+  new Uint8Array(parquetWriteBuffer({ columnData: Object.keys(r[0]!).map((name) => ({ name, data: r.map((x) => x[name]!), type: "STRING" as const })) }));
+const pq = (r: typeof rows): Uint8Array => table(r);
+const mathRows = [
+  { problem: "What is $1+2$?", level: "Level 1", type: "Prealgebra", solution: "It is $\\boxed{3}$." },
+  { problem: "Compute $\\binom{4}{2}$.", level: "Level 2", type: "Counting & Probability", solution: "$\\binom42 = \\boxed{6}$." },
+  { problem: "Find $x$ if $2x = 10$.", level: "Level 1", type: "Algebra", solution: "$x = \\boxed{5}$." },
+];
+const mathTest = [{ problem: "What is $7 \\cdot 6$?", level: "Level 1", type: "Prealgebra", solution: "$\\boxed{42}$" }];
+const dmLinear = [
+  { question: "Solve 0 = 4*b + b + 15 for b.", answer: "-3" },
+  { question: "Solve -2*q + 8 = 0 for q.", answer: "4" },
+];
+const dmArith = [
+  { question: "Evaluate (-2 + 5) - (1 - 4).", answer: "6" },
+  { question: "What is 3 - (2 - (1 + 7))?", answer: "9" },
+];
 
 let server: HubServer;
 let tmp = "";
@@ -38,6 +47,37 @@ beforeAll(async () => {
         { path: "main/train-00000-of-00001.parquet", content: pq(rows) },
         { path: "main/test-00000-of-00001.parquet", content: pq(rows.slice(0, 1)) },
       ],
+    },
+    // The repositories the reference recipe names, in their layouts on the Hub, with a few rows each.
+    {
+      type: "dataset",
+      name: "openai/gsm8k",
+      files: [
+        { path: "README.md", content: "# gsm8k" },
+        { path: "main/train-00000-of-00001.parquet", content: pq(rows) },
+        { path: "main/test-00000-of-00001.parquet", content: pq([{ question: "Ann has 2 cats and 2 dogs. How many pets?", answer: "2 + 2 = 4\n#### 4" }]) },
+        { path: "socratic/train-00000-of-00001.parquet", content: pq(rows.slice(0, 1)) },
+      ],
+    },
+    {
+      type: "dataset",
+      name: "DigitalLearningGmbH/MATH-lighteval",
+      files: [
+        { path: "data/train-00000-of-00001.parquet", content: table(mathRows) },
+        { path: "data/test-00000-of-00001.parquet", content: table(mathTest) },
+      ],
+    },
+    {
+      type: "dataset",
+      name: "deepmind/math_dataset",
+      revisions: {
+        main: [{ path: "math_dataset.py", content: "# a loading script" }],
+        "refs/convert/parquet": [
+          { path: "algebra__linear_1d/train/0000.parquet", content: table(dmLinear) },
+          { path: "algebra__linear_1d/test/0000.parquet", content: table(dmLinear.slice(0, 1)) },
+          { path: "arithmetic__mixed/train/0000.parquet", content: table(dmArith) },
+        ],
+      },
     },
   ]);
   tmp = await mkdtemp(join(tmpdir(), "mt-build-hub-"));
@@ -95,6 +135,21 @@ describe("Hub sources", () => {
     for (const f of ["train.jsonl", "validation.jsonl", "test.jsonl"]) {
       expect(await readFile(join(tmp, "b", f), "utf8")).toBe(await readFile(join(tmp, "a", f), "utf8"));
     }
+  });
+
+  it("the reference recipe (datasets/reference) builds from Hub repositories in their real layouts", async () => {
+    const file = fileURLToPath(new URL("../../../datasets/reference/recipe.yaml", import.meta.url));
+    const r = await build({ recipe: file, out: join(tmp, "ref"), readInWorker: false });
+    expect(Object.fromEntries(Object.entries(r.counts.sources).map(([k, v]) => [k, v.read]))).toEqual({
+      gsm8k: rows.length,
+      math: mathRows.length,
+      "mathematics-linear": dmLinear.length,
+      "mathematics-arithmetic": dmArith.length,
+    });
+    const manifest = JSON.parse(await readFile(join(tmp, "ref/manifest.json"), "utf8"));
+    const dm = manifest.inputs.find((i: { source: string }) => i.source === "mathematics-linear");
+    expect(dm.hub).toMatchObject({ repo: "deepmind/math_dataset", revision: "refs/convert/parquet", commit: server.commit("dataset", "deepmind/math_dataset", "refs/convert/parquet") });
+    expect(await readFile(join(tmp, "hf/datasets--deepmind--math_dataset/refs/refs/convert/parquet"), "utf8")).toBe(dm.hub.commit);
   });
 
   it("bad Hub options are recipe errors; an unknown repository names itself", async () => {

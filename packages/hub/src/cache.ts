@@ -164,3 +164,47 @@ export async function folderSize(root: string): Promise<{ bytes: number; files: 
   await walk(root);
   return { bytes, files };
 }
+
+/**
+ * A lock on one blob, across processes: a folder under `<cache>/.locks/<repo folder>/` (the place
+ * huggingface_hub keeps its own lock files; its cache scan skips it) holding the owner's pid. A lock
+ * whose owner on this host is gone is taken over. Resolves to the release function.
+ */
+export async function lockBlob(cacheDir: string, repo: RepoRef, etag: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+  const { hostname } = await import("node:os");
+  const dir = join(cacheDir, ".locks", repoFolderName(repo), `${etag}.mathtune-lock`);
+  await mkdir(dirname(dir), { recursive: true });
+  const me = `${hostname()} ${process.pid}`;
+  for (;;) {
+    try {
+      await mkdir(dir);
+      await writeFile(join(dir, "owner"), me);
+      return () => rm(dir, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const owner = await readFile(join(dir, "owner"), "utf8").catch(() => "");
+    const [host, pid] = owner.split(" ");
+    if (owner && host === hostname() && !alive(Number(pid))) {
+      await rm(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (!owner) {
+      // Being created, or left empty by a crash between mkdir and write: give it a moment.
+      const st = await stat(dir).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > 10_000) await rm(dir, { recursive: true, force: true });
+    }
+    if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -18,6 +18,7 @@ import {
   COMMIT_RE,
   isPresent,
   linkSnapshot,
+  lockBlob,
   listSnapshot,
   readRef,
   readTree,
@@ -300,7 +301,18 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
   const progress = { done: 0, total: totalBytes, started: Date.now() };
   for (const s of state) {
     if (!s.blob) {
-      yield* downloadBlob(ctx, s.f, commit, progress, options, gated);
+      // Another process (or call) may be fetching the same blob: wait for it, then use its result.
+      let release: () => Promise<void>;
+      try {
+        release = await lockBlob(cfg.cacheDir, repo, s.f.etag, ctx.signal);
+      } catch (e) {
+        throw toHubError(ctx, e, s.f.path);
+      }
+      try {
+        if (!(await isPresent(blobPath(cfg.cacheDir, repo, s.f.etag)))) yield* downloadBlob(ctx, s.f, commit, progress, options, gated);
+      } finally {
+        await release();
+      }
     }
     await linkSnapshot(cfg.cacheDir, repo, commit, s.f);
     files.push({ ...s.f, local: s.local, cached: s.blob });

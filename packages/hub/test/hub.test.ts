@@ -229,6 +229,15 @@ describe("models", () => {
     expect(sha256(await readFile(join(m.path, "model.safetensors")))).toBe(sha256(weights));
   });
 
+  it("two downloads of the same model at once: one fetches each blob, the other waits and uses it", async () => {
+    const [a, b] = await Promise.all([resolveModel("acme/tiny-model", opts()), resolveModel("acme/tiny-model", opts())]);
+    expect(a.path).toBe(b.path);
+    expect(sha256(await readFile(join(a.path, "model.safetensors")))).toBe(sha256(weights));
+    const full = server.requests.filter((q) => q.url === `/cdn/${sha256(weights)}` && q.range !== "bytes=0-0");
+    expect(full).toHaveLength(1);
+    expect(await listFiles(join(cache, ".locks"))).toEqual([]);
+  });
+
   it("refuses a corrupt download and keeps nothing of it", async () => {
     server.corrupt("model.safetensors");
     try {

@@ -298,7 +298,7 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
     missingBytes: totalBytes,
   };
   const files: SnapshotFile[] = [];
-  const progress = { done: 0, total: totalBytes, started: Date.now() };
+  const progress = { done: 0, fetched: 0, total: totalBytes, started: Date.now() };
   for (const s of state) {
     if (!s.blob) {
       // Another process (or call) may be fetching the same blob: wait for it, then use its result.
@@ -356,7 +356,7 @@ async function* downloadBlob(
   ctx: Ctx,
   f: TreeFile,
   commit: string,
-  progress: { done: number; total: number; started: number },
+  progress: { done: number; fetched: number; total: number; started: number },
   options: SnapshotOptions,
   gated: boolean,
 ): AsyncGenerator<HubEvent> {
@@ -408,6 +408,7 @@ async function* downloadBlob(
             hash.update(buf);
             if (!out.write(buf)) await Promise.race([once(out, "drain"), closed]);
             written += buf.length;
+            progress.fetched += buf.length;
             progress.done = baseDone + written;
             const now = Date.now();
             if (now - lastEvent >= 200) {
@@ -458,9 +459,10 @@ async function* downloadBlob(
   }
 }
 
-function progressEvent(label: string, f: TreeFile, written: number, p: { done: number; total: number; started: number }): HubEvent {
+function progressEvent(label: string, f: TreeFile, written: number, p: { done: number; fetched: number; total: number; started: number }): HubEvent {
+  // The rate counts bytes fetched by this run only (not those resumed from an earlier one).
   const secs = (Date.now() - p.started) / 1000;
-  const rate = secs > 0 ? p.done / secs : 0;
+  const rate = secs > 0 ? p.fetched / secs : 0;
   return {
     type: "progress",
     repo: label,

@@ -1,7 +1,7 @@
 import { locationOf, type MathRecord, MathtuneError, type Rejection, type Stage, type Static, throwIfAborted, Type } from "@mathtune/core";
 import { fmix32, Table64 } from "./hash.js";
 import { parseOptions } from "./options.js";
-import { wordHashes, words } from "./text.js";
+import { normalizeProblem, wordHashes, words } from "./text.js";
 
 /** JSON Schema (TypeBox) of the recipe's decontamination options (the evaluation sets are given apart). */
 export const DecontaminationOptionsSchema = Type.Object(
@@ -28,6 +28,11 @@ export const DecontaminationOptionsSchema = Type.Object(
       default: 3,
       description:
         "an n-gram found in at least this many evaluation texts is boilerplate (`m/n where m and n are relatively prime positive integers, find m+n`) and never counts",
+    }),
+    sameMath: Type.Boolean({
+      default: true,
+      description:
+        "count an evaluation text only when every number (with its minus sign) and every formula in it is in the training field: a sibling problem with other numbers or another expression is another problem",
     }),
     minShare: Type.Number({
       minimum: 0,
@@ -87,6 +92,8 @@ export interface ContaminationReport {
   partial: number;
   /** Records kept that matched only boilerplate n-grams (found in `commonIn` or more evaluation texts). */
   boilerplateOnly: number;
+  /** Records kept because the evaluation texts they matched enough of hold numbers or formulas they lack (`sameMath`). */
+  otherMath: number;
   /** Per evaluation set, the training records it contaminated. */
   byEvalSet: Record<string, number>;
   entries: ContaminationReportEntry[];
@@ -100,6 +107,47 @@ export interface MatchResult {
   partial: boolean;
   /** Some window matched only boilerplate n-grams. */
   boilerplate: boolean;
+  /** Some evaluation text was covered enough but holds numbers or formulas the text lacks (`sameMath`). */
+  otherMath: boolean;
+}
+
+const FORMULA_RE = /\$\$([\s\S]+?)\$\$|\$([^$]+?)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
+
+/**
+ * The formulas of a text (`$...$`, `$$...$$`, `\(...\)`, `\[...\]`), each normalised as
+ * `normalizeProblem` does (lower case, no LaTeX spacing or `\left`/`\right`, no spaces around
+ * symbols) and without trailing punctuation, so `\left|\pi - 7\right|.` and `|\pi-7|` are one.
+ */
+export function formulasOf(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.replace(/\\\$/g, "\u0000").matchAll(FORMULA_RE)) {
+    const f = normalizeProblem((m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").replace(/\u0000/g, "\\$")).replace(/[.,;:\s]+$/, "");
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+const NUMBER_RE = /\d+(?:\.\d+)?/g;
+
+/**
+ * The numbers of a text, with a minus sign where it is unary (`$-16t^2$`, `(-1)`; not `x - 2`),
+ * thousands separators removed (`1,000` is `1000`).
+ */
+export function signedNumbers(text: string): string[] {
+  const s = text.replace(/(\d),(?=\d{3}(?!\d))/g, "$1");
+  const out: string[] = [];
+  for (const m of s.matchAll(NUMBER_RE)) {
+    let i = m.index - 1;
+    while (i >= 0 && s[i] === " ") i--;
+    let sign = "";
+    if (i >= 0 && s[i] === "-") {
+      let j = i - 1;
+      while (j >= 0 && s[j] === " ") j--;
+      if (j < 0 || !/[\p{L}\p{N})}\]|!']/u.test(s[j]!)) sign = "-";
+    }
+    out.push(sign + m[0].replace(/^0+(?=\d)/, ""));
+  }
+  return out;
 }
 
 const B1 = 0x01000193;
@@ -115,6 +163,7 @@ export class ContaminationIndex {
   readonly minWords: number;
   readonly commonIn: number;
   readonly minShare: number;
+  readonly sameMath: boolean;
   private readonly table = new Table64(1 << 16);
   /** Per n-gram (the table's value): the first eval text holding it, and the others (at most commonIn - 1). */
   private readonly firstRef: number[] = [];
@@ -122,16 +171,20 @@ export class ContaminationIndex {
   private readonly refSet: number[] = [];
   private readonly refId: string[] = [];
   private readonly refWords: number[] = [];
+  /** Per eval text, its distinct signed numbers and formulas (`sameMath`). */
+  private readonly refNumbers: string[][] = [];
+  private readonly refFormulas: string[][] = [];
   private readonly setNames: string[] = [];
   private readonly setStats: Array<{ name: string; texts: number; ngrams: number; common: number }> = [];
   /** Lengths (< n) of whole short texts that are indexed. */
   private readonly shortLengths = new Set<number>();
 
-  constructor(options: { n?: number; minWords?: number; commonIn?: number; minShare?: number } = {}) {
+  constructor(options: { n?: number; minWords?: number; commonIn?: number; minShare?: number; sameMath?: boolean } = {}) {
     this.n = options.n ?? 13;
     this.minWords = options.minWords ?? 8;
     this.commonIn = options.commonIn ?? 3;
     this.minShare = options.minShare ?? 0.5;
+    this.sameMath = options.sameMath ?? true;
   }
 
   /** Number of distinct n-grams indexed. */
@@ -186,6 +239,8 @@ export class ContaminationIndex {
     stats.texts++;
     const th = wordHashes(text);
     this.refWords.push(th.length);
+    this.refNumbers.push(this.sameMath ? [...new Set(signedNumbers(text))] : []);
+    this.refFormulas.push(this.sameMath ? [...new Set(formulasOf(text))] : []);
     if (th.length < this.n) {
       if (th.length < this.minWords) return;
       this.shortLengths.add(th.length);
@@ -233,7 +288,9 @@ export class ContaminationIndex {
   matchDetail(text: string, field = "text", max = Infinity): MatchResult {
     text = withoutAsymptote(text);
     const th = wordHashes(text);
-    const result: MatchResult = { matches: [], partial: false, boilerplate: false };
+    const result: MatchResult = { matches: [], partial: false, boilerplate: false, otherMath: false };
+    let numbers: Set<string> | undefined;
+    let normalized: string | undefined;
     const lengths = [this.n, ...[...this.shortLengths].sort((a, b) => b - a)];
     const found: ContaminationMatch[] = [];
     for (const len of lengths) {
@@ -270,6 +327,22 @@ export class ContaminationIndex {
           result.partial = true;
           continue;
         }
+        const needNumbers = this.refNumbers[r]!;
+        if (needNumbers.length) {
+          numbers ??= new Set(signedNumbers(text));
+          if (!needNumbers.every((x) => numbers!.has(x))) {
+            result.otherMath = true;
+            continue;
+          }
+        }
+        const needFormulas = this.refFormulas[r]!;
+        if (needFormulas.length) {
+          normalized ??= normalizeProblem(text);
+          if (!needFormulas.every((f) => normalized!.includes(f))) {
+            result.otherMath = true;
+            continue;
+          }
+        }
         const evalSet = this.setNames[this.refSet[r]!]!;
         const evalId = this.refId[r]!;
         for (const sp of spans) found.push({ field, evalSet, evalId, span: "", start: sp.start, end: sp.end, share: round4(share), evalWords });
@@ -282,6 +355,7 @@ export class ContaminationIndex {
       const tokens = words(text);
       for (const m of kept) m.span = tokens.slice(m.start, m.end).join(" ");
       result.partial = false;
+      result.otherMath = false;
     }
     result.matches = kept;
     return result;
@@ -351,6 +425,7 @@ export async function createDecontaminationStage(
   let checked = 0;
   let partial = 0;
   let boilerplateOnly = 0;
+  let otherMath = 0;
   const report = (): ContaminationReport => ({
     n: opts.n,
     commonIn: opts.commonIn,
@@ -360,6 +435,7 @@ export async function createDecontaminationStage(
     contaminated: entries.length,
     partial,
     boilerplateOnly,
+    otherMath,
     byEvalSet: { ...byEvalSet },
     entries,
   });
@@ -372,6 +448,7 @@ export async function createDecontaminationStage(
         const matches: ContaminationMatch[] = [];
         let sawPartial = false;
         let sawBoilerplate = false;
+        let sawOtherMath = false;
         for (const f of opts.fields) {
           const t = record[f];
           if (typeof t !== "string" || !t) continue;
@@ -379,10 +456,12 @@ export async function createDecontaminationStage(
           matches.push(...r.matches);
           sawPartial ||= r.partial;
           sawBoilerplate ||= r.boilerplate;
+          sawOtherMath ||= r.otherMath;
           if (matches.length >= opts.maxSpansPerRecord) break;
         }
         if (!matches.length) {
-          if (sawPartial) partial++;
+          if (sawOtherMath) otherMath++;
+          else if (sawPartial) partial++;
           else if (sawBoilerplate) boilerplateOnly++;
           return record;
         }
@@ -404,7 +483,7 @@ export async function createDecontaminationStage(
     report,
     summary: () => {
       const r = report();
-      return { n: r.n, commonIn: r.commonIn, minShare: r.minShare, evalSets: r.evalSets, checked: r.checked, contaminated: r.contaminated, partial: r.partial, boilerplateOnly: r.boilerplateOnly, byEvalSet: r.byEvalSet };
+      return { n: r.n, commonIn: r.commonIn, minShare: r.minShare, evalSets: r.evalSets, checked: r.checked, contaminated: r.contaminated, partial: r.partial, boilerplateOnly: r.boilerplateOnly, otherMath: r.otherMath, byEvalSet: r.byEvalSet };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { isRejection, type MathRecord, type Rejection } from "@mathtune/core";
 import { describe, expect, it } from "vitest";
-import { ContaminationIndex, createDecontaminationStage, words } from "@mathtune/split";
+import { ContaminationIndex, createDecontaminationStage, formulasOf, signedNumbers, words } from "@mathtune/split";
 
 const rec = (id: string, problem: string, extra: Partial<MathRecord> = {}): MathRecord => ({ id, source: "t", problem, lang: "en", ...extra });
 
@@ -12,8 +12,8 @@ async function* gen<T>(items: T[]): AsyncGenerator<T> {
 }
 
 describe("ContaminationIndex", () => {
-  it("finds a shared 13-word span and reports it (minShare 0: any span counts)", () => {
-    const idx = new ContaminationIndex({ minShare: 0 });
+  it("finds a shared 13-word span and reports it (minShare 0 and sameMath off: any span counts)", () => {
+    const idx = new ContaminationIndex({ minShare: 0, sameMath: false });
     idx.add("gsm8k-test", "gsm8k/test/0", EVAL);
     const train = "Copied: she eats three for breakfast every morning and bakes muffins for her friends every day with four, okay?";
     const m = idx.match(train, "problem");
@@ -64,7 +64,7 @@ describe("createDecontaminationStage", () => {
       [
         rec("ok", "Tom has 4 apples."),
         rec("bad1", EVAL.replace("Janet's", "Mary's")),
-        rec("bad2", "Fresh one.", { solution: "As before: a train leaves the station at 3 pm travelling at 60 miles per hour towards a city." }),
+        rec("bad2", "Fresh one.", { solution: "As before: a train leaves the station at 3 pm travelling at 60 miles per hour towards a city, 180 miles in all." }),
         rec("bad3", "Sum of the interior angles of a convex polygon with 7 sides is what number of degrees?"),
       ],
       {},
@@ -83,8 +83,8 @@ describe("createDecontaminationStage", () => {
     const report = stage.report();
     expect(report).toMatchObject({ n: 13, checked: 4, contaminated: 3, byEvalSet: { "gsm8k-test": 1, heldout: 1, "math-500": 1 } });
     expect(report.entries.map((e) => e.id)).toEqual(["bad1", "bad2", "bad3"]);
-    expect(report.entries[1]!.matches[0]!.span).toBe("a train leaves the station at 3 pm travelling at 60 miles per hour towards a city");
-    expect(report.entries[1]).toMatchObject({ reason: "solution covers 17 of the 20 words of heldout h1 (85.0%)", share: 0.85 });
+    expect(report.entries[1]!.matches[0]!.span).toBe("a train leaves the station at 3 pm travelling at 60 miles per hour towards a city 180 miles");
+    expect(report.entries[1]).toMatchObject({ reason: "solution covers 19 of the 20 words of heldout h1 (95.0%)", share: 0.95 });
     expect(report.entries[2]!.share).toBe(0.85);
   });
 
@@ -180,5 +180,54 @@ describe("boilerplate and the share of the evaluation text", () => {
   it("options: commonIn below 2 or minShare above 1 are refused", async () => {
     await expect(createDecontaminationStage({ commonIn: 1 }, [])).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
     await expect(createDecontaminationStage({ minShare: 1.5 }, [])).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
+  });
+});
+
+describe("sameMath: a sibling problem with other numbers is another problem", () => {
+  const evalText = "A ball travels on a parabolic path in which the height (in feet) is given by the expression $-16t^2+80t+21$, where $t$ is the time after launch. What is the maximum height of the ball, in feet?";
+
+  it("signedNumbers reads unary minus signs, not subtraction, and drops thousands separators", () => {
+    expect(signedNumbers("$-16t^2+64t+31$")).toEqual(["-16", "2", "64", "31"]);
+    expect(signedNumbers("\\arcsin (-1) and x - 2 and 1,000 apples, 3.5 and 007")).toEqual(["-1", "2", "1000", "3.5", "7"]);
+    expect(signedNumbers("f(x) -3 vs (x, -3)")).toEqual(["3", "-3"]);
+  });
+
+  it("the same template with other numbers is kept (and counted), the same numbers are dropped", async () => {
+    const stage = await createDecontaminationStage({}, [{ name: "e", texts: [{ id: "ball", text: evalText }] }]);
+    const sibling = rec("sib", evalText.replace("$-16t^2+80t+21$", "$-16t^2+64t+31$"));
+    const copy = rec("copy", `Question 4: ${evalText.replace("(in feet)", "(measured in feet)")}`);
+    const signFlip = rec("sign", evalText.replace("$-16t^2+80t+21$", "$16t^2+80t+21$"));
+    const out = stage.process([sibling, copy, signFlip], {});
+    expect(out.map((x) => (isRejection(x) ? x.code : "kept"))).toEqual(["kept", "E_CONTAMINATED", "kept"]);
+    expect(stage.report()).toMatchObject({ contaminated: 1, otherMath: 2 });
+    const off = await createDecontaminationStage({ sameMath: false }, [{ name: "e", texts: [{ id: "ball", text: evalText }] }]);
+    expect(off.process([sibling], {}).map((x) => (isRejection(x) ? x.code : "kept"))).toEqual(["E_CONTAMINATED"]);
+  });
+
+  it("numbers said again or in another order still match; an evaluation text without numbers needs none", () => {
+    const idx = new ContaminationIndex();
+    idx.add("e", "ball", evalText);
+    idx.add("e", "words", "Show that the square root of two is irrational, using only the definition of a rational number and parity arguments.");
+    expect(idx.match(`${evalText} Note that 21 and 80 are the coefficients.`).map((m) => m.evalId)).toEqual(["ball"]);
+    expect(idx.match("Prove it: show that the square root of two is irrational, using only the definition of a rational number and parity arguments.").map((m) => m.evalId)).toEqual(["words"]);
+  });
+});
+
+describe("sameMath: formulas", () => {
+  it("formulasOf normalises spacing, \\left/\\right and trailing punctuation, and skips \\$", () => {
+    expect(formulasOf("Compute $\\left|\\pi - | \\pi - 7 | \\right|$. Cost: \\$5 and \\[ x^2 + 1 .\\]")).toEqual(["|\\pi-|\\pi-7||", "x^2+1"]);
+    expect(formulasOf("\\[|\\pi - |\\pi - 7||.\\]")).toEqual(["|\\pi-|\\pi-7||"]);
+    // an escaped dollar inside a formula stays one
+    expect(formulasOf("it costs $\\$0.15$ per km")).toEqual(["\\$0.15"]);
+  });
+
+  it("the same words around another formula are another problem; the same formulas in other delimiters are not", () => {
+    const idx = new ContaminationIndex();
+    idx.add("e", "min", "Let $x,$ $y,$ and $z$ be positive real numbers such that $x + y + z = 1.$  Find the minimum value of \\[\\frac{1}{x} + \\frac{1}{y} + \\frac{1}{z}.\\]");
+    expect(idx.match("Let $x,$ $y,$ and $z$ be positive real numbers such that $x + y + z = 1.$  Find the minimum value of \\[\\frac{x + y}{xyz}.\\]")).toEqual([]);
+    expect(idx.matchDetail("Let $x,$ $y,$ and $z$ be positive real numbers such that $x + y + z = 1.$  Find the minimum value of \\[\\frac{x + y}{xyz}.\\]").otherMath).toBe(true);
+    expect(idx.match("Let $x$, $y$, and $z$ be positive real numbers such that $x+y+z=1$. Find the minimum value of $\\frac{1}{x}+\\frac{1}{y}+\\frac{1}{z}$.").map((m) => m.evalId)).toEqual(["min"]);
+    idx.add("e", "fare", "To take a bus, it costs Piravena $\\$0.15$ per kilometer, and an airplane costs her a $\\$100$ booking fee plus $\\$0.10$ per kilometer. What is the cheapest trip?");
+    expect(idx.match("Problem 2. To take a bus, it costs Piravena $\\$0.15$ per kilometer, and an airplane costs her a $\\$100$ booking fee plus $\\$0.10$ per kilometer. What is the cheapest trip?").map((m) => m.evalId)).toEqual(["fare"]);
   });
 });

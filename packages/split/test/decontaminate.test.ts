@@ -159,10 +159,10 @@ describe("boilerplate and the share of the evaluation text", () => {
     const long = `${SETUP} Then a third marble is drawn, and its colour is compared with the first two. Let p be the probability that all three marbles differ in colour and let q be the probability that all three share one colour. Compute the ratio of p to q.`;
     const train = rec("t1", `${SETUP} How many ways are there to do this?`);
     const strict = await createDecontaminationStage({}, [{ name: "e", texts: [{ id: "long", text: long }] }]);
-    expect(isRejection(strict.process([train], {})[0]!)).toBe(false);
+    expect(isRejection((strict.process([train], {}) as Array<MathRecord | Rejection>)[0]!)).toBe(false);
     expect(strict.report()).toMatchObject({ contaminated: 0, partial: 1, boilerplateOnly: 0 });
     const lax = await createDecontaminationStage({ minShare: 0.3 }, [{ name: "e", texts: [{ id: "long", text: long }] }]);
-    const out = lax.process([train], {})[0] as Rejection;
+    const out = (lax.process([train], {}) as Array<MathRecord | Rejection>)[0] as Rejection;
     expect(out.code).toBe("E_CONTAMINATED");
     const share = words(SETUP).length / words(long).length;
     expect(lax.report().entries[0]!.share).toBeCloseTo(share, 3);
@@ -171,7 +171,7 @@ describe("boilerplate and the share of the evaluation text", () => {
 
   it("the stage counts records kept because they matched only boilerplate", async () => {
     const stage = await createDecontaminationStage({}, [{ name: "aime-like", texts: evalAime.map((text, i) => ({ id: `e${i}`, text })) }]);
-    const out = stage.process([rec("b", `Four points are placed on a circle at random. The probability that their quadrilateral contains the centre ${MN}`), rec("c", evalAime[2]!)], {});
+    const out = (stage.process([rec("b", `Four points are placed on a circle at random. The probability that their quadrilateral contains the centre ${MN}`), rec("c", evalAime[2]!)], {}) as Array<MathRecord | Rejection>);
     expect(out.map((x) => (isRejection(x) ? x.code : "kept"))).toEqual(["kept", "E_CONTAMINATED"]);
     expect(stage.report()).toMatchObject({ contaminated: 1, boilerplateOnly: 1, commonIn: 3, minShare: 0.5 });
     expect(stage.summary()).toMatchObject({ boilerplateOnly: 1, partial: 0 });
@@ -197,11 +197,11 @@ describe("sameMath: a sibling problem with other numbers is another problem", ()
     const sibling = rec("sib", evalText.replace("$-16t^2+80t+21$", "$-16t^2+64t+31$"));
     const copy = rec("copy", `Question 4: ${evalText.replace("(in feet)", "(measured in feet)")}`);
     const signFlip = rec("sign", evalText.replace("$-16t^2+80t+21$", "$16t^2+80t+21$"));
-    const out = stage.process([sibling, copy, signFlip], {});
+    const out = (stage.process([sibling, copy, signFlip], {}) as Array<MathRecord | Rejection>);
     expect(out.map((x) => (isRejection(x) ? x.code : "kept"))).toEqual(["kept", "E_CONTAMINATED", "kept"]);
     expect(stage.report()).toMatchObject({ contaminated: 1, otherMath: 2 });
     const off = await createDecontaminationStage({ sameMath: false }, [{ name: "e", texts: [{ id: "ball", text: evalText }] }]);
-    expect(off.process([sibling], {}).map((x) => (isRejection(x) ? x.code : "kept"))).toEqual(["E_CONTAMINATED"]);
+    expect((off.process([sibling], {}) as Array<MathRecord | Rejection>).map((x) => (isRejection(x) ? x.code : "kept"))).toEqual(["E_CONTAMINATED"]);
   });
 
   it("numbers said again or in another order still match; an evaluation text without numbers needs none", () => {

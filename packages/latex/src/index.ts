@@ -42,3 +42,6 @@ export {
   type LatexSummary,
   type ResolvedLatexOptions,
 } from "./stage.js";
+export { latexDefines } from "./latex-known.js";
+export { LATEX_COMMANDS_SOURCE } from "./latex-commands.js";
+export { checkProse, textModeUse, type ProseProblem, type TextModeUse } from "./prose.js";

@@ -14,7 +14,8 @@
 
 type MacroContext = { consumeArgs(n: number): unknown[][] };
 type MacroFn = (ctx: MacroContext) => { tokens: unknown[]; numArgs: 0 };
-export type MacroDefinition = string | MacroFn;
+type StringMacroFn = (ctx: MacroContext & { consumeArgs(n: number, delimiters: string[][]): unknown[][] }) => string;
+export type MacroDefinition = string | MacroFn | StringMacroFn;
 
 /** Consumes `n` arguments and expands to the `keep`-th (0-based), or to nothing. */
 const takeArg =
@@ -25,6 +26,14 @@ const drop = (n: number): MacroFn => (ctx) => {
   return { tokens: [], numArgs: 0 };
 };
 
+/** The tokens of a macro argument (KaTeX keeps them in reverse) as source text. */
+const argText = (tokens: unknown[]): string =>
+  tokens
+    .slice()
+    .reverse()
+    .map((t) => (t as { text: string }).text)
+    .join(" ");
+
 /** Macros given to KaTeX for every parse (name -> expansion). Documented in the README. */
 export const MACROS: Readonly<Record<string, MacroDefinition>> = Object.freeze({
   // LaTeX's text boxes
@@ -32,6 +41,11 @@ export const MACROS: Readonly<Record<string, MacroDefinition>> = Object.freeze({
   "\\textsc": "\\text{#1}",
   "\\textdollar": "\\$",
   "\\textdegree": "\\degree",
+  // plain TeX's root, kept by LaTeX: \root 3 \of {x} is \sqrt[3]{x}
+  "\\root": (ctx: MacroContext & { consumeArgs(n: number, delimiters: string[][]): unknown[][] }) => {
+    const [index, radicand] = ctx.consumeArgs(2, [[], ["\\of"], []]);
+    return `\\sqrt[${argText(index ?? [])}]{${argText(radicand ?? [])}}`;
+  },
   // arcs package: an arc over a chord's end points
   "\\overarc": "\\overgroup{#1}",
   // KaTeX reads \arraystretch when it lays out an array, but does not predefine it, so

@@ -1,5 +1,7 @@
 import katex from "katex";
 import { ALL_MACROS, BEYOND_KATEX_COLUMNS, BEYOND_KATEX_COMMANDS, BEYOND_KATEX_ENVIRONMENTS, ENVIRONMENT_ALIASES } from "./macros.js";
+import { latexDefines } from "./latex-known.js";
+import { checkProse } from "./prose.js";
 import { scanText, type FindMathOptions, type Segment } from "./scan.js";
 
 /** Every code a finding can carry, with what it means and its kind. */
@@ -39,6 +41,12 @@ export interface ValidateOptions extends FindMathOptions {
   field?: string;
   /** Report KaTeX strict-mode warnings as E_LATEX_STRICT (default true). */
   strict?: boolean;
+  /**
+   * Check the text outside math as LaTeX reads it (bare `#` `&` `^` `_` `%`, math commands outside
+   * math, unknown commands, money dollars that pair up). Default: `dollars` (a source that writes
+   * math in dollars is LaTeX; one whose dollars are money, like GSM8K, is plain text).
+   */
+  prose?: boolean;
   /** Cache of segment results; `false` disables it. Default: a module-wide cache. */
   cache?: SegmentCache | false;
 }
@@ -222,14 +230,14 @@ function toRaw(edits: readonly Edit[], pos: number): number {
   return pos + shift;
 }
 
-function runKatex(tex: string, display: boolean, strict: boolean): SegmentResult {
+function runKatex(tex: string, display: boolean, strict: boolean, extraMacros?: Record<string, string>): SegmentResult {
   const warnings: SegmentResult["warnings"] = [];
   const settings = {
     displayMode: display,
     throwOnError: true,
     output: "html",
     trust: false,
-    macros: { ...ALL_MACROS },
+    macros: { ...ALL_MACROS, ...extraMacros },
     strict: strict
       ? (code: string, message: string, token?: { loc?: { start: number } }) => {
           warnings.push({ position: token?.loc?.start, message: `${code}: ${message}` });
@@ -262,23 +270,6 @@ export function unbalancedBrace(tex: string): number {
   return open.length ? open[open.length - 1]! : -1;
 }
 
-/** Positions of `\\` and `\newline` outside any environment, in order. */
-function topLevelBreaks(tex: string): number[] {
-  const at: number[] = [];
-  let depth = 0;
-  for (let i = 0; i < tex.length; i++) {
-    if (tex[i] !== "\\") continue;
-    if (tex[i + 1] === "\\") {
-      if (depth === 0) at.push(i);
-      i++;
-    } else if (tex.startsWith("begin", i + 1)) depth++;
-    else if (tex.startsWith("end", i + 1) && !isLetter(tex[i + 4])) depth = Math.max(0, depth - 1);
-    else if (tex.startsWith("newline", i + 1) && !isLetter(tex[i + 8]) && depth === 0) at.push(i);
-    else i++;
-  }
-  return at;
-}
-
 /** Position of the first `\\right` without a `\\left`, or of the last `\\left` without a `\\right`, or -1. */
 function unmatchedLeftRight(tex: string): number {
   const open: number[] = [];
@@ -296,9 +287,9 @@ function unmatchedLeftRight(tex: string): number {
 /** Turns KaTeX's message into a finding code (and a better position where we know one). */
 function classify(message: string, tex: string, position: number | undefined): { code: FindingCode; position: number | undefined } {
   let m = /^Undefined control sequence: (\\[A-Za-z@]+|\\.)/.exec(message);
-  if (m) return { code: BEYOND_KATEX_COMMANDS.has(m[1]!) ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_UNKNOWN_COMMAND", position };
+  if (m) return { code: BEYOND_KATEX_COMMANDS.has(m[1]!) || latexDefines(m[1]!) !== undefined ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_UNKNOWN_COMMAND", position };
   m = /^No such environment: (\S+)/.exec(message);
-  if (m) return { code: BEYOND_KATEX_ENVIRONMENTS.has(m[1]!) ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_UNKNOWN_COMMAND", position };
+  if (m) return { code: BEYOND_KATEX_ENVIRONMENTS.has(m[1]!) || latexDefines(m[1]!) !== undefined ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_UNKNOWN_COMMAND", position };
   m = /^Unknown column alignment: (.)/.exec(message);
   if (m) return { code: BEYOND_KATEX_COLUMNS.has(m[1]!) ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_PARSE", position };
   if (/function '\$'|got '\$'/.test(message)) return { code: "E_LATEX_UNMATCHED_DELIMITER", position };
@@ -329,17 +320,29 @@ export function checkMath(raw: string, display: boolean, strict: boolean): Local
     seen.add(b.what);
     found.push({ offset: b.at, length: b.length, code: "E_LATEX_BEYOND_KATEX", kind: "beyond", message: `${b.what} is LaTeX that KaTeX cannot render` });
   }
-  const result = runKatex(prep.tex, display, strict);
+  // A command LaTeX knows and KaTeX lacks is reported, then stood in for by nothing (its arguments
+  // stay as groups), and the formula parsed again, so a real error after it is still found.
+  const standIns: Record<string, string> = {};
+  let result = runKatex(prep.tex, display, strict);
+  for (let tries = 0; result.error && tries < 8; tries++) {
+    const m = /^Undefined control sequence: (\\[A-Za-z]+)/.exec(result.error.message);
+    const pkg = m ? latexDefines(m[1]!) : undefined;
+    if (!m || pkg === undefined || standIns[m[1]!] !== undefined) break;
+    const position = result.error.position;
+    const offset = position === undefined ? 0 : Math.min(toRaw(prep.edits, position), raw.length);
+    found.push({ offset, length: m[1]!.length, code: "E_LATEX_BEYOND_KATEX", kind: "beyond", message: `${m[1]} is LaTeX (${pkg === "latex" ? "the kernel" : `package ${pkg}`}) that KaTeX cannot render` });
+    standIns[m[1]!] = "";
+    result = runKatex(prep.tex, display, strict, standIns);
+  }
   if (result.error) {
     const { code, position } = classify(result.error.message, prep.tex, result.error.position);
     const offset = position === undefined ? 0 : Math.min(toRaw(prep.edits, position), raw.length);
     found.push({ offset, length: Math.max(1, Math.min(result.error.length, raw.length - offset)), code, kind: FINDING_CODES[code].kind, message: result.error.message });
   }
-  const breaks = result.warnings.some((w) => w.position === undefined && w.message.startsWith("newLineInDisplayMode")) ? topLevelBreaks(prep.tex) : [];
   for (const w of result.warnings) {
-    // KaTeX gives no token for a display-mode line break: point at the k-th top-level `\\`
-    const position = w.position ?? (w.message.startsWith("newLineInDisplayMode") ? breaks.shift() : undefined);
-    const offset = position === undefined ? 0 : Math.min(toRaw(prep.edits, position), raw.length);
+    // `\\` in display math outside an environment: KaTeX's strict mode warns, LaTeX accepts it
+    if (w.message.startsWith("newLineInDisplayMode")) continue;
+    const offset = w.position === undefined ? 0 : Math.min(toRaw(prep.edits, w.position), raw.length);
     found.push({ offset, length: 1, code: "E_LATEX_STRICT", kind: "strict", message: w.message });
   }
   return found;
@@ -367,6 +370,13 @@ export interface TextReport {
   asy: number;
 }
 
+/** Commands a text defines (`\\newcommand{\\sq}`, `\\def\\cube`, `\\DeclareMathOperator{\\lcm}`). */
+function ownDefinitions(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/\\(?:(?:re)?newcommand|providecommand|DeclareMathOperator\*?|[gex]?def)\s*\{?\s*(\\[A-Za-z]+)/g)) out.add(m[1]!);
+  return out;
+}
+
 /** Validates all math of a text; also counts segments and Asymptote blocks. */
 export function checkText(text: string, options: ValidateOptions): TextReport {
   const field = options.field ?? "text";
@@ -382,9 +392,21 @@ export function checkText(text: string, options: ValidateOptions): TextReport {
     kind: "error",
     message: p.message,
   }));
+  if (options.prose ?? options.dollars) {
+    for (const p of checkProse(text, scan)) {
+      if (p.kind === "strict" && !strict) continue;
+      findings.push({ field, offset: p.offset, length: p.length, excerpt: excerpt(text, p.offset), code: p.code, kind: p.kind, message: p.message });
+    }
+  }
+  const first = findings.length;
   for (const seg of scan.segments) validateSegment(text, seg, field, strict, cache, findings);
-  findings.sort((a, b) => a.offset - b.offset);
-  return { findings, segments: scan.segments.length, asy: scan.asy.length };
+  // a command the text defines itself (\newcommand{\sq} in text, used in a later formula) is known
+  const own = text.includes("\\") ? ownDefinitions(text) : undefined;
+  const kept = own?.size
+    ? findings.filter((f, i) => i < first || f.code !== "E_LATEX_UNKNOWN_COMMAND" || !own.has(/^Undefined control sequence: (\\[A-Za-z]+)/.exec(f.message)?.[1] ?? ""))
+    : findings;
+  kept.sort((a, b) => a.offset - b.offset);
+  return { findings: kept, segments: scan.segments.length, asy: scan.asy.length };
 }
 
 /** Validates all math of a text with KaTeX. Pure: the same text and options give the same findings. */

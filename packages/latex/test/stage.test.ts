@@ -102,7 +102,9 @@ describe("createLatexStage", () => {
     const batch = fixtureRecords();
     const out = await stage.process(batch, {});
     expect(out[10]).toBe(batch[10]);
-    expect(codesOf(out[8]!)).toEqual([]); // "$2 and $5." pairs up: no parse error, even with dollars on
+    // with dollars on, GSM8K is read as LaTeX: "$2 and $5." pairs up (no parse error, but the money
+    // pair is noted), and the four #s of "#### 7" are bare # in text
+    expect(codesOf(out[8]!)).toEqual(["E_LATEX_STRICT", "E_LATEX_PARSE", "E_LATEX_PARSE", "E_LATEX_PARSE", "E_LATEX_PARSE"]);
     const sum = stage.summary();
     expect(sum.bySource.custom).toMatchObject({ records: 1, skipped: 1, segments: 0 });
     expect(sum.bySource.gsm8k!.segments).toBeGreaterThan(0);

@@ -41,7 +41,13 @@ export const mathOptions = Type.Object(
     splits: Type.Optional(Type.Array(Type.String(), { description: "only these splits (train, test)" })),
     subjects: Type.Optional(Type.Array(Type.String(), { description: "only these subjects (snake_case folder names)" })),
     levels: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 5 }), { description: "only these levels" })),
-    split: Type.Optional(Type.String({ description: "split for a .jsonl/.parquet file (default: from the file name)" })),
+    split: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "the split of what `path` holds (wins over names); required when the folder's or file's name does not say train or test. On a MATH folder with train/ and test/, loads that split's folder only",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -116,6 +122,22 @@ function keep(options: MathOptions, split: string, subject: string | undefined, 
   return true;
 }
 
+/** `train`, `test` or `validation` when a folder or file name says it as a word (`MATH-test`, `test`), else undefined. */
+export function splitFromName(path: string): string | undefined {
+  const name = path.replace(/\\/g, "/").replace(/\/+$/, "");
+  return splitFromFileName(name, "") || undefined;
+}
+
+/** The split of a folder or file: the `split` option wins, then its name; neither is an error saying what to do. */
+function splitOf(options: MathOptions, named: string | undefined, where: string): string {
+  if (options.split) return options.split;
+  if (named) return named;
+  throw new MathtuneError("E_OPTIONS_INVALID", `cannot tell the split of ${where}: its name says neither train nor test`, {
+    location: { file: where },
+    hint: 'give the split in the source\'s options, e.g. {"adapter": "math", "options": {"path": "...", "split": "test"}}, so test problems are never labelled as training data',
+  });
+}
+
 /** Folder layout: finds the split and subject folders under any of MATH/, MATH/train, MATH/train/algebra. */
 async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & { reject: (r: Rejection) => void }): AsyncGenerator<MathRecord> {
   type Job = { dir: string; split: string; subject: string };
@@ -125,13 +147,16 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
   const rootName = posix.basename(root.replace(/\\/g, "/").replace(/\/+$/, ""));
   if (hasJson) {
     // a subject folder: MATH/train/algebra
-    const parent = posix.basename(posix.dirname(root.replace(/\\/g, "/")));
-    jobs.push({ dir: root, split: parent === "test" ? "test" : "train", subject: rootName });
+    const parent = posix.dirname(root.replace(/\\/g, "/").replace(/\/+$/, ""));
+    const split = splitOf(options, splitFromName(parent), root);
+    jobs.push({ dir: root, split, subject: rootName });
   } else if (top.some((e) => e.dir && e.name in MATH_SUBJECTS) || top.every((e) => e.dir && !["train", "test"].includes(e.name))) {
-    for (const e of top) if (e.dir) jobs.push({ dir: e.path, split: rootName === "test" ? "test" : "train", subject: e.name });
+    const split = top.some((e) => e.dir) ? splitOf(options, splitFromName(rootName), root) : "";
+    for (const e of top) if (e.dir) jobs.push({ dir: e.path, split, subject: e.name });
   } else {
     for (const s of top) {
       if (!s.dir || !["train", "test"].includes(s.name)) continue;
+      if (options.split && s.name !== options.split) continue;
       for (const e of await listDir(s.path)) if (e.dir) jobs.push({ dir: e.path, split: s.name, subject: e.name });
     }
   }
@@ -202,7 +227,8 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       }
       const parts = safe.split("/");
       const idx = parts.findIndex((p) => p === "train" || p === "test");
-      const split = idx >= 0 ? parts[idx]! : "train";
+      if (options.split && idx >= 0 && parts[idx] !== options.split) continue;
+      const split = splitOf(options, idx >= 0 ? parts[idx] : splitFromName(file), `${file} (entry ${name})`);
       const subject = idx >= 0 && parts.length > idx + 2 ? parts[idx + 1] : undefined;
       if (!keep(options, split, subject)) continue;
       let obj: unknown;
@@ -238,7 +264,7 @@ export const math = defineAdapter({
     if (kind === "dir") source = fromTree(root, options, ctx);
     else if (/\.(tar|tgz|tar\.gz)$/i.test(root)) source = fromTar(root, options, ctx);
     else if (/\.parquet$/i.test(root)) {
-      const split = options.split ?? splitFromFileName(root);
+      const split = splitOf(options, splitFromName(root), root);
       source = (async function* () {
         const { readParquetRows } = await import("./internal/parquet-rows.js");
         let n = 0;
@@ -252,7 +278,7 @@ export const math = defineAdapter({
         if (!n) throw new MathtuneError("E_INPUT_EMPTY", `no rows in ${root}`);
       })();
     } else {
-      const split = options.split ?? splitFromFileName(root);
+      const split = splitOf(options, splitFromName(root), root);
       source = (async function* () {
         let n = 0;
         for await (const item of readJsonLines(root, { signal: ctx.signal, progress: ctx.progress })) {

@@ -1,11 +1,11 @@
 import { createWriteStream } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { collect, testAdapter } from "@mathtune/core/testing";
-import { math, parseLevel, safeEntryPath, subjectKey } from "@mathtune/loaders/math";
+import { math, parseLevel, safeEntryPath, splitFromName, subjectKey } from "@mathtune/loaders/math";
 import { pack } from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixture } from "./helpers.js";
@@ -128,6 +128,62 @@ describe("math", () => {
     const err = await collect(math, { path: notTar }).catch((e: unknown) => e);
     expect((err as { code: string }).code).toBe("E_PARSE");
     expect((err as Error).message).toContain("garbage.tar");
+  });
+
+  describe("the split", () => {
+    let dir = "";
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), "mt-math-split-"));
+      const test3 = await readFile(fixture("MATH/test/algebra/3.json"), "utf8");
+      const one = await readFile(fixture("MATH/train/algebra/1.json"), "utf8");
+      for (const [folder, body] of [["MATH-test/algebra", test3], ["problems/algebra", test3], ["contest/algebra", one]] as const) {
+        await mkdir(join(dir, folder), { recursive: true });
+        await writeFile(join(dir, folder, "3.json"), body);
+      }
+      await writeFile(join(dir, "problems.jsonl"), `${test3.replace(/\n/g, " ")}\n`);
+      await makeTar(join(dir, "flat.tar"), [["algebra/3.json", test3]]);
+    });
+
+    it("the split option wins over a folder's name: MATH-test with split test gives math/test ids", async () => {
+      const { records } = await collect(math, { path: join(dir, "MATH-test"), split: "test" });
+      expect(records.map((r) => [r.id, r.split])).toEqual([["math/test/algebra/3", "test"]]);
+      // and over a name that says another split
+      const other = await collect(math, { path: fixture("MATH/train/geometry"), split: "test" });
+      expect(other.records.map((r) => r.split)).toEqual(["test", "test"]);
+      expect(other.records[0]!.id).toMatch(/^math\/test\/geometry\//);
+    });
+
+    it("a folder named like MATH-test says test without the option", async () => {
+      const { records } = await collect(math, { path: join(dir, "MATH-test") });
+      expect(records.map((r) => r.id)).toEqual(["math/test/algebra/3"]);
+      const sub = await collect(math, { path: join(dir, "MATH-test", "algebra") });
+      expect(sub.records.map((r) => r.id)).toEqual(["math/test/algebra/3"]);
+    });
+
+    it("a folder, file or archive whose name does not say the split needs the option (never defaults to train)", async () => {
+      for (const path of [join(dir, "problems"), join(dir, "problems", "algebra"), join(dir, "contest"), join(dir, "problems.jsonl"), join(dir, "flat.tar")]) {
+        const err = await collect(math, { path }).catch((e: unknown) => e);
+        expect(err, path).toMatchObject({ code: "E_OPTIONS_INVALID" });
+        expect((err as Error).message).toContain("neither train nor test");
+        expect((err as { hint?: string }).hint).toContain('"split": "test"');
+        const ok = await collect(math, { path, split: "test" });
+        expect(ok.records.map((r) => r.split)).toEqual(["test"]);
+      }
+    });
+
+    it("on a MATH folder with train/ and test/, the split option loads that folder only", async () => {
+      const { records } = await collect(math, { path: fixture("MATH"), split: "test" });
+      expect(records.map((r) => r.id)).toEqual(["math/test/algebra/3"]);
+      const tar = await collect(math, { path: tarFile, split: "test" });
+      expect(tar.records.map((r) => r.id)).toEqual(["math/test/algebra/3"]);
+    });
+
+    it("splitFromName reads the split as a word", () => {
+      expect(splitFromName("/d/MATH-test")).toBe("test");
+      expect(splitFromName("/d/train/")).toBe("train");
+      expect(splitFromName("/d/contest")).toBeUndefined();
+      expect(splitFromName("/d/latest_problems")).toBeUndefined();
+    });
   });
 
   it("helpers: subjectKey, parseLevel, safeEntryPath", () => {

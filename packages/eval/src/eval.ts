@@ -185,6 +185,7 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
     const queue: EvalEvent[] = [];
     let wake: (() => void) | undefined;
     let failure: unknown;
+    let settled = false;
     const stop = new AbortController();
     const onAbort = () => stop.abort(opts.signal?.reason);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -247,10 +248,9 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
         }),
       ),
     ).then(() => {
+      settled = true;
       wake?.();
     });
-    let settled = false;
-    void all.then(() => (settled = true));
     try {
       while (!settled || queue.length) {
         if (!queue.length) {

@@ -55,10 +55,17 @@ export function tinyGguf(outtype: "f16" | "q8_0" | "f32" = "f16"): Promise<strin
         await rename(tmp, hf).catch(() => rm(tmp, { recursive: true, force: true }));
       }
       const tmp = `${gguf}.tmp-${process.pid}`;
-      await execa(env.python, [join(src, "convert_hf_to_gguf.py"), hf, "--outfile", tmp, "--outtype", outtype], {
-        env: { HF_HUB_OFFLINE: "1", PYTHONUNBUFFERED: "1", NO_LOCAL_GGUF: "" },
-        timeout: 600_000,
-      });
+      // The tiny tokenizer's BPE merges are its own, so the converter's pre-tokenizer check (a hash
+      // of how a fixed text tokenizes) knows none of them; its split pattern is Qwen2's, so say so.
+      const run = [
+        "import runpy, sys",
+        `sys.path[:0] = [${JSON.stringify(src)}, ${JSON.stringify(join(src, "gguf-py"))}]`,
+        "import conversion.base as b",
+        "b.TextModel.get_vocab_base_pre = lambda self, tokenizer: 'qwen2'",
+        `sys.argv = ${JSON.stringify(["convert_hf_to_gguf.py", hf, "--outfile", tmp, "--outtype", outtype])}`,
+        `runpy.run_path(${JSON.stringify(join(src, "convert_hf_to_gguf.py"))}, run_name="__main__")`,
+      ].join("\n");
+      await execa(env.python, ["-c", run], { env: { HF_HUB_OFFLINE: "1", PYTHONUNBUFFERED: "1" }, timeout: 600_000 });
       await rename(tmp, gguf);
       return gguf;
     })();

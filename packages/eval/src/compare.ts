@@ -87,7 +87,7 @@ function row(group: string, pairs: [Prediction, Prediction][], mode: GradeMode):
   }
   const n = pairs.length;
   const side = (c: number) => ({ correct: c, accuracy: n ? round(c / n) : 0, ci95: wilson(c, n).map(round) as [number, number] });
-  return { group, n, a: side(ca), b: side(cb), difference: n ? round((cb - ca) / n) : 0, broken, fixed, pValue: round(mcnemarExact(broken, fixed)) };
+  return { group, n, a: side(ca), b: side(cb), difference: n ? round((cb - ca) / n) : 0, broken, fixed, pValue: mcnemarExact(broken, fixed) };
 }
 
 function example(a: Prediction, b: Prediction, mode: GradeMode): Example {

@@ -4,7 +4,6 @@ import { dirname, extname, join, resolve } from "node:path";
 import {
   type Adapter,
   assertMathRecord,
-  isMathtuneError,
   locationOf,
   type MathRecord,
   MathtuneError,
@@ -172,8 +171,8 @@ export async function loadTestSet(opts: LoadTestSetOptions): Promise<TestSet> {
     if (!st.isDirectory() && existsSync(beside)) {
       try {
         manifest = JSON.parse(await readFile(beside, "utf8")) as Record<string, unknown>;
-      } catch (e) {
-        if (!isMathtuneError(e)) manifest = undefined;
+      } catch {
+        manifest = undefined; // an unreadable manifest beside a file: ask with the default wording
       }
     }
   }

@@ -108,7 +108,7 @@ export async function readPredictions(file: string, { repair = false } = {}): Pr
       throw new MathtuneError("E_PARSE", `predictions.jsonl has a damaged line: ${(e as Error).message}`, { cause: e, location: { file, line: out.length + 1 }, hint: "remove the line (or the run folder) and run again" });
     }
     at = nl + 1;
-    good = Buffer.byteLength(text.slice(0, at));
+    good += Buffer.byteLength(line) + 1;
   }
   if (at < text.length && repair) await truncate(file, good);
   return out;

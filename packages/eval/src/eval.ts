@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, open, readFile, rm, truncate } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { isMathtuneError, MathtuneError, sha256, stableStringify, throwIfAborted, writeFileAtomic } from "@mathtune/core";
+import { isMathtuneError, MathtuneError, sha256, stableStringify, writeFileAtomic } from "@mathtune/core";
 import { type ChatTemplate, loadChatTemplate, QWEN25 } from "@mathtune/format";
 import { llamaBackend } from "./backends/llama.js";
 import { ollamaBackend } from "./backends/ollama.js";
@@ -272,8 +272,10 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
       await fh.close();
       opts.signal?.removeEventListener("abort", onAbort);
     }
+    if (opts.signal?.aborted && (!failure || !isMathtuneError(failure) || failure.code === "E_CANCELED")) {
+      throw new MathtuneError("E_CANCELED", `canceled; ${finished.size} of ${total} predictions kept in ${predFile} (the same command resumes)`, { cause: failure ?? opts.signal.reason });
+    }
     if (failure) {
-      if (opts.signal?.aborted && (!isMathtuneError(failure) || failure.code === "E_CANCELED")) throw new MathtuneError("E_CANCELED", `canceled; ${finished.size} of ${total} predictions kept in ${predFile}`, { cause: failure });
       if (isMathtuneError(failure)) {
         throw new MathtuneError(failure.code, `${failure.reason} (${finished.size} of ${total} predictions kept in ${predFile}; rerun to resume)`, {
           cause: failure,
@@ -284,8 +286,6 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
       }
       throw failure;
     }
-    throwIfAborted(opts.signal);
-
     // All done: predictions in test-set order (same inputs, same bytes), then the metrics.
     const ordered = set.items.map((it) => finished.get(it.record.id)!);
     await writeFileAtomic(predFile, ordered.map((p) => `${JSON.stringify(p)}\n`).join(""));

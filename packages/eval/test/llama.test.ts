@@ -73,6 +73,7 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
       },
     }).catch((e: unknown) => e)) as MathtuneError;
     expect(isMathtuneError(err, "E_CANCELED")).toBe(true);
+    expect(err.message).toMatch(/canceled; \d of 6 predictions kept in .*the same command resumes/);
     const kept = await readPredictions(join(out, "predictions.jsonl"));
     expect(kept.length).toBeGreaterThanOrEqual(2);
     expect(kept.length).toBeLessThan(6);

@@ -13,6 +13,8 @@ export const main = defineCommand({
     doctor: lazy(() => import("./commands/doctor.js")),
     train: lazy(() => import("./commands/train.js")),
     merge: lazy(() => import("./commands/merge.js")),
+    eval: lazy(() => import("./commands/eval.js")),
+    compare: lazy(() => import("./commands/compare.js")),
   },
 });
 

@@ -1,0 +1,25 @@
+import { resolve } from "node:path";
+import { MathtuneError } from "@mathtune/core";
+import type { GradeMode } from "@mathtune/eval";
+import { defineCommand } from "citty";
+
+export default defineCommand({
+  meta: { name: "compare", description: "Compare two evaluations of the same test set: accuracy per category, difference, exact McNemar p-values, fixed and broken problems" },
+  args: {
+    a: { type: "positional", required: true, description: "run folder of the baseline (e.g. the base model)" },
+    b: { type: "positional", required: true, description: "run folder compared with it (e.g. the tuned model)" },
+    out: { type: "string", alias: "o", description: "folder for comparison.md and comparison.json (default: the current folder)" },
+    mode: { type: "string", description: "strict | flexible grading (default flexible)" },
+    examples: { type: "string", description: "fixed and broken examples shown (5)" },
+    json: { type: "boolean", description: "print comparison.json instead of the table", default: false },
+  },
+  async run({ args }) {
+    if (args.mode !== undefined && args.mode !== "strict" && args.mode !== "flexible") throw new MathtuneError("E_CONFIG_INVALID", `--mode must be strict or flexible (got '${args.mode}')`);
+    const examples = args.examples === undefined ? undefined : Number(args.examples);
+    if (examples !== undefined && !(Number.isInteger(examples) && examples >= 0)) throw new MathtuneError("E_CONFIG_INVALID", `--examples must be a non-negative integer (got '${args.examples}')`);
+    const { compareRuns, comparisonMarkdown } = await import("@mathtune/eval");
+    const out = resolve(args.out ?? ".");
+    const c = await compareRuns({ a: args.a, b: args.b, out, ...(args.mode ? { mode: args.mode as GradeMode } : {}), ...(examples !== undefined ? { examples } : {}) });
+    process.stdout.write(args.json ? `${JSON.stringify(c, null, 2)}\n` : `${comparisonMarkdown(c)}\nwrote ${resolve(out, "comparison.md")} and comparison.json\n`);
+  },
+});

@@ -1,0 +1,77 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, runCli } from "./helpers.js";
+
+// The eval and compare verbs through the built CLI, against a loopback OpenAI-compatible server
+// that answers with the problem's last number (real generation is tested in packages/eval).
+let tmp = "";
+let server: Server;
+let url = "";
+let testFile = "";
+
+beforeAll(async () => {
+  assertBuilt();
+  tmp = await mkdtemp(join(tmpdir(), "mt-cli-eval-"));
+  testFile = join(tmp, "test.jsonl");
+  const rows = [
+    { id: "a", problem: "What is 2 + 5?", answer: "7", category: "add" },
+    { id: "b", problem: "What is 3 + 3?", answer: "3", category: "add" },
+    { id: "c", problem: "What is 4 * 2?", answer: "8", category: "mul" },
+  ];
+  await writeFile(testFile, rows.map((r) => JSON.stringify(r)).join("\n"));
+  server = createServer((req, res) => {
+    let data = "";
+    req.on("data", (c: Buffer) => (data += c.toString()));
+    req.on("end", () => {
+      if (req.url === "/v1/models") return void res.end(JSON.stringify({ data: [{ id: "m" }] }));
+      const body = JSON.parse(data) as { messages: { content: string }[] };
+      const last = body.messages.at(-1)!.content.match(/\d+/g)!.at(-1);
+      // "tuned" (its key) always says "Answer: 7"; "base" says the problem's last number without an answer line
+      const tuned = req.headers.authorization === "Bearer tuned";
+      res.end(JSON.stringify({ choices: [{ message: { content: tuned ? "Answer: 7" : `maybe ${last}` }, finish_reason: "stop" }], usage: { completion_tokens: 3 } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("mathtune eval / compare", () => {
+  it("eval writes predictions and metrics, prints JSON events off a terminal; compare prints the table", async () => {
+    const a = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "base")], { cwd: tmp });
+    expect(a.code).toBe(0);
+    const events = a.stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    expect(events.map((e) => e.type)).toEqual(["start", "prediction", "prediction", "prediction", "done"]);
+    const m = JSON.parse(await readFile(join(tmp, "base", "metrics.json"), "utf8")) as { overall: { strict: { noAnswer: number }; flexible: { correct: number } } };
+    expect(m.overall.strict.noAnswer).toBe(3);
+    expect(m.overall.flexible.correct).toBe(1); // "maybe 3" against gold 3; "maybe 5" and "maybe 2" are wrong
+    const b = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "tuned"), "--api-key-env", "TUNED_KEY"], { cwd: tmp, env: { TUNED_KEY: "tuned" } });
+    expect(b.code).toBe(0);
+    const c = await runCli(["compare", join(tmp, "base"), join(tmp, "tuned"), "--out", tmp, "--mode", "strict"], { cwd: tmp });
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain("| **overall** | 3 | 0.0% | 33.3% | +33.3 | 1 | 0 | 1.000 |");
+    expect(await readFile(join(tmp, "comparison.md"), "utf8")).toContain("| add | 2 |");
+  });
+
+  it("bad input gives the E_* code and a non-zero exit", async () => {
+    const notGguf = join(tmp, "model.gguf");
+    await writeFile(notGguf, "hello");
+    const r = await runCli(["eval", "--model", notGguf, "--data", testFile, "--out", join(tmp, "x")], { cwd: tmp });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error E_MODEL_NOT_GGUF: .*model\.gguf is not a GGUF model/);
+    const noAnswers = join(tmp, "q.jsonl");
+    await writeFile(noAnswers, `${JSON.stringify({ problem: "What is 1 + 1?" })}\n`);
+    const q = await runCli(["eval", "--model", `openai:${url}`, "--data", noAnswers, "--out", join(tmp, "y")], { cwd: tmp });
+    expect(q.code).toBe(1);
+    expect(q.stderr).toMatch(/error E_TEST_NO_ANSWER: .*q\.jsonl:1/);
+    const m = await runCli(["compare", join(tmp, "base"), join(tmp, "nope")], { cwd: tmp });
+    expect(m.stderr).toMatch(/error E_INPUT_NOT_FOUND/);
+  });
+});

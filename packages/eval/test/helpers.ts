@@ -1,0 +1,42 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "@mathtune/build";
+
+const made: string[] = [];
+
+/** A fresh temporary folder, removed by `removeTempDirs()` (each test file calls it in afterAll). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `mathtune-eval-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+export const SYSTEM = "You are a careful math tutor.";
+export const INSTRUCTION = "Work it out, then give the final answer as 'Answer: X'.";
+
+/**
+ * A real build (synthetic problems, a custom system prompt and instruction wording in the format
+ * options), so the tests read the manifest exactly as `mathtune build` writes it.
+ */
+export async function smallBuild(count = 150): Promise<string> {
+  const dir = await tempDir("build");
+  const recipe = join(dir, "recipe.json");
+  await writeFile(
+    recipe,
+    JSON.stringify({
+      name: "eval-fixture",
+      seed: 7,
+      sources: [{ adapter: "synthetic", options: { count, seed: 7, langs: ["en"] } }],
+      split: { train: 0.6, validation: 0.1, test: 0.3, by: ["source", "category"] },
+      output: { formats: ["record", "messages"], files: ["jsonl"], formatOptions: { system: SYSTEM, instructions: { en: INSTRUCTION } } },
+    }),
+  );
+  const out = join(dir, "out");
+  await build({ recipe, out, readInWorker: false });
+  return out;
+}

@@ -10,19 +10,9 @@ import { isMathtuneError, type MathRecord, type MathtuneError } from "@mathtune/
 import { formatRecord, FORMATS, recordMessages } from "@mathtune/format";
 import { findDataFiles, recordRenderer, toConversation, writeConversations } from "@mathtune/train";
 import { afterAll, describe, expect, it } from "vitest";
-import { removeTempDirs, tempDir } from "./helpers.js";
+import { GSM8K, removeTempDirs, tempDir } from "./helpers.js";
 
 afterAll(removeTempDirs);
-
-// A GSM8K training record as the gsm8k adapter reads it: calculator annotations and a #### line.
-export const GSM8K: MathRecord = {
-  id: "gsm8k/train/0",
-  source: "gsm8k",
-  problem: "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
-  solution: "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72",
-  answer: "72",
-  lang: "en",
-} as MathRecord;
 
 const lines = (values: unknown[]) => values.map((v) => `${JSON.stringify(v)}\n`).join("");
 

@@ -42,6 +42,8 @@ export default defineCommand({
             if (!args.json && e.type === "progress" && e.message) process.stderr.write(`${e.phase}: ${e.message}\n`);
           },
         }),
+        "stopping the merge; the output folder is not written",
+        "the merge",
       );
       if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else

@@ -18,17 +18,21 @@ export function numberFlag(v: string | undefined, name: string, integer = false)
  * step and keep a checkpoint; a second one kills its whole process group at once. Either way the
  * run ends (E_CANCELED) before this returns: no trainer is left behind.
  */
-export async function withTrainSignals<T>(fn: (signal: AbortSignal, killSignal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withTrainSignals<T>(
+  fn: (signal: AbortSignal, killSignal: AbortSignal) => Promise<T>,
+  first = "stopping after this step and keeping a checkpoint",
+  what = "the trainer",
+): Promise<T> {
   const stop = new AbortController();
   const kill = new AbortController();
   let count = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     count++;
     if (count === 1) {
-      process.stderr.write(`\n${sig}: stopping after this step and keeping a checkpoint (Ctrl-C again to kill the trainer at once)\n`);
+      process.stderr.write(`\n${sig}: ${first} (Ctrl-C again to kill ${what} at once)\n`);
       stop.abort(new Error(sig));
     } else if (!kill.signal.aborted) {
-      process.stderr.write(`\n${sig}: killing the trainer\n`);
+      process.stderr.write(`\n${sig}: killing ${what}\n`);
       kill.abort(new Error(sig));
     }
   };

@@ -105,5 +105,5 @@ def fail_from_exception(exc: BaseException) -> int:
             hint="lower microBatchSize or maxSeqLength, enable gradientCheckpointing, or use 4-bit loading",
         )
         return 4
-    error("E_PYTHON_EXCEPTION", f"{type(exc).__name__}: {exc}", hint="see the Python traceback on stderr")
+    error("E_PYTHON_EXCEPTION", f"{type(exc).__name__}: {exc}", hint="the Python traceback is in the log (the run's train.log)")
     return 1

@@ -3,7 +3,8 @@
 usage: python merge.py --config CONFIG.json
 config: {"model": base dir, "adapter": adapter dir, "out": output dir, "dtype": "float32"|"bfloat16"|"float16",
          "prompts": [str], "tolerance": float}
-The base is always loaded unquantized (never a 4-bit base). The merged model is saved as
+An adapter trained on a 4-bit base (QLoRA, from the run's config.json) is merged into that base
+dequantized and checked against the 4-bit base + adapter (needs CUDA); others into the float32 base. The merged model is saved as
 safetensors with the tokenizer and generation config. The logits of base+adapter and of the saved
 merged model (loaded back from disk) on the check prompts are compared; the largest absolute
 difference is reported in the result line.
@@ -50,6 +51,38 @@ def main() -> int:
         return proto.fail_from_exception(e)
 
 
+def trained_config(adapter: str) -> dict:
+    """The training config of the run the adapter comes from: `<run>/config.json` beside `adapter/`,
+    or a checkpoint's `state.json`. Empty when the adapter did not come from a mathtune run."""
+    for path in (os.path.join(os.path.dirname(os.path.abspath(adapter)), "config.json"), os.path.join(adapter, "state.json")):
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, json.JSONDecodeError):
+            continue
+        cfg = data.get("config", data) if isinstance(data, dict) else {}
+        if isinstance(cfg, dict) and "quantization" in cfg:
+            return cfg
+    return {}
+
+
+def merge_plan(trained: dict, cuda: bool, base_precision: str = "auto") -> dict:
+    """How to merge like with like. An adapter trained against a 4-bit (NF4) base learned the
+    difference to the quantized weights, so it is merged into those weights dequantized, and the
+    check compares against the 4-bit base + adapter: the model as it was trained. `base_precision`
+    "full" merges into the full-precision base instead (and compares against that base + adapter).
+    A config still saying "auto" (written before the resolved value was recorded) counts as 4-bit
+    only on CUDA, as training resolved it."""
+    quant = trained.get("quantization", "none")
+    if quant == "auto":
+        quant = "4bit" if cuda else "none"
+    precision = trained.get("precision", "fp32")
+    compute = {"bf16": "bfloat16", "fp16": "float16"}.get(precision, "float16")
+    if quant != "4bit" or base_precision == "full":
+        return {"base": "full", "reference": "full+adapter", "trainedQuantization": quant, "needsCuda": False}
+    return {"base": "nf4-dequantized", "reference": "nf4+adapter", "trainedQuantization": "4bit", "computeDtype": compute, "needsCuda": True}
+
+
 def merge(cfg: dict) -> int:
     import torch
     from peft import PeftConfig, PeftModel
@@ -64,11 +97,31 @@ def merge(cfg: dict) -> int:
         return 2
     dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[cfg.get("dtype", "float32")]
     out = cfg["out"]
-    proto.emit("progress", phase="load", message=f"loading {base_path} in float32")
+    plan = merge_plan(trained_config(adapter), torch.cuda.is_available(), cfg.get("basePrecision", "auto"))
+    if plan["needsCuda"] and not torch.cuda.is_available():
+        proto.error(
+            "E_CONFIG_INVALID",
+            "the adapter was trained against a 4-bit (QLoRA) base; merging and checking it like with like needs CUDA (bitsandbytes)",
+            hint="merge on a CUDA machine, or pass basePrecision 'full' (--base-precision full) to merge into the full-precision base",
+        )
+        return 2
     tok_src = adapter if os.path.exists(os.path.join(adapter, "tokenizer_config.json")) else base_path
     tok = AutoTokenizer.from_pretrained(tok_src)
-    # Full precision for the merge itself, whatever the training used (4-bit or half).
-    base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32, low_cpu_mem_usage=True)
+    if plan["base"] == "nf4-dequantized":
+        from transformers import BitsAndBytesConfig
+
+        compute = getattr(torch, plan["computeDtype"])
+        proto.emit("progress", phase="load", message=f"loading {base_path} in 4-bit NF4, as the adapter was trained")
+        base = AutoModelForCausalLM.from_pretrained(
+            base_path,
+            dtype=compute,
+            device_map={"": 0},
+            quantization_config=BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute),
+        )
+    else:
+        proto.emit("progress", phase="load", message=f"loading {base_path} in float32")
+        # Full precision for the merge itself, whatever the training used (half precision).
+        base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32, low_cpu_mem_usage=True)
     base.eval()
     model = PeftModel.from_pretrained(base, adapter)
     model.eval()
@@ -77,14 +130,21 @@ def merge(cfg: dict) -> int:
     encoded = [tok(t, return_tensors="pt", add_special_tokens=False) for t in texts]
 
     def logits_of(m):
+        dev = next(m.parameters()).device
         with torch.no_grad():
-            return [m(**e).logits.float() for e in encoded]
+            return [m(**{k: v.to(dev) for k, v in e.items()}).logits.float().cpu() for e in encoded]
 
     with_adapter = logits_of(model)
     with torch.no_grad():
         with model.disable_adapter():
             base_only = logits_of(model)
     adapter_effect = max((a - b).abs().max().item() for a, b in zip(with_adapter, base_only))
+    if plan["base"] == "nf4-dequantized":
+        # the weights the adapter was trained against, in full precision, then the adapter merged in
+        del model
+        proto.emit("progress", phase="merge", message="dequantizing the NF4 base to float32")
+        base = base.dequantize().to(torch.float32).cpu()
+        model = PeftModel.from_pretrained(base, adapter)
     proto.emit("progress", phase="merge", message="merge_and_unload")
     merged = model.merge_and_unload()
     merged = merged.to(dtype)
@@ -107,7 +167,8 @@ def merge(cfg: dict) -> int:
     merged_logits = logits_of(reloaded)
     diffs = [(a - b).abs().max().item() for a, b in zip(with_adapter, merged_logits)]
     max_diff = max(diffs)
-    tol = float(cfg.get("tolerance", 1e-3 if dtype == torch.float32 else 5e-2))
+    # against a 4-bit reference the check also sees the half-precision compute of the trained model
+    tol = float(cfg.get("tolerance", 1e-1 if plan["base"] == "nf4-dequantized" else 1e-3 if dtype == torch.float32 else 5e-2))
     if os.path.exists(out):
         shutil.rmtree(out)
     os.replace(tmp, out)
@@ -128,7 +189,10 @@ def merge(cfg: dict) -> int:
             "tolerance": tol,
             "ok": max_diff <= tol,
             "adapterEffect": adapter_effect,
+            "reference": plan["reference"],
         },
+        mergedInto=plan["base"],
+        trainedQuantization=plan["trainedQuantization"],
         seconds=time.time() - t0,
     )
     return 0

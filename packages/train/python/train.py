@@ -99,6 +99,10 @@ class Trainer:
 
             dist.init_process_group(backend="nccl" if self.cuda else "gloo")
             self.dist = dist
+        if cfg["quantization"] == "4bit" and not self.cuda:
+            # checked before the data is tokenized, which can take a while
+            proto.error("E_CONFIG_INVALID", "4-bit loading (QLoRA) needs CUDA, and this machine has none" + (" in use (cpu: true)" if cfg.get("cpu") else ""), hint="set quantization to 'none' or 'auto' (--quantization none)")
+            return 2
         proto.emit("progress", phase="load", message="loading tokenizer and data")
         from transformers import AutoTokenizer
 
@@ -415,11 +419,18 @@ class Trainer:
         model.eval()
         mine = self.val[RANK::WORLD]
         total = torch.zeros(2, device=self.device)
+        size = max(1, int(self.cfg.get("microBatchSize") or 8))
+        n_batches = math.ceil(len(mine) / size)
+        shown = 0.0
         with torch.no_grad():
-            for chunk in _data.batches_of(mine, max(1, int(self.cfg.get("microBatchSize") or 8))):
+            for i, chunk in enumerate(_data.batches_of(mine, size)):
+                if time.time() - shown >= 0.5:  # progress during the pass, at most twice a second
+                    proto.emit("progress", phase="eval", step=step, batch=i, batches=n_batches)
+                    shown = time.time()
                 batch = {k: v.to(self.device) for k, v in _data.collate(chunk, self.pad_id).items()}
                 total[0] += self._loss_sum(model, batch)
                 total[1] += sum(e.trained_tokens for e in chunk)
+        proto.emit("progress", phase="eval", step=step, batch=n_batches, batches=n_batches)
         if self.dist is not None:
             self.dist.all_reduce(total)
         model.train()

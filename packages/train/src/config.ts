@@ -1,5 +1,19 @@
 import { ajv, formatSchemaErrors, MathtuneError, type TSchema, Type } from "@mathtune/core";
 
+/** The one vocabulary of floating-point precisions, for training (`precision`) and merge (`dtype`). */
+export const PRECISIONS = ["fp32", "bf16", "fp16"] as const;
+export type Precision = (typeof PRECISIONS)[number];
+/** Each precision's torch dtype name (also accepted as input, for those used to torch's names). */
+export const TORCH_DTYPES: Readonly<Record<Precision, string>> = { fp32: "float32", bf16: "bfloat16", fp16: "float16" };
+
+/** A precision from the one vocabulary (or torch's name for it); throws E_CONFIG_INVALID naming the choices. */
+export function parsePrecision(value: string, what = "precision"): Precision {
+  const v = value.trim().toLowerCase();
+  const found = (PRECISIONS as readonly string[]).includes(v) ? (v as Precision) : PRECISIONS.find((p) => TORCH_DTYPES[p] === v);
+  if (!found) throw new MathtuneError("E_CONFIG_INVALID", `${what} must be one of ${PRECISIONS.join(", ")}, got '${value}'`, { hint: `${PRECISIONS.map((p) => `${p} (${TORCH_DTYPES[p]})`).join(", ")}` });
+  return found;
+}
+
 /**
  * The training hyperparameters, with the reference recipe's defaults (LoRA r=8, alpha=16,
  * dropout 0.05 on the attention projections; batch 16, lr 2e-4, 3 epochs, cosine with warmup).

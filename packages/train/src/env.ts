@@ -74,9 +74,34 @@ export interface SetupOptions extends PythonEnvOptions {
   basePython?: string;
   /** Reinstall even when the venv is up to date. */
   force?: boolean;
-  /** Extra arguments for `pip install` (e.g. an index URL for CPU-only torch wheels). */
+  /** Extra arguments for `pip install`. */
   pipArgs?: string[];
+  /**
+   * A package index to take torch from (its pinned version), before the other requirements come
+   * from PyPI: e.g. CPU_TORCH_INDEX for the CPU-only wheels (about 0.2 GB instead of the CUDA build's
+   * torch with its nvidia-* packages, about 5 GB on Linux).
+   */
+  torchIndex?: string;
   signal?: AbortSignal;
+}
+
+/** PyTorch's index of CPU-only wheels. */
+export const CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu";
+
+/**
+ * The pip commands setup runs (arguments after the venv's python): with a torch index, torch at
+ * its pinned version from that index first, then every requirement (torch is then already there).
+ */
+export function pipInstallCommands(req: { files: string[]; text: string }, opts: Pick<SetupOptions, "pipArgs" | "torchIndex"> = {}): string[][] {
+  const base = ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"];
+  const cmds: string[][] = [];
+  if (opts.torchIndex) {
+    const pin = /^torch==\S+/m.exec(req.text)?.[0];
+    if (!pin) throw new MathtuneError("E_SETUP_FAILED", "the requirements pin no torch version to take from the torch index");
+    cmds.push([...base, pin, "--index-url", opts.torchIndex, ...(opts.pipArgs ?? [])]);
+  }
+  cmds.push([...base, ...req.files.flatMap((f) => ["-r", f]), ...(opts.pipArgs ?? [])]);
+  return cmds;
 }
 
 export type SetupEvent =
@@ -91,6 +116,8 @@ export interface SetupResult {
   changed: boolean;
   requirementsHash: string;
   cuda: boolean;
+  /** The index torch came from, when one was given. */
+  torchIndex?: string;
   seconds: number;
 }
 
@@ -127,8 +154,16 @@ export async function* setupIter(opts: SetupOptions = {}): AsyncGenerator<SetupE
   const req = requirements(cuda);
   const venv = await venvPath({ ...opts, cuda });
   const python = venvPython(venv);
-  const done = async (changed: boolean): Promise<SetupResult> => ({ venv, python, changed, requirementsHash: req.hash, cuda, seconds: (Date.now() - t0) / 1000 });
-  if (!opts.force && (await upToDate(venv, req.hash))) return done(false);
+  const done = async (changed: boolean): Promise<SetupResult> => ({
+    venv,
+    python,
+    changed,
+    requirementsHash: req.hash,
+    cuda,
+    ...(opts.torchIndex ? { torchIndex: opts.torchIndex } : {}),
+    seconds: (Date.now() - t0) / 1000,
+  });
+  if (!opts.force && (await upToDate(venv, req.hash, opts.torchIndex))) return done(false);
   const base = await probeBasePython(opts.basePython ?? process.env.MATHTUNE_PYTHON ?? "python3");
   const lock = `${venv}.lock`;
   await mkdir(dirname(venv), { recursive: true });
@@ -153,7 +188,7 @@ export async function* setupIter(opts: SetupOptions = {}): AsyncGenerator<SetupE
     }
   }
   try {
-    if (!opts.force && (await upToDate(venv, req.hash))) return done(false);
+    if (!opts.force && (await upToDate(venv, req.hash, opts.torchIndex))) return done(false);
     if (existsSync(venv) && !(await runs(python))) {
       yield { type: "step", message: `removing a broken venv at ${venv}` };
       await rm(venv, { recursive: true, force: true });
@@ -169,26 +204,31 @@ export async function* setupIter(opts: SetupOptions = {}): AsyncGenerator<SetupE
         });
       }
     }
-    yield { type: "step", message: `installing pinned requirements (${req.files.map((f) => f.split("/").pop()).join(", ")})` };
-    const args = ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", ...req.files.flatMap((f) => ["-r", f]), ...(opts.pipArgs ?? [])];
-    const pip = execa(python, args, { reject: false, buffer: false, env: { ...PYTHON_ENV, PIP_NO_INPUT: "1" }, cancelSignal: opts.signal, all: true, stdin: "ignore" });
-    let tail = "";
-    if (pip.all) {
-      for await (const chunk of pip.iterable({ from: "all" })) {
-        const line = String(chunk);
-        tail = (tail + line + "\n").slice(-8000);
-        if (line.trim()) yield { type: "pip", line };
+    for (const args of pipInstallCommands(req, opts)) {
+      const torchOnly = !args.includes("-r");
+      yield {
+        type: "step",
+        message: torchOnly ? `installing ${args[7]} from ${opts.torchIndex}` : `installing pinned requirements (${req.files.map((f) => f.split("/").pop()).join(", ")})`,
+      };
+      const pip = execa(python, args, { reject: false, buffer: false, env: { ...PYTHON_ENV, PIP_NO_INPUT: "1" }, cancelSignal: opts.signal, all: true, stdin: "ignore" });
+      let tail = "";
+      if (pip.all) {
+        for await (const chunk of pip.iterable({ from: "all" })) {
+          const line = String(chunk);
+          tail = (tail + line + "\n").slice(-8000);
+          if (line.trim()) yield { type: "pip", line };
+        }
+      }
+      const r = await pip;
+      if (r.isCanceled || opts.signal?.aborted) throw new MathtuneError("E_CANCELED", "setup canceled; run it again to finish");
+      if (r.exitCode !== 0) {
+        throw new MathtuneError("E_SETUP_FAILED", `pip install failed with code ${r.exitCode}: ${tail.trim().split("\n").slice(-1)[0] ?? ""}`, {
+          hint: torchOnly ? `check that ${opts.torchIndex} can be reached and has the pinned torch, then run \`mathtune setup\` again` : "check that PyPI can be reached (or set PIP_INDEX_URL), then run `mathtune setup` again",
+          details: { command: [python, ...args], exitCode: r.exitCode, outputTail: tail },
+        });
       }
     }
-    const r = await pip;
-    if (r.isCanceled || opts.signal?.aborted) throw new MathtuneError("E_CANCELED", "setup canceled; run it again to finish");
-    if (r.exitCode !== 0) {
-      throw new MathtuneError("E_SETUP_FAILED", `pip install failed with code ${r.exitCode}: ${tail.trim().split("\n").slice(-1)[0] ?? ""}`, {
-        hint: "check that PyPI can be reached (or set PIP_INDEX_URL), then run `mathtune setup` again",
-        details: { command: [python, ...args], exitCode: r.exitCode, outputTail: tail },
-      });
-    }
-    await writeFile(join(venv, MARKER), `${JSON.stringify({ requirementsHash: req.hash, cuda, python: base.version, time: new Date().toISOString() }, null, 2)}\n`);
+    await writeFile(join(venv, MARKER), `${JSON.stringify({ requirementsHash: req.hash, cuda, ...(opts.torchIndex ? { torchIndex: opts.torchIndex } : {}), python: base.version, time: new Date().toISOString() }, null, 2)}\n`);
     yield { type: "step", message: "done" };
     return await done(true);
   } finally {
@@ -201,10 +241,11 @@ export function setup(opts: SetupOptions & { onEvent?: (e: SetupEvent) => void }
   return drain(setupIter(opts), opts.onEvent);
 }
 
-async function upToDate(venv: string, hash: string): Promise<boolean> {
+/** True when the venv's marker has these requirements (and, when one is asked for, torch from this index). */
+async function upToDate(venv: string, hash: string, torchIndex?: string): Promise<boolean> {
   try {
-    const m = JSON.parse(await readFile(join(venv, MARKER), "utf8")) as { requirementsHash?: string };
-    return m.requirementsHash === hash && (await runs(venvPython(venv)));
+    const m = JSON.parse(await readFile(join(venv, MARKER), "utf8")) as { requirementsHash?: string; torchIndex?: string };
+    return m.requirementsHash === hash && (torchIndex === undefined || m.torchIndex === torchIndex) && (await runs(venvPython(venv)));
   } catch {
     return false;
   }

@@ -11,11 +11,13 @@ export const TRAIN_ERROR_CODES = {
   E_TIMEOUT: "a Python script produced no output for stallTimeoutMs, or ran past timeoutMs",
   E_CANCELED: "the run was canceled through its AbortSignal (a checkpoint is kept)",
   E_RUN_EXISTS: "the run folder already holds a run; resume it or overwrite it",
+  E_RUN_FINISHED: "resume was asked of a finished run that has no checkpoint left to continue from",
   E_MERGE_MISMATCH: "the merged model's logits differ from base+adapter beyond the tolerance",
   E_CONFIG_INVALID: "the training config does not match its schema",
-  E_RECORD_INVALID: "a data line is neither a MathRecord nor a messages conversation",
+  E_RECORD_INVALID: "a data line is none of the formats a build writes that hold turns (record, messages, sharegpt, alpaca)",
   E_INPUT_NOT_FOUND: "the data folder, train file, model or adapter does not exist",
   E_INPUT_EMPTY: "no trainable examples",
+  E_PARSE: "a data line or a build's manifest.json is not JSON",
 } as const;
 
 export type TrainErrorCode = keyof typeof TRAIN_ERROR_CODES;

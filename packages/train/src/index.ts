@@ -1,8 +1,32 @@
 export { TRAIN_ERROR_CODES, type TrainErrorCode } from "./errors.js";
 export { PROTOCOL_VERSION, MESSAGE_TYPES, parseProtocolLine, type ProtocolMessage, type MessageType } from "./protocol.js";
 export { runScript, drain, PYTHON_ENV, type RunScriptOptions } from "./process.js";
-export { TrainConfigSchema, resolveTrainConfig, TRAIN_CONFIG_KEYS, type TrainConfig, type TrainConfigInput } from "./config.js";
-export { toConversation, findDataFiles, writeConversations, type ChatMessage, type Conversation, type DataFiles } from "./data.js";
+export {
+  TrainConfigSchema,
+  resolveTrainConfig,
+  TRAIN_CONFIG_KEYS,
+  PRECISIONS,
+  TORCH_DTYPES,
+  parsePrecision,
+  type Precision,
+  type TrainConfig,
+  type TrainConfigInput,
+} from "./config.js";
+export {
+  toConversation,
+  lineKind,
+  dataFileName,
+  findDataFiles,
+  recordRenderer,
+  writeConversations,
+  type ChatMessage,
+  type Conversation,
+  type ConversationOptions,
+  type DataFiles,
+  type DataKind,
+  type RecordRenderer,
+  type WriteConversationsOptions,
+} from "./data.js";
 export {
   PYTHON_DIR,
   SETUP_HINT,
@@ -13,6 +37,8 @@ export {
   resolvePython,
   setupIter,
   setup,
+  CPU_TORCH_INDEX,
+  pipInstallCommands,
   doctor,
   which,
   type PythonEnvOptions,
@@ -21,8 +47,8 @@ export {
   type SetupResult,
   type DoctorReport,
 } from "./env.js";
-export { trainIter, train, inspectTraining, isAdapterDir, type DriverOptions, type TrainOptions, type TrainEvent, type TrainResult, type InspectedExample } from "./train.js";
+export { trainIter, train, inspectTraining, isAdapterDir, resolvedConfig, type DriverOptions, type TrainOptions, type TrainEvent, type TrainResult, type InspectedExample } from "./train.js";
 export { mergeIter, merge, type MergeOptions, type MergeResult, type MergeCheck, type MergeEvent } from "./merge.js";
 export { createTinyModel, type TinyModelOptions, type TinyModel } from "./tiny.js";
 export { lossCurveSvg, type LossPoint } from "./svg.js";
-export { createProgressReporter, formatProgressLine, formatDuration, type ProgressReporterOptions } from "./progress.js";
+export { createProgressReporter, formatProgressLine, formatEvalLine, formatDuration, EtaEstimator, type ProgressReporterOptions } from "./progress.js";

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { MathtuneError } from "@mathtune/core";
+import { parsePrecision, type Precision, TORCH_DTYPES } from "./config.js";
 import { PYTHON_DIR, resolvePython } from "./env.js";
 import { drain, runScript } from "./process.js";
 import type { DriverOptions } from "./train.js";
@@ -13,11 +14,17 @@ export interface MergeOptions extends DriverOptions {
   model?: string;
   /** Where the merged model goes (replaced when it exists). */
   out: string;
-  /** Saved weights' dtype; the merge itself is always done in float32. Default float32. */
-  dtype?: "float32" | "bfloat16" | "float16";
+  /** Saved weights' precision, in training's vocabulary (fp32, bf16, fp16; torch's names are accepted too); the merge itself is done in float32. Default fp32. */
+  dtype?: Precision | "float32" | "bfloat16" | "float16";
+  /**
+   * The base the adapter is merged into. auto (default): the model it was trained against, from the
+   * run's config.json: for a QLoRA run the 4-bit base dequantized, checked against 4-bit base +
+   * adapter (needs CUDA); else the float32 base. full: the float32 base always.
+   */
+  basePrecision?: "auto" | "full";
   /** Prompts for the logits check (rendered with the chat template). */
   prompts?: string[];
-  /** Largest allowed absolute logit difference (default 1e-3 for float32, 5e-2 otherwise). */
+  /** Largest allowed absolute logit difference (default 1e-3 for fp32, 5e-2 otherwise, 1e-1 against a 4-bit reference). */
   tolerance?: number;
   /** Return the result instead of throwing E_MERGE_MISMATCH when the check fails. */
   allowMismatch?: boolean;
@@ -31,13 +38,20 @@ export interface MergeCheck {
   ok: boolean;
   /** Largest logit change the adapter makes over the base: shows the check is not vacuous. */
   adapterEffect: number;
+  /** What the merged model was compared with: `full+adapter`, or `nf4+adapter` for a QLoRA run. */
+  reference: string;
 }
 
 export interface MergeResult {
   path: string;
   base: string;
   adapter: string;
-  dtype: string;
+  /** fp32, bf16 or fp16. */
+  dtype: Precision;
+  /** What the adapter was merged into: `full` (the float32 base) or `nf4-dequantized` (a QLoRA run's base as trained). */
+  mergedInto: string;
+  /** The quantization the adapter was trained with (`4bit` or `none`). */
+  trainedQuantization: string;
   files: string[];
   check: MergeCheck;
   seconds: number;
@@ -53,12 +67,16 @@ function adapterFolder(p: string): string {
 }
 
 /**
- * Merges a LoRA adapter into a float32 copy of its base (`merge_and_unload`; never a 4-bit base)
- * and saves it as safetensors with tokenizer and generation config. The saved model is loaded back
+ * Merges a LoRA adapter into a float32 copy of the base it was trained against (`merge_and_unload`;
+ * a QLoRA run's 4-bit base dequantized, see `basePrecision`) and saves it as safetensors with tokenizer and generation config. The saved model is loaded back
  * and its logits compared with base+adapter on a few prompts; the result reports the difference.
  */
 export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent, MergeResult> {
+  const dtype = parsePrecision(opts.dtype ?? "fp32", "dtype");
   const adapter = adapterFolder(opts.adapter);
+  if (opts.basePrecision !== undefined && opts.basePrecision !== "auto" && opts.basePrecision !== "full") {
+    throw new MathtuneError("E_CONFIG_INVALID", `basePrecision must be auto or full, got '${String(opts.basePrecision)}'`);
+  }
   const python = await resolvePython(opts);
   const out = resolve(opts.out);
   await mkdir(dirname(out), { recursive: true });
@@ -68,7 +86,8 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
     JSON.stringify({
       adapter,
       out,
-      dtype: opts.dtype ?? "float32",
+      dtype: TORCH_DTYPES[dtype],
+      ...(opts.basePrecision ? { basePrecision: opts.basePrecision } : {}),
       ...(opts.model ? { model: resolve(opts.model) } : {}),
       ...(opts.prompts ? { prompts: opts.prompts } : {}),
       ...(opts.tolerance !== undefined ? { tolerance: opts.tolerance } : {}),
@@ -80,6 +99,7 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
     label: "merge",
     logFile: `${out}.merge.log`,
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.killSignal ? { killSignal: opts.killSignal } : {}),
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.gracePeriodMs !== undefined ? { gracePeriodMs: opts.gracePeriodMs } : {}),
     ...(opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
@@ -98,7 +118,7 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
             hint: "the merged model was written anyway; check the adapter's base model and dtype",
           });
         }
-        return { path: r.path, base: r.base, adapter: r.adapter, dtype: r.dtype, files: r.files, check: r.check, seconds: r.seconds };
+        return { path: r.path, base: r.base, adapter: r.adapter, dtype, mergedInto: r.mergedInto, trainedQuantization: r.trainedQuantization, files: r.files, check: r.check, seconds: r.seconds };
       }
       const m = n.value;
       if (m.type === "progress") yield { type: "progress", phase: m.phase, ...(typeof m.message === "string" ? { message: m.message } : {}) };

@@ -14,6 +14,8 @@ export interface RunScriptOptions {
   signal?: AbortSignal;
   /** After SIGINT on cancel, how long to wait before SIGKILL of the process group (default 30 s). */
   gracePeriodMs?: number;
+  /** SIGKILL of the process group at once (a second Ctrl-C); the run ends with E_CANCELED. */
+  killSignal?: AbortSignal;
   /** Fail with E_TIMEOUT when no output (stdout or stderr) arrives for this long. */
   stallTimeoutMs?: number;
   /** Fail with E_TIMEOUT when the script runs longer than this. */
@@ -118,6 +120,14 @@ export async function* runScript(opts: RunScriptOptions): AsyncGenerator<Protoco
     stop(opts.gracePeriodMs ?? 30_000);
   };
   opts.signal?.addEventListener("abort", onAbort, { once: true });
+  let killed = false;
+  const onKill = (): void => {
+    canceled = true;
+    killed = true;
+    signalGroup("SIGKILL");
+  };
+  if (opts.killSignal?.aborted) onKill();
+  else opts.killSignal?.addEventListener("abort", onKill, { once: true });
 
   child.stderr?.on("data", (chunk: Buffer) => {
     const text = chunk.toString("utf8");
@@ -169,6 +179,7 @@ export async function* runScript(opts: RunScriptOptions): AsyncGenerator<Protoco
     finished = true;
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
+    opts.killSignal?.removeEventListener("abort", onKill);
     clearTimeout(stallTimer);
     clearTimeout(overallTimer);
     if (!finished) stop(opts.gracePeriodMs ?? 30_000);
@@ -183,10 +194,12 @@ export async function* runScript(opts: RunScriptOptions): AsyncGenerator<Protoco
         exitCode: r.exitCode,
         signal: r.signal,
         canceled,
+        killed,
         timedOut: Boolean(timedOut),
         stderrTail: stderrTail.slice(-4000),
+        ...(opts.logFile ? { logFile: opts.logFile } : {}),
       };
-      const fail = classify({ opts, r, details, canceled, timedOut, protocolError, errorMsg, result, stderrTail });
+      const fail = classify({ opts, r, details, canceled, killed, timedOut, protocolError, errorMsg, result, stderrTail });
       if (fail) throw fail;
     }
   }
@@ -198,6 +211,7 @@ interface ClassifyInput {
   r: { exitCode?: number; signal?: string; code?: string; failed: boolean; originalMessage?: string };
   details: Record<string, unknown>;
   canceled: boolean;
+  killed: boolean;
   timedOut: string | undefined;
   protocolError: MathtuneError | undefined;
   errorMsg: (ProtocolMessage & { type: "error" }) | undefined;
@@ -219,6 +233,13 @@ function classify(c: ClassifyInput): MathtuneError | undefined {
       hint: opts.notFoundHint ?? "run `mathtune setup` to create the project's Python environment, or pass the path of a Python 3.9+ interpreter",
     });
   }
+  const seeLog = opts.logFile ? `see ${opts.logFile}` : "see the log (stderr)";
+  if (c.killed) {
+    return new MathtuneError("E_CANCELED", `${label} killed at once (interrupted twice): no checkpoint was written for the steps since the last one`, {
+      details: { ...details, result: c.result },
+      hint: "resume with resume: true (--resume) from the last checkpoint kept, if any",
+    });
+  }
   if (c.canceled) {
     return new MathtuneError("E_CANCELED", `${label} canceled`, {
       details: { ...details, result: c.result },
@@ -229,16 +250,17 @@ function classify(c: ClassifyInput): MathtuneError | undefined {
   if (c.timedOut) {
     return new MathtuneError("E_TIMEOUT", `${label} stopped: ${c.timedOut}; the process group was killed`, {
       details,
-      hint: "see the log for where it hung; raise stallTimeoutMs/timeoutMs if it was only slow",
+      hint: `${seeLog} for where it hung; raise stallTimeoutMs/timeoutMs if it was only slow`,
     });
   }
   if (c.errorMsg) {
     const e = c.errorMsg;
     const known = (/^E_[A-Z0-9_]+$/.test(e.code) ? e.code : "E_SUBPROCESS_FAILED") as `E_${string}`;
     const loc = typeof e.details === "object" && e.details !== null ? (e.details as Record<string, unknown>) : {};
+    const hint = known === "E_PYTHON_EXCEPTION" && opts.logFile ? `the Python traceback is in ${opts.logFile}` : typeof e.hint === "string" ? e.hint : undefined;
     return new MathtuneError(known, `${label}: ${e.message}`, {
       details: { ...details, ...loc },
-      ...(typeof e.hint === "string" ? { hint: e.hint } : {}),
+      ...(hint ? { hint } : {}),
       ...(typeof loc.file === "string" ? { location: { file: loc.file, ...(typeof loc.line === "number" ? { line: loc.line } : {}) } } : {}),
     });
   }
@@ -264,7 +286,7 @@ function classify(c: ClassifyInput): MathtuneError | undefined {
     const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
     return new MathtuneError("E_SUBPROCESS_FAILED", `${label} ${how}${lastLine ? `: ${lastLine.slice(0, 300)}` : ""}`, {
       details,
-      hint: r.signal === "SIGKILL" ? "a SIGKILL nobody sent is often the kernel's out-of-memory killer" : "see the log (stderr) for the traceback",
+      hint: r.signal === "SIGKILL" ? `a SIGKILL nobody sent is often the kernel's out-of-memory killer; ${seeLog}` : `${seeLog} for the Python traceback`,
     });
   }
   if (!c.result) {

@@ -18,6 +18,67 @@ export function formatDuration(seconds: number | undefined): string {
   return h ? `${h}h${String(m).padStart(2, "0")}m` : m ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
+/**
+ * The time left in a run: training steps at the pace measured so far, with the time spent in
+ * validation passes taken out of that pace, plus the validation passes still to come at the length
+ * measured for the last one. `now` is injectable for tests.
+ */
+export class EtaEstimator {
+  private base: { t: number; step: number } | undefined;
+  private paused = 0;
+  private evalStart: number | undefined;
+  private lastEvalSeconds: number | undefined;
+  private readonly now: () => number;
+  constructor(private readonly opts: { evalSteps?: number; validation: boolean; now?: () => number }) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Validation passes left after `step` of `total`: one every evalSteps below total, and the last. */
+  evalsLeft(step: number, total: number): number {
+    if (!this.opts.validation || step >= total) return 0;
+    const every = this.opts.evalSteps;
+    return (every ? Math.floor((total - 1) / every) - Math.floor(step / every) : 0) + 1;
+  }
+
+  /** Feeds a progress line; returns the ETA in seconds once there is a pace to go by. */
+  onProgress(phase: string, step: number | undefined, total: number | undefined): number | undefined {
+    const now = this.now();
+    if (phase === "start") {
+      this.base = { t: now, step: step ?? 0 };
+      this.paused = 0;
+      return undefined;
+    }
+    if (phase === "eval") {
+      this.evalStart ??= now;
+      return undefined;
+    }
+    if (phase !== "train" || step === undefined || total === undefined) return undefined;
+    this.base ??= { t: now, step };
+    const done = step - this.base.step;
+    if (done <= 0) return undefined;
+    const perStep = Math.max(0, now - this.base.t - this.paused) / 1000 / done;
+    return perStep * (total - step) + (this.lastEvalSeconds ?? 0) * this.evalsLeft(step, total);
+  }
+
+  /** A validation pass ended (its metric line): its time is left out of the training pace. */
+  onValidationDone(): void {
+    if (this.evalStart === undefined) return;
+    const ms = this.now() - this.evalStart;
+    this.evalStart = undefined;
+    this.lastEvalSeconds = ms / 1000;
+    if (this.base) this.paused += ms;
+  }
+}
+
+/** The line shown during a validation pass: a bar over its batches. */
+export function formatEvalLine(e: Extract<TrainEvent, { type: "progress" }>, width = 24): string {
+  const total = e.batches ?? 0;
+  const done = e.batch ?? 0;
+  const frac = total ? Math.min(1, done / total) : 0;
+  const filled = Math.round(frac * width);
+  return `validation at step ${e.step ?? 0}: [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total || "?"} batches`;
+}
+
 /** One status line: bar, step, loss, learning rate, tokens/s and ETA. */
 export function formatProgressLine(e: Extract<TrainEvent, { type: "progress" }>, width = 24): string {
   const total = e.totalSteps ?? 0;
@@ -58,6 +119,9 @@ export function createProgressReporter(opts: ProgressReporterOptions = {}): { on
       }
       if (e.type === "progress" && e.phase === "train") {
         stream.write(`\r\x1b[K${formatProgressLine(e, opts.width)}`);
+        barShown = true;
+      } else if (e.type === "progress" && e.phase === "eval") {
+        stream.write(`\r\x1b[K${formatEvalLine(e, opts.width)}`);
         barShown = true;
       } else if (e.type === "progress" && e.message) above(`${e.phase}: ${e.message}`);
       else if (e.type === "metric" && e.split !== "train") above(`step ${e.step}: ${e.split} loss ${e.loss?.toFixed(4)}`);

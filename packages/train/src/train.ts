@@ -1,11 +1,12 @@
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { MathtuneError, writeFileAtomic } from "@mathtune/core";
 import { resolveTrainConfig, TRAIN_CONFIG_KEYS, type TrainConfig, type TrainConfigInput } from "./config.js";
-import { findDataFiles, writeConversations } from "./data.js";
+import { findDataFiles, recordRenderer, type RecordRenderer, writeConversations } from "./data.js";
 import { PYTHON_DIR, type PythonEnvOptions, resolvePython } from "./env.js";
 import { drain, runScript } from "./process.js";
+import { EtaEstimator } from "./progress.js";
 import type { ProtocolMessage } from "./protocol.js";
 import { type LossPoint, lossCurveSvg } from "./svg.js";
 
@@ -13,6 +14,8 @@ export interface DriverOptions extends PythonEnvOptions {
   signal?: AbortSignal;
   /** SIGINT first, then SIGKILL of the whole process tree after this long (default 30 s). */
   gracePeriodMs?: number;
+  /** Stops at once: SIGKILL of the whole process tree, no checkpoint (a second Ctrl-C). The call throws E_CANCELED. */
+  killSignal?: AbortSignal;
   /** E_TIMEOUT when the script prints nothing for this long (default: no limit). */
   stallTimeoutMs?: number;
   /** E_TIMEOUT when the script runs longer than this (default: no limit). */
@@ -52,6 +55,9 @@ export type TrainEvent =
       elapsedSeconds?: number;
       etaSeconds?: number;
       resumedFrom?: string;
+      /** Validation pass (phase `eval`): batches done and in all. */
+      batch?: number;
+      batches?: number;
       raw: ProtocolMessage;
     }
   | { type: "metric"; split: string; step: number; loss?: number; learningRate?: number; gradNorm?: number; tokensPerSecond?: number; raw: ProtocolMessage }
@@ -96,6 +102,25 @@ function commandFor(python: string, processes: number, script: string, configFil
   return { python, args: ["-m", "torch.distributed.run", "--standalone", `--nproc_per_node=${processes}`, script, "--config", configFile] };
 }
 
+/** True when the run folder holds a checkpoint to resume from (`checkpoints/checkpoint-N/state.json`). */
+async function hasCheckpoint(runDir: string): Promise<boolean> {
+  const names = await readdir(join(runDir, "checkpoints")).catch(() => [] as string[]);
+  return names.some((n) => /^checkpoint-\d+$/.test(n) && existsSync(join(runDir, "checkpoints", n, "state.json")));
+}
+
+/** The run's config with `precision` and `quantization` as the trainer resolved them, and what was asked under `requested`. */
+export function resolvedConfig(config: Record<string, unknown>, start: Record<string, unknown>): Record<string, unknown> {
+  const precision = str(start.precision);
+  const quantization = str(start.quantization);
+  return {
+    ...config,
+    ...(precision ? { precision } : {}),
+    ...(quantization ? { quantization } : {}),
+    ...(str(start.device) ? { device: str(start.device) } : {}),
+    requested: { precision: config.precision, quantization: config.quantization },
+  };
+}
+
 /**
  * Trains a LoRA adapter. Yields typed events while the Python trainer runs; returns the result.
  * Writes `metrics.jsonl` (one line per metric event) and `loss.svg` into the run folder, also when
@@ -115,17 +140,30 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   if (previous && !opts.resume && !opts.overwrite) {
     throw new MathtuneError("E_RUN_EXISTS", `${runDir} already holds a training run`, { hint: "pass resume: true (--resume) to continue it, or overwrite: true (--overwrite) to start again" });
   }
+  if (opts.resume === true && !(await hasCheckpoint(runDir)) && (existsSync(join(runDir, "adapter")) || existsSync(join(runDir, "result.json")))) {
+    throw new MathtuneError("E_RUN_FINISHED", `${runDir} holds a finished run and no checkpoint to resume from`, {
+      hint: "resuming would start again at step 0 and overwrite its adapter and metrics; pass overwrite: true (--overwrite) to train again, or another run folder",
+    });
+  }
   if (opts.overwrite && !opts.resume) {
     for (const p of ["checkpoints", "adapter", "metrics.jsonl", "loss.svg", "result.json", "train.log"]) await rm(join(runDir, p), { recursive: true, force: true });
   }
   await mkdir(join(runDir, "data"), { recursive: true });
   const trainFile = join(runDir, "data", "train.jsonl");
   const validationFile = join(runDir, "data", "validation.jsonl");
-  const sys = config.systemPrompt ? { systemPrompt: config.systemPrompt } : {};
-  const nTrain = await writeConversations(files.train, trainFile, { ...sys, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const notes: string[] = [];
+  let render: RecordRenderer | undefined;
+  if (files.kind === "record" || files.kind === "auto") render = await recordRenderer(files, config.systemPrompt);
+  if (files.kind === "record") notes.push(`${files.train} holds MathRecords: rendered with @mathtune/format${files.manifest ? ` and the format options in ${files.manifest}` : "'s defaults"}`);
+  else if (files.kind !== "auto") notes.push(`training on ${files.train} (${files.kind} lines the build wrote)`);
+  const convOpts = { ...(config.systemPrompt !== undefined ? { systemPrompt: config.systemPrompt } : {}), ...(render ? { render } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const nTrain = await writeConversations(files.train, trainFile, convOpts);
   let nVal = 0;
-  if (files.validation) nVal = await writeConversations(files.validation, validationFile, { ...sys, ...(opts.signal ? { signal: opts.signal } : {}) });
-  else await rm(validationFile, { force: true });
+  if (files.validation) {
+    nVal = await writeConversations(files.validation, validationFile, { ...convOpts, allowEmpty: true });
+    if (nVal === 0) notes.push(`${files.validation} is empty (a build with validation: 0): training without validation`);
+  } else notes.push("no validation file: training without validation");
+  if (!nVal) await rm(validationFile, { force: true });
   const pyConfig = {
     ...config,
     model,
@@ -138,11 +176,13 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   await writeFileAtomic(configFile, `${JSON.stringify(pyConfig, null, 2)}\n`);
   const cmd = commandFor(python, opts.processes ?? 1, join(PYTHON_DIR, "train.py"), configFile);
   yield { type: "start", runDir, config, command: [cmd.python, ...cmd.args], examples: { train: nTrain, validation: nVal } };
+  for (const message of notes) yield { type: "log", level: "info", message };
 
   const metricsFile = join(runDir, "metrics.jsonl");
   const lossCurve = join(runDir, "loss.svg");
   const logFile = join(runDir, "train.log");
   const points: LossPoint[] = [];
+  let initialEvalLoss: number | undefined;
   let metricsOut: WriteStream | undefined;
   const openMetrics = async (keepUpTo: number | undefined) => {
     let kept = "";
@@ -154,6 +194,7 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
           if (typeof m.step === "number" && m.step <= keepUpTo) {
             kept += `${line}\n`;
             if (typeof m.loss === "number" && typeof m.split === "string") points.push({ split: m.split, step: m.step, loss: m.loss });
+            if (m.split === "validation" && m.step === 0 && typeof m.loss === "number") initialEvalLoss = m.loss;
           }
         } catch {
           /* a torn last line from a killed run */
@@ -176,12 +217,12 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
     logFile,
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.killSignal ? { killSignal: opts.killSignal } : {}),
     ...(opts.gracePeriodMs !== undefined ? { gracePeriodMs: opts.gracePeriodMs } : {}),
     ...(opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
-  let etaBase: { t: number; step: number } | undefined;
-  let initialEvalLoss: number | undefined;
+  const eta = new EtaEstimator({ ...(nVal && config.evalSteps ? { evalSteps: config.evalSteps } : {}), validation: nVal > 0 });
   let resumedFrom: string | undefined;
   let res: ProtocolMessage | undefined;
   try {
@@ -195,18 +236,13 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
       if (m.type === "progress") {
         if (m.phase === "start") {
           resumedFrom = str(m.resumedFrom);
-          etaBase = { t: Date.now(), step: num(m.step) ?? 0 };
           await openMetrics(resumedFrom ? num(m.step) : undefined);
+          // config.json records what "auto" became on this machine, beside what was asked
+          await writeFileAtomic(configFile, `${JSON.stringify(resolvedConfig(pyConfig, m), null, 2)}\n`);
         }
-        let etaSeconds: number | undefined;
         const step = num(m.step);
         const total = num(m.totalSteps);
-        if (m.phase === "train" && step !== undefined && total !== undefined) {
-          const now = Date.now();
-          etaBase ??= { t: now, step };
-          const done = step - etaBase.step;
-          if (done > 0) etaSeconds = ((now - etaBase.t) / 1000 / done) * (total - step);
-        }
+        const etaSeconds = eta.onProgress(m.phase, step, total);
         yield {
           type: "progress",
           phase: m.phase,
@@ -222,6 +258,8 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
           ...(num(m.elapsedSeconds) !== undefined ? { elapsedSeconds: num(m.elapsedSeconds)! } : {}),
           ...(etaSeconds !== undefined ? { etaSeconds } : {}),
           ...(resumedFrom && m.phase === "start" ? { resumedFrom } : {}),
+          ...(num(m.batch) !== undefined ? { batch: num(m.batch)! } : {}),
+          ...(num(m.batches) !== undefined ? { batches: num(m.batches)! } : {}),
         };
       } else if (m.type === "metric") {
         if (!metricsOut) await openMetrics(undefined);
@@ -230,6 +268,7 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
         const loss = num(m.loss);
         if (loss !== undefined) points.push({ split: m.split, step: m.step, loss });
         if (m.split === "validation" && m.step === 0 && loss !== undefined) initialEvalLoss = loss;
+        if (m.split === "validation") eta.onValidationDone();
         yield {
           type: "metric",
           split: m.split,
@@ -308,7 +347,8 @@ export async function inspectTraining(
   const files = await findDataFiles(resolve(opts.data));
   await mkdir(opts.workDir, { recursive: true });
   const trainFile = join(opts.workDir, "inspect-train.jsonl");
-  await writeConversations(files.train, trainFile, config.systemPrompt ? { systemPrompt: config.systemPrompt } : {});
+  const render = files.kind === "record" || files.kind === "auto" ? await recordRenderer(files, config.systemPrompt) : undefined;
+  await writeConversations(files.train, trainFile, { ...(config.systemPrompt !== undefined ? { systemPrompt: config.systemPrompt } : {}), ...(render ? { render } : {}) });
   const configFile = join(opts.workDir, "inspect-config.json");
   await writeFile(configFile, JSON.stringify({ ...config, model: resolve(opts.model), runDir: opts.workDir, trainFile, mode: "inspect", inspectLimit: opts.limit ?? 4 }));
   const res = await drain(

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
-import { doctor, setup, train, trainIter, type TrainEvent } from "@mathtune/train";
+import { doctor, merge, setup, train, trainIter, type TrainEvent } from "@mathtune/train";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, DATA, groupAlive, pidAlive, removeTempDirs, tempDir } from "./helpers.js";
 
@@ -52,6 +52,11 @@ describe("failures of the Python side, each with its own code", () => {
     expect(err.details).toMatchObject({ exitCode: 1, canceled: false, timedOut: false });
     expect(String(err.details!.stderrTail)).toMatch(/Traceback/);
     expect(events.some((e) => e.type === "progress" && e.phase === "load")).toBe(true);
+    // the message sends the user to the run's log, which holds the traceback
+    const log = err.details!.logFile as string;
+    expect(log).toMatch(/train\.log$/);
+    expect(err.message).toContain(`see ${log} for the Python traceback`);
+    expect(await readFile(log, "utf8")).toMatch(/RuntimeError: something broke/);
   });
 
   it("an out-of-memory message: E_OUT_OF_MEMORY with advice", async () => {
@@ -107,6 +112,87 @@ describe("failures of the Python side, each with its own code", () => {
   });
 });
 
+describe("a second interrupt", () => {
+  it("kills the whole process group at once, without waiting for the grace period: E_CANCELED", async () => {
+    const pidFile = join(root, "hang-kill.pid");
+    const stop = new AbortController();
+    const kill = new AbortController();
+    const t0 = Date.now();
+    const { err } = await failWith(join(BIN, "hang.sh"), {
+      signal: stop.signal,
+      killSignal: kill.signal,
+      gracePeriodMs: 120_000,
+      env: { FIXTURE_PIDFILE: pidFile },
+      onEvent: (e: TrainEvent) => {
+        if (e.type === "progress") {
+          stop.abort();
+          setTimeout(() => kill.abort(), 200);
+        }
+      },
+    });
+    expect(err.code).toBe("E_CANCELED");
+    expect(err.message).toMatch(/killed at once/);
+    expect(err.details).toMatchObject({ canceled: true, killed: true, signal: "SIGKILL" });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const [grandchild, child] = (await readFile(pidFile, "utf8")).trim().split(" ").map(Number);
+    expect(pidAlive(child!)).toBe(false);
+    expect(pidAlive(grandchild!)).toBe(false);
+  });
+});
+
+describe("runs as a new user meets them", () => {
+  it("--resume on a finished run without checkpoints is refused: E_RUN_FINISHED, nothing touched", async () => {
+    const out = await tempDir("finished");
+    await mkdir(join(out, "adapter"), { recursive: true });
+    await writeFile(join(out, "result.json"), "{}");
+    await writeFile(join(out, "metrics.jsonl"), '{"split":"train","step":1,"loss":1}\n');
+    const err = (await train({ data: DATA, model, out, resume: true, python: join(BIN, "ok.sh") }).catch((e: unknown) => e)) as MathtuneError;
+    expect(isMathtuneError(err, "E_RUN_FINISHED")).toBe(true);
+    expect(err.message).toMatch(/finished run/);
+    expect(err.message).toMatch(/--overwrite/);
+    expect(await readFile(join(out, "metrics.jsonl"), "utf8")).toBe('{"split":"train","step":1,"loss":1}\n');
+    // with a checkpoint to continue from, resume goes ahead
+    await mkdir(join(out, "checkpoints", "checkpoint-1"), { recursive: true });
+    await writeFile(join(out, "checkpoints", "checkpoint-1", "state.json"), "{}");
+    await expect(train({ data: DATA, model, out, resume: true, python: join(BIN, "ok.sh") })).resolves.toMatchObject({ steps: 1 });
+  });
+
+  it("a build with validation: 0 trains without validation and says so; config.json records what auto became", async () => {
+    const build = await tempDir("val0");
+    await writeFile(join(build, "train.jsonl"), await readFile(join(DATA, "train.jsonl"), "utf8"));
+    await writeFile(join(build, "validation.jsonl"), "");
+    const out = await tempDir("run");
+    const copy = join(out, "..", `${out.split("/").pop()}-config-as-started.json`);
+    const events: TrainEvent[] = [];
+    const r = await train({ data: build, model, out, python: join(BIN, "ok.sh"), env: { FIXTURE_CONFIG_COPY: copy }, onEvent: (e) => events.push(e) });
+    expect(r.steps).toBe(1);
+    expect(events.some((e) => e.type === "start" && e.examples.validation === 0)).toBe(true);
+    expect(events.some((e) => e.type === "log" && /validation\.jsonl is empty .*training without validation/.test(e.message))).toBe(true);
+    const asStarted = JSON.parse(await readFile(copy, "utf8")) as Record<string, unknown>;
+    expect(asStarted.validationFile).toBeUndefined();
+    expect(asStarted.precision).toBe("auto");
+    const cfg = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(cfg).toMatchObject({ precision: "fp32", quantization: "none", requested: { precision: "auto", quantization: "auto" } });
+    expect(existsSync(join(out, "data", "validation.jsonl"))).toBe(false);
+    expect((await readdir(join(out, "data"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("merge takes training's precision words and checks them before Python starts", async () => {
+    const adapter = join(root, "adapter");
+    await mkdir(adapter, { recursive: true });
+    await writeFile(join(adapter, "adapter_config.json"), "{}");
+    const out = join(await tempDir("merge"), "merged");
+    const bad = (await merge({ adapter, out, dtype: "fp8" as never, python: join(BIN, "crash.sh") }).catch((e: unknown) => e)) as MathtuneError;
+    expect(isMathtuneError(bad, "E_CONFIG_INVALID")).toBe(true);
+    expect(bad.message).toMatch(/dtype must be one of fp32, bf16, fp16/);
+    const copy = join(root, "merge-config-copy.json");
+    const failed = (await merge({ adapter, out, dtype: "fp16", python: join(BIN, "copy-config.sh"), env: { FIXTURE_CONFIG_COPY: copy } }).catch((e: unknown) => e)) as MathtuneError;
+    expect(failed.code).toBe("E_SUBPROCESS_FAILED");
+    expect(failed.message).toContain(`${out}.merge.log`);
+    expect(JSON.parse(await readFile(copy, "utf8"))).toMatchObject({ dtype: "float16" });
+  });
+});
+
 describe("a consumer that stops early", () => {
   it("breaking out of trainIter() stops the whole process tree", async () => {
     const pidFile = join(root, "hang-break.pid");
@@ -123,7 +209,7 @@ describe("a consumer that stops early", () => {
 describe("input checks before Python starts", () => {
   it("a bad data line: E_RECORD_INVALID with file and line", async () => {
     const dir = await tempDir("bad-data");
-    await writeFile(join(dir, "train.jsonl"), '{"problem":"1+1?","solution":"2","lang":"en"}\n{"question":"no"}\n');
+    await writeFile(join(dir, "train.jsonl"), '{"problem":"1+1?","solution":"2","answer":"2","lang":"en"}\n{"question":"no"}\n');
     const out = await tempDir("run");
     const err = await train({ data: dir, model, out, python: join(BIN, "crash.sh") }).catch((e: unknown) => e);
     expect(isMathtuneError(err, "E_RECORD_INVALID")).toBe(true);

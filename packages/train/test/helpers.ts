@@ -3,7 +3,7 @@ import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sha256 } from "@mathtune/core";
+import { type MathRecord, sha256 } from "@mathtune/core";
 import { cacheDir, createTinyModel, PYTHON_DIR, setup, type SetupResult } from "@mathtune/train";
 import { readFileSync } from "node:fs";
 
@@ -68,3 +68,13 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+// A GSM8K training record as the gsm8k adapter reads it: calculator annotations and a #### line.
+export const GSM8K: MathRecord = {
+  id: "gsm8k/train/0",
+  source: "gsm8k",
+  problem: "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
+  solution: "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72",
+  answer: "72",
+  lang: "en",
+} as MathRecord;

@@ -2,10 +2,12 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
+import { QWEN25_CHAT_TEMPLATE, recordMessages, renderChat } from "@mathtune/format";
 import { doctor, inspectTraining, merge, setup, train, type TrainEvent, type TrainResult } from "@mathtune/train";
+import { writeFile } from "node:fs/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { DATA, groupAlive, removeTempDirs, tempDir, testEnv } from "./helpers.js";
+import { DATA, GSM8K, groupAlive, removeTempDirs, tempDir, testEnv } from "./helpers.js";
 
 // Real Python, real PEFT, a tiny random Qwen2. Small on purpose: 12 training examples, a few steps,
 // one thread per process. The venv is created by setup() on a fresh machine and reused after.
@@ -66,10 +68,12 @@ describe("labels: loss only on the assistant's tokens", () => {
   it("masks the prompt and trains the answer and <|im_end|>", async () => {
     const { stats, examples } = await inspectTraining({ data: DATA, model, workDir: await tempDir("inspect"), limit: 12 });
     expect(stats).toMatchObject({ examples: 12, truncated: 0, dropped: 0, units: 12 });
-    const train = (await readFile(join(DATA, "train.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { solution: string });
+    const train = (await readFile(join(DATA, "train.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as never);
     for (const [i, ex] of examples.entries()) {
       expect(ex.labels).toHaveLength(ex.inputIds.length);
-      expect(ex.trainedText).toBe(`${train[i]!.solution}<|im_end|>`);
+      // the assistant turn @mathtune/format renders: GSM8K's "#### 39" line became "Answer: 39"
+      expect(ex.trainedText).toBe(`${recordMessages(train[i]!)[1]!.content}<|im_end|>`);
+      expect(ex.trainedText).toMatch(/\nAnswer: \d+<\|im_end\|>$/);
       const firstLabel = ex.labels.findIndex((l) => l !== -100);
       // everything before the answer is the rendered prompt: system turn, user turn, assistant header
       expect(ex.tokens.slice(0, firstLabel).join("")).toMatch(/^<\|im_start\|>systemĊ.*<\|im_start\|>userĊ.*<\|im_start\|>assistantĊ$/);
@@ -81,16 +85,40 @@ describe("labels: loss only on the assistant's tokens", () => {
     }
   });
 
+  it("what train feeds the model for a GSM8K record is, token by token, what @mathtune/format renders", async () => {
+    // a build folder as `mathtune build` writes it with records only: the trainer renders them
+    const build = await tempDir("gsm8k-build");
+    await writeFile(join(build, "manifest.json"), JSON.stringify({ recipe: { name: "t", file: null, value: { output: { formats: ["record"], formatOptions: {} } } } }));
+    await writeFile(join(build, "train.jsonl"), `${JSON.stringify(GSM8K)}\n`);
+    const { examples } = await inspectTraining({ data: build, model, workDir: await tempDir("inspect"), limit: 1 });
+    const ex = examples[0]!;
+    const messages = recordMessages(GSM8K);
+    const text = renderChat(messages, QWEN25_CHAT_TEMPLATE);
+    const answer = `${messages[messages.length - 1]!.content}<|im_end|>`;
+    const r = await execa(python, [join(HELPERS, "token_ids.py"), model], { input: JSON.stringify({ texts: [text, answer], messages }), env: { HF_HUB_OFFLINE: "1" } });
+    const py = JSON.parse(String(r.stdout).trim().split("\n").pop()!) as { texts: number[][]; chat: number[] };
+    // the input: format's rendering tokenized, and transformers' apply_chat_template of format's turns
+    expect(ex.inputIds).toEqual(py.texts[0]);
+    expect(ex.inputIds).toEqual(py.chat);
+    // the labels: exactly the assistant turn format wrote (annotations stripped, answer line), then <|im_end|>
+    expect(ex.labels.filter((l) => l !== -100)).toEqual(py.texts[1]);
+    expect(ex.trainedText).toBe(answer);
+    expect(ex.trainedText).not.toContain("<<");
+    expect(ex.trainedText).toMatch(/\nAnswer: 72<\|im_end\|>$/);
+    expect(ex.tokens.join("")).toContain("SolveĠthisĠmathĠproblem."); // byte-level BPE: Ġ is a space
+  });
+
   it("packing: rows hold several examples, positions restart, boundaries are masked, no label is lost", async () => {
     const work = await tempDir("inspect");
     const plain = await inspectTraining({ data: DATA, model, workDir: work, limit: 100 });
-    const packed = await inspectTraining({ data: DATA, model, workDir: work, limit: 100, packing: true, maxSeqLength: 256 });
+    // each example is about 170 tokens with format's instruction: rows of 512 hold up to three
+    const packed = await inspectTraining({ data: DATA, model, workDir: work, limit: 100, packing: true, maxSeqLength: 512 });
     expect(packed.stats.units).toBeLessThan(plain.stats.units);
     const labelled = (rows: typeof plain.examples) => rows.reduce((a, r) => a + r.labels.filter((l) => l !== -100).length, 0);
     expect(labelled(packed.examples)).toBe(labelled(plain.examples));
     const byId = new Map(plain.examples.map((e) => [e.ids[0]!, e]));
     for (const row of packed.examples) {
-      expect(row.inputIds.length).toBeLessThanOrEqual(256);
+      expect(row.inputIds.length).toBeLessThanOrEqual(512);
       let at = 0;
       for (const id of row.ids) {
         const ex = byId.get(id)!;
@@ -132,6 +160,11 @@ describe("a training run", () => {
       expect(s.learningRate).toBeGreaterThanOrEqual(0);
     }
     expect(steps.at(-1)!.etaSeconds).toBe(0);
+    // validation passes show progress: at the start, at step 3 and at the end, each ending at its last batch
+    const evals = runEvents.filter((e): e is Extract<TrainEvent, { type: "progress" }> => e.type === "progress" && e.phase === "eval");
+    expect([...new Set(evals.map((e) => e.step))]).toEqual([0, 3, 6]);
+    for (const e of evals.filter((x) => x.batch === x.batches)) expect(e.batches).toBeGreaterThan(0);
+    expect(evals.filter((x) => x.batch === x.batches)).toHaveLength(3);
     expect(runEvents.filter((e) => e.type === "artifact" && e.kind === "checkpoint").map((e) => (e as { step?: number }).step)).toEqual([3]);
   });
 
@@ -159,6 +192,7 @@ describe("a training run", () => {
     const m = await merge({ adapter: run.runDir, model, out });
     expect(m.files).toEqual(expect.arrayContaining(["model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"]));
     expect(m.check.ok).toBe(true);
+    expect(m).toMatchObject({ dtype: "fp32", mergedInto: "full", trainedQuantization: "none", check: { reference: "full+adapter" } });
     expect(m.check.maxAbsDiff).toBeLessThan(1e-4);
     expect(m.check.adapterEffect).toBeGreaterThan(1e-2);
     const cfg = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as { dtype?: string; torch_dtype?: string };
@@ -198,6 +232,8 @@ describe("cancel and resume", () => {
     const events: TrainEvent[] = [];
     const resumed = await train({ ...opts, resume: true, maxSteps: stopped.step + 3, onEvent: (e) => events.push(e) });
     expect(resumed.resumedFrom).toBe(stopped.checkpoint);
+    // the validation loss before training is kept from the first invocation (no "? -> x" summary)
+    expect(resumed.initialEvalLoss).toBeGreaterThan(0);
     const steps = events.flatMap((e) => (e.type === "progress" && e.phase === "train" ? [e.step] : []));
     expect(steps).toEqual([stopped.step + 1, stopped.step + 2, stopped.step + 3]);
     expect(resumed.steps).toBe(stopped.step + 3);
@@ -208,6 +244,44 @@ describe("cancel and resume", () => {
       .filter((l) => l.split === "train")
       .map((l) => l.step);
     expect(trainSteps).toEqual([...Array(stopped.step + 3).keys()].map((i) => i + 1));
+  });
+});
+
+describe("checks before the work", () => {
+  it("4-bit without CUDA fails before the data is tokenized", async () => {
+    const events: TrainEvent[] = [];
+    const err = (await train({ data: DATA, model, out: await tempDir("q4"), ...SMALL, quantization: "4bit", onEvent: (e) => events.push(e) }).catch((e: unknown) => e)) as MathtuneError;
+    expect(isMathtuneError(err, "E_CONFIG_INVALID")).toBe(true);
+    expect(err.message).toMatch(/4-bit loading \(QLoRA\) needs CUDA/);
+    expect(events.some((e) => e.type === "progress" && e.phase === "load")).toBe(false);
+  });
+
+  it("the run's config.json records the precision and quantization training resolved, not auto", async () => {
+    const cfg = JSON.parse(await readFile(join(run.runDir, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(cfg).toMatchObject({ precision: "fp32", quantization: "none", requested: { precision: "auto", quantization: "auto" } });
+  });
+
+  it("merge plans like with like: a QLoRA run's adapter goes into its dequantized 4-bit base, checked against 4-bit + adapter", async () => {
+    const code = [
+      "import json, sys",
+      `sys.path.insert(0, ${JSON.stringify(join(HELPERS, "..", "..", "python"))})`,
+      "from merge import merge_plan",
+      "cases = [({'quantization': '4bit', 'precision': 'bf16'}, True), ({'quantization': '4bit', 'precision': 'fp16'}, False), ({'quantization': 'none'}, True), ({'quantization': 'auto', 'precision': 'auto'}, True), ({'quantization': 'auto'}, False), ({}, True)]",
+      "out = [merge_plan(c, cuda) for c, cuda in cases] + [merge_plan({'quantization': '4bit'}, True, 'full')]",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const r = await execa(python, ["-c", code]);
+    const plans = JSON.parse(String(r.stdout)) as Record<string, unknown>[];
+    expect(plans[0]).toEqual({ base: "nf4-dequantized", reference: "nf4+adapter", trainedQuantization: "4bit", computeDtype: "bfloat16", needsCuda: true });
+    expect(plans[1]).toMatchObject({ base: "nf4-dequantized", computeDtype: "float16", needsCuda: true }); // refused without CUDA
+    expect(plans[2]).toMatchObject({ base: "full", reference: "full+adapter", trainedQuantization: "none" });
+    expect(plans[3]).toMatchObject({ base: "nf4-dequantized" }); // an old config.json saying auto, read on CUDA
+    expect(plans[4]).toMatchObject({ base: "full" });
+    expect(plans[5]).toMatchObject({ base: "full" });
+    expect(plans[6]).toMatchObject({ base: "full", trainedQuantization: "4bit" });
+    // this run (CPU, no quantization) reads back as a full-precision merge
+    const m = JSON.parse(String((await execa(python, ["-c", `import json, sys; sys.path.insert(0, ${JSON.stringify(join(HELPERS, "..", "..", "python"))}); from merge import trained_config; print(json.dumps(trained_config(${JSON.stringify(run.adapter)})))`])).stdout)) as Record<string, unknown>;
+    expect(m).toMatchObject({ quantization: "none", precision: "fp32" });
   });
 });
 
@@ -230,7 +304,7 @@ describe("multi-process", () => {
   it("runs the same code path with 2 processes (torchrun, gloo on CPU), with packing, DoRA, rsLoRA and MLP targets", async () => {
     const targetModules = ["q_proj", "v_proj", "gate_proj", "down_proj"];
     const events: TrainEvent[] = [];
-    const common = { data: DATA, model, ...SMALL, maxSteps: 2, warmupSteps: 0, evalSteps: 1000, loraDropout: 0, packing: true, useDora: true, useRslora: true, targetModules };
+    const common = { data: DATA, model, ...SMALL, maxSteps: 2, warmupSteps: 0, evalSteps: 1000, loraDropout: 0, packing: true, maxSeqLength: 512, useDora: true, useRslora: true, targetModules };
     const r = await train({ ...common, out: await tempDir("ddp"), processes: 2, onEvent: (e) => events.push(e) });
     const single: TrainEvent[] = [];
     const one = await train({ ...common, out: await tempDir("ddp1"), onEvent: (e) => single.push(e) });

@@ -9,8 +9,15 @@ import {
   parseProtocolLine,
   requirements,
   resolveTrainConfig,
-  toConversation,
   PYTHON_DIR,
+  EtaEstimator,
+  formatEvalLine,
+  parsePrecision,
+  PRECISIONS,
+  TORCH_DTYPES,
+  pipInstallCommands,
+  CPU_TORCH_INDEX,
+  resolvedConfig,
 } from "@mathtune/train";
 import { describe, expect, it } from "vitest";
 
@@ -85,41 +92,6 @@ describe("training config", () => {
   });
 });
 
-describe("data lines", () => {
-  it("turns a MathRecord into user and assistant turns", () => {
-    const c = toConversation({ id: "gsm8k/train/1", problem: "2+3?", solution: "2+3=5", answer: "5", lang: "en", source: "gsm8k" }, "x", "Be brief.");
-    expect(c).toEqual({
-      id: "gsm8k/train/1",
-      messages: [
-        { role: "system", content: "Be brief." },
-        { role: "user", content: "2+3?" },
-        { role: "assistant", content: "2+3=5" },
-      ],
-    });
-  });
-  it("appends an answer the solution does not state at its end", () => {
-    const c = toConversation({ problem: "Find x.", solution: "Since 2x = 4,\nwe divide by two.", answer: "2" }, "f:1");
-    expect(typeof c !== "string" && c.messages[1]!.content).toBe("Since 2x = 4,\nwe divide by two.\n\nThe answer is \\boxed{2}.");
-    expect(typeof c !== "string" && c.id).toBe("f:1");
-  });
-  it("keeps messages lines as they are", () => {
-    const messages = [
-      { role: "user", content: "hi" },
-      { role: "assistant", content: "hello" },
-    ];
-    expect(toConversation({ id: "m1", messages }, "x")).toEqual({ id: "m1", messages });
-  });
-  it.each([
-    [{ messages: [{ role: "user", content: "hi" }] }, /no assistant turn/],
-    [{ messages: [{ role: "user" }] }, /role' and 'content'/],
-    [{ problem: "x" }, /solution' or an 'answer'/],
-    [{ question: "x" }, /neither a MathRecord/],
-    [[1], /not a JSON object/],
-  ])("explains why %j cannot be trained on", (value, why) => {
-    expect(toConversation(value, "x")).toMatch(why);
-  });
-});
-
 describe("loss curve and progress line", () => {
   it("draws one polyline per split with axes", () => {
     const svg = lossCurveSvg([
@@ -183,5 +155,93 @@ describe("progress reporter", () => {
     const lines = out.chunks.join("").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toEqual({ type: "progress", phase: "train", step: 1, totalSteps: 2, stepsPerEpoch: 2, etaSeconds: 3 });
     expect(lines[1]).toEqual({ type: "artifact", kind: "adapter", path: "/r/adapter" });
+  });
+});
+
+describe("ETA", () => {
+  // a fake clock: 1 s per training step, 30 s per validation pass, validation every 10 of 40 steps
+  const clock = () => {
+    let t = 0;
+    return { now: () => t, add: (s: number) => (t += s * 1000) };
+  };
+  it("leaves validation time out of the pace and adds the passes still to come", () => {
+    const c = clock();
+    const eta = new EtaEstimator({ evalSteps: 10, validation: true, now: c.now });
+    eta.onProgress("start", 0, 40);
+    eta.onProgress("eval", 0, undefined);
+    c.add(30);
+    eta.onValidationDone();
+    c.add(1);
+    // before the fix this was (31 s / 1 step) * 39 = 20 min; it is 39 steps at 1 s and 4 passes (10, 20, 30, end) at 30 s
+    expect(eta.onProgress("train", 1, 40)).toBeCloseTo(39 + 4 * 30, 6);
+    for (let s = 2; s <= 10; s++) {
+      c.add(1);
+      eta.onProgress("train", s, 40);
+    }
+    eta.onProgress("eval", 10, undefined);
+    c.add(30);
+    eta.onValidationDone();
+    c.add(1);
+    expect(eta.onProgress("train", 11, 40)).toBeCloseTo(29 + 3 * 30, 6);
+    expect(eta.evalsLeft(40, 40)).toBe(0);
+    expect(eta.evalsLeft(39, 40)).toBe(1);
+  });
+  it("without validation counts only steps", () => {
+    const c = clock();
+    const eta = new EtaEstimator({ validation: false, now: c.now });
+    eta.onProgress("start", 5, 10);
+    c.add(2);
+    expect(eta.onProgress("train", 6, 10)).toBeCloseTo(8, 6);
+    expect(eta.onProgress("eval", 6, 10)).toBeUndefined();
+  });
+  it("shows a bar over the validation batches", () => {
+    expect(formatEvalLine({ type: "progress", phase: "eval", step: 10, batch: 3, batches: 12, raw: {} as never }, 12)).toBe("validation at step 10: [###.........] 3/12 batches");
+  });
+});
+
+describe("one precision vocabulary", () => {
+  it("takes fp32/bf16/fp16 (and torch's names) and refuses the rest with the choices", () => {
+    expect(PRECISIONS).toEqual(["fp32", "bf16", "fp16"]);
+    expect(parsePrecision("fp16")).toBe("fp16");
+    expect(parsePrecision("bfloat16")).toBe("bf16");
+    expect(TORCH_DTYPES[parsePrecision("FP32")]).toBe("float32");
+    const err = (() => {
+      try {
+        parsePrecision("fp8", "--dtype");
+      } catch (e) {
+        return e as MathtuneError;
+      }
+    })();
+    expect(isMathtuneError(err, "E_CONFIG_INVALID")).toBe(true);
+    expect(err!.message).toMatch(/--dtype must be one of fp32, bf16, fp16, got 'fp8'/);
+  });
+  it("the training config's precision choices are the same words plus auto", () => {
+    const schema = resolveTrainConfig({ precision: "bf16" });
+    expect(schema.precision).toBe("bf16");
+    expect(() => resolveTrainConfig({ precision: "float16" as never })).toThrow(/precision/);
+  });
+});
+
+describe("config.json records what auto became", () => {
+  it("replaces precision and quantization by the trainer's, keeping the request", () => {
+    const c = resolvedConfig({ precision: "auto", quantization: "auto", loraR: 8 }, { precision: "bf16", quantization: "4bit", device: "cuda:0" });
+    expect(c).toEqual({ precision: "bf16", quantization: "4bit", device: "cuda:0", loraR: 8, requested: { precision: "auto", quantization: "auto" } });
+  });
+});
+
+describe("setup's pip commands", () => {
+  const req = requirements(false);
+  it("one install of the pinned requirements by default", () => {
+    const cmds = pipInstallCommands(req);
+    expect(cmds).toHaveLength(1);
+    expect(cmds[0]).toEqual(expect.arrayContaining(["-r", join(PYTHON_DIR, "requirements.txt")]));
+    expect(cmds[0]).not.toContain("--index-url");
+  });
+  it("with a torch index: the pinned torch from that index first, then the rest", () => {
+    const cmds = pipInstallCommands(req, { torchIndex: CPU_TORCH_INDEX });
+    const pin = /^torch==\S+/m.exec(req.text)![0];
+    expect(cmds).toHaveLength(2);
+    expect(cmds[0]!.slice(-3)).toEqual([pin, "--index-url", "https://download.pytorch.org/whl/cpu"]);
+    expect(cmds[1]).toEqual(expect.arrayContaining(["-r", join(PYTHON_DIR, "requirements.txt")]));
   });
 });

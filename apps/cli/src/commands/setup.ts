@@ -1,25 +1,40 @@
-import { setup } from "@mathtune/train";
+import { MathtuneError } from "@mathtune/core";
+import { CPU_TORCH_INDEX, setup } from "@mathtune/train";
 import { defineCommand } from "citty";
 
 export default defineCommand({
-  meta: { name: "setup", description: "Create the project's Python venv with the pinned training requirements (idempotent)" },
+  meta: {
+    name: "setup",
+    description:
+      "Create the project's Python venv with the pinned training requirements (idempotent). Downloads torch, transformers, peft and the rest from PyPI; on Linux torch is the CUDA build with its nvidia-* packages (a 5.6 GB venv) unless --cpu or --torch-index says otherwise",
+  },
   args: {
     venv: { type: "string", description: "venv folder (default: $MATHTUNE_VENV or ~/.cache/mathtune/venv-<hash>)" },
     python: { type: "string", description: "Python 3.9+ that creates the venv (default: $MATHTUNE_PYTHON or python3)" },
     force: { type: "boolean", description: "reinstall even when the venv is up to date" },
     cuda: { type: "boolean", description: "include the CUDA extras (bitsandbytes); default: detected with nvidia-smi" },
+    cpu: { type: "boolean", description: `CPU-only torch wheels (from ${CPU_TORCH_INDEX}) and no CUDA extras` },
+    "torch-index": { type: "string", description: "package index to take the pinned torch from (e.g. a CUDA- or CPU-specific PyTorch index, or a mirror)" },
     quiet: { type: "boolean", description: "only print the result" },
   },
   async run({ args }) {
+    if (args.cpu && args.cuda) throw new MathtuneError("E_CONFIG_INVALID", "--cpu and --cuda exclude each other");
+    if (args.cpu && args["torch-index"]) throw new MathtuneError("E_CONFIG_INVALID", "--cpu takes torch from the CPU index; leave out --torch-index, or pass only --torch-index");
+    const torchIndex = args["torch-index"] ?? (args.cpu ? CPU_TORCH_INDEX : undefined);
+    if (torchIndex !== undefined && !/^(https?|file):\/\//.test(torchIndex)) {
+      throw new MathtuneError("E_CONFIG_INVALID", `--torch-index must be a URL (https://..., file://...), got '${torchIndex}'`);
+    }
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once("SIGINT", onSigint);
+    process.once("SIGTERM", onSigint);
     try {
       const r = await setup({
         ...(args.venv ? { venv: args.venv } : {}),
         ...(args.python ? { basePython: args.python } : {}),
         ...(args.force ? { force: true } : {}),
-        ...(args.cuda !== undefined ? { cuda: args.cuda } : {}),
+        ...(args.cpu ? { cuda: false } : args.cuda !== undefined ? { cuda: args.cuda } : {}),
+        ...(torchIndex ? { torchIndex } : {}),
         signal: ac.signal,
         onEvent: (e) => {
           if (args.quiet) return;
@@ -33,6 +48,7 @@ export default defineCommand({
       );
     } finally {
       process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigint);
     }
   },
 });

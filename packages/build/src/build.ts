@@ -291,15 +291,15 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   let staged = 0;
   // Facets for the dataset card: source x category x difficulty, counted per split in pass 2.
   const facets = new Map<string, number>();
-  const facetKeys: [string, string, string][] = [];
+  const facetKeys: [string, string, string, string][] = [];
   const facetSplits: Record<SplitName, number>[] = [];
   const facetIndex = (si: number, r: MathRecord): number => {
-    const key = `${si}\u001f${r.category ?? "-"}\u001f${r.difficulty ?? "-"}`;
+    const key = `${si}\u001f${r.category ?? "-"}\u001f${r.difficulty ?? "-"}\u001f${r.lang}`;
     let i = facets.get(key);
     if (i === undefined) {
       i = facetKeys.length;
       facets.set(key, i);
-      facetKeys.push([sourceNames[si]!, r.category ?? "-", r.difficulty === undefined ? "-" : String(r.difficulty)]);
+      facetKeys.push([sourceNames[si]!, r.category ?? "-", r.difficulty === undefined ? "-" : String(r.difficulty), r.lang]);
       facetSplits.push({ train: 0, validation: 0, test: 0 });
     }
     return i;
@@ -555,7 +555,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         strata,
         stages: stageSummaries,
         outputs,
-        facets: facetKeys.map(([source, category, difficulty], i) => ({ source, category, difficulty, splits: facetSplits[i]! })),
+        facets: facetKeys.map(([source, category, difficulty, lang], i) => ({ source, category, difficulty, lang, splits: facetSplits[i]! })),
         sections: checks.card.map((c) => c()),
       }));
     await dir.commit();

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "./helpers.js";
+import { repoRoot, runNode } from "./helpers.js";
 
 interface PackageJson {
   name: string;
@@ -93,5 +93,19 @@ describe("dependencies are what the code imports", () => {
       .filter((f) => f.endsWith(".d.ts"))
       .some((f) => /\bNodeJS\.|\bBuffer\b|from ["']node:/.test(readFileSync(join(dist, f), "utf8")));
     expect(usesNode ? Object.hasOwn(read(dir).dependencies ?? {}, "@types/node") : true, dir).toBe(true);
+  });
+});
+
+describe("require() of the ES-module packages", () => {
+  it.each(dirs.filter((d) => !d.startsWith("examples/")))("%s loads with require() on a Node that can, or says it is an ES module", async (dir) => {
+    const { name } = read(dir);
+    // A package resolves its own name through its exports (self-reference): what a CommonJS user's require() gets.
+    const r = await runNode(["-e", `const m = require(${JSON.stringify(name)}); console.log(Object.keys(m).length)`], { cwd: join(repoRoot, dir) });
+    if ((process.features as { require_module?: boolean }).require_module) {
+      expect(r.stderr).toBe("");
+      expect(Number(r.stdout)).toBeGreaterThan(0);
+    } else {
+      expect(r.stderr).toMatch(/require\(\) of ES Module/);
+    }
   });
 });

@@ -12,6 +12,10 @@ export function tsupOptions(entry: Record<string, string> | string[], extra: Par
     clean: true,
     splitting: true,
     treeshake: false,
+    // Maps for stack traces, without a copy of every source file in them (that was over half of each tarball).
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     ...extra,
   };
 }

@@ -36,6 +36,11 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
     bar?.stop();
     bar = undefined;
   };
+  /** A bar whose work is done ends at 100%, even when the last progress event came before the end. */
+  const finish = () => {
+    if (bar && known && bar.getTotal() > 0) bar.update(bar.getTotal());
+    stop();
+  };
   const format = (opts: cliProgress.Options, params: cliProgress.Params, payload: Record<string, unknown>): string => {
     const rate = Number(payload.rate ?? 0);
     const counts =
@@ -83,7 +88,7 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
           break;
         }
         case "phase":
-          stop();
+          finish();
           if (ev.phase === "write") {
             known = true;
             bar = new cliProgress.SingleBar(
@@ -105,7 +110,7 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
           } else if (ev.event.type === "file-done" && !ev.event.cached) stream.write(`    ${ev.event.path} (${(ev.event.size / 1e6).toFixed(1)} MB)\n`);
           break;
         case "done":
-          stop();
+          finish();
           break;
       }
     },

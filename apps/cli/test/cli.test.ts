@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, repoRoot, runCli } from "./helpers.js";
+import { main } from "../src/index.js";
 
 let tmp = "";
 beforeAll(async () => {
@@ -62,9 +63,9 @@ describe("mathtune build", () => {
     expect(r.stderr).toContain("/split: train + validation + test must be 1");
   });
 
-  it("names a missing recipe or input, with exit code 1", async () => {
+  it("names a missing recipe (exit code 2, a mistake on the command line) or input (exit code 1)", async () => {
     const r = await runCli(["build", join(tmp, "nope.yaml")]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error E_INPUT_NOT_FOUND: .*nope\.yaml/);
     const f = join(tmp, "missing-input.yaml");
     await writeFile(f, "name: m\nsources:\n  - adapter: gsm8k\n    options: { path: no/such/file.jsonl }\n");
@@ -93,5 +94,113 @@ describe("mathtune --help", () => {
     expect(merge.stdout + merge.stderr).toContain("--adapter");
     const build = await runCli(["build", "-h"]);
     expect(build.stdout + build.stderr).toContain("--seed");
+  });
+});
+
+describe("the command line is checked", () => {
+  const cases: [string[], RegExp][] = [
+    [["build", "--sed", "3"], /error E_USAGE: unknown option '--sed' for 'mathtune build' \(did you mean '--seed'\?\)/],
+    [["build", "a.yaml", "b.yaml"], /error E_USAGE: unexpected argument 'b\.yaml' for 'mathtune build'/],
+    [["build", "--seed", "-1"], /error E_USAGE: --seed must be a non-negative integer \(got '-1'\)/],
+    [["build", "--seed"], /error E_USAGE: option '--seed' needs a value/],
+    [["build", "--seed", "--json"], /error E_USAGE: option '--seed' needs a value/],
+    [["build", "--seed="], /error E_USAGE: option '--seed=' needs a value/],
+    [["build", "--json=yes"], /error E_USAGE: option '--json' takes no value/],
+    [["bild"], /error E_USAGE: unknown command 'bild' \(did you mean 'build'\?\)/],
+    [["--sed"], /error E_USAGE: unknown option '--sed'/],
+    [["schema", "extra"], /error E_USAGE: unexpected argument 'extra' for 'mathtune schema'/],
+    [["help", "nope"], /error E_USAGE: unknown command 'nope'/],
+    [["merge"], /error E_USAGE: 'mathtune merge' needs --/],
+  ];
+  it.each(cases)("%j: exit code 2, one line, no stack trace", async (args, message) => {
+    const r = await runCli(args, { cwd: tmp });
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("--version and -v print the CLI's version", async () => {
+    const { version } = JSON.parse(await readFile(join(repoRoot, "apps/cli/package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+    }
+  });
+});
+
+describe("mathtune help", () => {
+  const commands = Object.keys(main.subCommands as object);
+
+  it("top-level help lists exactly the commands that exist, and 'help <command>' is '<command> --help'", async () => {
+    const top = await runCli(["help"]);
+    expect(top.code).toBe(0);
+    const listed = [...top.stdout.split("COMMANDS")[1]!.matchAll(/^\s+([a-z-]+)\s{2,}/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual([...commands].sort());
+    expect((await runCli(["--help"])).stdout).toBe(top.stdout);
+    for (const c of commands) {
+      const a = await runCli(["help", c]);
+      const b = await runCli([c, "--help"]);
+      expect(a.code, c).toBe(0);
+      expect(a.stdout, c).toBe(b.stdout);
+      expect(a.stdout, c).toContain(`mathtune ${c}`);
+    }
+  });
+
+  it("help text has no Markdown backticks", async () => {
+    for (const args of [["--help"], ...commands.map((c) => [c, "--help"])]) {
+      const r = await runCli(args);
+      expect(r.stdout, args.join(" ")).not.toContain("`");
+    }
+  });
+
+  it("the CLI README documents every command", async () => {
+    const readme = await readFile(join(repoRoot, "apps/cli/README.md"), "utf8");
+    for (const c of commands) expect(readme, c).toMatch(new RegExp(`^\\| \`${c}[ \`]`, "m"));
+  });
+});
+
+describe("recipe errors", () => {
+  it("name the file and line in YAML, one line per problem, with 'did you mean'", async () => {
+    const f = join(tmp, "typos.yaml");
+    await writeFile(f, "name: typos\nsources:\n  - adapter: gsm8k\n    optoins: { path: x }\nchecks:\n  answer: { readable: flg }\n  latex: 3\n");
+    const r = await runCli(["build", f, "--out", join(tmp, "typos")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${f}:4: /sources/0: unknown property 'optoins' (did you mean 'options'?)`);
+    expect(r.stderr).toContain(`${f}:6: /checks/answer/readable: must be one of "off", "flag", "reject" (got "flg") (did you mean 'flag'?)`);
+    expect(r.stderr).toContain(`${f}:7: /checks/latex: must be boolean or object (got 3)`);
+    // Three problems, three lines (no dump of the union's branches).
+    expect(r.stderr.trim().split("\n")).toHaveLength(4);
+    expect(r.stderr).not.toMatch(/must be equal to constant|must match a schema in anyOf/);
+  });
+
+  it("name the file and line in JSON, for a misspelt adapter and a misspelt option, and never suggest installing a typo", async () => {
+    const f = join(tmp, "typos.json");
+    await writeFile(f, JSON.stringify({ name: "t", sources: [{ adapter: "mathematics", options: { path: "x" } }, { adapter: "gsm8kk" }] }, null, 2));
+    const r = await runCli(["build", f, "--out", join(tmp, "typos-json")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error E_ADAPTER_NOT_FOUND: ${f}:11: unknown adapter 'gsm8kk' (did you mean 'gsm8k'?)`);
+    expect(r.stderr).not.toMatch(/npm i/);
+    const g = join(tmp, "option.json");
+    await writeFile(g, JSON.stringify({ name: "t", sources: [{ adapter: "gsm8k", options: { pth: "x.jsonl" } }] }, null, 2));
+    const r2 = await runCli(["build", g, "--out", join(tmp, "option-json")]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain(`${g}:7: /sources/0/options: unknown property 'pth' (did you mean 'path'?)`);
+    const h = join(tmp, "nopkg.yaml");
+    await writeFile(h, "sources:\n  - adapter: mathtune-adapter-nothing-like-it\n");
+    const r3 = await runCli(["build", h, "--out", join(tmp, "nopkg")]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain(`${h}:2: adapter 'mathtune-adapter-nothing-like-it' is not a built-in adapter`);
+    expect(r3.stderr).not.toMatch(/npm i/);
+  });
+});
+
+describe("mathtune schema", () => {
+  it("prints the recipe JSON Schema that @mathtune/build ships as recipe.schema.json", async () => {
+    const r = await runCli(["schema"]);
+    expect(r.code).toBe(0);
+    const shipped = await readFile(join(repoRoot, "packages/build/recipe.schema.json"), "utf8");
+    expect(r.stdout).toBe(shipped);
   });
 });

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { publint } from "publint";
 import { beforeAll, describe, expect, it } from "vitest";
+import { BROWSER_LEAVES, checkBrowserLeaf, runExamples, typecheckExamples, writeReadmeExamples } from "./checks.js";
 import { assertBuilt, repoRoot, runNode } from "./helpers.js";
 
 const exec = promisify(execFile);
@@ -126,4 +127,19 @@ describe("packages as npm users get them", () => {
     expect(q).toContain('"code":"E_FIELD_MISSING"');
     expect(q).toContain("questions.txt:8");
   });
+
+  it("the leaf packages bundle for a browser from the installed tarballs", async () => {
+    for (const name of Object.keys(BROWSER_LEAVES)) {
+      expect(await checkBrowserLeaf(name, scratch, scratch), name).toEqual({ errors: [], nodeImports: false, ok: true });
+    }
+  });
+
+  it("every README example type-checks under strict TypeScript against the installed types, and those needing no data run", async () => {
+    const dir = join(scratch, "readme");
+    await mkdir(dir);
+    const examples = await writeReadmeExamples(dir);
+    expect(examples.length).toBeGreaterThanOrEqual(9);
+    expect(typecheckExamples(examples, dir)).toEqual([]);
+    expect(await runExamples(examples, dir)).toEqual([]);
+  }, 600_000);
 });

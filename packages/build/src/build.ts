@@ -28,7 +28,7 @@ import { type HubDownloadEvent, hubInputEntry, prepareHubSources, restoreHubOpti
 import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
 import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
-import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
+import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, locateProblem, parseRecipe } from "./recipe.js";
 import { answerStage, fieldValue } from "./stages.js";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
@@ -120,6 +120,21 @@ async function resolveLoaded(opts: BuildOptions): Promise<LoadedRecipe> {
   return { recipe: parseRecipe(opts.recipe), baseDir: resolve(opts.baseDir ?? process.cwd()) };
 }
 
+/**
+ * E_CONFIG_INVALID for an adapter's options in a recipe: one line per problem, each with the
+ * recipe's file:line where the recipe came from a file.
+ */
+function optionsError(path: string, e: unknown, loaded: LoadedRecipe): MathtuneError {
+  if (!(e instanceof MathtuneError) || e.code !== "E_OPTIONS_INVALID") return e instanceof MathtuneError ? e : configError(path, e);
+  const problems = Array.isArray(e.details?.problems) ? (e.details.problems as string[]) : [e.reason];
+  const lines = problems.map((p) => {
+    const full = p.startsWith("/") ? `${path}${p.startsWith("/:") ? p.slice(1) : p}` : `${path}: ${p}`;
+    return locateProblem(full, loaded.locate);
+  });
+  const where = loaded.file ?? "recipe";
+  return new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${lines.join("\n  ")}`, { cause: e, details: { problems: lines } });
+}
+
 function configError(path: string, e: unknown): MathtuneError {
   const reason = e instanceof MathtuneError ? e.reason : (e as Error).message;
   return new MathtuneError("E_CONFIG_INVALID", `${path}: ${reason}`, { cause: e });
@@ -133,7 +148,8 @@ interface Checks {
   card: (() => string)[];
 }
 
-async function recipeChecks(recipe: Recipe, baseDir: string, signal: AbortSignal | undefined): Promise<Checks> {
+async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortSignal | undefined): Promise<Checks> {
+  const { baseDir } = loaded;
   const checks: Checks = { stages: [], reports: [], card: [] };
   const { latex, dedup, decontaminate } = recipe.checks;
   checks.stages.push(await answerStage(recipe.checks.answer));
@@ -152,12 +168,12 @@ async function recipeChecks(recipe: Recipe, baseDir: string, signal: AbortSignal
     const split = await import("@mathtune/split");
     const sets = [];
     for (const [i, set] of decontaminate.sets.entries()) {
-      const adapter = await resolveAdapter(set.adapter, baseDir);
+      const adapter = await resolveAdapter(set.adapter, baseDir, loaded.locate?.(`/checks/decontaminate/sets/${i}/adapter`));
       let options: Record<string, unknown>;
       try {
         options = adapter.parseOptions(set.options) as Record<string, unknown>;
       } catch (e) {
-        throw configError(`/checks/decontaminate/sets/${i}/options`, e);
+        throw optionsError(`/checks/decontaminate/sets/${i}/options`, e, loaded);
       }
       const limit = set.limit;
       sets.push({
@@ -223,11 +239,11 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   // Resolve every adapter and check every source's options before reading anything.
   const adapters: Adapter[] = [];
   for (const [i, s] of recipe.sources.entries()) {
-    const a = await resolveAdapter(s.adapter, loaded.baseDir);
+    const a = await resolveAdapter(s.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`));
     try {
       s.options = a.parseOptions(s.options) as Record<string, unknown>;
     } catch (e) {
-      throw new MathtuneError("E_CONFIG_INVALID", `/sources/${i}/options: ${(e as MathtuneError).reason ?? (e as Error).message}`, { cause: e });
+      throw optionsError(`/sources/${i}/options`, e, loaded);
     }
     adapters.push(a);
   }
@@ -248,7 +264,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     }
   }
   if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
-  const checks = await recipeChecks(recipe, loaded.baseDir, signal);
+  const checks = await recipeChecks(recipe, loaded, signal);
   const stages = [...checks.stages, ...(opts.stages ?? [])];
   const workerUrl = opts.loadWorkerUrl !== undefined ? new URL(String(opts.loadWorkerUrl), import.meta.url) : defaultLoadWorkerUrl();
   if (workerUrl?.protocol === "file:" && !existsSync(fileURLToPath(workerUrl))) {
@@ -282,15 +298,15 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   let staged = 0;
   // Facets for the dataset card: source x category x difficulty, counted per split in pass 2.
   const facets = new Map<string, number>();
-  const facetKeys: [string, string, string][] = [];
+  const facetKeys: [string, string, string, string][] = [];
   const facetSplits: Record<SplitName, number>[] = [];
   const facetIndex = (si: number, r: MathRecord): number => {
-    const key = `${si}\u001f${r.category ?? "-"}\u001f${r.difficulty ?? "-"}`;
+    const key = `${si}\u001f${r.category ?? "-"}\u001f${r.difficulty ?? "-"}\u001f${r.lang}`;
     let i = facets.get(key);
     if (i === undefined) {
       i = facetKeys.length;
       facets.set(key, i);
-      facetKeys.push([sourceNames[si]!, r.category ?? "-", r.difficulty === undefined ? "-" : String(r.difficulty)]);
+      facetKeys.push([sourceNames[si]!, r.category ?? "-", r.difficulty === undefined ? "-" : String(r.difficulty), r.lang]);
       facetSplits.push({ train: 0, validation: 0, test: 0 });
     }
     return i;
@@ -550,7 +566,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         strata,
         stages: stageSummaries,
         outputs,
-        facets: facetKeys.map(([source, category, difficulty], i) => ({ source, category, difficulty, splits: facetSplits[i]! })),
+        facets: facetKeys.map(([source, category, difficulty, lang], i) => ({ source, category, difficulty, lang, splits: facetSplits[i]! })),
         sections: checks.card.map((c) => c()),
       }));
     await dir.commit();

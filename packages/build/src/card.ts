@@ -1,3 +1,4 @@
+import { stringify } from "yaml";
 import type { BuildCounts, OutputFile } from "./build.js";
 import type { Recipe, SplitName } from "./recipe.js";
 
@@ -23,7 +24,7 @@ export interface CardInput {
   stages: Record<string, unknown>;
   outputs: OutputFile[];
   /** Records per source, category and difficulty, per split. */
-  facets?: { source: string; category: string; difficulty: string; splits: Record<SplitName, number> }[];
+  facets?: { source: string; category: string; difficulty: string; lang?: string; splits: Record<SplitName, number> }[];
   /** Markdown sections from the checks (e.g. LaTeX findings per source and code). */
   sections?: string[];
 }
@@ -44,24 +45,29 @@ function rollup(facets: NonNullable<CardInput["facets"]>, key: (f: NonNullable<C
 
 export function renderCard({ recipe, counts, strata, stages, outputs, facets = [], sections = [] }: CardInput): string {
   const files = outputs.filter((o) => o.file !== "quarantine.jsonl");
-  const front = [
-    "---",
-    "language:",
-    "- en",
-    "task_categories:",
-    "- text-generation",
-    "- question-answering",
-    "tags:",
-    "- math",
-    "- mathtune",
-    "size_categories:",
-    `- ${sizeCategory(counts.written)}`,
-    "configs:",
-    "- config_name: default",
-    "  data_files:",
-    ...SPLITS.map((s) => `  - split: ${s}\n    path: ${files.find((f) => f.file === `${s}.jsonl`)?.file ?? files.find((f) => f.file.startsWith(`${s}.`))?.file ?? `${s}.jsonl`}`),
-    "---",
-  ].join("\n");
+  // The card's languages are the data's: the primary subtags of the records' BCP 47 tags, most records first.
+  const langCounts = new Map<string, number>();
+  for (const f of facets) {
+    const n = f.splits.train + f.splits.validation + f.splits.test;
+    if (n > 0 && f.lang) langCounts.set(f.lang.split("-")[0]!.toLowerCase(), (langCounts.get(f.lang.split("-")[0]!.toLowerCase()) ?? 0) + n);
+  }
+  const language = [...langCounts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).map(([l]) => l);
+  const meta = {
+    language: language.length ? language : ["en"],
+    task_categories: ["text-generation", "question-answering"],
+    tags: ["math", "mathtune"],
+    size_categories: [sizeCategory(counts.written)],
+    configs: [
+      {
+        config_name: "default",
+        data_files: SPLITS.map((s) => ({
+          split: s,
+          path: files.find((f) => f.file === `${s}.jsonl`)?.file ?? files.find((f) => f.file.startsWith(`${s}.`))?.file ?? `${s}.jsonl`,
+        })),
+      },
+    ],
+  };
+  const front = `---\n${stringify(meta).trimEnd()}\n---`;
   const sources = Object.entries(counts.sources).map(([name, c]) => [name, c.adapter, c.read, c.written, c.quarantined, c.splits.train, c.splits.validation, c.splits.test]);
   const strataRows = Object.entries(strata)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

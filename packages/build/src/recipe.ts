@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { MathtuneError, type Static, Type, ajv, formatSchemaErrors } from "@mathtune/core";
-import { parseDocument } from "yaml";
+import { MathtuneError, type SourceLocation, type Static, Type, ajv, formatSchemaErrors } from "@mathtune/core";
+import { LineCounter, type Node as YamlNode, isMap, isScalar, isSeq, parseDocument } from "yaml";
 
 const SplitName = Type.Union([Type.Literal("train"), Type.Literal("validation"), Type.Literal("test")]);
 
@@ -128,8 +128,57 @@ export const SPLITS = ["train", "validation", "test"] as const;
 
 const validateRecipe = ajv.compile<Recipe>(RecipeSchema);
 
-/** Validates a recipe object (defaults applied to a copy); every problem reported as `path: message`. */
-export function parseRecipe(value: unknown, where = "recipe"): Recipe {
+/** Finds the line of a JSON pointer (`/sources/0/colour`) in a recipe's text; undefined where it is not there. */
+export type RecipeLocator = (pointer: string) => SourceLocation | undefined;
+
+/**
+ * A locator for a recipe file's text, YAML or JSON (JSON is read as YAML for its positions). A
+ * pointer that goes past what the file holds gets the line of its deepest part that is there.
+ */
+export function recipeLocator(text: string, file: string): RecipeLocator {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  return (pointer) => {
+    let node: unknown = doc.contents;
+    let at: YamlNode | undefined = isMap(node) || isSeq(node) || isScalar(node) ? (node as YamlNode) : undefined;
+    for (const raw of pointer.split("/").slice(1)) {
+      const seg = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === seg);
+        if (!pair) break;
+        at = (isScalar(pair.key) ? pair.key : at) as YamlNode | undefined;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const item = node.items[Number(seg)];
+        if (item === undefined) break;
+        node = item;
+        at = item as YamlNode;
+      } else break;
+    }
+    const offset = at?.range?.[0];
+    return offset === undefined ? { file } : { file, line: lc.linePos(offset).line };
+  };
+}
+
+/** The JSON pointer at the start of a `path: message` problem line, with an unknown property's name added. */
+function pointerOf(problem: string): string {
+  const m = /^(\/[^:]*?): (?:unknown property '([^']*)')?/.exec(problem);
+  if (!m) return "";
+  const base = m[1] === "/" ? "" : m[1]!;
+  return m[2] !== undefined ? `${base}/${m[2].replaceAll("~", "~0").replaceAll("/", "~1")}` : base;
+}
+
+/** `file:line: problem`, when the locator finds the line; the problem as it is otherwise. */
+export function locateProblem(problem: string, locate: RecipeLocator | undefined, pointer = pointerOf(problem)): string {
+  const loc = locate?.(pointer);
+  return loc ? `${loc.file}${loc.line !== undefined ? `:${loc.line}` : ""}: ${problem}` : problem;
+}
+
+/**
+ * Validates a recipe object (defaults applied to a copy); every problem reported on a line of its
+ * own as `path: message`, prefixed with `file:line:` when `locate` is given.
+ */
+export function parseRecipe(value: unknown, where = "recipe", locate?: RecipeLocator): Recipe {
   const copy = structuredClone(value);
   const problems = validateRecipe(copy) ? [] : formatSchemaErrors(validateRecipe.errors);
   const split = (copy as { split?: Record<string, unknown> } | null)?.split;
@@ -141,8 +190,9 @@ export function parseRecipe(value: unknown, where = "recipe"): Recipe {
     }
   }
   if (problems.length) {
-    throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${problems.join("\n  ")}`, {
-      details: { problems },
+    const lines = problems.map((p) => locateProblem(p, locate));
+    throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${lines.join("\n  ")}`, {
+      details: { problems, exitCode: 2 },
       hint: "see the recipe format in the README",
     });
   }
@@ -157,6 +207,8 @@ export interface LoadedRecipe {
   baseDir: string;
   /** The file, when it came from one. */
   file?: string;
+  /** Finds the line of a JSON pointer in the file, for errors found after loading (adapters, options). */
+  locate?: RecipeLocator;
 }
 
 /** Reads a JSON or YAML recipe file. Syntax errors name file:line. */
@@ -168,6 +220,8 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   } catch (e) {
     throw new MathtuneError("E_INPUT_NOT_FOUND", `cannot read recipe ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       cause: e,
+      // A recipe that is not there is a mistake on the command line: exit code 2 in the CLI.
+      details: { exitCode: 2 },
       hint: "pass the path of a .json or .yaml recipe, or none for the default",
     });
   }
@@ -194,10 +248,31 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
     }
     value = doc.toJS();
   }
-  return { recipe: parseRecipe(value, path), baseDir: dirname(path), file: path };
+  const locate = recipeLocator(text, path);
+  return { recipe: parseRecipe(value, path, locate), baseDir: dirname(path), file: path, locate };
 }
 
-/** The published JSON Schema of recipes. */
-export function recipeJsonSchema(): object {
-  return JSON.parse(JSON.stringify(RecipeSchema)) as object;
+/** Removes properties that have a default from `required`, everywhere: a recipe may leave them out. */
+function defaultedOptional(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(defaultedOptional);
+  if (!schema || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = k === "default" || k === "const" ? v : defaultedOptional(v);
+  const props = out.properties as Record<string, { default?: unknown }> | undefined;
+  if (props && Array.isArray(out.required)) {
+    const required = (out.required as string[]).filter((k) => props[k]?.default === undefined);
+    if (required.length) out.required = required;
+    else delete out.required;
+  }
+  return out;
+}
+
+/**
+ * The published JSON Schema of recipes (draft-07, as in recipe.schema.json and `mathtune schema`):
+ * what a recipe file may hold, so fields with defaults are optional. Editors complete recipes that
+ * name it in `$schema`.
+ */
+export function recipeJsonSchema(): Record<string, unknown> {
+  const schema = defaultedOptional(JSON.parse(JSON.stringify(RecipeSchema))) as Record<string, unknown>;
+  return { $schema: "http://json-schema.org/draft-07/schema#", ...schema, title: "mathtune recipe" };
 }

@@ -84,11 +84,8 @@ export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Ada
   if (typeof def.options !== "object" || def.options === null) {
     problems.push("options: must be a JSON Schema object");
   } else {
-    try {
-      validate = ajv.compile(def.options);
-    } catch (e) {
-      problems.push(`options: not a valid JSON Schema: ${(e as Error).message}`);
-    }
+    // Compiled on first use (importing the loaders then costs no compile); a bad schema throws there.
+    validate = ajv.compile(def.options);
   }
   if (problems.length || !validate) {
     throw new MathtuneError("E_ADAPTER_INVALID", `adapter ${JSON.stringify(def?.name)} is invalid: ${problems.join("; ")}`, {
@@ -100,7 +97,13 @@ export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Ada
 
   const parseOptions = (options: unknown): Static<S> => {
     const copy = structuredClone(options ?? {}) as Record<string, unknown>;
-    if (!check(copy)) {
+    let ok: boolean;
+    try {
+      ok = check(copy);
+    } catch (e) {
+      throw new MathtuneError("E_ADAPTER_INVALID", `adapter '${name}' is invalid: options: not a valid JSON Schema: ${(e as Error).message}`, { cause: e });
+    }
+    if (!ok) {
       const lines = formatSchemaErrors(check.errors);
       throw new MathtuneError("E_OPTIONS_INVALID", `invalid options for adapter '${name}': ${lines.join("; ")}`, {
         details: { problems: lines },

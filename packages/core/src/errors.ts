@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   E_TIMEOUT: "the operation timed out",
   E_SYNTH_UNVERIFIED: "a generated problem failed its independent check",
   E_SYNTH_EXHAUSTED: "the generator could not find enough distinct problems",
+  E_USAGE: "the command line is invalid (unknown option, missing value, extra argument)",
   E_INTERNAL: "a bug in mathtune",
 } as const;
 
@@ -53,6 +54,9 @@ export interface MathtuneErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/** Marks MathtuneErrors, so that two copies of this package (a global CLI, a local adapter) know each other's errors. */
+const BRAND = Symbol.for("mathtune.error");
+
 /**
  * The one error class of mathtune. `code` is machine-readable; the message says what went wrong,
  * where (file:line) and what to do.
@@ -66,6 +70,11 @@ export class MathtuneError extends Error {
   /** The message without location and hint. */
   readonly reason: string;
 
+  /** `instanceof` checks the brand, not the prototype: true for errors of another copy of @mathtune/core too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   constructor(code: ErrorCode, message: string, options: MathtuneErrorOptions = {}) {
     const where = formatLocation(options.location);
     const full = `${where ? `${where}: ` : ""}${message}${options.hint ? ` (${options.hint})` : ""}`;
@@ -75,6 +84,7 @@ export class MathtuneError extends Error {
     this.location = options.location;
     this.hint = options.hint;
     this.details = options.details;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   toJSON(): Record<string, unknown> {
@@ -84,6 +94,36 @@ export class MathtuneError extends Error {
 
 export function isMathtuneError(e: unknown, code?: ErrorCode): e is MathtuneError {
   return e instanceof MathtuneError && (code === undefined || e.code === code);
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The candidate closest to a misspelt name (edit distance, case-insensitive), when it is close
+ * enough to be what was meant: at most a third of the name's length, and at least 1.
+ */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = distance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestD && d < name.length) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+/** ` (did you mean 'x'?)` or the empty string. */
+export function didYouMean(name: string, candidates: Iterable<string>): string {
+  const c = closestName(name, candidates);
+  return c === undefined ? "" : ` (did you mean '${c}'?)`;
 }
 
 /** Throws E_CANCELED when the signal has fired. */

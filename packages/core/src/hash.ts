@@ -3,14 +3,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { configure } from "safe-stable-stringify";
 
-const stable = configure({ deterministic: true, circularValue: Error, bigint: true });
-
-/** JSON with object keys sorted: the same value always gives the same text. */
-export function stableStringify(value: unknown, space?: number): string {
-  return stable(value, null, space) ?? "null";
-}
+export { stableStringify } from "./stable.js";
 
 // One-shot hashing (Node 20.12+) skips the Hash object: much cheaper for the short texts of ids.
 const oneShot = (crypto as { hash?: (alg: string, data: string | Uint8Array, enc: "hex") => string }).hash;

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Ajv, type ErrorObject } from "ajv";
-import { MathtuneError, type SourceLocation } from "./errors.js";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { MathtuneError, type SourceLocation, didYouMean } from "./errors.js";
 
 export const ANSWER_KINDS = [
   "integer",
@@ -36,23 +36,89 @@ export const MathRecordSchema = Type.Object(
 
 export type MathRecord = Static<typeof MathRecordSchema>;
 
-/** One ajv instance for the whole library; schemas are compiled once. */
-export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+let instance: Ajv | undefined;
+
+/** The one ajv instance of the library, made on first use (`verbose`, so errors carry their schema for "did you mean"). */
+export function getAjv(): Ajv {
+  instance ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false, verbose: true });
+  return instance;
+}
+
+/**
+ * Compiles a schema on first use, not when called: importing a package that defines schemas costs
+ * nothing until something is validated (`mathtune --help` validates nothing). The function returned
+ * behaves as ajv's, `errors` included; a schema that does not compile throws at that first use.
+ */
+function compileLazily<T = unknown>(schema: object): ValidateFunction<T> {
+  let real: ValidateFunction<T> | undefined;
+  const validate = ((data: unknown, ctx?: unknown) => {
+    real ??= getAjv().compile<T>(schema);
+    const ok = (real as (d: unknown, c?: unknown) => boolean)(data, ctx);
+    validate.errors = real.errors;
+    return ok;
+  }) as ValidateFunction<T>;
+  validate.schema = schema;
+  validate.errors = null;
+  return validate;
+}
+
+/** What the packages use of ajv: `compile`, lazily (see compileLazily). `getAjv()` gives the instance itself. */
+export const ajv = { compile: compileLazily } as const;
 
 const validateRecordFn = ajv.compile<MathRecord>(MathRecordSchema);
 
-/** `path: message` lines for ajv errors, `/` for the root. */
+const literalOf = (s: unknown): unknown => (s && typeof s === "object" && "const" in s ? (s as { const: unknown }).const : undefined);
+
+/**
+ * `path: message` lines for ajv errors, `/` for the root: one line per problem. A union (`anyOf`)
+ * gives one line, not one per branch; an unknown property or a value outside a list of literals
+ * says "did you mean" when one is close.
+ */
 export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => {
+  const list = [...(errors ?? [])];
+  // Errors under a failed anyOf belong to its branches: the anyOf's own line replaces them.
+  // When exactly one branch has the value's JSON type (an object where `boolean | {...}` is allowed),
+  // that branch's own errors say more than the union's line, and replace it.
+  const unions = new Map<ErrorObject, number | undefined>();
+  for (const u of list.filter((x) => x.keyword === "anyOf")) {
+    const branches = (u.schema as Array<{ type?: string; const?: unknown }> | undefined) ?? [];
+    const type = Array.isArray(u.data) ? "array" : u.data === null ? "null" : typeof u.data === "number" ? "number" : typeof u.data;
+    const same = branches.flatMap((b, i) => (b?.type === type || (type === "number" && b?.type === "integer")) && !("const" in (b ?? {})) ? [i] : []);
+    unions.set(u, same.length === 1 ? same[0] : undefined);
+  }
+  const under = (e: ErrorObject, prefix: string) => e.schemaPath.startsWith(prefix);
+  const hidden = (e: ErrorObject) =>
+    [...unions].some(([u, chosen]) => (e === u ? chosen !== undefined && list.some((x) => x !== u && under(x, `${u.schemaPath}/${chosen}/`)) : under(e, `${u.schemaPath}/`) && !(chosen !== undefined && under(e, `${u.schemaPath}/${chosen}/`))));
+  const lines: string[] = [];
+  for (const e of list) {
+    if (hidden(e)) continue;
     const path = e.instancePath || "/";
+    let line: string;
     if (e.keyword === "additionalProperties") {
-      return `${path}: unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
+      line = `${path}: unknown property '${key}'${didYouMean(key, known)}`;
+    } else if (e.keyword === "anyOf") {
+      const branches = (e.schema as unknown[] | undefined) ?? [];
+      const literals = branches.map(literalOf);
+      if (branches.length && literals.every((l) => l !== undefined)) {
+        const got = e.data;
+        const hint = typeof got === "string" ? didYouMean(got, literals.filter((l): l is string => typeof l === "string")) : "";
+        line = `${path}: must be one of ${literals.map((l) => JSON.stringify(l)).join(", ")} (got ${JSON.stringify(got)})${hint}`;
+      } else {
+        const kinds = branches.map((b) => literalOf(b) !== undefined ? JSON.stringify(literalOf(b)) : ((b as { type?: string })?.type ?? "a matching value"));
+        line = `${path}: must be ${[...new Set(kinds)].join(" or ")} (got ${JSON.stringify(e.data)})`;
+      }
+    } else if (e.keyword === "enum" || e.keyword === "const") {
+      const allowed = ((e.params as Record<string, unknown>).allowedValues ?? [(e.params as Record<string, unknown>).allowedValue]) as unknown[];
+      const hint = typeof e.data === "string" ? didYouMean(e.data, allowed.filter((l): l is string => typeof l === "string")) : "";
+      line = `${path}: ${e.message} (${JSON.stringify(allowed.length === 1 ? allowed[0] : allowed)})${hint}`;
+    } else {
+      line = `${path}: ${e.message ?? e.keyword}`;
     }
-    if (e.keyword === "enum" || e.keyword === "const") {
-      return `${path}: ${e.message} (${JSON.stringify((e.params as Record<string, unknown>).allowedValues ?? (e.params as Record<string, unknown>).allowedValue)})`;
-    }
-    return `${path}: ${e.message ?? e.keyword}`;
-  });
+    if (!lines.includes(line)) lines.push(line);
+  }
+  return lines;
 }
 
 /** Returns the problems of a record as `path: message` lines; empty when valid. */

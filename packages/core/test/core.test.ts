@@ -6,7 +6,11 @@ import {
   HashingWriter,
   MathtuneError,
   Type,
+  ajv,
   assertMathRecord,
+  closestName,
+  formatSchemaErrors,
+  isMathtuneError,
   defineAdapter,
   digestTree,
   readJsonLines,
@@ -18,7 +22,7 @@ import {
   writeFileAtomic,
 } from "@mathtune/core";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 const tmp = () => mkdtemp(join(tmpdir(), "mt-core-"));
 
@@ -201,5 +205,55 @@ describe("RepeatFilter", () => {
     let falseAlarms = 0;
     for (let i = 0; i < 300_000; i++) if (!f.add(`gsm8k/train/${i.toString(16).padStart(16, "0")}`)) falseAlarms++;
     expect(falseAlarms).toBe(0);
+  });
+});
+
+describe("errors across two copies of @mathtune/core", () => {
+  it("a MathtuneError of another copy is a MathtuneError here (brand, not prototype)", async () => {
+    vi.resetModules();
+    const other = (await import("../src/errors.js?copy=2" as string)) as typeof import("../src/errors.js");
+    expect(other.MathtuneError).not.toBe(MathtuneError);
+    const e = new other.MathtuneError("E_CONFIG_INVALID", "from the other copy");
+    expect(e instanceof MathtuneError).toBe(true);
+    expect(isMathtuneError(e, "E_CONFIG_INVALID")).toBe(true);
+    expect(new Error("plain") instanceof MathtuneError).toBe(false);
+    expect({ code: "E_X", message: "look-alike" } instanceof MathtuneError).toBe(false);
+  });
+});
+
+describe("did you mean", () => {
+  it("suggests the close name, and nothing for a name far from all", () => {
+    expect(closestName("gsm8kk", ["gsm8k", "math", "mathematics"])).toBe("gsm8k");
+    expect(closestName("optoins", ["options", "adapter"])).toBe("options");
+    expect(closestName("--sed", ["--seed", "--out"])).toBe("--seed");
+    expect(closestName("mathtune-adapter-qa", ["gsm8k", "math", "csv"])).toBeUndefined();
+    expect(closestName("x", ["y"])).toBeUndefined();
+  });
+});
+
+describe("schemas", () => {
+  it("compile on first use, not when defined (importing a package costs no compile)", () => {
+    const v = ajv.compile({ type: "object", properties: { a: { type: "no-such-type" } } });
+    expect(() => v({})).toThrow(/type/);
+  });
+
+  it("report one line per problem: a union once, with 'did you mean'", () => {
+    const S = Type.Object(
+      {
+        mode: Type.Union([Type.Literal("off"), Type.Literal("flag"), Type.Literal("reject")]),
+        latex: Type.Union([Type.Boolean(), Type.Object({ policy: Type.String() }, { additionalProperties: false })]),
+        threshold: Type.Number(),
+      },
+      { additionalProperties: false },
+    );
+    const v = ajv.compile(S);
+    expect(v({ mode: "flg", latex: { polcy: "x" }, threshold: 1 })).toBe(false);
+    expect(formatSchemaErrors(v.errors)).toEqual([
+      `/mode: must be one of "off", "flag", "reject" (got "flg") (did you mean 'flag'?)`,
+      "/latex: must have required property 'policy'",
+      "/latex: unknown property 'polcy' (did you mean 'policy'?)",
+    ]);
+    expect(v({ mode: "off", latex: 3, threshold: 1, treshold: 2 })).toBe(false);
+    expect(formatSchemaErrors(v.errors)).toEqual(["/: unknown property 'treshold' (did you mean 'threshold'?)", "/latex: must be boolean or object (got 3)"]);
   });
 });

@@ -29,7 +29,7 @@ export default defineCommand({
     let seed: number | undefined;
     if (args.seed !== undefined) {
       seed = Number(args.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new MathtuneError("E_CONFIG_INVALID", `--seed must be a non-negative integer (got '${args.seed}')`);
+      if (!/^\d+$/.test(String(args.seed)) || !Number.isSafeInteger(seed)) throw new MathtuneError("E_USAGE", `--seed must be a non-negative integer (got '${args.seed}')`);
     }
     const { loadRecipe } = await import("@mathtune/build");
     const loaded = await loadRecipe(recipePath);

@@ -1,0 +1,4 @@
+export { barSpec, chartSvg, histogramSpec, intervalSpec, lineSpec, lossCurveSvg, type Bin, type ChartSpec, type Count, type IntervalRow, type LossPoint, type SeriesPoint } from "./charts.js";
+export { esc, inlineKatexCss, page } from "./html.js";
+export { renderMathText, type Highlight } from "./math.js";
+export { commonRun, DatasetReportCollector, LENGTH_EDGES, renderDatasetReport, sampleIndices, spanRange, writeDatasetReport, type DatasetReportOptions } from "./dataset.js";

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "@mathtune/build";
+// The build is imported from its sources: @mathtune/build depends on this package, so a devDependency back would be a cycle.
+import { build } from "../../build/src/index.ts";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chartMarks, launch, markLabels, open, shownNumbers } from "./browser.js";

@@ -248,6 +248,8 @@ export async function renderDatasetReport(dir: string, opts: DatasetReportOption
         for (const nd of needles) if (keptIds.get(nd.id) === undefined && line.includes(nd.needle)) keptIds.set(nd.id, JSON.parse(line.toString("utf8")) as MathRecord);
         i++;
       }
+      // every sample found and every kept duplicate found: the rest of the file is not needed
+      if (w === want.length && needles.every((nd) => keptIds.get(nd.id) !== undefined)) break;
     }
   }
 

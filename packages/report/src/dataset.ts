@@ -172,7 +172,11 @@ function recordText(r: MathRecord, highlights: Partial<Record<string, Highlight[
   const d = dollarsFor(r);
   const parts = [`<div class="turn user"><span class="role">problem</span>${renderMathText(r.problem, { dollars: d, highlights: highlights.problem ?? [] })}</div>`];
   if (typeof r.solution === "string") parts.push(`<div class="turn assistant"><span class="role">solution</span>${renderMathText(short(r.solution, 1500), { dollars: d, highlights: highlights.solution ?? [] })}</div>`);
-  if (typeof r.answer === "string") parts.push(`<div class="turn"><span class="role">answer</span>${renderMathText(r.answer, { dollars: d, highlights: highlights.answer ?? [] })}</div>`);
+  // the answer field is bare LaTeX: shown as math unless it has delimiters of its own (or a finding to mark)
+  if (typeof r.answer === "string") {
+    const bare = !/\$|\\\(|\\\[/.test(r.answer) && !highlights.answer?.length;
+    parts.push(`<div class="turn"><span class="role">answer</span>${bare ? renderMathText(`\\(${r.answer}\\)`) : renderMathText(r.answer, { dollars: d, highlights: highlights.answer ?? [] })}</div>`);
+  }
   return parts.join("");
 }
 

@@ -30,6 +30,7 @@ import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECO
 import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
 import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, locateProblem, parseRecipe } from "./recipe.js";
 import { answerStage, fieldValue } from "./stages.js";
+import { DatasetReportCollector, writeDatasetReport } from "@mathtune/report";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
 export interface BuildOptions {
@@ -265,7 +266,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   }
   if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
   const checks = await recipeChecks(recipe, loaded, signal);
-  const stages = [...checks.stages, ...(opts.stages ?? [])];
+  const report = new DatasetReportCollector();
+  const stages = [...checks.stages, ...(opts.stages ?? []), report.stage];
   const workerUrl = opts.loadWorkerUrl !== undefined ? new URL(String(opts.loadWorkerUrl), import.meta.url) : defaultLoadWorkerUrl();
   if (workerUrl?.protocol === "file:" && !existsSync(fileURLToPath(workerUrl))) {
     throw new MathtuneError("E_CONFIG_INVALID", `loadWorkerUrl: no worker script at ${fileURLToPath(workerUrl)}`);
@@ -569,6 +571,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         facets: facetKeys.map(([source, category, difficulty, lang], i) => ({ source, category, difficulty, lang, splits: facetSplits[i]! })),
         sections: checks.card.map((c) => c()),
       }));
+    await writeDatasetReport(dir.path("."), { manifest, collector: report, formatOptions: recipe.output.formatOptions, baseDir: loaded.baseDir, ...(signal ? { signal } : {}) });
     await dir.commit();
     committed = true;
     const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };

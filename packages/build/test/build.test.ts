@@ -40,7 +40,7 @@ describe("build", () => {
     const out = join(tmp, "a");
     const result = await build({ recipe, out });
     const files = await readOut(out);
-    expect(Object.keys(files)).toEqual(["README.md", "manifest.json", "quarantine.jsonl", "test.jsonl", "train.jsonl", "validation.jsonl"]);
+    expect(Object.keys(files)).toEqual(["README.md", "manifest.json", "quarantine.jsonl", "report.html", "test.jsonl", "train.jsonl", "validation.jsonl"]);
     const c = result.counts;
     // gsm8k 7 + bad 6 lines, MATH 7, MATH-bad 4, mathematics 10
     expect(c.read).toBe(7 + 6 + 7 + 4 + 10);

@@ -184,14 +184,19 @@ export function lastMathSpan(text: string): { answer: string; start: number } | 
   // prose between money signs, or a long derivation, is no answer
   const words = span.inner.replace(/\\[A-Za-z]+/g, " ").match(/[A-Za-z]{3,}/g) ?? [];
   if (words.length > 2 || span.inner.length > 200) return undefined;
-  let answer = afterLastEquals(span.inner.replace(/[.,;]+$/, "").trim());
+  let answer = span.inner.replace(/[.,;]+$/, "").trim();
+  // `56/9 \approx 6.2`: the rounded value is the one stated
+  const approx = answer.split(/\\approx(?![A-Za-z])/);
+  if (approx.length > 1 && approx[approx.length - 1]!.trim() !== "") answer = approx[approx.length - 1]!.trim();
+  answer = afterLastEquals(answer);
   // prose states what it computed: `so $a+b+c = 42$`, `$D'=(-2,5)$`: a constant right side is the answer
   const eq = topLevelEquals(answer);
   if (eq >= 0) {
     const rhs = answer.slice(eq + 1).trim();
     if (rhs !== "" && !/[A-Za-z]/.test(rhs.replace(/\\(?:frac|dfrac|tfrac|sqrt|pi|cdot|times|left|right|circ|infty)(?![A-Za-z])/g, ""))) answer = rhs;
   }
-  if (answer === "" || (!SUBSTANTIVE.test(answer) && !/^[A-Za-z]$/.test(answer))) return undefined;
+  // (a point, a segment or an angle name is an answer too: `$CD$`)
+  if (answer === "" || (!SUBSTANTIVE.test(answer) && !/^[A-Za-z]$|^[A-Z]{2,3}$/.test(answer))) return undefined;
   return { answer, start: span.start };
 }
 
@@ -238,7 +243,8 @@ function lastSpan(text: string): { inner: string; start: number } | undefined {
   while (open > 0 && text[open - 1] === "\\" && text[open - 2] !== "\\");
   if (open < 0) return best;
   const inner = text.slice(open + 1, close);
-  if (/^\s|\s$/.test(inner) || /\d/.test(text[close + 1] ?? "")) return best;
+  // money: `$5 and $6`, `15+$23=$<<15+23=38>>38` (a calculator annotation or a digit right after)
+  if (/^\s|\s$|^[=+*/]|[=+\-*/]$|<<|>>/.test(inner) || /[\d<]/.test(text[close + 1] ?? "")) return best;
   return { inner: inner.trim(), start: open };
 }
 

@@ -2,6 +2,7 @@ import { MathtuneError, mulberry32 } from "@mathtune/core";
 
 import { type ParsedNumber, normalizeAnswer, parseNumber, replaceCommandArg } from "./normalize.js";
 import { isVariableOrTuple } from "./answer-line.js";
+import { fastSym } from "./fast-eval.js";
 import { ratEq } from "./rational.js";
 import { type Complex, type Sym, Timeout, ensureEngine, evalSym, inEngineScope, parseSym } from "./symbolic.js";
 
@@ -384,7 +385,38 @@ function* samplePoints(vars: string[], ctx: Ctx): Generator<Record<string, numbe
 }
 
 /** Symbolic equality of two expressions by evaluation: constants directly, otherwise at random points. */
+/**
+ * The same decision as the CAS path below, by the fast evaluator (fast-eval.ts) when both sides
+ * are in its subset; undefined when either is not, or too few points have real values.
+ */
+function fastEqual(a: string, b: string, ctx: Ctx, decimals: [number | undefined, number | undefined]): boolean | undefined {
+  if (ctx.plainVars.length) return undefined;
+  const fa = fastSym(a);
+  const fb = fa && fastSym(b);
+  if (!fa || !fb) return undefined;
+  const vars = [...new Set([...fa.vars, ...fb.vars])].sort();
+  if (vars.length === 0) {
+    const x = fa.run({});
+    const y = fb.run({});
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
+    return closeNumbers({ x, decimals: decimals[0], symbolic: true }, { x: y, decimals: decimals[1], symbolic: true }, ctx);
+  }
+  let good = 0;
+  for (const p of samplePoints(vars, ctx)) {
+    const x = fa.run(p);
+    const y = fb.run(p);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (!closeComplex({ re: x, im: 0 }, { re: y, im: 0 }, 1e-8)) return false;
+    if (++good >= ctx.points) break;
+  }
+  return good >= 3 ? true : undefined;
+}
+
 function symbolicEqual(a: string | Sym, b: string | Sym, ctx: Ctx, decimals: [number | undefined, number | undefined] = [undefined, undefined]): boolean | undefined {
+  if (typeof a === "string" && typeof b === "string") {
+    const fast = fastEqual(a, b, ctx, decimals);
+    if (fast !== undefined) return fast;
+  }
   const sa = typeof a === "string" ? sym(a, ctx) : a;
   const sb = typeof b === "string" ? sym(b, ctx) : b;
   if (!sa || !sb) return undefined;
@@ -427,16 +459,23 @@ function relationEqual(a: Value & { t: "relation" }, b: Value & { t: "relation" 
   }
   if (equalStrings(a.lhs, b.lhs, ctx) && equalStrings(a.rhs, b.rhs, ctx)) return true;
   if ((a.op === "=" || a.op === "!=") && equalStrings(a.lhs, b.rhs, ctx) && equalStrings(a.rhs, b.lhs, ctx)) return true;
-  const fa = sym(`(${a.lhs})-(${a.rhs})`, ctx);
-  const fb = sym(`(${b.lhs})-(${b.rhs})`, ctx);
-  if (!fa || !fb) return undefined;
-  const vars = [...new Set([...fa.vars, ...fb.vars])].sort();
+  const ta = `(${a.lhs})-(${a.rhs})`;
+  const tb = `(${b.lhs})-(${b.rhs})`;
+  // the fast evaluator when both sides are in its subset, else the compute engine
+  const qa = ctx.plainVars.length ? undefined : fastSym(ta);
+  const qb = qa && fastSym(tb);
+  const fast = qa && qb ? ([qa, qb] as const) : undefined;
+  const fa = fast ? undefined : sym(ta, ctx);
+  const fb = fast ? undefined : sym(tb, ctx);
+  if (!fast && (!fa || !fb)) return undefined;
+  const at = (side: 0 | 1, p: Record<string, number>): Complex | undefined => (fast ? { re: fast[side].run(p), im: 0 } : evalSym((side ? fb : fa)!, p, ctx.deadline));
+  const vars = [...new Set(fast ? [...fast[0].vars, ...fast[1].vars] : [...fa!.vars, ...fb!.vars])].sort();
   if (vars.length === 0) return undefined;
   let k: number | undefined;
   let good = 0;
   for (const p of samplePoints(vars, ctx)) {
-    const va = evalSym(fa, p, ctx.deadline);
-    const vb = evalSym(fb, p, ctx.deadline);
+    const va = at(0, p);
+    const vb = at(1, p);
     if (!valid(va) || !valid(vb) || va.im !== 0 || vb.im !== 0) continue;
     const small = 1e-9 * Math.max(1, Math.abs(va.re), Math.abs(vb.re));
     if (Math.abs(vb.re) <= small || Math.abs(va.re) <= small) {

@@ -255,7 +255,7 @@ function lastSpan(text: string): { inner: string; start: number } | undefined {
  */
 function wholeAnswer(text: string): string | undefined {
   const t = text.trim();
-  if (t === "" || t.length > 200 || /[\n\r]/.test(t)) return undefined;
+  if (t === "" || t.length > 200 || /[\n\r]|<<|>>/.test(t)) return undefined;
   const outside = t.replace(/\\(?:text|mathrm|textbf|mbox|begin|end|operatorname)\s*\{[^{}]*\}/g, " ").replace(/\\[A-Za-z]+/g, " ");
   // a word with digits in it (`AZYUK2A`) is one word
   const words = outside.match(/[A-Za-z0-9]*[A-Za-z]{2,}[A-Za-z0-9]*/g) ?? [];

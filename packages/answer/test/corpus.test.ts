@@ -88,6 +88,7 @@ describe("the failure classes of issue 13", () => {
     expect(lastCalculation("He pays 3*5=$15 and 2*4=$<<2*4=8>>8, so 15+8=$<<15+8=23>>23 in all.\n")).toBe("23");
     expect(lastCalculation("They make 9 points in the 40 minutes")).toBeUndefined();
     expect(extractAnswer("4+5=<<4+5=9>>9 points in the 40 minutes")).toEqual({ answer: "9", rule: "last-calculation" });
+    expect(extractAnswer("6 * 7 = <<6*7=42>>42")).toEqual({ answer: "42", rule: "last-calculation" });
     expect(extractAnswer("They scored 9 points in the 40 minutes")).toEqual({ answer: "40", rule: "last-number" });
   });
 });

@@ -102,6 +102,10 @@ export function isVariableOrTuple(lhs: string): boolean {
 
 /** `10 + 2 = 12` -> `12`, `x = 5` -> `5`; an equation such as `x^2 + y^2 = 1` stays whole. */
 function afterLastEquals(s: string): string {
+  // `\frac{200}{17} \approx 12`: the value stated is the one after the last `\approx`
+  const approx = s.split(/\\approx(?![A-Za-z])/);
+  const tail = approx[approx.length - 1]!.trim();
+  if (approx.length > 1 && tail !== "") s = tail;
   let depth = 0;
   const eqs: number[] = [];
   for (let i = 0; i < s.length; i++) {
@@ -184,11 +188,7 @@ export function lastMathSpan(text: string): { answer: string; start: number } | 
   // prose between money signs, or a long derivation, is no answer
   const words = span.inner.replace(/\\[A-Za-z]+/g, " ").match(/[A-Za-z]{3,}/g) ?? [];
   if (words.length > 2 || span.inner.length > 200) return undefined;
-  let answer = span.inner.replace(/[.,;]+$/, "").trim();
-  // `56/9 \approx 6.2`: the rounded value is the one stated
-  const approx = answer.split(/\\approx(?![A-Za-z])/);
-  if (approx.length > 1 && approx[approx.length - 1]!.trim() !== "") answer = approx[approx.length - 1]!.trim();
-  answer = afterLastEquals(answer);
+  let answer = afterLastEquals(span.inner.replace(/[.,;]+$/, "").trim());
   // prose states what it computed: `so $a+b+c = 42$`, `$D'=(-2,5)$`: a constant right side is the answer
   const eq = topLevelEquals(answer);
   if (eq >= 0) {

@@ -43,8 +43,14 @@ export function cleanAnswerText(raw: string): string {
   const nl = raw.indexOf("\n");
   const first = nl < 0 ? raw : raw.slice(0, nl);
   if (PLAIN_NUMBER.test(first)) return first.trim();
+  // a display that starts the answer and runs over lines: its last `= X`
+  const display = /^\s*(?:\\\[|\$\$|\\begin\{(align\*?|aligned|eqnarray\*?|gather\*?)\})([\s\S]*?)(?:\\\]|\$\$|\\end\{\1\})/.exec(raw);
+  if (display && /[\n&]|\\\\/.test(display[2]!)) {
+    const flat = display[2]!.replace(/\\(?:begin|end)\{[^{}]*\}/g, " ").replace(/\\\\|&|\n/g, " ").replace(/[.,;]\s*$/, "").trim();
+    return afterLastEquals(flat);
+  }
   // `\$` (a dollar sign in math) must not pair with the math delimiters
-  let s = (raw.replace(/\r/g, "").split("\n")[0] ?? "").replace(/\\\$/g, "\u0002");
+  let s = firstSentence((raw.replace(/\r/g, "").split("\n")[0] ?? "").replace(/\\\$/g, "\u0002"));
   s = afterCopula(s);
   const segments = [...s.matchAll(/\$\$?([^$]+)\$\$?/g)];
   if (segments.length && /[A-Za-z]{2,}/.test(s.replace(/\$[^$]*\$/g, " ").replace(/\\[A-Za-z]+/g, " "))) {
@@ -66,6 +72,18 @@ export function cleanAnswerText(raw: string): string {
   return afterLastEquals(s).replace(/\u0002/g, "\\$");
 }
 
+/** Up to the first full stop outside math that ends a sentence (`${182}$. One can show ...`). */
+function firstSentence(s: string): string {
+  let inMath = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\") i++;
+    else if (c === "$") inMath = !inMath;
+    else if (!inMath && c === "." && /\s/.test(s[i + 1] ?? "") && !/\d/.test(s[i - 1] ?? "")) return s.slice(0, i);
+  }
+  return s;
+}
+
 /**
  * `The largest $n$ is 34.` -> `34.`: when the line names what it answers (a variable, a figure)
  * and then says `is`/`are`/`equals` outside math, the answer is what follows the last such word.
@@ -80,7 +98,9 @@ function afterCopula(s: string): string {
       continue;
     }
     if (c === "$") inMath = !inMath;
-    else if (!inMath && (c === " " || c === "$")) {
+    // only in the first sentence: `${182}$. One can show that P(n) is ...` names no answer
+    else if (!inMath && c === "." && /\s/.test(s[i + 1] ?? "") && !/\d/.test(s[i - 1] ?? "")) break;
+    else if (!inMath && c === " ") {
       const m = /^ (?:is|are|equals|was|would be|will be)\s+(?:equal to\s+|exactly\s+|about\s+)?/.exec(s.slice(i));
       if (m) last = i + m[0].length;
     }
@@ -98,6 +118,22 @@ export function isVariableOrTuple(lhs: string): boolean {
   if (VARIABLE.test(t)) return true;
   const m = /^\((.*)\)$/.exec(t);
   return !!m && m[1]!.split(",").every((v) => VARIABLE.test(v.trim()));
+}
+
+const CONSTANT_COMMANDS = /\\(?:frac|dfrac|tfrac|sqrt|pi|cdot|times|left|right|circ|infty)(?![A-Za-z])/g;
+
+/**
+ * `m+n = 758`, `\frac{13}{6}n^2 = 702`, `\lfloor x^2/100 \rfloor = 181`: a left side that names what
+ * was asked (a sum of letters, a floor, or an expression in one variable) and a constant, non-zero
+ * right side. Not an equation in several variables (`x^2 + y^2 = 1`, `2x - y + 3z = 7`).
+ */
+function namesAConstant(lhs: string, rhs: string): boolean {
+  const rest = rhs.replace(CONSTANT_COMMANDS, "").replace(/[{}]/g, "");
+  if (/[A-Za-z]/.test(rest) || !/\d|\\pi/.test(rhs) || /^[\s(]*[-+]?0+(?:\.0*)?[\s)]*$/.test(rest)) return false;
+  if (/^[A-Za-z](?:\s*[+\-]\s*[A-Za-z])+$/.test(lhs.trim())) return true;
+  if (/\\[lr]floor|\\[lr]ceil/.test(lhs)) return true;
+  const letters = new Set(lhs.replace(/\\[A-Za-z]+/g, " ").match(/[A-Za-z]/g) ?? []);
+  return letters.size <= 1;
 }
 
 /** `10 + 2 = 12` -> `12`, `x = 5` -> `5`; an equation such as `x^2 + y^2 = 1` stays whole. */
@@ -120,7 +156,7 @@ function afterLastEquals(s: string): string {
   const rhs = s.slice(last + 1).trim();
   if (rhs === "") return s;
   const arithmetic = !/[A-Za-z]/.test(lhs.replace(/\\(frac|dfrac|tfrac|cdot|times|div|sqrt|left|right|pi)/g, ""));
-  return eqs.length >= 2 || arithmetic || isVariableOrTuple(lhs) ? rhs : s;
+  return eqs.length >= 2 || arithmetic || isVariableOrTuple(lhs) || namesAConstant(lhs, rhs) ? rhs : s;
 }
 
 const NUMBER_RE = /[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?|[-+−]?\.\d+/g;
@@ -148,6 +184,8 @@ export function lastNumber(text: string): string | undefined {
 /** An answer line that reads like prose (`the answer is necessary because ...`) is no answer. */
 export function answerLike(s: string): boolean {
   const words = s.replace(/\\[A-Za-z]+(\{[^{}]*\})?/g, " ").match(/[A-Za-z]{3,}/g) ?? [];
+  // `the answer is in simplest form`, `... is a common one`, `... is correct`: talk about the answer
+  if (/^(?:in|not|that|to|when|because|a|an|as)\s+[a-z]|^(?:correct|wrong|unique|right)\b/.test(s)) return false;
   return s !== "" && words.length <= 4;
 }
 

@@ -71,6 +71,16 @@ describe("the failure classes of issue 13", () => {
     ["Hence she needs $35$ in all.", "35", "strict", "equal"],
     ["Finally $\\$1.65$ in all.\nFinal Answer: The final answer is $\\$1.65$. I hope it is correct.", "\\$1.65", "strict", "equal"],
     ["$2^{4951}$", "2^{4950}", "strict", "different"],
+    // answer lines in MATH's own solutions
+    ["so the answer is $m+n = {758}$.", "758", "strict", "equal"],
+    ["the answer is $\\frac{13}{6}n^2 = {702}$.", "702", "strict", "equal"],
+    ["so the answer is ${182}$. One can show that the closed form of $P(n)$ is $P(n)$.", "182", "strict", "equal"],
+    ["Thus the answer is \\begin{align*}\n(1 + 2)(1 + 3) - 4 &= (3)(4) - 4\\\\\n&= 8.\n\\end{align*}", "8", "strict", "equal"],
+    ["the answer is $x^2 + y^2 = 1$", "1", "strict", "different"],
+    ["the answer is $2x - y + 3z = 7$", "7", "strict", "different"],
+    ["the answer is $2x - y + 3z = 7$", "2x - y + 3z = 7", "strict", "equal"],
+    ["So it is $\\frac{9}{35}$.\nThe answer is in simplest form.", "\\frac{9}{35}", "strict", "equal"],
+    ["Answer: A", "A", "strict", "equal"],
   ];
   it.each(rows)("%j vs %j (%s) is %s", (output, gold, mode, verdict) => {
     expect(grade(output, gold, mode)).toBe(verdict);

@@ -1,9 +1,13 @@
-import { extractBoxed, extractGsm8k } from "./extract.js";
+import { lastBoxes } from "./extract.js";
 
-export type ExtractRule = "boxed" | "gsm8k" | "answer-line" | "last-number";
+export type ExtractRule = "boxed" | "gsm8k" | "answer-line" | "last-math" | "whole" | "last-calculation" | "last-number";
 
 export interface ExtractOptions {
-  /** `strict`: only explicit forms (box, `####`, an answer line). `flexible` (default): also the last number. */
+  /**
+   * `strict`: only forms that state an answer (box, `####`, an answer line, the last math span, a
+   * text that is an answer and nothing else). `flexible` (default): also the result of the final
+   * statement's calculation and the last number.
+   */
   mode?: "strict" | "flexible";
 }
 
@@ -18,6 +22,9 @@ const ANSWER_WORD = /answer/i;
 const CJK_WORD = "答";
 export const MARKERS: { word: RegExp | string; lead: number; re: RegExp }[] = [
   { word: ANSWER_WORD, lead: "final".length, re: /(?:final\s+answer|the\s+answer)\s*(?:is|:|=)\s*:?/gi },
+  // GSM8K's own forms: `#### 18` anywhere on a line (`####18`, `**#### 18**`, `####: 18`), and a final `A: 18`
+  { word: "####", lead: 0, re: /####\s*:?\s*/g },
+  { word: /^[ \t]*\**A\**[ \t]*:/m, lead: 0, re: /^[ \t]*\**A\**[ \t]*:\**[ \t]*/gm },
   { word: ANSWER_WORD, lead: 0, re: /\banswer\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?/gi },
   { word: CJK_WORD, lead: 0, re: /答案是\s*[:：]?/g },
   { word: CJK_WORD, lead: "最终".length, re: /最终答案\s*(?:是|为)?\s*[:：]?/g },
@@ -36,7 +43,15 @@ export function cleanAnswerText(raw: string): string {
   const nl = raw.indexOf("\n");
   const first = nl < 0 ? raw : raw.slice(0, nl);
   if (PLAIN_NUMBER.test(first)) return first.trim();
-  let s = raw.replace(/\r/g, "").split("\n")[0] ?? "";
+  // a display that starts the answer and runs over lines: its last `= X`
+  const display = /^\s*(?:\\\[|\$\$|\\begin\{(align\*?|aligned|eqnarray\*?|gather\*?)\})([\s\S]*?)(?:\\\]|\$\$|\\end\{\1\})/.exec(raw);
+  if (display && /[\n&]|\\\\/.test(display[2]!)) {
+    const flat = display[2]!.replace(/\\(?:begin|end)\{[^{}]*\}/g, " ").replace(/\\\\|&|\n/g, " ").replace(/[.,;]\s*$/, "").trim();
+    return afterLastEquals(flat);
+  }
+  // `\$` (a dollar sign in math) must not pair with the math delimiters
+  let s = firstSentence((raw.replace(/\r/g, "").split("\n")[0] ?? "").replace(/\\\$/g, "\u0002"));
+  s = afterCopula(s);
   const segments = [...s.matchAll(/\$\$?([^$]+)\$\$?/g)];
   if (segments.length && /[A-Za-z]{2,}/.test(s.replace(/\$[^$]*\$/g, " ").replace(/\\[A-Za-z]+/g, " "))) {
     s = segments[segments.length - 1]![1]!;
@@ -54,11 +69,79 @@ export function cleanAnswerText(raw: string): string {
     if (wrap) s = (wrap[1] ?? wrap[2] ?? wrap[3] ?? "").trim();
     if (s !== before) again = true;
   }
-  return afterLastEquals(s);
+  return afterLastEquals(s).replace(/\u0002/g, "\\$");
+}
+
+/** Up to the first full stop outside math that ends a sentence (`${182}$. One can show ...`). */
+function firstSentence(s: string): string {
+  let inMath = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\") i++;
+    else if (c === "$") inMath = !inMath;
+    else if (!inMath && c === "." && /\s/.test(s[i + 1] ?? "") && !/\d/.test(s[i - 1] ?? "")) return s.slice(0, i);
+  }
+  return s;
+}
+
+/**
+ * `The largest $n$ is 34.` -> `34.`: when the line names what it answers (a variable, a figure)
+ * and then says `is`/`are`/`equals` outside math, the answer is what follows the last such word.
+ */
+function afterCopula(s: string): string {
+  let last = -1;
+  let inMath = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (c === "$") inMath = !inMath;
+    // only in the first sentence: `${182}$. One can show that P(n) is ...` names no answer
+    else if (!inMath && c === "." && /\s/.test(s[i + 1] ?? "") && !/\d/.test(s[i - 1] ?? "")) break;
+    else if (!inMath && c === " ") {
+      const m = /^ (?:is|are|equals|was|would be|will be)\s+(?:equal to\s+|exactly\s+|about\s+)?/.exec(s.slice(i));
+      if (m) last = i + m[0].length;
+    }
+  }
+  if (last < 0) return s;
+  const rest = s.slice(last);
+  // only when what follows is a value: a number or math, first
+  return /^\s*(?:[-+−]?\.?\d|\$|\\\(|\\boxed)/.test(rest) ? rest : s;
+}
+
+/** A variable, or a tuple of them: `x`, `a_1`, `(p, q)`. */
+const VARIABLE = /^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[A-Za-z0-9]+\}?)?$/;
+export function isVariableOrTuple(lhs: string): boolean {
+  const t = lhs.trim().replace(/^\\left\s*|\\right\s*(?=\)$)/g, "");
+  if (VARIABLE.test(t)) return true;
+  const m = /^\((.*)\)$/.exec(t);
+  return !!m && m[1]!.split(",").every((v) => VARIABLE.test(v.trim()));
+}
+
+const CONSTANT_COMMANDS = /\\(?:frac|dfrac|tfrac|sqrt|pi|cdot|times|left|right|circ|infty)(?![A-Za-z])/g;
+
+/**
+ * `m+n = 758`, `\frac{13}{6}n^2 = 702`, `\lfloor x^2/100 \rfloor = 181`: a left side that names what
+ * was asked (a sum of letters, a floor, or an expression in one variable) and a constant, non-zero
+ * right side. Not an equation in several variables (`x^2 + y^2 = 1`, `2x - y + 3z = 7`).
+ */
+function namesAConstant(lhs: string, rhs: string): boolean {
+  const rest = rhs.replace(CONSTANT_COMMANDS, "").replace(/[{}]/g, "");
+  if (/[A-Za-z]/.test(rest) || !/\d|\\pi/.test(rhs) || /^[\s(]*[-+]?0+(?:\.0*)?[\s)]*$/.test(rest)) return false;
+  if (/^[A-Za-z](?:\s*[+\-]\s*[A-Za-z])+$/.test(lhs.trim())) return true;
+  if (/\\[lr]floor|\\[lr]ceil/.test(lhs)) return true;
+  const letters = new Set(lhs.replace(/\\[A-Za-z]+/g, " ").match(/[A-Za-z]/g) ?? []);
+  return letters.size <= 1;
 }
 
 /** `10 + 2 = 12` -> `12`, `x = 5` -> `5`; an equation such as `x^2 + y^2 = 1` stays whole. */
 function afterLastEquals(s: string): string {
+  // `\frac{200}{17} \approx 12`: the value stated is the one after the last `\approx`
+  const approx = s.split(/\\approx(?![A-Za-z])/);
+  const tail = approx[approx.length - 1]!.trim();
+  if (approx.length > 1 && tail !== "") s = tail;
   let depth = 0;
   const eqs: number[] = [];
   for (let i = 0; i < s.length; i++) {
@@ -73,8 +156,7 @@ function afterLastEquals(s: string): string {
   const rhs = s.slice(last + 1).trim();
   if (rhs === "") return s;
   const arithmetic = !/[A-Za-z]/.test(lhs.replace(/\\(frac|dfrac|tfrac|cdot|times|div|sqrt|left|right|pi)/g, ""));
-  const variable = /^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[A-Za-z0-9]+\}?)?$/.test(lhs);
-  return eqs.length >= 2 || arithmetic || variable ? rhs : s;
+  return eqs.length >= 2 || arithmetic || isVariableOrTuple(lhs) || namesAConstant(lhs, rhs) ? rhs : s;
 }
 
 const NUMBER_RE = /[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?|[-+−]?\.\d+/g;
@@ -102,10 +184,13 @@ export function lastNumber(text: string): string | undefined {
 /** An answer line that reads like prose (`the answer is necessary because ...`) is no answer. */
 export function answerLike(s: string): boolean {
   const words = s.replace(/\\[A-Za-z]+(\{[^{}]*\})?/g, " ").match(/[A-Za-z]{3,}/g) ?? [];
+  // `the answer is in simplest form`, `... is a common one`, `... is correct`: talk about the answer
+  if (/^(?:in|not|that|to|when|because|a|an|as)\s+[a-z]|^(?:correct|wrong|unique|right)\b/.test(s)) return false;
   return s !== "" && words.length <= 4;
 }
 
-function answerLine(text: string): string | undefined {
+/** The last answer line that holds an answer: the answer and where its marker starts. */
+export function answerLine(text: string): { answer: string; start: number } | undefined {
   const found: Array<[number, number]> = [];
   const firstAt = new Map<RegExp | string, number>();
   for (const { word, lead, re } of MARKERS) {
@@ -120,26 +205,145 @@ function answerLine(text: string): string | undefined {
     for (let m = re.exec(text); m; m = re.exec(text)) found.push([m.index, m.index + m[0].length]);
   }
   found.sort((a, b) => b[0] - a[0]);
-  for (const [, end] of found) {
+  for (const [start, end] of found) {
     const out = cleanAnswerText(text.slice(end));
-    if (answerLike(out)) return out;
+    if (answerLike(out)) return { answer: out, start };
   }
   return undefined;
 }
 
+/** An answer that says something: a number, math, or a choice letter (not `correct`, `below`). */
+const SUBSTANTIVE = /[\d\\^_=<>+\-*/]|^\(?[A-Za-z]\)?$|^(?:true|false|yes|no)$/i;
+
 /**
- * The final answer of a text by ordered rules: the last `\boxed{}`/`\fbox{}`, a GSM8K `#### N`
- * line, an explicit answer line (`Answer:`, `The answer is`, `答：`, `答案是`, `最终答案`), and in
- * flexible mode the last number. The result names the rule that fired.
+ * The last math span of a text (`$...$`, `$$...$$`, `\(...\)`, `\[...\]`), cut to its answer as
+ * an answer line is (`x = 5` gives `5`). Undefined when there is none, or when the last one holds
+ * prose (dollar signs used for money pair up around words).
+ */
+export function lastMathSpan(text: string): { answer: string; start: number } | undefined {
+  const span = lastSpan(text);
+  if (!span || span.inner === "") return undefined;
+  // prose between money signs, or a long derivation, is no answer
+  const words = span.inner.replace(/\\[A-Za-z]+/g, " ").match(/[A-Za-z]{3,}/g) ?? [];
+  if (words.length > 2 || span.inner.length > 200) return undefined;
+  let answer = afterLastEquals(span.inner.replace(/[.,;]+$/, "").trim());
+  // prose states what it computed: `so $a+b+c = 42$`, `$D'=(-2,5)$`: a constant right side is the answer
+  const eq = topLevelEquals(answer);
+  if (eq >= 0) {
+    const rhs = answer.slice(eq + 1).trim();
+    if (rhs !== "" && !/[A-Za-z]/.test(rhs.replace(/\\(?:frac|dfrac|tfrac|sqrt|pi|cdot|times|left|right|circ|infty)(?![A-Za-z])/g, ""))) answer = rhs;
+  }
+  // (a point, a segment or an angle name is an answer too: `$CD$`)
+  if (answer === "" || (!SUBSTANTIVE.test(answer) && !/^[A-Za-z]$|^[A-Z]{2,3}$/.test(answer))) return undefined;
+  return { answer, start: span.start };
+}
+
+/** The index of the last `=` outside brackets (not part of `<=`, `>=`), or -1. */
+function topLevelEquals(s: string): number {
+  let depth = 0;
+  let at = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "{" || c === "(" || c === "[") depth++;
+    else if (c === "}" || c === ")" || c === "]") depth--;
+    else if (c === "=" && depth === 0 && s[i - 1] !== "<" && s[i - 1] !== ">" && s[i - 1] !== "!") at = i;
+  }
+  return at;
+}
+
+/**
+ * The last math span, paired from the end of the text: `\(...\)`, `\[...\]`, `$$...$$` or `$...$`.
+ * A `$` pair that opens before white space, closes after it or right before a digit is money.
+ */
+function lastSpan(text: string): { inner: string; start: number } | undefined {
+  let best: { inner: string; start: number } | undefined;
+  const paren = text.lastIndexOf("\\)");
+  if (paren >= 0) {
+    const open = text.lastIndexOf("\\(", paren);
+    if (open >= 0) best = { inner: text.slice(open + 2, paren).trim(), start: open };
+  }
+  const bracket = text.lastIndexOf("\\]");
+  if (bracket >= 0 && (!best || bracket > best.start)) {
+    const open = text.lastIndexOf("\\[", bracket);
+    if (open >= 0) best = { inner: text.slice(open + 2, bracket).trim(), start: open };
+  }
+  // the last unescaped dollar
+  let close = text.length;
+  do close = text.lastIndexOf("$", close - 1);
+  while (close > 0 && text[close - 1] === "\\" && text[close - 2] !== "\\");
+  if (close < 0 || (best && close < best.start)) return best;
+  if (text[close - 1] === "$") {
+    const open = text.lastIndexOf("$$", close - 2);
+    return open >= 0 ? { inner: text.slice(open + 2, close - 1).trim(), start: open } : best;
+  }
+  let open = close;
+  do open = text.lastIndexOf("$", open - 1);
+  while (open > 0 && text[open - 1] === "\\" && text[open - 2] !== "\\");
+  if (open < 0) return best;
+  const inner = text.slice(open + 1, close);
+  // money: `$5 and $6`, `15+$23=$<<15+23=38>>38` (a calculator annotation or a digit right after)
+  if (/^\s|\s$|^[=+*/]|[=+\-*/]$|<<|>>/.test(inner) || /[\d<]/.test(text[close + 1] ?? "")) return best;
+  return { inner: inner.trim(), start: open };
+}
+
+/**
+ * A text that is an answer and nothing else (`x < 5`, `\frac12`, `AZYUK2A`, `10:09 PM`): one short
+ * line with at most one word outside LaTeX commands. Read whole, so that the digits in a word
+ * or the number in a relation are not taken for the answer.
+ */
+function wholeAnswer(text: string): string | undefined {
+  const t = text.trim();
+  if (t === "" || t.length > 200 || /[\n\r]|<<|>>/.test(t)) return undefined;
+  const outside = t.replace(/\\(?:text|mathrm|textbf|mbox|begin|end|operatorname)\s*\{[^{}]*\}/g, " ").replace(/\\[A-Za-z]+/g, " ");
+  // a word with digits in it (`AZYUK2A`) is one word
+  const words = outside.match(/[A-Za-z0-9]*[A-Za-z]{2,}[A-Za-z0-9]*/g) ?? [];
+  if (words.length > 1) return undefined;
+  const out = cleanAnswerText(t);
+  return out === "" ? undefined : out;
+}
+
+/**
+ * The result of the final statement's calculation (GSM8K style): the last calculator annotation
+ * `<<4+5=9>>` of the last line, else the number after its last `=`. So `4+5=<<4+5=9>>9 points in
+ * the 40 minutes` gives 9, not 40. Undefined when the last line has neither.
+ */
+export function lastCalculation(text: string): string | undefined {
+  const lines = text.trimEnd().split(/\r?\n/);
+  let line = lines[lines.length - 1] ?? "";
+  for (let k = lines.length - 1; k >= 0 && line.trim() === ""; k--) line = lines[k]!;
+  const calcs = [...line.matchAll(/<<[^<>]*=\s*([^<>=]+?)\s*>>/g)];
+  const calc = calcs[calcs.length - 1]?.[1];
+  if (calc !== undefined && /^[-+]?\d[\d,]*(?:\.\d+)?$/.test(calc)) return calc.replace(/,/g, "");
+  const plain = line.replace(/<<[^<>]*>>/g, "");
+  const eq = plain.lastIndexOf("=");
+  if (eq < 0) return undefined;
+  const m = /^\s*\\?\$?\s*([-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?![\d/])/.exec(plain.slice(eq + 1));
+  return m ? m[1]!.replace(/,/g, "").replace(/−/g, "-") : undefined;
+}
+
+/**
+ * The final answer of a text by ordered rules, and the rule that fired:
+ * - the last statement of an answer among the last `\boxed{}`/`\fbox{}` (with the boxes just before
+ *   it that only commas or `and` part: `\boxed{1}, \boxed{2}` gives `1, 2`), a `#### N` line, a final
+ *   `A: N`, and an answer line (`Answer:`, `The final answer is`, `答：`, `答案是`, `最终答案`): the
+ *   one that comes last in the text wins, so a later `The final answer is $10,455$` beats an earlier
+ *   box (an answer line with no number or math in it, `The answer is correct`, does not);
+ * - the last math span of the text;
+ * - the whole text, when it is an answer and nothing else (`x < 5`);
+ * - in flexible mode, the result of the last line's calculation, then the last number.
  */
 export function extractAnswer(text: string, options: ExtractOptions = {}): Extracted | undefined {
-  const boxed = extractBoxed(text);
-  if (boxed !== undefined) return { answer: boxed, rule: "boxed" };
-  const gsm = extractGsm8k(text);
-  if (gsm !== undefined) return { answer: gsm, rule: "gsm8k" };
+  const box = lastBoxes(text);
   const line = answerLine(text);
-  if (line !== undefined) return { answer: line, rule: "answer-line" };
+  if (box && (!line || box.start >= line.start || !SUBSTANTIVE.test(line.answer))) return { answer: box.answer, rule: "boxed" };
+  if (line) return { answer: line.answer, rule: /^\s*####/.test(text.slice(line.start)) ? "gsm8k" : "answer-line" };
+  const span = lastMathSpan(text);
+  if (span) return { answer: span.answer, rule: "last-math" };
+  const whole = wholeAnswer(text);
+  if (whole !== undefined) return { answer: whole, rule: "whole" };
   if ((options.mode ?? "flexible") === "flexible") {
+    const calc = lastCalculation(text);
+    if (calc !== undefined) return { answer: calc, rule: "last-calculation" };
     const n = lastNumber(text);
     if (n !== undefined) return { answer: n, rule: "last-number" };
   }

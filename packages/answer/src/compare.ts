@@ -1,6 +1,8 @@
 import { MathtuneError, mulberry32 } from "@mathtune/core";
 
 import { type ParsedNumber, normalizeAnswer, parseNumber, replaceCommandArg } from "./normalize.js";
+import { isVariableOrTuple } from "./answer-line.js";
+import { fastSym } from "./fast-eval.js";
 import { ratEq } from "./rational.js";
 import { type Complex, type Sym, Timeout, ensureEngine, evalSym, inEngineScope, parseSym } from "./symbolic.js";
 
@@ -48,14 +50,20 @@ export type CompareReason =
   | "empty";
 
 export interface Comparison {
+  /** True only when the answers were found the same; false when different or undecided (see `verdict`). */
   equal: boolean;
+  /**
+   * `equal`, `different`, or `undecided` when the time limit ran out before a decision: a timeout
+   * is never a "different"; count it apart.
+   */
+  verdict: "equal" | "different" | "undecided";
   /** How the decision was made (or why it failed). */
   reason: CompareReason;
   /** The two answers after normalisation. */
   normalized: [string, string];
   /** The value type each side was read as. */
   kinds: [ValueType, ValueType];
-  /** True when the time limit cut the comparison short (then `equal` is false). */
+  /** True when the time limit cut the comparison short (then `verdict` is `undecided` and `equal` false). */
   timedOut: boolean;
   elapsedMs: number;
 }
@@ -187,6 +195,8 @@ function readValue(s: string): Value {
   }
   const num = parseNumber(t);
   if (num) return { t: "number", num, percent: false };
+  const inf = /^([+-]?)\s*\\infty$/.exec(t);
+  if (inf) return { t: "number", num: { value: undefined, approx: inf[1] === "-" ? -Infinity : Infinity, decimals: undefined }, percent: false };
   const mat = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(t);
   if (mat) {
     const rows = splitTop(mat[3]!, /\\\\/)
@@ -247,6 +257,10 @@ function readValue(s: string): Value {
     return { t: "relation", op: "=", lhs: rel[0]!, rhs: rel[rel.length - 1]!, parts: rel, ops };
   }
   if (/^[A-Za-z][A-Za-z ]*[A-Za-z]$/.test(plain) && /[A-Za-z]{2,}/.test(plain) && /\s|^[A-Z]?[a-z]{3,}$/.test(plain)) {
+    return { t: "text", text: plain };
+  }
+  // a code such as `AZYUK2A` or `QX0A` (digits between letters) is a word, not a product
+  if (/^[A-Za-z0-9]+$/.test(plain) && (/[A-Za-z]\d+[A-Za-z]/.test(plain) || (/[A-Za-z]\d/.test(plain) && /[A-Za-z].*[A-Za-z]/.test(plain)))) {
     return { t: "text", text: plain };
   }
   return { t: "expression", text: t };
@@ -371,7 +385,38 @@ function* samplePoints(vars: string[], ctx: Ctx): Generator<Record<string, numbe
 }
 
 /** Symbolic equality of two expressions by evaluation: constants directly, otherwise at random points. */
+/**
+ * The same decision as the CAS path below, by the fast evaluator (fast-eval.ts) when both sides
+ * are in its subset; undefined when either is not, or too few points have real values.
+ */
+function fastEqual(a: string, b: string, ctx: Ctx, decimals: [number | undefined, number | undefined]): boolean | undefined {
+  if (ctx.plainVars.length) return undefined;
+  const fa = fastSym(a);
+  const fb = fa && fastSym(b);
+  if (!fa || !fb) return undefined;
+  const vars = [...new Set([...fa.vars, ...fb.vars])].sort();
+  if (vars.length === 0) {
+    const x = fa.run({});
+    const y = fb.run({});
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
+    return closeNumbers({ x, decimals: decimals[0], symbolic: true }, { x: y, decimals: decimals[1], symbolic: true }, ctx);
+  }
+  let good = 0;
+  for (const p of samplePoints(vars, ctx)) {
+    const x = fa.run(p);
+    const y = fb.run(p);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (!closeComplex({ re: x, im: 0 }, { re: y, im: 0 }, 1e-8)) return false;
+    if (++good >= ctx.points) break;
+  }
+  return good >= 3 ? true : undefined;
+}
+
 function symbolicEqual(a: string | Sym, b: string | Sym, ctx: Ctx, decimals: [number | undefined, number | undefined] = [undefined, undefined]): boolean | undefined {
+  if (typeof a === "string" && typeof b === "string") {
+    const fast = fastEqual(a, b, ctx, decimals);
+    if (fast !== undefined) return fast;
+  }
   const sa = typeof a === "string" ? sym(a, ctx) : a;
   const sb = typeof b === "string" ? sym(b, ctx) : b;
   if (!sa || !sb) return undefined;
@@ -381,6 +426,8 @@ function symbolicEqual(a: string | Sym, b: string | Sym, ctx: Ctx, decimals: [nu
     const vb = evalSym(sb, {}, ctx.deadline);
     if (!va || !vb) return undefined;
     if (Number.isNaN(va.re) || Number.isNaN(vb.re)) return undefined;
+    // `2^{4950}` and `2^{4951}` both overflow to Infinity: no decision by value
+    if (!Number.isFinite(va.re) || !Number.isFinite(vb.re) || !Number.isFinite(va.im) || !Number.isFinite(vb.im)) return undefined;
     if (va.im === 0 && vb.im === 0) {
       return closeNumbers({ x: va.re, decimals: decimals[0], symbolic: true }, { x: vb.re, decimals: decimals[1], symbolic: true }, ctx);
     }
@@ -400,22 +447,35 @@ function symbolicEqual(a: string | Sym, b: string | Sym, ctx: Ctx, decimals: [nu
 /** Two relations `f1 op 0` and `f2 op 0` are the same when f1 = k f2 (k != 0 for =, != ; k > 0 for < and <=). */
 function relationEqual(a: Value & { t: "relation" }, b: Value & { t: "relation" }, ctx: Ctx): boolean | undefined {
   if (a.op !== b.op) return false;
+  // `x < 26` and `x > 26`: a bound on one variable each, compared as intervals (no CAS needed)
+  if (a.op === "<" || a.op === "<=") {
+    const ia = relationToInterval(a);
+    const ib = relationToInterval(b);
+    if (ia && ib) return decide(ia, ib, ctx).equal;
+  }
   if (a.parts || b.parts) {
     if (!a.parts || !b.parts || a.parts.length !== b.parts.length) return false;
     return a.parts.every((p, i) => equalStrings(p, b.parts![i]!, ctx)) && a.ops!.every((o, i) => relOp(o).op === relOp(b.ops![i]!).op && relOp(o).swap === relOp(b.ops![i]!).swap);
   }
   if (equalStrings(a.lhs, b.lhs, ctx) && equalStrings(a.rhs, b.rhs, ctx)) return true;
   if ((a.op === "=" || a.op === "!=") && equalStrings(a.lhs, b.rhs, ctx) && equalStrings(a.rhs, b.lhs, ctx)) return true;
-  const fa = sym(`(${a.lhs})-(${a.rhs})`, ctx);
-  const fb = sym(`(${b.lhs})-(${b.rhs})`, ctx);
-  if (!fa || !fb) return undefined;
-  const vars = [...new Set([...fa.vars, ...fb.vars])].sort();
+  const ta = `(${a.lhs})-(${a.rhs})`;
+  const tb = `(${b.lhs})-(${b.rhs})`;
+  // the fast evaluator when both sides are in its subset, else the compute engine
+  const qa = ctx.plainVars.length ? undefined : fastSym(ta);
+  const qb = qa && fastSym(tb);
+  const fast = qa && qb ? ([qa, qb] as const) : undefined;
+  const fa = fast ? undefined : sym(ta, ctx);
+  const fb = fast ? undefined : sym(tb, ctx);
+  if (!fast && (!fa || !fb)) return undefined;
+  const at = (side: 0 | 1, p: Record<string, number>): Complex | undefined => (fast ? { re: fast[side].run(p), im: 0 } : evalSym((side ? fb : fa)!, p, ctx.deadline));
+  const vars = [...new Set(fast ? [...fast[0].vars, ...fast[1].vars] : [...fa!.vars, ...fb!.vars])].sort();
   if (vars.length === 0) return undefined;
   let k: number | undefined;
   let good = 0;
   for (const p of samplePoints(vars, ctx)) {
-    const va = evalSym(fa, p, ctx.deadline);
-    const vb = evalSym(fb, p, ctx.deadline);
+    const va = at(0, p);
+    const vb = at(1, p);
     if (!valid(va) || !valid(vb) || va.im !== 0 || vb.im !== 0) continue;
     const small = 1e-9 * Math.max(1, Math.abs(va.re), Math.abs(vb.re));
     if (Math.abs(vb.re) <= small || Math.abs(va.re) <= small) {
@@ -489,7 +549,7 @@ interface Decision {
 }
 
 function isSimpleVarEquation(v: Value): v is Value & { t: "relation" } {
-  return v.t === "relation" && v.op === "=" && !v.parts && VAR_RE.test(v.lhs.trim());
+  return v.t === "relation" && v.op === "=" && !v.parts && (VAR_RE.test(v.lhs.trim()) || isVariableOrTuple(v.lhs));
 }
 
 function decide(va: Value, vb: Value, ctx: Ctx): Decision {
@@ -507,6 +567,11 @@ function decide(va: Value, vb: Value, ctx: Ctx): Decision {
     if (iv) return decide(va, iv, ctx);
   }
   if (va.t === "empty" || vb.t === "empty") return { equal: false, reason: "empty" };
+  // a set of one element and that element: `\{-3\}` and `-3`
+  const single = (v: Value) => v.t === "sequence" && v.kind === "set" && v.items.length === 1;
+  const scalar = (v: Value) => v.t === "number" || v.t === "expression";
+  if (single(va) && scalar(vb)) return decide(readValue(normalizeAnswer((va as Value & { t: "sequence" }).items[0]!).text), vb, ctx);
+  if (single(vb) && scalar(va)) return decide(va, readValue(normalizeAnswer((vb as Value & { t: "sequence" }).items[0]!).text), ctx);
   if (va.t === "number" && vb.t === "number") {
     const as = percentVariants(va, ctx);
     const bs = percentVariants(vb, ctx);
@@ -569,6 +634,7 @@ function decide(va: Value, vb: Value, ctx: Ctx): Decision {
 function numberText(v: Value & { t: "number" }): string {
   const r = v.num.value;
   if (r) return r.d === 1n ? r.n.toString() : `\\frac{${r.n}}{${r.d}}`;
+  if (!Number.isFinite(v.num.approx)) return v.num.approx > 0 ? "\\infty" : "-\\infty";
   return String(v.num.approx);
 }
 
@@ -660,6 +726,7 @@ export function compare(a: string, b: string, options: CompareOptions = {}): Com
   let kinds: [ValueType, ValueType] = ["text", "text"];
   const done = (d: Decision, timedOut = false): Comparison => ({
     equal: d.equal,
+    verdict: timedOut ? "undecided" : d.equal ? "equal" : "different",
     reason: d.reason,
     normalized: [na.text, nb.text],
     kinds,

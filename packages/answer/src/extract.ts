@@ -59,6 +59,49 @@ export function extractBoxed(text: string): string | undefined {
 }
 
 /**
+ * The last box of a text with its place (`start` of the box command, `end` past its argument),
+ * and the boxes right before it that only separators part (`\boxed{1}, \boxed{2} and
+ * $\boxed{3}$`): those are one answer of several values, joined as `1, 2, 3`.
+ */
+export function lastBoxes(text: string): { answer: string; start: number; end: number; count: number } | undefined {
+  if (!text.includes("\\")) return undefined;
+  const boxes: Array<{ start: number; cmdEnd: number }> = [];
+  BOX_RE.lastIndex = 0;
+  for (let m = BOX_RE.exec(text); m; m = BOX_RE.exec(text)) boxes.push({ start: m.index, cmdEnd: m.index + m[0].length });
+  for (let k = boxes.length - 1; k >= 0; k--) {
+    const b = boxes[k]!;
+    const arg = boxArgument(text, b.cmdEnd);
+    if (arg === undefined) continue;
+    const parts = [arg];
+    let start = b.start;
+    const end = boxEnd(text, b.cmdEnd);
+    for (let j = k - 1; j >= 0; j--) {
+      const p = boxes[j]!;
+      const pEnd = boxEnd(text, p.cmdEnd);
+      const pArg = boxArgument(text, p.cmdEnd);
+      if (pArg === undefined || pEnd < 0 || pEnd > start) break;
+      if (!SEPARATORS.test(text.slice(pEnd, start))) break;
+      parts.unshift(pArg);
+      start = p.start;
+    }
+    return { answer: parts.join(", "), start, end, count: parts.length };
+  }
+  return undefined;
+}
+
+/** What may stand between the boxes of one answer: commas, `and`, `or`, math delimiters, spacing. */
+const SEPARATORS = /^(?:\s|,|;|\$|\\[,;:! ]|\\q?quad|\\text\{\s*(?:,|and|or)?\s*\}|\band\b|\bor\b|\\\(|\\\))*$/;
+
+/** Index past the argument of the box command ending at `cmdEnd`, or -1. */
+function boxEnd(text: string, cmdEnd: number): number {
+  let i = cmdEnd;
+  while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
+  if (text[i] === "{") return matchBrace(text, i);
+  const m = /^[^\s$}\\]+|^\\[A-Za-z]+/.exec(text.slice(i));
+  return m ? i + m[0].length : -1;
+}
+
+/**
  * The answer of a GSM8K solution: the text after the last `#### ` line, with thousands commas
  * removed, the sign kept, trimmed. Undefined when there is no such line or it is empty.
  */

@@ -22,6 +22,11 @@ const UNICODE: Array<[RegExp, string]> = [
   [/[°º]/g, "^\\circ"],
   [/，/g, ","],
   [/：/g, ":"],
+  [/\\gt(?![A-Za-z])/g, ">"],
+  [/\\lt(?![A-Za-z])/g, "<"],
+  [/\\geqslant(?![A-Za-z])/g, "\\ge "],
+  [/\\leqslant(?![A-Za-z])/g, "\\le "],
+  [/\\neq(?![A-Za-z])/g, "\\ne "],
 ];
 
 /** Words that may follow a number as a unit or currency and are dropped. */
@@ -89,6 +94,8 @@ export function normalizeAnswer(input: string): Normalized {
   s = s.replace(/[€£¥]|\bUSD\b|\bRs\.?/g, " ");
   s = s.replace(/\\(displaystyle|textstyle|scriptstyle|limits)(?![A-Za-z])/g, "");
   s = s.replace(/\\left\s*\.|\\right\s*\./g, "").replace(/\\(left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr)(?![A-Za-z])/g, "");
+  // `11,\! 111,\! 100`: a comma with a negative space after it is a thousands separator
+  s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, "$1,").replace(/(\d)\\,(?=\d{3}(?!\d))/g, "$1");
   s = s.replace(/\\!/g, "").replace(/\\[,;: ]|\\(q?quad|enspace|thinspace|medspace|thickspace)(?![A-Za-z])|~/g, " ");
   s = s.replace(/\{,\}/g, ",");
   s = s.replace(/,?\s*\\(?:text|textrm|mathrm|mbox|textnormal)\s*\{\s*,?\s*(?:and|or)\s*\}/g, ",");
@@ -122,7 +129,8 @@ function stripUnits(s: string): string {
   const unit = m1?.[2]?.trim() ?? "";
   if (m1 && /^[A-Za-z][A-Za-z .\-/]*$/.test(unit) && !/^(?:and|or|[ap]\.?\s*m\.?)$/i.test(unit) && /[\dA-Za-z}]\s*$/.test(m1[1]!)) return m1[1]!.trim();
   const m2 = new RegExp(String.raw`^(.*[\d}])\s*([A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)\.?${power}$`).exec(s);
-  if (m2 && !m2[2]!.split(/\s+/).some((w) => NOT_UNITS.has(w.toLowerCase())) && !/\\[A-Za-z]*$/.test(m2[1]!)) {
+  // (not after a code such as `A0` in `A0AA`: letters glued to the digits make one word)
+  if (m2 && !m2[2]!.split(/\s+/).some((w) => NOT_UNITS.has(w.toLowerCase())) && !/\\[A-Za-z]*$/.test(m2[1]!) && !/[A-Za-z]\d+$/.test(m2[1]!)) {
     // `2\sqrt{3}cm`: the word must not be the tail of a command
     return m2[1]!.trim();
   }

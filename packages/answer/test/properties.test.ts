@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MathtuneError } from "@mathtune/core";
-import { MARKERS, answerLike, cleanAnswerText } from "../src/answer-line.js";
+import { MARKERS, answerLike, answerLine, cleanAnswerText } from "../src/answer-line.js";
 import { compare, equivalent, extractAnswer, extractBoxed, extractGsm8k, lastNumber, normalizeAnswer } from "@mathtune/answer";
 
 const withCommas = (n: bigint): string => {
@@ -128,9 +128,7 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
     const marked = fc.array(fc.constantFrom(...pieces, "final", "the", "FINAL ANSWER", "the  answer =", "answer **:**", "答案是", "最终答案为：", "最终", "  "), { maxLength: 30 }).map((a) => a.join(""));
     fc.assert(
       fc.property(marked, (t) => {
-        const got = extractAnswer(t, { mode: "strict" });
-        const ref = extractBoxed(t) ?? refGsm8k(t) ?? refAnswerLine(t);
-        expect(got?.answer).toBe(ref);
+        expect(answerLine(t)?.answer).toBe(refAnswerLine(t));
       }),
       { numRuns: 3000 },
     );
@@ -152,7 +150,10 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
     fc.assert(
       fc.property(text, (t) => {
         const got = extractAnswer(t);
-        if (!/answer|答|####|\\/i.test(t)) expect(got).toEqual(refLastNumber(t) === undefined ? undefined : { answer: refLastNumber(t), rule: "last-number" });
+        // (a text that is one short answer is read whole; `$`, `=` and `A:` belong to other rules)
+        if (!/answer|答|####|\\|\$|=|^\s*A\s*:/im.test(t) && got?.rule !== "whole") {
+          expect(got).toEqual(refLastNumber(t) === undefined ? undefined : { answer: refLastNumber(t), rule: "last-number" });
+        }
       }),
       { numRuns: 2000 },
     );

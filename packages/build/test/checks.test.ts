@@ -117,18 +117,21 @@ describe("answer checks with the one grader", () => {
     const dir = await mkdtemp(join(tmpdir(), "mt-agree-"));
     const rows = [
       { question: "What is 6 * 7?", answer: "6 * 7 = <<6*7=42>>42\n#### 42" },
-      { question: "How many minutes are in 2 hours?", answer: "2 hours is 2 * 60 = 120 minutes, and 1 hour is 60 minutes.\n#### 120" },
+      { question: "How many minutes are in 2 hours?", answer: "2 hours is 2 * 60 = 120 minutes.\nHalf of that is 60 minutes.\n#### 120" },
+      // the label is the final statement's calculation, not its last number (40)
+      { question: "How many points do they make?", answer: "They make 4+5=<<4+5=9>>9 points in the 40 minutes\n#### 9" },
     ];
     await writeFile(join(dir, "train.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n"));
     const src = [{ adapter: "gsm8k", options: { path: join(dir, "train.jsonl") } }];
     const flagged = await build({ recipe: { name: "a", sources: src, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-flag") });
-    expect(flagged.counts.written).toBe(2);
+    expect(flagged.counts.written).toBe(3);
     const recs = await lines(join(tmp, "agree-flag/train.jsonl"));
     const bad = recs.find((r) => String(r.problem).startsWith("How many"))!;
     expect((bad.meta as { answerCheck: unknown }).answerCheck).toEqual({ E_ANSWER_DISAGREES: { extracted: "60", rule: "last-number" } });
     expect((recs.find((r) => String(r.problem).startsWith("What"))!.meta as Record<string, unknown>).answerCheck).toBeUndefined();
+    expect((recs.find((r) => String(r.problem).startsWith("How many points"))!.meta as Record<string, unknown>).answerCheck).toBeUndefined();
     const summary = (flagged.manifest.stages as Record<string, { bySource: Record<string, Record<string, number>> }>).answer!;
-    expect(summary.bySource.gsm8k).toEqual({ checked: 2, E_ANSWER_DISAGREES: 1 });
+    expect(summary.bySource.gsm8k).toEqual({ checked: 3, E_ANSWER_DISAGREES: 1 });
     const rejected = await build({ recipe: { name: "a", sources: src, checks: { answer: { agree: "reject" } }, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-reject") });
     expect(rejected.counts.quarantineByCode).toEqual({ E_ANSWER_DISAGREES: 1 });
   });

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type Adapter,
@@ -11,9 +11,11 @@ import {
   type MathRecord,
   MathtuneError,
   type Rejection,
+  type SourceLocation,
   type Stage,
   digestTree,
   formatLocation,
+  fsError,
   isMathtuneError,
   isRejection,
   locationOf,
@@ -53,6 +55,14 @@ export interface BuildOptions {
   readInWorker?: boolean;
   /** The worker script (default: `load-worker.js` beside this module). */
   loadWorkerUrl?: URL | string;
+  /**
+   * Replace an existing `out` folder that mathtune did not write (default false: refused with
+   * E_OUTPUT_NOT_OURS). Never replaces the current folder, an ancestor of it, or a folder holding
+   * the recipe or an input (E_OUTPUT_UNSAFE).
+   */
+  force?: boolean;
+  /** Wait this long (ms) for another build writing the same `out` (default 0: fail with E_OUTPUT_LOCKED). */
+  lockWaitMs?: number;
 }
 
 export interface SourceCounts {
@@ -191,6 +201,18 @@ async function recipeChecks(recipe: Recipe, baseDir: string, signal: AbortSignal
   return checks;
 }
 
+/** A path as stored in outputs: relative to the recipe's folder, `/`-separated. */
+function portable(p: string): string {
+  return p.split(sep).join("/");
+}
+
+/** A location with its file relative to the recipe's folder (absolute when on another drive). */
+export function relativeLocation(loc: SourceLocation, baseDir: string): SourceLocation {
+  if (!isAbsolute(loc.file)) return { ...loc, file: portable(loc.file) };
+  const rel = relative(baseDir, loc.file);
+  return { ...loc, file: isAbsolute(rel) ? portable(loc.file) : portable(rel || ".") };
+}
+
 /** Output file name of a split in a format and file kind: `train.jsonl`, `train.messages.parquet`. */
 export function outputName(split: SplitName, format: string, kind: FileKind): string {
   return `${split}${format === "record" ? "" : `.${format}`}.${kind}`;
@@ -250,8 +272,16 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   if (opts.readInWorker === true && !workerUrl) {
     throw new MathtuneError("E_CONFIG_INVALID", "readInWorker: the worker script load-worker.js is missing", { hint: "build @mathtune/build, or leave readInWorker unset" });
   }
+  if (typeof opts.out !== "string" || opts.out.trim() === "") throw new MathtuneError("E_OUTPUT_UNSAFE", "the output path is empty", { hint: "pass a folder, e.g. --out datasets/out/my-set" });
   const out = resolve(opts.out);
-  const dir = await AtomicDir.create(out);
+  // Everything this build reads must survive it: the recipe, every source and evaluation set.
+  const protect: string[] = [];
+  if (loaded.file) protect.push(loaded.file);
+  for (const s of [...recipe.sources, ...(recipe.checks.decontaminate?.sets ?? [])]) {
+    const p = (s.options as { path?: unknown } | undefined)?.path;
+    if (typeof p === "string" && p) protect.push(isAbsolute(p) ? p : resolve(loaded.baseDir, p));
+  }
+  const dir = await AtomicDir.create(out, { kind: "build", marker: false, force: opts.force ?? false, protect, ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}) });
   yield { type: "start", recipe: recipe.name, out, sources: sourceNames };
 
   const counts: BuildCounts = {
@@ -313,7 +343,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
           stage,
           code: r.code,
           message: r.message,
-          location: loc ? formatLocation(loc) : null,
+          location: loc ? formatLocation(relativeLocation(loc, loaded.baseDir)) : null,
         };
         const id = r.id ?? record?.id;
         if (id !== undefined) entry.id = id;
@@ -517,7 +547,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     const stageSummaries = Object.fromEntries(stages.filter((s) => s.summary).map((s) => [s.name, s.summary!()]));
     const manifest: Record<string, unknown> = {
       mathtune: { manifestVersion: 1, packages: packageVersions(), node: process.version },
-      recipe: { name: recipe.name, file: loaded.file ? loaded.file : null, value: recipe },
+      // Paths relative to the recipe's folder: the same build elsewhere gives the same bytes.
+      recipe: { name: recipe.name, file: loaded.file ? portable(relative(loaded.baseDir, loaded.file)) : null, value: recipe },
       seed,
       inputs,
       counts,
@@ -546,6 +577,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     committed = true;
     const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };
     yield { type: "done", result };
+  } catch (e) {
+    // A filesystem failure (disk full, permission, ...) gets its own code, the path and a hint.
+    throw isMathtuneError(e) || typeof (e as NodeJS.ErrnoException)?.syscall !== "string" ? e : fsError(e, out);
   } finally {
     await worker?.close();
     for (const s of openSinks) s.destroy();

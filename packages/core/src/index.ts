@@ -7,3 +7,4 @@ export * from "./output.js";
 export * from "./stage.js";
 export * from "./idset.js";
 export * from "./worker.js";
+export * from "./outdir.js";

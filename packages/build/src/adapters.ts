@@ -12,10 +12,16 @@ function looksLikeAdapter(x: unknown): x is Adapter {
  * Finds the adapter a recipe names: a built-in name (`gsm8k`), a path to a module (`./my-adapter.js`,
  * relative to the recipe), or a package name (resolved from the recipe's folder, then from the
  * current folder). The module's default export, or its only exported adapter, is used;
- * `pkg#exportName` picks a named export.
+ * `pkg#exportName` picks a named export. Importing a module runs its code: a recipe is code, like a
+ * Makefile. With `allowCode: false` a module adapter is refused (E_CODE_REFUSED) before it is imported.
  */
-export async function resolveAdapter(spec: string, baseDir: string): Promise<Adapter> {
+export async function resolveAdapter(spec: string, baseDir: string, options: { allowCode?: boolean } = {}): Promise<Adapter> {
   if (isAdapterName(spec)) return ADAPTERS[spec] as unknown as Adapter;
+  if (options.allowCode === false) {
+    throw new MathtuneError("E_CODE_REFUSED", `adapter '${spec}' is a module: importing it runs its code, and running code is refused (--no-code)`, {
+      hint: `use a built-in adapter (${Object.keys(ADAPTERS).join(", ")}), or drop --no-code if you trust this recipe`,
+    });
+  }
   const [modSpec, exportName] = spec.split("#") as [string, string | undefined];
   let url: string;
   if (modSpec.startsWith(".") || isAbsolute(modSpec)) {

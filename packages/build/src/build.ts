@@ -25,6 +25,7 @@ import {
   throwIfAborted,
   writeFileAtomic,
 } from "@mathtune/core";
+import { isAdapterName } from "@mathtune/loaders";
 import { resolveAdapter } from "./adapters.js";
 import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
@@ -63,6 +64,12 @@ export interface BuildOptions {
   force?: boolean;
   /** Wait this long (ms) for another build writing the same `out` (default 0: fail with E_OUTPUT_LOCKED). */
   lockWaitMs?: number;
+  /**
+   * Allow module adapters (default true). A recipe is code, like a Makefile: a module adapter's
+   * import runs it. `false` (the CLI's `--no-code`) refuses them with E_CODE_REFUSED, for recipes
+   * you do not trust; the recipe is validated before any module is imported either way.
+   */
+  allowCode?: boolean;
 }
 
 export interface SourceCounts {
@@ -235,17 +242,27 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const dupName = sourceNames.find((n, i) => sourceNames.indexOf(n) !== i);
   if (dupName) throw new MathtuneError("E_CONFIG_INVALID", `two sources are named '${dupName}'; give one a distinct 'name'`);
 
-  // Resolve every adapter and check every source's options before reading anything.
+  // Check every source's options before reading anything: the built-in adapters' first, and the
+  // formats and checks below, so that a module adapter (whose import runs its code) is imported
+  // only for a recipe that is otherwise valid, and never with `allowCode: false`.
+  const allowCode = opts.allowCode ?? true;
   const adapters: Adapter[] = [];
-  for (const [i, s] of recipe.sources.entries()) {
-    const a = await resolveAdapter(s.adapter, loaded.baseDir);
+  const parseSource = (i: number, a: Adapter) => {
+    const s = recipe.sources[i]!;
     try {
       s.options = a.parseOptions(s.options) as Record<string, unknown>;
     } catch (e) {
       throw new MathtuneError("E_CONFIG_INVALID", `/sources/${i}/options: ${(e as MathtuneError).reason ?? (e as Error).message}`, { cause: e });
     }
-    adapters.push(a);
+    adapters[i] = a;
+  };
+  const modules: number[] = [];
+  for (const [i, s] of recipe.sources.entries()) {
+    if (isAdapterName(s.adapter)) parseSource(i, await resolveAdapter(s.adapter, loaded.baseDir));
+    else modules.push(i);
   }
+  const specs = [...modules.map((i) => recipe.sources[i]!.adapter), ...(recipe.checks.decontaminate?.sets ?? []).map((s) => s.adapter).filter((a) => !isAdapterName(a))];
+  if (!allowCode && specs.length) await resolveAdapter(specs[0]!, loaded.baseDir, { allowCode });
 
   // Formats are checked before anything is read, like the adapters' options.
   const formatters: { name: string; format(r: MathRecord): Record<string, unknown> }[] = [];
@@ -263,6 +280,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     }
   }
   if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
+  for (const i of modules) parseSource(i, await resolveAdapter(recipe.sources[i]!.adapter, loaded.baseDir, { allowCode }));
   const checks = await recipeChecks(recipe, loaded.baseDir, signal);
   const stages = [...checks.stages, ...(opts.stages ?? [])];
   const workerUrl = opts.loadWorkerUrl !== undefined ? new URL(String(opts.loadWorkerUrl), import.meta.url) : defaultLoadWorkerUrl();
@@ -336,6 +354,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       let bytes: number | undefined;
       let totalBytes: number | undefined;
       const pendingQuarantine: string[] = [];
+      const sourceCodes: Record<string, number> = {};
+      let firstLocation: SourceLocation | undefined;
       const toQuarantine = (r: Rejection, stage: string, record?: MathRecord) => {
         const loc = r.location ?? (record ? locationOf(record) : undefined);
         const entry: Record<string, unknown> = {
@@ -349,6 +369,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         if (id !== undefined) entry.id = id;
         entry.raw = r.raw ?? record ?? null;
         pendingQuarantine.push(stableStringify(entry));
+        sourceCodes[r.code] = (sourceCodes[r.code] ?? 0) + 1;
+        if (loc && !firstLocation) firstLocation = relativeLocation(loc, loaded.baseDir);
         sc.quarantined++;
         counts.quarantineByCode[r.code] = (counts.quarantineByCode[r.code] ?? 0) + 1;
       };
@@ -427,6 +449,15 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         }
       }
       await flushQuarantine();
+      // The adapter yielded no record at all (every one quarantined as it was read, or none there).
+      if (sc.read === 0 && !source.allowEmpty) {
+        const codes = Object.entries(sourceCodes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} ${c}`).join(", ");
+        throw new MathtuneError("E_SOURCE_EMPTY", `source '${name}' yielded no record: ${sc.read + loadRejected} read${codes ? `, all quarantined (${codes})` : ""}`, {
+          ...(firstLocation ? { location: firstLocation } : {}),
+          hint: "check the source's path, format and field mapping; set 'allowEmpty: true' on the source to build without it",
+          details: { source: name, read: sc.read + loadRejected, quarantined: sourceCodes },
+        });
+      }
       // Adapter rejections are records read too: in = out + quarantined.
       sc.read += loadRejected;
       counts.read += sc.read;
@@ -434,6 +465,12 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       yield { type: "source-end", source: name, read: sc.read, kept, quarantined: sc.quarantined, elapsedMs: Date.now() - t0 };
     }
     throwIfAborted(signal);
+    if (staged === 0 && !recipe.sources.every((s) => s.allowEmpty)) {
+      throw new MathtuneError("E_SOURCE_EMPTY", `no record passed the checks: ${counts.read} read, ${counts.quarantined} quarantined (${Object.entries(counts.quarantineByCode).map(([c, n]) => `${n} ${c}`).join(", ")})`, {
+        hint: "nothing would be written; check the sources and checks, or set 'allowEmpty: true' on the sources to write an empty build",
+        details: { quarantined: counts.quarantineByCode },
+      });
+    }
     await staging.close();
     // The inputs' sha256 for the manifest: the worker reads them again while this thread writes.
     const inputPath = (s: (typeof recipe.sources)[number]): string | undefined => {

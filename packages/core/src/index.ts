@@ -8,3 +8,4 @@ export * from "./stage.js";
 export * from "./idset.js";
 export * from "./worker.js";
 export * from "./outdir.js";
+export * from "./json.js";

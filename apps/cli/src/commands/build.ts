@@ -23,6 +23,7 @@ export default defineCommand({
     out: { type: "string", alias: "o", description: "output folder (default: datasets/out/<recipe name>)" },
     seed: { type: "string", description: "seed for the split and the generators (overrides the recipe's)" },
     json: { type: "boolean", description: "JSON events on stderr instead of a progress bar", default: false },
+    code: { type: "boolean", description: "allow module adapters (a recipe is code, like a Makefile); --no-code refuses them, for recipes you do not trust", default: true },
     force: { type: "boolean", description: "replace an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding the recipe or an input)", default: false },
   },
   async run({ args }) {
@@ -40,7 +41,7 @@ export default defineCommand({
     let result: BuildResult | undefined;
     await withSignal(async (signal) => {
       try {
-        for await (const ev of buildIter({ recipe: loaded, out, force: Boolean(args.force), ...(seed !== undefined ? { seed } : {}), signal })) {
+        for await (const ev of buildIter({ recipe: loaded, out, force: Boolean(args.force), allowCode: args.code !== false, ...(seed !== undefined ? { seed } : {}), signal })) {
           reporter.onEvent(ev);
           if (ev.type === "done") result = ev.result;
         }

@@ -27,7 +27,7 @@ async function records(out: string): Promise<Record<string, unknown>[]> {
   return all;
 }
 const quarantine = async (out: string) => lines(await readFile(join(out, "quarantine.jsonl"), "utf8"));
-const one = (source: Record<string, unknown>) => ({ name: "battery", sources: [source], split: { train: 1, validation: 0, test: 0 } });
+const one = (source: { adapter: string; options: Record<string, unknown>; allowEmpty?: boolean }) => ({ name: "battery", sources: [source], split: { train: 1, validation: 0, test: 0 } });
 
 describe("--out never deletes what mathtune did not write", () => {
   it("refuses an existing folder it did not write, and leaves it as it was; --force replaces it", async () => {
@@ -148,6 +148,20 @@ describe("data is never silently altered", () => {
     expect(existsSync(out)).toBe(false);
     const allowed = await build({ recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") }, allowEmpty: true }), out });
     expect([allowed.counts.read, allowed.counts.written]).toEqual([3, 0]);
+  });
+});
+
+describe("Unicode: one normalisation for dedup and answers, original text kept", () => {
+  it("copies differing by zero-width spaces or the digits' script are duplicates; answers ５, ٦, 7+ZWSP become digits, originals in meta", async () => {
+    const out = join(tmp, "unicode");
+    const r = await build({ recipe: { ...one({ adapter: "jsonl", options: { path: bx("unicode.jsonl") } }), checks: { dedup: true } }, out });
+    const kept = Object.fromEntries((await records(out)).map((x) => [String(x.id).split("/").pop(), x]));
+    expect(Object.keys(kept).sort()).toEqual(["a", "d", "e"]);
+    expect(r.counts.quarantined).toBe(2);
+    expect((await quarantine(out)).map((q) => q.id)).toEqual(["jsonl/all/b", "jsonl/all/c"]);
+    expect([kept.d!.answer, kept.d!.answerKind, (kept.d!.meta as Record<string, unknown>).answerOriginal]).toEqual(["5", "integer", "５"]);
+    expect([kept.e!.answer, (kept.e!.meta as Record<string, unknown>).answerOriginal]).toEqual(["6", "٦"]);
+    expect(kept.d!.problem).toBe("What is ２ + ３?");
   });
 });
 

@@ -9,3 +9,4 @@ export * from "./idset.js";
 export * from "./worker.js";
 export * from "./outdir.js";
 export * from "./json.js";
+export * from "./unicode.js";

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AtomicDir, OUTPUT_MARKER, cleanupOutputsSync, fsError, leftoversSync, prepareOutputDir } from "@mathtune/core";
+import { AtomicDir, OUTPUT_MARKER, contentId, normalizeText, jsonTextProblems, rawTopLevelValue, cleanupOutputsSync, fsError, leftoversSync, prepareOutputDir } from "@mathtune/core";
 import { describe, expect, it } from "vitest";
 
 const tmp = () => mkdtemp(join(tmpdir(), "mt-outdir-"));
@@ -124,5 +124,41 @@ describe("prepareOutputDir: never replaces what mathtune did not write", () => {
     expect(fsError(mk("EACCES")).code).toBe("E_PERMISSION");
     expect(fsError(mk("ENOTDIR")).code).toBe("E_NOT_A_FOLDER");
     expect(fsError(mk("ENOSPC")).hint).toMatch(/space/);
+  });
+});
+
+describe("normalizeText: the one Unicode normalisation", () => {
+  it.each([
+    ["plain ascii", "plain ascii"],
+    ["５", "5"],
+    ["٦", "6"],
+    ["7\u200b", "7"],
+    ["१२३", "123"],
+    ["𝟗", "9"],
+    ["\u202eabc\u202c", "abc"],
+    ["ｘ＋１", "x+1"],
+    ["a\u00adb\u2060c\ufeff", "abc"],
+  ])("%j -> %j", (input, want) => {
+    expect(normalizeText(input)).toBe(want);
+  });
+
+  it("content ids agree for copies that differ only in invisible marks or digit script", () => {
+    expect(contentId("Tom has 12 apples", "")).toBe(contentId("Tom has 1\u200b2 apples", ""));
+    expect(contentId("Tom has 12 apples", "")).toBe(contentId("Tom has ١٢ apples", ""));
+  });
+});
+
+describe("JSON text checks", () => {
+  it("finds repeated keys with their path, and nesting past the limit", () => {
+    expect(jsonTextProblems('{"a":1,"b":{"c":[1,{"d":1,"d":2}]}}')).toEqual({ duplicateKey: "d", duplicateAt: "$.b.c[1]" });
+    expect(jsonTextProblems('{"a\\u0062":1,"ab":2}')).toEqual({ duplicateKey: "ab", duplicateAt: "$" });
+    expect(jsonTextProblems('{"a":"{\\"a\\":1}","b":[{"a":1},{"a":2}]}')).toBeUndefined();
+    expect(jsonTextProblems(`${"[".repeat(300)}${"]".repeat(300)}`)).toEqual({ tooDeep: true });
+  });
+
+  it("gives a top-level member's text as written", () => {
+    expect(rawTopLevelValue('{"x":{"answer":1},"answer" : 3.50 ,"y":2}', "answer")).toBe("3.50");
+    expect(rawTopLevelValue('{"answer":12345678901234567890123}', "answer")).toBe("12345678901234567890123");
+    expect(rawTopLevelValue('{"q":"\\"answer\\":9","answer":-0.10}', "answer")).toBe("-0.10");
   });
 });

@@ -112,6 +112,8 @@ export class HashingWriter {
           throw this.error ?? fsError(e, this.path, "write");
         },
       );
+      // the error is thrown again by the next write or close: never an unhandled rejection
+      this.drained.catch(() => undefined);
     }
     return this.pending();
   }

@@ -1,6 +1,8 @@
+import { cleanupOutputsSync } from "@mathtune/core";
+
 /**
  * Runs `fn` with an AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM; a second
- * Ctrl-C exits at once.
+ * Ctrl-C removes the staging folders and locks of outputs being written, then exits 130 at once.
  */
 export async function withSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
@@ -11,8 +13,9 @@ export async function withSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Pr
       process.stderr.write(`\n${sig}: stopping cleanly (press Ctrl-C again to force)\n`);
       ac.abort(new Error(sig));
     } else {
-      process.exitCode = 130;
-      process.kill(process.pid, "SIGKILL");
+      process.stderr.write(`\n${sig} again: stopping now\n`);
+      cleanupOutputsSync();
+      process.exit(130);
     }
   };
   process.on("SIGINT", onSignal);

@@ -1,3 +1,4 @@
+import { normalizeText } from "@mathtune/core";
 import { extractBoxed, matchBrace } from "./extract.js";
 import { type Rat, pow10, rat, ratAdd, ratMul, ratNeg, ratToNumber } from "./rational.js";
 
@@ -7,6 +8,9 @@ export interface Normalized {
   /** A trailing `%` or `\%` was removed. */
   percent: boolean;
 }
+
+const SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+const SUPERSCRIPT_RE = /[⁰¹²³⁴⁵⁶⁷⁸⁹]/g;
 
 const UNICODE: Array<[RegExp, string]> = [
   [/[−–—]/g, "-"],
@@ -87,6 +91,9 @@ export function normalizeAnswer(input: string): Normalized {
   let s = input.trim();
   if (/^\\(boxed|fbox)(?![A-Za-z])/.test(s)) s = extractBoxed(s) ?? s;
   for (const [re, to] of UNICODE) s = s.replace(re, to);
+  // core's one normalisation (NFKC, invisible marks removed, every Unicode digit ASCII), after
+  // superscript digits are made exponents (NFKC would make x² into x2)
+  s = normalizeText(s.replace(SUPERSCRIPT_RE, (d) => `^${SUPERSCRIPTS.indexOf(d)}`)).trim();
   s = s.replace(/\\\\/g, "\u0001"); // `\\` (a row break) is kept whole through the clean-up
   while (s.startsWith("{") && matchBrace(s, 0) === s.length) s = s.slice(1, -1).trim();
   s = s.replace(/^\\\(|\\\)$/g, "").replace(/^\\\[|\\\]$/g, "");

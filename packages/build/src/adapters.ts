@@ -28,11 +28,23 @@ function resolvePackageFrom(spec: string, dir: string): string | undefined {
  * relative to the recipe), or a package name (resolved from the recipe's folder, then from the
  * current folder, as `import` resolves it). The module's default export, or its only exported
  * adapter, is used; `pkg#exportName` picks a named export. `location` (the recipe's line) goes
- * into errors.
+ * into errors. Importing a module runs its code: a recipe is code, like a Makefile. With
+ * `allowCode: false` a module adapter is refused (E_CODE_REFUSED) before it is imported.
  */
-export async function resolveAdapter(spec: string, baseDir: string, location?: SourceLocation): Promise<Adapter> {
+export async function resolveAdapter(
+  spec: string,
+  baseDir: string,
+  location?: SourceLocation,
+  options: { allowCode?: boolean } = {},
+): Promise<Adapter> {
   if (isAdapterName(spec)) return ADAPTERS[spec] as unknown as Adapter;
   const where = location ? { location } : {};
+  if (options.allowCode === false) {
+    throw new MathtuneError("E_CODE_REFUSED", `adapter '${spec}' is a module: importing it runs its code, and running code is refused (--no-code)`, {
+      ...where,
+      hint: `use a built-in adapter (${Object.keys(ADAPTERS).join(", ")}), or drop --no-code if you trust this recipe`,
+    });
+  }
   const [modSpec, exportName] = spec.split("#") as [string, string | undefined];
   const builtIns = Object.keys(ADAPTERS);
   let url: string;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type Adapter,
@@ -11,9 +11,11 @@ import {
   type MathRecord,
   MathtuneError,
   type Rejection,
+  type SourceLocation,
   type Stage,
   digestTree,
   formatLocation,
+  fsError,
   isMathtuneError,
   isRejection,
   locationOf,
@@ -23,6 +25,7 @@ import {
   throwIfAborted,
   writeFileAtomic,
 } from "@mathtune/core";
+import { isAdapterName } from "@mathtune/loaders";
 import { resolveAdapter } from "./adapters.js";
 import { type HubDownloadEvent, hubInputEntry, prepareHubSources, restoreHubOptions } from "./hub-sources.js";
 import { renderCard } from "./card.js";
@@ -55,6 +58,20 @@ export interface BuildOptions {
   readInWorker?: boolean;
   /** The worker script (default: `load-worker.js` beside this module). */
   loadWorkerUrl?: URL | string;
+  /**
+   * Replace an existing `out` folder that mathtune did not write (default false: refused with
+   * E_OUTPUT_NOT_OURS). Never replaces the current folder, an ancestor of it, or a folder holding
+   * the recipe or an input (E_OUTPUT_UNSAFE).
+   */
+  force?: boolean;
+  /** Wait this long (ms) for another build writing the same `out` (default 0: fail with E_OUTPUT_LOCKED). */
+  lockWaitMs?: number;
+  /**
+   * Allow module adapters (default true). A recipe is code, like a Makefile: a module adapter's
+   * import runs it. `false` (the CLI's `--no-code`) refuses them with E_CODE_REFUSED, for recipes
+   * you do not trust; the recipe is validated before any module is imported either way.
+   */
+  allowCode?: boolean;
 }
 
 export interface SourceCounts {
@@ -210,6 +227,18 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
   return checks;
 }
 
+/** A path as stored in outputs: relative to the recipe's folder, `/`-separated. */
+function portable(p: string): string {
+  return p.split(sep).join("/");
+}
+
+/** A location with its file relative to the recipe's folder (absolute when on another drive). */
+export function relativeLocation(loc: SourceLocation, baseDir: string): SourceLocation {
+  if (!isAbsolute(loc.file)) return { ...loc, file: portable(loc.file) };
+  const rel = relative(baseDir, loc.file);
+  return { ...loc, file: isAbsolute(rel) ? portable(loc.file) : portable(rel || ".") };
+}
+
 /** Output file name of a split in a format and file kind: `train.jsonl`, `train.messages.parquet`. */
 export function outputName(split: SplitName, format: string, kind: FileKind): string {
   return `${split}${format === "record" ? "" : `.${format}`}.${kind}`;
@@ -232,22 +261,33 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const dupName = sourceNames.find((n, i) => sourceNames.indexOf(n) !== i);
   if (dupName) throw new MathtuneError("E_CONFIG_INVALID", `two sources are named '${dupName}'; give one a distinct 'name'`);
 
-  // Hub sources (`options.hub`) are downloaded into the Hugging Face cache and read from there.
-  const hubInputs = yield* prepareHubSources(recipe.sources, { names: sourceNames, baseDir: loaded.baseDir, signal });
-  const evalSets = recipe.checks.decontaminate?.sets ?? [];
-  const hubSets = yield* prepareHubSources(evalSets, { names: evalSets.map((s) => s.name), baseDir: loaded.baseDir, signal, where: "/checks/decontaminate/sets" });
+  // Check every source's options before reading anything: the built-in adapters' first, and the
+  // formats and checks below, so that a module adapter (whose import runs its code) is imported
+  // only for a recipe that is otherwise valid, and never with `allowCode: false`.
+  const allowCode = opts.allowCode ?? true;
 
-  // Resolve every adapter and check every source's options before reading anything.
+  // Hub sources (`options.hub`) are downloaded into the Hugging Face cache and read from there.
+  const hubInputs = yield* prepareHubSources(recipe.sources, { names: sourceNames, baseDir: loaded.baseDir, signal, allowCode });
+  const evalSets = recipe.checks.decontaminate?.sets ?? [];
+  const hubSets = yield* prepareHubSources(evalSets, { names: evalSets.map((s) => s.name), baseDir: loaded.baseDir, signal, allowCode, where: "/checks/decontaminate/sets" });
+
   const adapters: Adapter[] = [];
-  for (const [i, s] of recipe.sources.entries()) {
-    const a = await resolveAdapter(s.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`));
+  const parseSource = (i: number, a: Adapter) => {
+    const s = recipe.sources[i]!;
     try {
       s.options = a.parseOptions(s.options) as Record<string, unknown>;
     } catch (e) {
       throw optionsError(`/sources/${i}/options`, e, loaded);
     }
-    adapters.push(a);
+    adapters[i] = a;
+  };
+  const modules: number[] = [];
+  for (const [i, s] of recipe.sources.entries()) {
+    if (isAdapterName(s.adapter)) parseSource(i, await resolveAdapter(s.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`)));
+    else modules.push(i);
   }
+  const specs = [...modules.map((i) => recipe.sources[i]!.adapter), ...(recipe.checks.decontaminate?.sets ?? []).map((s) => s.adapter).filter((a) => !isAdapterName(a))];
+  if (!allowCode && specs.length) await resolveAdapter(specs[0]!, loaded.baseDir, undefined, { allowCode });
 
   // Formats are checked before anything is read, like the adapters' options.
   const formatters: { name: string; format(r: MathRecord): Record<string, unknown> }[] = [];
@@ -265,6 +305,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     }
   }
   if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
+  for (const i of modules) parseSource(i, await resolveAdapter(recipe.sources[i]!.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`), { allowCode }));
   const checks = await recipeChecks(recipe, loaded, signal);
   const report = new DatasetReportCollector();
   const stages = [...checks.stages, ...(opts.stages ?? []), report.stage];
@@ -275,8 +316,16 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   if (opts.readInWorker === true && !workerUrl) {
     throw new MathtuneError("E_CONFIG_INVALID", "readInWorker: the worker script load-worker.js is missing", { hint: "build @mathtune/build, or leave readInWorker unset" });
   }
+  if (typeof opts.out !== "string" || opts.out.trim() === "") throw new MathtuneError("E_OUTPUT_UNSAFE", "the output path is empty", { hint: "pass a folder, e.g. --out datasets/out/my-set" });
   const out = resolve(opts.out);
-  const dir = await AtomicDir.create(out);
+  // Everything this build reads must survive it: the recipe, every source and evaluation set.
+  const protect: string[] = [];
+  if (loaded.file) protect.push(loaded.file);
+  for (const s of [...recipe.sources, ...(recipe.checks.decontaminate?.sets ?? [])]) {
+    const p = (s.options as { path?: unknown } | undefined)?.path;
+    if (typeof p === "string" && p) protect.push(isAbsolute(p) ? p : resolve(loaded.baseDir, p));
+  }
+  const dir = await AtomicDir.create(out, { kind: "build", marker: false, force: opts.force ?? false, protect, ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}) });
   yield { type: "start", recipe: recipe.name, out, sources: sourceNames };
 
   const counts: BuildCounts = {
@@ -331,6 +380,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       let bytes: number | undefined;
       let totalBytes: number | undefined;
       const pendingQuarantine: string[] = [];
+      const sourceCodes: Record<string, number> = {};
+      let firstLocation: SourceLocation | undefined;
       const toQuarantine = (r: Rejection, stage: string, record?: MathRecord) => {
         const loc = r.location ?? (record ? locationOf(record) : undefined);
         const entry: Record<string, unknown> = {
@@ -338,12 +389,14 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
           stage,
           code: r.code,
           message: r.message,
-          location: loc ? formatLocation(loc) : null,
+          location: loc ? formatLocation(relativeLocation(loc, loaded.baseDir)) : null,
         };
         const id = r.id ?? record?.id;
         if (id !== undefined) entry.id = id;
         entry.raw = r.raw ?? record ?? null;
         pendingQuarantine.push(stableStringify(entry));
+        sourceCodes[r.code] = (sourceCodes[r.code] ?? 0) + 1;
+        if (loc && !firstLocation) firstLocation = relativeLocation(loc, loaded.baseDir);
         sc.quarantined++;
         counts.quarantineByCode[r.code] = (counts.quarantineByCode[r.code] ?? 0) + 1;
       };
@@ -422,6 +475,15 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         }
       }
       await flushQuarantine();
+      // The adapter yielded no record at all (every one quarantined as it was read, or none there).
+      if (sc.read === 0 && !source.allowEmpty) {
+        const codes = Object.entries(sourceCodes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} ${c}`).join(", ");
+        throw new MathtuneError("E_SOURCE_EMPTY", `source '${name}' yielded no record: ${sc.read + loadRejected} read${codes ? `, all quarantined (${codes})` : ""}`, {
+          ...(firstLocation ? { location: firstLocation } : {}),
+          hint: "check the source's path, format and field mapping; set 'allowEmpty: true' on the source to build without it",
+          details: { source: name, read: sc.read + loadRejected, quarantined: sourceCodes },
+        });
+      }
       // Adapter rejections are records read too: in = out + quarantined.
       sc.read += loadRejected;
       counts.read += sc.read;
@@ -429,6 +491,12 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       yield { type: "source-end", source: name, read: sc.read, kept, quarantined: sc.quarantined, elapsedMs: Date.now() - t0 };
     }
     throwIfAborted(signal);
+    if (staged === 0 && !recipe.sources.every((s) => s.allowEmpty)) {
+      throw new MathtuneError("E_SOURCE_EMPTY", `no record passed the checks: ${counts.read} read, ${counts.quarantined} quarantined (${Object.entries(counts.quarantineByCode).map(([c, n]) => `${n} ${c}`).join(", ")})`, {
+        hint: "nothing would be written; check the sources and checks, or set 'allowEmpty: true' on the sources to write an empty build",
+        details: { quarantined: counts.quarantineByCode },
+      });
+    }
     await staging.close();
     // The inputs' sha256 for the manifest: the worker reads them again while this thread writes.
     const inputPath = (s: (typeof recipe.sources)[number]): string | undefined => {
@@ -546,7 +614,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     const stageSummaries = Object.fromEntries(stages.filter((s) => s.summary).map((s) => [s.name, s.summary!()]));
     const manifest: Record<string, unknown> = {
       mathtune: { manifestVersion: 1, packages: packageVersions(), node: process.version },
-      recipe: { name: recipe.name, file: loaded.file ? loaded.file : null, value: recipe },
+      // Paths relative to the recipe's folder: the same build elsewhere gives the same bytes.
+      recipe: { name: recipe.name, file: loaded.file ? portable(relative(loaded.baseDir, loaded.file)) : null, value: recipe },
       seed,
       inputs,
       counts,
@@ -576,6 +645,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     committed = true;
     const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };
     yield { type: "done", result };
+  } catch (e) {
+    // A filesystem failure (disk full, permission, ...) gets its own code, the path and a hint.
+    throw isMathtuneError(e) || typeof (e as NodeJS.ErrnoException)?.syscall !== "string" ? e : fsError(e, out);
   } finally {
     await worker?.close();
     for (const s of openSinks) s.destroy();

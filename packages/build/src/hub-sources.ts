@@ -36,7 +36,7 @@ interface SourceLike {
  */
 export async function* prepareHubSources(
   sources: SourceLike[],
-  ctx: { names: string[]; baseDir: string; signal?: AbortSignal | undefined; where?: string },
+  ctx: { names: string[]; baseDir: string; signal?: AbortSignal | undefined; where?: string; allowCode?: boolean },
 ): AsyncGenerator<HubDownloadEvent, (HubSource | undefined)[]> {
   const out: (HubSource | undefined)[] = [];
   for (const [i, s] of sources.entries()) {
@@ -51,7 +51,7 @@ export async function* prepareHubSources(
     if (o.path !== undefined) throw bad("give either 'hub' or 'path', not both");
     for (const k of ["config", "revision", "split"] as const) if (o[k] !== undefined && typeof o[k] !== "string") throw bad(`'${k}' must be a string`);
     if (o.files !== undefined && !(Array.isArray(o.files) && o.files.every((f) => typeof f === "string"))) throw bad("'files' must be a list of glob patterns");
-    const adapter = await resolveAdapter(s.adapter, ctx.baseDir);
+    const adapter = await resolveAdapter(s.adapter, ctx.baseDir, undefined, { allowCode: ctx.allowCode ?? true });
     const schemaProps = (adapter.options as { properties?: Record<string, unknown> }).properties ?? {};
     const hub = await import("@mathtune/hub").catch((e: unknown) => {
       throw new MathtuneError("E_DEPENDENCY_MISSING", "Hub sources need the package @mathtune/hub", { cause: e, hint: "npm install @mathtune/hub" });

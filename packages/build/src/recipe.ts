@@ -11,6 +11,7 @@ export const SourceSchema = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, description: "label in summaries and the manifest (default: the adapter name)" })),
     options: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "the adapter's options; paths are relative to the recipe" }),
     limit: Type.Optional(Type.Integer({ minimum: 1, description: "stop after this many records from this source" })),
+    allowEmpty: Type.Optional(Type.Boolean({ description: "build even when this source yields no record at all (default: fail with E_SOURCE_EMPTY)" })),
   },
   { additionalProperties: false },
 );
@@ -246,7 +247,16 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
         location: { file: path, ...(err.linePos?.[0] ? { line: err.linePos[0].line } : {}) },
       });
     }
-    value = doc.toJS();
+    try {
+      // maxAliasCount: a YAML alias bomb (aliases of aliases, a billion nodes) is refused, not expanded.
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      throw new MathtuneError("E_CONFIG_INVALID", `recipe is not usable YAML: ${(e as Error).message}`, {
+        location: { file: path },
+        cause: e,
+        hint: "a recipe needs no YAML aliases; write the values out",
+      });
+    }
   }
   const locate = recipeLocator(text, path);
   return { recipe: parseRecipe(value, path, locate), baseDir: dirname(path), file: path, locate };

@@ -1,4 +1,5 @@
-import type { MathRecord, Rejection, Stage } from "@mathtune/core";
+import { answerKind } from "@mathtune/answer/text";
+import { type MathRecord, type Rejection, type Stage, normalizeText } from "@mathtune/core";
 
 export type AnswerPolicy = "off" | "flag" | "reject";
 
@@ -50,6 +51,16 @@ export async function answerStage(options: AnswerStageOptions = {}): Promise<Sta
     process(batch) {
       return batch.map((r): MathRecord | Rejection => {
         count(r.source, "checked");
+        if (r.answer !== undefined) {
+          // One normalisation (core's normalizeText): `５`, `٦`, `7` + a zero-width space are the
+          // digits they show; the answer as written is kept in meta.answerOriginal.
+          const norm = normalizeText(r.answer);
+          if (norm !== r.answer) {
+            r.meta = { ...r.meta, answerOriginal: r.answer };
+            r.answer = norm;
+            if (r.answerKind !== "none") r.answerKind = answerKind(norm);
+          }
+        }
         if (r.answer === undefined || r.answer.trim() === "" || r.answerKind === "none") {
           if (!require) return r;
           count(r.source, "E_NO_ANSWER");

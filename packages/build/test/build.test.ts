@@ -14,9 +14,9 @@ const recipe = {
   seed: 7,
   sources: [
     { adapter: "gsm8k", options: { path: fx("gsm8k") } },
-    { adapter: "gsm8k", name: "gsm8k-bad", options: { path: fx("gsm8k-bad/bad.jsonl") } },
+    { adapter: "gsm8k", name: "gsm8k-bad", options: { path: fx("gsm8k-bad/bad.jsonl") }, allowEmpty: true },
     { adapter: "math", options: { path: fx("MATH") } },
-    { adapter: "math", name: "math-bad", options: { path: fx("MATH-bad") } },
+    { adapter: "math", name: "math-bad", options: { path: fx("MATH-bad") }, allowEmpty: true },
     { adapter: "mathematics", options: { path: fx("mathematics/v1.0") } },
   ],
   split: { train: 0.6, validation: 0.2, test: 0.2, by: ["source"] },

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { normalizeText } from "./unicode.js";
 
 export { stableStringify } from "./stable.js";
 
@@ -13,9 +14,13 @@ export function sha256(data: string | Uint8Array): string {
   return oneShot ? oneShot("sha256", data, "hex") : createHash("sha256").update(data).digest("hex");
 }
 
-/** A short content hash for ids: the first 16 hex digits of sha256. */
+/**
+ * A short content hash for ids: the first 16 hex digits of sha256 of the texts in the one
+ * normalised form (normalizeText): copies that differ only by full-width characters, zero-width
+ * spaces or the digits' script get the same id.
+ */
 export function contentId(...parts: string[]): string {
-  return sha256(parts.join("\u0000")).slice(0, 16);
+  return sha256(parts.map(normalizeText).join("\u0000")).slice(0, 16);
 }
 
 export async function sha256File(path: string): Promise<string> {

@@ -7,3 +7,6 @@ export * from "./output.js";
 export * from "./stage.js";
 export * from "./idset.js";
 export * from "./worker.js";
+export * from "./outdir.js";
+export * from "./json.js";
+export * from "./unicode.js";

@@ -1,10 +1,16 @@
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { MathtuneError, throwIfAborted } from "./errors.js";
+import { parseJsonChecked } from "./json.js";
 
 export type LineItem =
   | { line: number; text: string; last: boolean; terminated: boolean }
-  | { line: number; error: MathtuneError; raw: string; last: boolean; terminated: boolean };
+  | { line: number; error: MathtuneError; raw: RawBytes; last: boolean; terminated: boolean };
+
+/** Input bytes that are not UTF-8, kept as read (base64) for the quarantine. */
+export interface RawBytes {
+  base64: string;
+}
 
 export interface ReadLinesOptions {
   signal?: AbortSignal;
@@ -59,7 +65,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
       if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       return { line: lineNo, text, last, terminated };
     } catch (e) {
-      const raw = body.toString("latin1");
+      const raw = { base64: body.toString("base64") };
       return {
         line: lineNo,
         raw,
@@ -106,7 +112,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
 
 export type JsonLineItem =
   | { line: number; value: unknown; text: string }
-  | { line: number; error: MathtuneError; text: string };
+  | { line: number; error: MathtuneError; text: string | RawBytes };
 
 /**
  * Streams the JSON values of a JSON-lines file. Blank lines are skipped. A line that does not
@@ -120,24 +126,25 @@ export async function* readJsonLines(path: string, options: ReadLinesOptions = {
       continue;
     }
     if (item.text.trim() === "") continue;
-    try {
-      yield { line: item.line, value: JSON.parse(item.text), text: item.text };
-    } catch (e) {
-      const truncated = item.last && !item.terminated;
-      yield {
-        line: item.line,
-        text: item.text,
-        error: new MathtuneError(
-          truncated ? "E_INPUT_TRUNCATED" : "E_PARSE",
-          truncated ? `file ends inside a JSON value: ${(e as Error).message}` : `malformed JSON: ${(e as Error).message}`,
-          {
-            cause: e,
-            location: { file: name, line: item.line },
-            hint: truncated ? "the file looks cut off; re-download or regenerate it" : "fix or remove this line",
-          },
-        ),
-      };
+    // JSON.parse, plus the checks it does not make: a repeated key, nesting too deep to write back.
+    const parsed = parseJsonChecked(item.text, { file: name, line: item.line });
+    if ("value" in parsed) {
+      yield { line: item.line, value: parsed.value, text: item.text };
+      continue;
     }
+    const e = parsed.error;
+    const truncated = e.code === "E_PARSE" && item.last && !item.terminated;
+    yield {
+      line: item.line,
+      text: item.text,
+      error: truncated
+        ? new MathtuneError("E_INPUT_TRUNCATED", `file ends inside a JSON value: ${(e.cause as Error).message}`, {
+            cause: e.cause,
+            location: { file: name, line: item.line },
+            hint: "the file looks cut off; re-download or regenerate it",
+          })
+        : e,
+    };
   }
 }
 

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { once } from "node:events";
 import { MathtuneError } from "./errors.js";
+import { OUTPUT_MARKER, type PrepareOutputOptions, type PreparedOutput, fsError, outputMarker, prepareOutputDir, registerExitCleanup } from "./outdir.js";
 
 /** Computes a sha256 from the bytes it is given, in order: in this thread, or elsewhere. */
 export interface Hasher {
@@ -49,7 +50,13 @@ export class HashingWriter {
     this.flushAt = options.flushAt ?? 1 << 18;
     this.hash = options.hash === false ? undefined : typeof options.hash === "object" ? options.hash : sha256Hasher();
     this.stream = createWriteStream(path, { flags: "wx" });
+    // A write error (disk full, ...) is kept and thrown, with its path, by the next write or close.
+    this.stream.on("error", (e) => {
+      this.error ??= fsError(e, path, "write");
+      this.drained = undefined;
+    });
   }
+  private error: MathtuneError | undefined;
   private readonly flushAt: number;
 
   /**
@@ -88,15 +95,25 @@ export class HashingWriter {
   }
 
   private push(data: Uint8Array): Promise<void> | undefined {
+    if (this.error) return Promise.reject(this.error);
     const hash = this.hash;
     this.bytes += data.length;
     let written: ((err?: Error | null) => void) | undefined;
     if (hash?.takesBytes) written = (err) => void (err ? undefined : this.hashing(hash.update(data)));
     else this.hashing(hash?.update(data));
     if (!this.stream.write(data, written) && !this.drained) {
-      this.drained = once(this.stream, "drain").then(() => {
-        this.drained = undefined;
-      });
+      this.drained = Promise.race([once(this.stream, "drain"), once(this.stream, "close")]).then(
+        () => {
+          this.drained = undefined;
+          if (this.error) throw this.error;
+        },
+        (e: unknown) => {
+          this.drained = undefined;
+          throw this.error ?? fsError(e, this.path, "write");
+        },
+      );
+      // the error is thrown again by the next write or close: never an unhandled rejection
+      this.drained.catch(() => undefined);
     }
     return this.pending();
   }
@@ -125,7 +142,9 @@ export class HashingWriter {
     if (!this.closed) {
       this.flushText();
       this.closed = true;
-      await new Promise<void>((res, rej) => this.stream.end((err?: Error | null) => (err ? rej(err) : res())));
+      if (this.error) throw this.error;
+      await new Promise<void>((res, rej) => this.stream.end((err?: Error | null) => (err ? rej(fsError(err, this.path, "write")) : res())));
+      if (this.error) throw this.error;
     }
     return { sha256: this.hash ? await this.hash.digest() : "", bytes: this.bytes, lines: this.lines };
   }
@@ -138,14 +157,14 @@ export class HashingWriter {
 
 /** Writes a whole file atomically: to a temporary name beside it, then renamed into place. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(tmp, data, { flag: "wx" });
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new MathtuneError("E_OUTPUT", `could not write ${path}: ${(e as Error).message}`, { cause: e });
+    throw fsError(e, path, "write");
   }
 }
 
@@ -163,17 +182,34 @@ export class AtomicDir {
     this.staging = staging;
   }
 
-  static async create(target: string): Promise<AtomicDir> {
+  private lease: PreparedOutput | undefined;
+  private unregister: (() => void) | undefined;
+
+  /**
+   * Checks the target with `prepareOutputDir` (it may only replace a folder mathtune wrote, or any
+   * with `force`; never the current folder, an ancestor, or one holding a `protect` path), takes
+   * its lock, removes staging folders of dead runs, and makes the staging folder. Without
+   * `options` the kind is "folder" and the staging folder gets the marker file.
+   */
+  static async create(target: string, options: Partial<PrepareOutputOptions> & { marker?: boolean } = {}): Promise<AtomicDir> {
+    const kind = options.kind ?? "folder";
+    const lease = await prepareOutputDir(target, { ...options, kind });
+    const abs = lease.target;
+    const staging = join(dirname(abs), `.${basename(abs)}.partial-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const unregister = registerExitCleanup(staging);
     try {
-      const st = await stat(target);
-      if (!st.isDirectory()) throw new MathtuneError("E_OUTPUT", `${target} exists and is not a folder`, { hint: "choose another --out" });
+      await mkdir(staging);
+      if (options.marker ?? true) await writeFile(join(staging, OUTPUT_MARKER), outputMarker(kind));
     } catch (e) {
-      if (e instanceof MathtuneError) throw e;
+      unregister();
+      await rm(staging, { recursive: true, force: true });
+      await lease.release();
+      throw fsError(e, staging, "create the staging folder");
     }
-    await mkdir(dirname(target), { recursive: true });
-    const staging = join(dirname(target), `.${basename(target)}.partial-${process.pid}-${randomBytes(4).toString("hex")}`);
-    await mkdir(staging);
-    return new AtomicDir(target, staging);
+    const dir = new AtomicDir(abs, staging);
+    dir.lease = lease;
+    dir.unregister = unregister;
+    return dir;
   }
 
   /** Path of a file inside the staging folder. */
@@ -189,16 +225,31 @@ export class AtomicDir {
       await rename(this.target, old);
       moved = true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new MathtuneError("E_OUTPUT", `could not replace ${this.target}`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fsError(e, this.target, "replace");
     }
-    await rename(this.staging, this.target);
+    try {
+      await rename(this.staging, this.target);
+    } catch (e) {
+      if (moved) await rename(old, this.target).catch(() => undefined);
+      throw fsError(e, this.target, "move the output into place at");
+    }
     this.done = true;
-    if (moved) await rm(old, { recursive: true, force: true });
+    this.unregister?.();
+    try {
+      if (moved) await rm(old, { recursive: true, force: true });
+    } finally {
+      await this.lease?.release();
+    }
   }
 
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await rm(this.staging, { recursive: true, force: true });
+    try {
+      await rm(this.staging, { recursive: true, force: true });
+    } finally {
+      this.unregister?.();
+      await this.lease?.release();
+    }
   }
 }

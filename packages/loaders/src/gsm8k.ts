@@ -84,10 +84,11 @@ export const gsm8k = defineAdapter({
       const split = options.split ?? splitFromFileName(file);
       if (options.splits && !options.splits.includes(split)) continue;
       const variant = options.variant ?? (file.split(/[\\/]/).includes("socratic") || /socratic/i.test(basename(file)) ? "socratic" : "auto");
-      const emit = (row: Gsm8kRow, location: SourceLocation, index: number): MathRecord | undefined => {
+      const emit = (row: Gsm8kRow, location: SourceLocation, index: number, text?: string): MathRecord | undefined => {
         const r = gsm8kRecord(row, { split, variant, stripCalculator: options.stripCalculator, location, index });
         if ("code" in r) {
-          ctx.reject({ ...r, location });
+          // raw: the line as read, when there is one
+          ctx.reject({ ...r, location, ...(text !== undefined ? { raw: text } : {}) });
           return undefined;
         }
         r.id = unique(r.id);
@@ -108,7 +109,7 @@ export const gsm8k = defineAdapter({
           continue;
         }
         n++;
-        const r = emit(item.value as Gsm8kRow, { file, line: item.line }, n - 1);
+        const r = emit(item.value as Gsm8kRow, { file, line: item.line }, n - 1, item.text);
         if (r) yield r;
       }
       if (n === 0) throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", { location: { file }, hint: "an empty input is usually a wrong path or a failed download" });

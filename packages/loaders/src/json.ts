@@ -44,7 +44,7 @@ export const json = defineAdapter({
         ctx.reject({ code: item.error.code, message: item.error.reason, location: { ...location, line: item.error.location?.line ?? item.line }, raw: item.text });
         continue;
       }
-      const r = mapper.map(item.value, location);
+      const r = mapper.map(item.value, location, item.text);
       if (r.ok) yield r.record;
       else ctx.reject(r.rejection);
     }

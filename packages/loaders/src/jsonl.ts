@@ -25,7 +25,7 @@ export const jsonl = defineAdapter({
         ctx.reject({ code: item.error.code, message: item.error.reason, location, raw: item.text });
         continue;
       }
-      const r = mapper.map(item.value, location);
+      const r = mapper.map(item.value, location, item.text);
       if (r.ok) yield r.record;
       else ctx.reject(r.rejection);
     }

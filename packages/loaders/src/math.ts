@@ -17,6 +17,7 @@ import {
   Type,
   contentId,
   defineAdapter,
+  parseJsonChecked,
   readJsonLines,
   throwIfAborted,
   withLocation,
@@ -48,6 +49,7 @@ export const mathOptions = Type.Object(
           "the split of what `path` holds (wins over names); required when the folder's or file's name does not say train or test. On a MATH folder with train/ and test/, loads that split's folder only",
       }),
     ),
+    maxEntryBytes: Type.Optional(Type.Integer({ minimum: 1, description: "largest archive entry read (bytes, default 16 MiB); larger ones are quarantined with E_ENTRY_TOO_LARGE" })),
   },
   { additionalProperties: false },
 );
@@ -174,18 +176,38 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
       throwIfAborted(ctx.signal);
       ctx.progress?.(done++, total);
       const location = { file: f.path };
-      let obj: unknown;
-      try {
-        obj = JSON.parse(await readFile(f.path, "utf8"));
-      } catch (e) {
-        ctx.reject({ code: "E_PARSE", message: `not JSON: ${(e as Error).message}`, location });
+      // The same rules as the archive and JSON lines: strict UTF-8, checked JSON, raw = the bytes as read.
+      const read = decodeJson(await readFile(f.path), location);
+      if ("error" in read) {
+        ctx.reject({ code: read.error.code, message: read.error.reason, location, raw: read.raw });
         continue;
       }
-      const r = mathRecord(obj, { split: job.split, subject: job.subject, nativeId: f.name.replace(/\.json$/, ""), location });
-      if ("code" in r) ctx.reject({ ...r, location });
+      const r = mathRecord(read.value, { split: job.split, subject: job.subject, nativeId: f.name.replace(/\.json$/, ""), location });
+      if ("code" in r) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, job.split, job.subject, r)) yield withLocation(r, location);
     }
   }
+}
+
+/** The default limit on one archive entry (MATH's are a few KB): raise it with `maxEntryBytes`. */
+export const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A MATH JSON file's bytes: strict UTF-8 (E_ENCODING, raw as base64) and checked JSON (raw as text). */
+function decodeJson(bytes: Uint8Array, location: SourceLocation): { value: unknown; text: string } | { error: MathtuneError; raw: unknown } {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch (e) {
+    return {
+      error: new MathtuneError("E_ENCODING", "file is not valid UTF-8", { cause: e, location, hint: "re-encode it as UTF-8 (e.g. iconv -t UTF-8)" }),
+      raw: { base64: Buffer.from(bytes).toString("base64") },
+    };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const parsed = parseJsonChecked(text, location);
+  return "value" in parsed ? { value: parsed.value, text } : { error: parsed.error, raw: text };
 }
 
 /** Safe archive member path: relative, no `..`, no drive letters; else undefined. */
@@ -199,6 +221,7 @@ export function safeEntryPath(name: string): string | undefined {
 
 /** The archive, read as a stream: entries `.../{train,test}/<subject>/<id>.json`. */
 async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & { reject: (r: Rejection) => void }): AsyncGenerator<MathRecord> {
+  const maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   const { extract } = await import("tar-stream");
   const ex = extract();
   const input = createReadStream(file);
@@ -210,16 +233,41 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       throwIfAborted(ctx.signal);
       const name = entry.header.name;
       const location = { file, entry: name };
-      if (entry.header.type !== "file" || !name.endsWith(".json")) {
-        if (entry.header.type === "file" || entry.header.type === "directory") {
+      const type = entry.header.type;
+      if (type === "symlink" || type === "link") {
+        // Never followed; counted as read and quarantined, so nothing in the archive is dropped unseen.
+        seen++;
+        ctx.reject({
+          code: "E_ARCHIVE_LINK",
+          message: `archive entry '${name}' is a ${type === "symlink" ? "symbolic" : "hard"} link to '${entry.header.linkname ?? ""}'; links are not followed`,
+          location,
+          raw: { name, type, linkname: entry.header.linkname ?? null },
+        });
+        entry.resume();
+        continue;
+      }
+      if (type !== "file" || !name.endsWith(".json")) {
+        if (type === "file" || type === "directory") {
           if (safeEntryPath(name) === undefined) ctx.reject({ code: "E_ARCHIVE_UNSAFE", message: `archive entry '${name}' would escape the archive's folder; skipped`, location });
         }
         entry.resume();
         continue;
       }
+      seen++;
+      const size = entry.header.size ?? 0;
+      if (size > maxEntryBytes) {
+        // Refused before it is buffered: memory stays bounded by the limit, whatever the archive holds.
+        entry.resume();
+        ctx.reject({
+          code: "E_ENTRY_TOO_LARGE",
+          message: `archive entry '${name}' is ${size} bytes, over the limit of ${maxEntryBytes}`,
+          location,
+          raw: { name, size },
+        });
+        continue;
+      }
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
-      seen++;
       const safe = safeEntryPath(name);
       if (safe === undefined) {
         ctx.reject({ code: "E_ARCHIVE_UNSAFE", message: `archive entry '${name}' would escape the archive's folder; skipped`, location });
@@ -231,15 +279,13 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       const split = splitOf(options, idx >= 0 ? parts[idx] : splitFromName(file), `${file} (entry ${name})`);
       const subject = idx >= 0 && parts.length > idx + 2 ? parts[idx + 1] : undefined;
       if (!keep(options, split, subject)) continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
-      } catch (e) {
-        ctx.reject({ code: "E_PARSE", message: `not JSON (or not UTF-8): ${(e as Error).message}`, location });
+      const read = decodeJson(Buffer.concat(chunks), location);
+      if ("error" in read) {
+        ctx.reject({ code: read.error.code, message: read.error.reason, location, raw: read.raw });
         continue;
       }
-      const r = mathRecord(obj, { split, ...(subject ? { subject } : {}), nativeId: parts[parts.length - 1]!.replace(/\.json$/, ""), location });
-      if ("code" in r) ctx.reject({ ...r, location });
+      const r = mathRecord(read.value, { split, ...(subject ? { subject } : {}), nativeId: parts[parts.length - 1]!.replace(/\.json$/, ""), location });
+      if ("code" in r) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, split, subject, r)) yield withLocation(r, location);
     }
   } catch (e) {
@@ -289,7 +335,7 @@ export const math = defineAdapter({
           }
           n++;
           const r = mathRecord(item.value, { split, location });
-          if ("code" in r) ctx.reject({ ...r, location });
+          if ("code" in r) ctx.reject({ ...r, location, raw: item.text });
           else if (keep(options, split, r.category, r)) yield withLocation(r, location);
         }
         if (!n) throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", { location: { file: root } });

@@ -25,6 +25,9 @@ export const mathematicsOptions = Type.Object(
   { additionalProperties: false },
 );
 
+/** A file of the v1.0 layout: `<module>__<task>.txt`. */
+const FILE_RE = /^[a-z][a-z0-9_]*__[a-z0-9_]+\.txt$/;
+
 /** `train-easy` -> split train, difficulty easy; `interpolate` -> split interpolate. */
 export function describeSet(set: string): { split: string; difficulty?: string } {
   const m = /^train-(easy|medium|hard)$/.exec(set);
@@ -41,10 +44,19 @@ export const mathematics = defineAdapter({
     const root = resolvePath(options.path, ctx.baseDir);
     const files: { path: string; set: string; name: string }[] = [];
     const addSet = async (dir: string, set: string) => {
-      for (const f of await listDir(dir)) if (!f.dir && f.name.endsWith(".txt")) files.push({ path: f.path, set, name: f.name });
+      for (const f of await listDir(dir)) if (!f.dir && FILE_RE.test(f.name)) files.push({ path: f.path, set, name: f.name });
     };
     if ((await pathKind(root)) === "file") {
-      files.push({ path: root, set: posix.basename(posix.dirname(root.replace(/\\/g, "/"))), name: posix.basename(root.replace(/\\/g, "/")) });
+      const set = posix.basename(posix.dirname(root.replace(/\\/g, "/")));
+      const name = posix.basename(root.replace(/\\/g, "/"));
+      // Only a file of the v1.0 layout: anything else (a README, /etc/passwd) is not turned into records.
+      if (!FILE_RE.test(name) || !(MATHEMATICS_SETS as readonly string[]).includes(set)) {
+        throw new MathtuneError("E_NOT_IN_FORMAT", `${root} is not a DeepMind mathematics file: expected <set>/<module>__<task>.txt with <set> one of ${MATHEMATICS_SETS.join(", ")}`, {
+          location: { file: root },
+          hint: "point the source at the mathematics_dataset-v1.0 folder, a set folder, or one of its .txt files",
+        });
+      }
+      files.push({ path: root, set, name });
     } else {
       const base = posix.basename(root.replace(/\\/g, "/").replace(/\/+$/, ""));
       if ((MATHEMATICS_SETS as readonly string[]).includes(base)) await addSet(root, base);

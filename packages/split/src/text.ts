@@ -1,4 +1,5 @@
 /** Text normalisation and tokenisation shared by dedup and decontamination. */
+import { normalizeText } from "@mathtune/core";
 
 const LATEX_SPACING_RE = /\\(?:[,;:! ]|q?quad\b|[hv]space\*?\{[^{}]*\}|(?:thin|med|thick|neg)space\b)|~/g;
 const LATEX_SIZING_RE = /\\(?:left|right|big|Big|bigg|Bigg)[lr]?\b/g;
@@ -8,13 +9,14 @@ const ODD_SPACE_RE = /[^\S ]|\s\s/;
 const SYMBOL_SPACE_RE = / ?([^\p{L}\p{N}\p{M} ]) ?/gu;
 
 /**
- * The form of a problem used for exact dedup: Unicode NFKC, lower case, LaTeX spacing
+ * The form of a problem used for exact dedup: core's `normalizeText` (NFKC, zero-width and bidi
+ * marks removed, every Unicode digit ASCII), lower case, LaTeX spacing
  * (`\,` `\;` `\quad` `~` `\left`/`\right` ...) removed, runs of whitespace made one space, and
- * no space around symbols (`x + 1` and `x+1` match). Digits are kept as they are.
+ * no space around symbols (`x + 1` and `x+1` match).
  */
 export function normalizeProblem(text: string): string {
   const ascii = isAscii(text);
-  let s = ascii ? text : text.normalize("NFKC");
+  let s = ascii ? text : normalizeText(text);
   const tex = s.includes("\\");
   if (tex) s = s.replace(LATEX_SIZING_RE, "");
   s = s.toLowerCase();
@@ -41,7 +43,7 @@ const MATH_TOKEN_RE = new RegExp(`[${CJK}]|(?:(?![${CJK}])[\\p{L}\\p{N}\\p{M}])+
 /** Lower-cased NFKC words of a text, digits kept (`48/2=24` gives `48`, `2`, `24`). For decontamination. */
 export function words(text: string): string[] {
   if (isAscii(text)) return text.toLowerCase().match(ASCII_WORD_RE) ?? [];
-  return text.normalize("NFKC").toLowerCase().replace(/[’‘]/g, "'").match(WORD_RE) ?? [];
+  return normalizeText(text).toLowerCase().replace(/[’‘]/g, "'").match(WORD_RE) ?? [];
 }
 const ASCII_WORD_RE = /[a-z0-9]+(?:'[a-z0-9]+)*/g;
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { MathtuneError } from "@mathtune/core";
+import { rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { MathtuneError, OUTPUT_MARKER, outputMarker, prepareOutputDir } from "@mathtune/core";
 import { parsePrecision, type Precision, TORCH_DTYPES } from "./config.js";
 import { PYTHON_DIR, resolvePython } from "./env.js";
 import { drain, runScript } from "./process.js";
@@ -12,7 +12,7 @@ export interface MergeOptions extends DriverOptions {
   adapter: string;
   /** The base model folder. Default: the adapter's base_model_name_or_path. */
   model?: string;
-  /** Where the merged model goes (replaced when it exists). */
+  /** Where the merged model goes (replaced when it exists and mathtune wrote it; see `force`). */
   out: string;
   /** Saved weights' precision, in training's vocabulary (fp32, bf16, fp16; torch's names are accepted too); the merge itself is done in float32. Default fp32. */
   dtype?: Precision | "float32" | "bfloat16" | "float16";
@@ -22,6 +22,8 @@ export interface MergeOptions extends DriverOptions {
    * adapter (needs CUDA); else the float32 base. full: the float32 base always.
    */
   basePrecision?: "auto" | "full";
+  /** Replace an existing, non-empty `out` that mathtune did not write (default: refused, E_OUTPUT_NOT_OURS). */
+  force?: boolean;
   /** Prompts for the logits check (rendered with the chat template). */
   prompts?: string[];
   /** Largest allowed absolute logit difference (default 1e-3 for fp32, 5e-2 otherwise, 1e-1 against a 4-bit reference). */
@@ -79,7 +81,8 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
   }
   const python = await resolvePython(opts);
   const out = resolve(opts.out);
-  await mkdir(dirname(out), { recursive: true });
+  // The one output rule of core (merge.py replaces `out`): only a folder mathtune wrote, or --force.
+  const lease = await prepareOutputDir(out, { kind: "merge", force: opts.force ?? false, protect: [adapter, opts.model ? resolve(opts.model) : undefined] });
   const configFile = `${out}.merge-config.json`;
   await writeFile(
     configFile,
@@ -112,6 +115,7 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
       done = Boolean(n.done);
       if (n.done) {
         const r = n.value as unknown as MergeResult;
+        await writeFile(join(out, OUTPUT_MARKER), outputMarker("merge"));
         if (!r.check.ok && !opts.allowMismatch) {
           throw new MathtuneError("E_MERGE_MISMATCH", `merged model differs from base+adapter: max |logit diff| ${r.check.maxAbsDiff} > ${r.check.tolerance}`, {
             details: { result: r },
@@ -127,6 +131,7 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
   } finally {
     if (!done) await it.return(undefined as never).catch(() => undefined);
     await rm(configFile, { force: true });
+    await lease.release();
   }
 }
 

@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { MathtuneError, writeFileAtomic } from "@mathtune/core";
+import { MathtuneError, OUTPUT_MARKER, outputMarker, prepareOutputDir, writeFileAtomic } from "@mathtune/core";
 import { resolveTrainConfig, TRAIN_CONFIG_KEYS, type TrainConfig, type TrainConfigInput } from "./config.js";
 import { findDataFiles, recordRenderer, type RecordRenderer, writeConversations } from "./data.js";
 import { PYTHON_DIR, type PythonEnvOptions, resolvePython } from "./env.js";
@@ -35,6 +35,8 @@ export interface TrainOptions extends DriverOptions, TrainConfigInput {
   resume?: boolean | string;
   /** Start afresh in a folder that holds a previous run (its checkpoints and adapter are removed). */
   overwrite?: boolean;
+  /** Write into an existing, non-empty `out` that is not a mathtune run (default: refused, E_OUTPUT_NOT_OURS). */
+  force?: boolean;
   /** Processes to launch with torchrun (one per GPU; gloo on CPU). Default 1. */
   processes?: number;
 }
@@ -136,6 +138,8 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   }
   const python = await resolvePython(opts);
   const files = await findDataFiles(resolve(opts.data));
+  // The one output rule of core: never the cwd, an ancestor, a folder holding the data or model, or a foreign folder.
+  await prepareOutputDir(runDir, { kind: "train", force: opts.force ?? false, protect: [resolve(opts.data), model], lock: false, recognise: (_d, e) => e.includes("checkpoints") || e.includes("adapter") });
   const previous = existsSync(join(runDir, "checkpoints")) || existsSync(join(runDir, "adapter"));
   if (previous && !opts.resume && !opts.overwrite) {
     throw new MathtuneError("E_RUN_EXISTS", `${runDir} already holds a training run`, { hint: "pass resume: true (--resume) to continue it, or overwrite: true (--overwrite) to start again" });
@@ -149,6 +153,7 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
     for (const p of ["checkpoints", "adapter", "metrics.jsonl", "loss.svg", "result.json", "train.log"]) await rm(join(runDir, p), { recursive: true, force: true });
   }
   await mkdir(join(runDir, "data"), { recursive: true });
+  await writeFileAtomic(join(runDir, OUTPUT_MARKER), outputMarker("train"));
   const trainFile = join(runDir, "data", "train.jsonl");
   const validationFile = join(runDir, "data", "validation.jsonl");
   const notes: string[] = [];

@@ -23,6 +23,8 @@ export default defineCommand({
     out: { type: "string", alias: "o", description: "output folder (default: datasets/out/<recipe name>)" },
     seed: { type: "string", description: "seed for the split and the generators (overrides the recipe's)" },
     json: { type: "boolean", description: "JSON events on stderr instead of a progress bar", default: false },
+    code: { type: "boolean", description: "allow module adapters (a recipe is code, like a Makefile); --no-code refuses them, for recipes you do not trust", default: true },
+    force: { type: "boolean", description: "replace an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding the recipe or an input)", default: false },
   },
   async run({ args }) {
     const recipePath = args.recipe ? resolve(args.recipe) : defaultRecipePath();
@@ -33,12 +35,13 @@ export default defineCommand({
     }
     const { loadRecipe } = await import("@mathtune/build");
     const loaded = await loadRecipe(recipePath);
-    const out = resolve(args.out ?? join("datasets", "out", loaded.recipe.name));
+    // An empty --out is refused by the build (resolve("") would be the current folder).
+    const out = args.out === undefined ? resolve(join("datasets", "out", loaded.recipe.name)) : args.out.trim() === "" ? "" : resolve(args.out);
     const reporter = !args.json && process.stderr.isTTY ? terminalReporter(process.stderr) : jsonReporter(process.stderr);
     let result: BuildResult | undefined;
     await withSignal(async (signal) => {
       try {
-        for await (const ev of buildIter({ recipe: loaded, out, ...(seed !== undefined ? { seed } : {}), signal })) {
+        for await (const ev of buildIter({ recipe: loaded, out, force: Boolean(args.force), allowCode: args.code !== false, ...(seed !== undefined ? { seed } : {}), signal })) {
           reporter.onEvent(ev);
           if (ev.type === "done") result = ev.result;
         }

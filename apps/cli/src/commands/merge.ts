@@ -16,6 +16,7 @@ export default defineCommand({
     "allow-mismatch": { type: "boolean", description: "keep going when the check fails" },
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
+    force: { type: "boolean", description: "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)" },
     json: { type: "boolean", description: "print the result as JSON" },
   },
   async run({ args }) {
@@ -30,6 +31,7 @@ export default defineCommand({
         merge({
           adapter: args.adapter,
           out: args.out,
+          ...(args.force ? { force: true } : {}),
           ...(args.model ? { model: await modelPath(args.model, { json: Boolean(args.json) || !process.stderr.isTTY, signal }) } : {}),
           ...(dtype ? { dtype } : {}),
           ...(basePrecision ? { basePrecision } : {}),

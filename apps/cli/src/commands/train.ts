@@ -159,6 +159,7 @@ export default defineCommand({
     processes: { type: "string", description: "processes to launch with torchrun (one per GPU)" },
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
+    force: { type: "boolean", description: "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)" },
     json: { type: "boolean", description: "JSON events on stdout even on a terminal (the default when stderr is not a TTY)" },
   },
   async run({ args }) {
@@ -173,6 +174,7 @@ export default defineCommand({
           data: args.data,
           model: await modelPath(args.model, { json, signal }),
           out: args.out,
+          ...(args.force ? { force: true } : {}),
           ...config,
           ...(args.resume ? { resume: true } : {}),
           ...(args.overwrite ? { overwrite: true } : {}),

@@ -4,10 +4,10 @@
  * string-aware scan and parsed on its own. So every row knows its line, one malformed row is a
  * rejection instead of the end of the load, and a cut-off file is reported where it ends.
  */
-import { MathtuneError } from "@mathtune/core";
+import { MathtuneError, parseJsonChecked } from "@mathtune/core";
 
 export type JsonRowItem =
-  | { index: number; line: number; value: unknown }
+  | { index: number; line: number; value: unknown; text: string }
   | { index: number; line: number; error: MathtuneError; text: string };
 
 export interface ScanResult {
@@ -197,9 +197,11 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
       }
       const slice = text.slice(at, end);
       let item: JsonRowItem;
-      try {
-        item = { index, line, value: JSON.parse(slice) };
-      } catch (e) {
+      const parsed = parseJsonChecked(slice, { file, line });
+      if ("value" in parsed) item = { index, line, value: parsed.value, text: slice };
+      else if (parsed.error.code !== "E_PARSE") item = { index, line, error: parsed.error, text: slice };
+      else {
+        const e = parsed.error.cause;
         const pos = /at position (\d+)/.exec(String((e as Error).message));
         item = { index, line, error: fail("E_PARSE", `malformed JSON: ${v8Reason(e)}`, pos ? at + Number(pos[1]) : at), text: slice };
       }

@@ -3,7 +3,7 @@
  * holds the problem, the solution, the answer..., defaults for the rest, and what happens to the
  * columns nobody mapped. Turns one row into a MathRecord or a Rejection, never throws.
  */
-import { contentId, type MathRecord, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
+import { JSON_MAX_DEPTH, contentId, rawTopLevelValue, type MathRecord, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
 import { uniqueIds } from "./fs.js";
 
 export const DATASET_NAME_PATTERN = "^[a-z0-9][a-z0-9_.-]*$";
@@ -76,7 +76,11 @@ export interface RowMapper {
   readonly columns: Readonly<Partial<Record<FieldName, string>>>;
   /** The columns a reader must load; undefined: all of them (keepOtherFields). */
   readonly needed: string[] | undefined;
-  map(row: unknown, location: SourceLocation): MapResult;
+  /**
+   * `text`: the row as read (a JSON line), when there is one: a rejection keeps it as `raw`, and a
+   * number in the answer or id column keeps its text as written (`3.50`, `12345678901234567890123`).
+   */
+  map(row: unknown, location: SourceLocation, text?: string): MapResult;
 }
 
 function describe(v: unknown): string {
@@ -111,7 +115,7 @@ export function toJsonSafe(v: unknown, depth = 0): unknown {
     default:
       return String(v);
   }
-  if (depth > 64) return null;
+  if (depth > JSON_MAX_DEPTH) return null; // readers quarantine deeper JSON (E_TOO_DEEP) before it gets here
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, (x) => toJsonSafe(x, depth + 1));
@@ -142,10 +146,10 @@ export function createMapper(adapter: string, options: MappingOptions): RowMappe
   const unique = uniqueIds();
   const problemColumn = columns.problem ?? DEFAULT_FIELDS.problem;
 
-  const map = (input: unknown, location: SourceLocation): MapResult => {
+  const map = (input: unknown, location: SourceLocation, rowText?: string): MapResult => {
     const fail = (code: "E_FIELD_MISSING" | "E_RECORD_INVALID", message: string): MapResult => ({
       ok: false,
-      rejection: { code, message, location, raw: toJsonSafe(input) },
+      rejection: { code, message, location, raw: rowText ?? toJsonSafe(input) },
     });
     if (!isPlainRow(input)) return fail("E_RECORD_INVALID", `expected an object per row, got ${describe(input)}`);
     const row = input;
@@ -162,6 +166,11 @@ export function createMapper(adapter: string, options: MappingOptions): RowMappe
       const v = get(f);
       if (absent(v)) return undefined;
       if (typeof v === "string") return v;
+      if (allowNumber && typeof v === "number" && rowText !== undefined) {
+        // the number's text as written: JSON.parse would give 1.2345678901234568e+22 for 12345678901234567890123, 3.5 for 3.50
+        const raw = rawTopLevelValue(rowText, columns[f]!);
+        if (raw !== undefined && /^-?\d/.test(raw)) return raw;
+      }
       if (allowNumber && ((typeof v === "number" && Number.isFinite(v)) || typeof v === "bigint")) return String(v);
       problems.push(`field '${columns[f]}' (${f}) must be a string${allowNumber ? " or a number" : ""}, got ${describe(v)}`);
       return undefined;

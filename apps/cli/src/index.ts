@@ -122,12 +122,23 @@ export function checkArgs(args: Record<string, ArgDef>, argv: string[], path: st
   return out;
 }
 
+/** Codes that mean the user asked for something refused or malformed (exit code 2). */
+const USAGE_CODES = new Set<string>([
+  "E_USAGE",
+  "E_CONFIG_INVALID",
+  "E_OPTIONS_INVALID",
+  "E_ADAPTER_NOT_FOUND",
+  "E_CODE_REFUSED",
+  "E_OUTPUT_UNSAFE",
+  "E_OUTPUT_NOT_OURS",
+]);
+
 /** The exit code for an error: 2 for the user's mistakes in the command line or a recipe, 130 canceled, else 1. */
 export function exitCodeOf(e: MathtuneError): number {
   const own = e.details?.exitCode;
   if (typeof own === "number") return own;
   if (e.code === "E_CANCELED") return 130;
-  return e.code === "E_USAGE" || e.code === "E_CONFIG_INVALID" || e.code === "E_OPTIONS_INVALID" || e.code === "E_ADAPTER_NOT_FOUND" ? 2 : 1;
+  return USAGE_CODES.has(e.code) ? 2 : 1;
 }
 
 /** Runs the CLI with the given arguments; sets process.exitCode, never exits. */

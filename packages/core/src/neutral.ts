@@ -10,3 +10,5 @@ export * from "./adapter.js";
 export * from "./stage.js";
 export * from "./idset.js";
 export { stableStringify } from "./stable.js";
+export * from "./json.js";
+export * from "./unicode.js";

@@ -40,6 +40,8 @@ export interface DeployOptions extends PythonEnvOptions, LlamaCppOptions {
   /** The smoke-test conversation (default: one arithmetic question); false skips the smoke test. */
   smoke?: ChatMessage[] | false;
   smokeMaxTokens?: number;
+  /** CPU threads for llama-quantize, the smoke test and the Ollama check (default: their own). */
+  threads?: number;
   signal?: AbortSignal;
   onEvent?: (e: DeployEvent) => void;
 }
@@ -107,7 +109,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     for (const q of quants) {
       throwIfAborted(opts.signal);
       emit({ type: "stage", stage: "quantize", message: `quantizing to ${q}` });
-      const r = await quantizeGguf({ input: base.path, out: dir.path(`model.${q}.gguf`), type: q, tools, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (e) => emit(e) });
+      const r = await quantizeGguf({ input: base.path, out: dir.path(`model.${q}.gguf`), type: q, tools, ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (e) => emit(e) });
       const info = await readGgufInfo(r.path);
       const check = checkGguf(info, { ...expectBase, quant: q });
       if (!check.ok) throw new MathtuneError("E_GGUF_CHECK", `${r.path}: ${check.problems.join("; ")}`, { location: { file: r.path } });
@@ -155,7 +157,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       const stopIds = eotIds.length ? eotIds : undefined;
       for (const f of files.slice(1)) {
         emit({ type: "stage", stage: "smoke", message: `smoke test of ${f.file}` });
-        const r = await smokeTest({ gguf: dir.path(f.file), prompt, ...(stopIds ? { stop: stopIds } : {}), ...(adapterFile ? { lora: dir.path(adapterFile.file) } : {}), maxTokens: opts.smokeMaxTokens ?? 128 });
+        const r = await smokeTest({ gguf: dir.path(f.file), prompt, ...(stopIds ? { stop: stopIds } : {}), ...(adapterFile ? { lora: dir.path(adapterFile.file) } : {}), maxTokens: opts.smokeMaxTokens ?? 128, ...(opts.threads ? { threads: opts.threads } : {}) });
         smoke[f.type] = { ok: r.ok, text: r.text, reason: r.reason, tokensPerSecond: r.tokensPerSecond };
         if (!r.ok) throw new MathtuneError("E_SMOKE_FAILED", `${f.file}: ${r.problem}; it said ${JSON.stringify(r.text.slice(0, 200))}`, { location: { file: resolve(opts.out, f.file) }, hint: "the model must end its turn: check --template/--stop, or pass --no-smoke for a model that was not trained to chat" });
       }
@@ -189,7 +191,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       });
       result.ollama = { name: created.name, host: created.host };
       if (opts.smoke !== false) {
-        const reply = await new OllamaClient(opts.host).chat(opts.name, opts.smoke ?? DEFAULT_SMOKE, { options: { num_predict: opts.smokeMaxTokens ?? 128 }, ...(opts.signal ? { signal: opts.signal } : {}) });
+        const reply = await new OllamaClient(opts.host).chat(opts.name, opts.smoke ?? DEFAULT_SMOKE, { options: { num_predict: opts.smokeMaxTokens ?? 128, ...(opts.threads ? { num_thread: opts.threads } : {}) }, ...(opts.signal ? { signal: opts.signal } : {}) });
         result.ollama.reply = { content: reply.content, doneReason: reply.doneReason };
         if (reply.doneReason !== "stop") throw new MathtuneError("E_SMOKE_FAILED", `the Ollama model ${opts.name} at ${created.host} did not end its turn (done_reason ${reply.doneReason})`, { hint: "check the template and stop parameters in the Modelfile" });
       }

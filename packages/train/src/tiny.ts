@@ -64,7 +64,7 @@ function scriptArgs(opts: Omit<TinyModelOptions, "out">): string[] {
 }
 
 /** Training steps of the trained tiny model when `train.steps` is not given. */
-export const DEFAULT_TRAIN_STEPS = 300;
+export const DEFAULT_TRAIN_STEPS = 800;
 
 /**
  * `createTinyModel` cached under `$MATHTUNE_CACHE/fixtures/tiny-qwen2-<key>`, the key a hash of the

@@ -97,7 +97,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     emit({ type: "stage", stage: "convert", message: `converting ${modelDir} to ${outtype}` });
     const base = await convertToGguf({ ...py, model: modelDir, out: dir.path(`model.${outtype}.gguf`), outtype, ...(opts.preTokenizer ? { preTokenizer: opts.preTokenizer } : {}) });
     const f16Info = await readGgufInfo(base.path);
-    const chatTemplate = typeof tokenizerConfig.chat_template === "string" ? tokenizerConfig.chat_template : f16Info.chatTemplate;
+    // transformers writes the template to chat_template.jinja (newer) or into tokenizer_config.json.
+    const jinjaFile = await readFile(join(modelDir, "chat_template.jinja"), "utf8").catch(() => undefined);
+    const chatTemplate = jinjaFile ?? (typeof tokenizerConfig.chat_template === "string" ? tokenizerConfig.chat_template : f16Info.chatTemplate);
     const eotIds = [f16Info.tokens?.eot, f16Info.tokens?.eos].filter((x): x is number => x !== undefined);
     const files: DeployedFile[] = [];
     const expectBase = { architecture: f16Info.architecture, tensorCount: f16Info.tensorCount, ...(chatTemplate ? { chatTemplate } : {}), ...(eotIds.length ? { endOfTurn: eotIds } : {}) };

@@ -40,7 +40,7 @@ export {
   type ModelfileSpec,
 } from "./modelfile.js";
 export { OllamaClient, ollamaHost, createOllamaModel, type OllamaChatMessage, type OllamaChatResult, type OllamaCreateEvent, type CreateOllamaModelOptions } from "./ollama.js";
-export { cpuLlama, tokenizeWithGguf, generateWithGguf, smokeTest, type GenerateOptions, type GenerateResult, type SmokeTestResult } from "./smoke.js";
+export { cpuLlama, tokenizeWithGguf, generateWithGguf, smokeTest, type GenerateOptions, type GenerateResult, type SmokeTestOptions, type SmokeTestResult } from "./smoke.js";
 export {
   LLAMA_CPP_ENV,
   OLLAMA_ENV,

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { extractAnswer } from "@mathtune/answer";
 import { MathtuneError } from "@mathtune/core";
 import type { Llama, LlamaModel } from "node-llama-cpp";
 
@@ -85,7 +86,7 @@ export async function generateWithGguf(opts: GenerateOptions): Promise<GenerateR
       const out: number[] = [];
       let stopToken: number | undefined;
       const t0 = performance.now();
-      for await (const token of seq.evaluate(prompt, { temperature: 0 })) {
+      for await (const token of seq.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
         const id = Number(token);
         if (stop.has(id)) {
           stopToken = id;
@@ -116,15 +117,30 @@ export async function generateWithGguf(opts: GenerateOptions): Promise<GenerateR
 export interface SmokeTestResult extends GenerateResult {
   ok: boolean;
   problem?: string;
+  /** The final answer read from the reply by @mathtune/answer, when there is one. */
+  answer?: string;
+}
+
+export interface SmokeTestOptions extends GenerateOptions {
+  /** Also require a final answer (`Answer: N`, `\boxed{}`) in the reply, as mathtune's formats train. Default true. */
+  requireAnswer?: boolean;
 }
 
 /**
  * The deploy smoke test: one chat prompt through the GGUF; it passes when the reply ends on an
- * end-of-turn token, and fails (`ok: false`, with the reason) when it runs to the length limit,
- * which is what a wrong template or wrong stop tokens give.
+ * end-of-turn token and holds a final answer readable by @mathtune/answer. It fails (`ok: false`,
+ * with the reason) when the reply runs to the length limit (wrong stop tokens, or a template the
+ * model does not stop under) or has no answer (a prompt not in the format the model learned).
  */
-export async function smokeTest(opts: GenerateOptions): Promise<SmokeTestResult> {
+export async function smokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult> {
   const r = await generateWithGguf(opts);
-  if (r.reason === "end-of-turn") return { ...r, ok: true };
-  return { ...r, ok: false, problem: `the reply ran to the ${opts.maxTokens ?? 64}-token limit without an end-of-turn token: check the chat template and the stop tokens` };
+  const answer = extractAnswer(r.text)?.answer;
+  const withAnswer = { ...r, ...(answer !== undefined ? { answer } : {}) };
+  if (r.reason !== "end-of-turn") {
+    return { ...withAnswer, ok: false, problem: `the reply ran to the ${opts.maxTokens ?? 64}-token limit without an end-of-turn token: check the chat template and the stop tokens` };
+  }
+  if ((opts.requireAnswer ?? true) && answer === undefined) {
+    return { ...withAnswer, ok: false, problem: "the reply ended its turn but holds no final answer: check that the chat template renders the format the model was trained on" };
+  }
+  return { ...withAnswer, ok: true };
 }

@@ -171,10 +171,12 @@ describe("deploy: merged model -> GGUF -> Ollama", () => {
       expect(wrongStop.ok).toBe(false);
       expect(wrongStop.reason).toBe("length");
       expect(wrongStop.problem).toMatch(/without an end-of-turn token/);
-      // Phi-3 tags: the model never learned them and does not end a turn
-      const phi3 = "<|system|>\nYou are a helpful assistant.<|end|>\n<|user|>\nWhat is 2 + 3?<|end|>\n<|assistant|>\n";
-      const wrongTemplate = await smokeTest({ gguf, prompt: phi3, maxTokens: 32, threads: 1 });
-      log(`phi-3 prompt: ${JSON.stringify(wrongTemplate.text)} (${wrongTemplate.reason})`);
+      // An Alpaca-style prompt instead of ChatML: the model ends a turn but says no answer line.
+      // (A Phi-3 render is not used here: the tiny model answers and stops even under those tags.)
+      const alpaca = "### Instruction:\nWhat is 2 + 3?\n\n### Response:\n";
+      const wrongTemplate = await smokeTest({ gguf, prompt: alpaca, maxTokens: 32, threads: 1 });
+      log(`alpaca prompt: ${JSON.stringify(wrongTemplate.text)} (${wrongTemplate.reason})`);
+      expect(wrongTemplate.problem).toMatch(/no final answer|without an end-of-turn token/);
       expect(wrongTemplate.ok).toBe(false);
     },
     LONG,

@@ -27,7 +27,7 @@ export async function deployDoctor(opts: { llamaCpp?: string; ollama?: string; h
   try {
     const l = await findLlamaCpp(opts);
     if (l) report.llamaCpp = { ...report.llamaCpp, found: true, dir: l.dir, quantize: l.quantize, source: l.source, ...(l.commit ? { commit: l.commit } : {}) };
-    else problems.push(`llama.cpp: not built yet (${expected}); run \`mathtune setup --deploy\` (or bash scripts/setup-tools.sh), or set ${LLAMA_CPP_ENV} to your llama.cpp`);
+    else problems.push(`llama.cpp: not built yet (${expected}); run \`mathtune deploy --setup\` (or bash scripts/setup-tools.sh), or set ${LLAMA_CPP_ENV} to your llama.cpp`);
   } catch (e) {
     report.llamaCpp.problem = (e as Error).message;
     problems.push(`llama.cpp: ${(e as Error).message}`);
@@ -36,9 +36,11 @@ export async function deployDoctor(opts: { llamaCpp?: string; ollama?: string; h
   if (o) {
     const r = await execa(o.path, ["--version"], { reject: false, timeout: 10_000, env: { OLLAMA_HOST: "127.0.0.1:1" } });
     const m = /(\d+\.\d+\.\d+\S*)/.exec(`${r.stdout}\n${r.stderr}`);
-    report.ollama = { ...report.ollama, found: true, path: o.path, source: o.source, ...(m?.[1] ? { version: m[1] } : o.version ? { version: o.version } : {}) };
+    // A `go install` build has no version stamped in (it says 0.0.0): the cache folder names it.
+    const version = m?.[1] && m[1] !== "0.0.0" ? m[1] : o.version;
+    report.ollama = { ...report.ollama, found: true, path: o.path, source: o.source, ...(version ? { version } : {}) };
   } else {
-    problems.push(`ollama: not found; run \`mathtune setup --deploy\` to build Ollama ${OLLAMA_VERSION} for ${cpuLevel()} (needs Go 1.24+), or install it from https://ollama.com and set ${OLLAMA_ENV}`);
+    problems.push(`ollama: not found; run \`mathtune deploy --setup\` to build Ollama ${OLLAMA_VERSION} for ${cpuLevel()} (needs Go 1.24+), or install it from https://ollama.com and set ${OLLAMA_ENV}`);
   }
   try {
     report.ollama.server.version = await new OllamaClient(opts.host).version();

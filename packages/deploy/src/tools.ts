@@ -180,7 +180,7 @@ export async function ensureLlamaCpp(opts: LlamaCppOptions = {}): Promise<LlamaC
     emit({ type: "step", tool: "llama.cpp", message: `llama-quantize ready at ${p.quantize}` });
   });
   const done = await findLlamaCpp();
-  if (!done) throw new MathtuneError("E_TOOL_NOT_FOUND", `llama.cpp is not usable in ${p.root}`, { hint: `remove ${p.root} and run \`mathtune setup --deploy\`` });
+  if (!done) throw new MathtuneError("E_TOOL_NOT_FOUND", `llama.cpp is not usable in ${p.root}`, { hint: `remove ${p.root} and run \`mathtune deploy --setup\`` });
   return done;
 }
 
@@ -255,7 +255,7 @@ export async function ensureOllama(opts: { ollama?: string; signal?: AbortSignal
   const go = which("go");
   if (!go) {
     throw new MathtuneError("E_TOOL_NOT_FOUND", "Go is not installed, so Ollama cannot be built", {
-      hint: `install Go 1.24+ (https://go.dev/dl) and run \`mathtune setup --deploy\`, or install Ollama and set ${OLLAMA_ENV} to its binary`,
+      hint: `install Go 1.24+ (https://go.dev/dl) and run \`mathtune deploy --setup\`, or install Ollama and set ${OLLAMA_ENV} to its binary`,
     });
   }
   await mkdir(c.root, { recursive: true });

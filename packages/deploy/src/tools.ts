@@ -159,6 +159,15 @@ export async function ensureLlamaCpp(opts: LlamaCppOptions = {}): Promise<LlamaC
   const emit = opts.onEvent ?? (() => {});
   await mkdir(p.root, { recursive: true });
   await withLock(p.lock, opts.signal, () => emit({ type: "wait", tool: "llama.cpp", message: `waiting for another build of llama.cpp in ${p.root}` }), async () => {
+    // A build started outside this lock (by hand, or an older mathtune) is still writing into
+    // src/build: wait until it has been quiet for two minutes, then use it or finish it.
+    let told = false;
+    while (existsSync(p.build) && !(await findLlamaCpp()) && (await newestChange(p.build, 4)) > Date.now() - 120_000) {
+      throwIfAborted(opts.signal);
+      if (!told) emit({ type: "wait", tool: "llama.cpp", message: `another build is writing into ${p.build}; waiting for it` });
+      told = true;
+      await new Promise((res) => setTimeout(res, 5000));
+    }
     const again = await findLlamaCpp();
     if (again) return;
     if (!existsSync(join(p.src, "convert_hf_to_gguf.py"))) {
@@ -282,6 +291,16 @@ export async function ensureOllama(opts: { ollama?: string; signal?: AbortSignal
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/** The newest modification time (ms) of a folder and its sub-folders down to `depth`. */
+async function newestChange(dir: string, depth: number): Promise<number> {
+  const { readdir } = await import("node:fs/promises");
+  let newest = (await stat(dir).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+  if (depth <= 0) return newest;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isDirectory()) newest = Math.max(newest, await newestChange(join(dir, e.name), depth - 1));
+  return newest;
+}
 
 async function run(cmd: string, args: string[], tool: "llama.cpp" | "ollama", signal?: AbortSignal, emit?: (e: ToolEvent) => void, env?: Record<string, string>): Promise<void> {
   throwIfAborted(signal);

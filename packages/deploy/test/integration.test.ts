@@ -68,9 +68,6 @@ beforeAll(async () => {
   tiny = model.path;
   log(`tiny trained model ${tiny} (${((Date.now() - t) / 1000).toFixed(0)} s; ${JSON.stringify(model.trained)})`);
   t = Date.now();
-  await ensureLlamaCpp({ onEvent: (e) => e.type !== "build" && log(`${e.tool}: ${e.message}`) });
-  await ensureOllama({ onEvent: (e) => e.type !== "build" && log(`${e.tool}: ${e.message}`) });
-  log(`tools ready (${((Date.now() - t) / 1000).toFixed(0)} s)`);
   const data = join(work, "data");
   await (await import("node:fs/promises")).mkdir(data);
   await writeData(data);
@@ -78,6 +75,11 @@ beforeAll(async () => {
   await train({ data, model: tiny, out: run, maxSteps: 2, batchSize: 4, learningRate: 1e-4, warmupSteps: 0, maxSeqLength: 128, threads: 1, seed: 1, evalAtStart: false, saveSteps: 100, evalSteps: 100 });
   merged = join(work, "merged");
   await merge({ adapter: run, model: tiny, out: merged });
+  log(`LoRA run and merge done (${((Date.now() - t) / 1000).toFixed(0)} s)`);
+  t = Date.now();
+  await ensureOllama({ onEvent: (e) => e.type !== "build" && log(`${e.tool}: ${e.message}`) });
+  await ensureLlamaCpp({ onEvent: (e) => e.type !== "build" && log(`${e.tool}: ${e.message}`) });
+  log(`tools ready (${((Date.now() - t) / 1000).toFixed(0)} s)`);
   server = await startOllama({ debug: true });
   log(`ollama at ${server.url}`);
 }, LONG);

@@ -141,7 +141,7 @@ export async function findLlamaCpp(opts: Pick<LlamaCppOptions, "llamaCpp"> = {})
   const commit = await llamaCppBundleCommit();
   const p = llamaCppCachePaths(commit);
   if (!existsSync(join(p.src, "convert_hf_to_gguf.py"))) return undefined;
-  if (existsSync(p.lock) && !(await staleLock(p.lock))) return undefined; // a build is running
+  if (existsSync(p.lock) && !(await staleLock(p.lock)) && !(await ownLock(p.lock))) return undefined; // a build is running
   if (existsSync(p.marker) ? await isExecutable(p.quantize) : await quantizeRuns(p.quantize)) return { ...fromDir(p.src, "cache", commit), quantize: p.quantize };
   return undefined;
 }
@@ -346,6 +346,10 @@ async function staleLock(lock: string): Promise<boolean> {
   const holder = Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0"));
   const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
   return (holder > 0 && !pidAlive(holder)) || (!holder && age > 30_000);
+}
+
+async function ownLock(lock: string): Promise<boolean> {
+  return Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0")) === process.pid;
 }
 
 /** Runs `fn` holding a lock folder (with our pid); a lock whose holder died is taken over. */

@@ -134,7 +134,7 @@ export interface SmokeTestOptions extends GenerateOptions {
  */
 export async function smokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult> {
   const r = await generateWithGguf(opts);
-  const answer = extractAnswer(r.text)?.answer;
+  const answer = extractAnswer(r.text, { mode: "strict" })?.answer;
   const withAnswer = { ...r, ...(answer !== undefined ? { answer } : {}) };
   if (r.reason !== "end-of-turn") {
     return { ...withAnswer, ok: false, problem: `the reply ran to the ${opts.maxTokens ?? 64}-token limit without an end-of-turn token: check the chat template and the stop tokens` };

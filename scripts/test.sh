@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup-tools.sh
 bash scripts/setup-chromium.sh
 echo "==> type-checking every package and its tests" >&2
 pnpm turbo run typecheck --output-logs=errors-only >&2

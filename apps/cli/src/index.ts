@@ -23,6 +23,7 @@ export const main = defineCommand({
     eval: lazy(() => import("./commands/eval.js")),
     compare: lazy(() => import("./commands/compare.js")),
     deploy: lazy(() => import("./commands/deploy.js")),
+    model: lazy(() => import("./commands/model.js")),
   },
 });
 

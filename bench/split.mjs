@@ -15,7 +15,6 @@
 // Evaluation sets: 1,319 held-out questions ("gsm8k-test") and 5,000 synthetic texts ("math-test").
 // Needs `pnpm turbo run build --filter @mathtune/split` first. Records are generated on the fly
 // and never held; the stages keep ids and hashes only.
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +27,7 @@ if (!existsSync(dist)) {
   console.error("packages/split/dist is missing: run `pnpm turbo run build --filter @mathtune/split` first");
   process.exit(1);
 }
-const { createDedupStage, createDecontaminationStage, SplitPlanner, splitEntry } = await import(dist);
+const { createDedupStage, createDecontaminationStage, parseSplitOptions, pinnedSplit, StratifiedSplitter, stratumOf } = await import(dist);
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -92,7 +91,7 @@ function* records() {
     yield {
       id: `${source}/train/${i}`,
       source,
-      split: source === "math" && i % 20 === 2 ? "test" : "train",
+      ...(source === "math" && i % 20 === 2 ? { split: "test" } : {}), // pinned to test (respectSourceSplit); the rest are free
       problem,
       category: CATS[i % 7],
       difficulty: 1 + (i % 5),
@@ -111,11 +110,16 @@ const decon = await createDecontaminationStage({}, [
   { name: "math-test", texts: mathTest },
 ]);
 const tIndex = performance.now() - t0;
-const STRATA = ["source", "category", "difficulty"];
-const planner = new SplitPlanner({ seed: 42, stratifyBy: STRATA, respectSourceSplits: true, fractions: { train: 0.9, validation: 0.05, test: 0.05 } });
+// The build's split: two passes; pass 1 counts each kept record in its stratum (the bench keeps
+// the stratum numbers, 4 bytes a record, where the build writes them to its staging file).
+const splitOptions = parseSplitOptions({ by: ["source", "category", "difficulty"], respectSourceSplit: true });
+const splitter = StratifiedSplitter.fromOptions(splitOptions, 42);
+const stratumKey = stratumOf(splitOptions.by);
+let strataOf = new Int32Array(1 << 16); // stratum number per kept record; -1 - split code when pinned
+const SPLIT_NAMES = ["train", "validation", "test"];
 
 // wall time and CPU time (user + system) per stage; on a busy machine CPU time is the fairer figure
-const T = { gen: [0, 0], dedup: [0, 0], decon: [0, 0], hash: [0, 0], add: [0, 0], plan: [0, 0] };
+const T = { gen: [0, 0], dedup: [0, 0], decon: [0, 0], add: [0, 0], plan: [0, 0] };
 let mark = [performance.now(), process.cpuUsage()];
 const lap = (k) => {
   const w = performance.now();
@@ -146,15 +150,25 @@ for (;;) {
   const kept = [];
   for (const x of decon.process(afterDedup, {})) isRej(x) ? removed[x.code]++ : kept.push(x);
   lap("decon");
-  const hashes = kept.map((r) => createHash("sha256").update(JSON.stringify(r)).digest("hex").slice(0, 16));
-  lap("hash");
-  for (let k = 0; k < kept.length; k++) planner.add(splitEntry(kept[k], hashes[k], STRATA));
-  inSplit += kept.length;
+  if (inSplit + kept.length > strataOf.length) {
+    const grown = new Int32Array(Math.max(strataOf.length * 2, inSplit + kept.length));
+    grown.set(strataOf);
+    strataOf = grown;
+  }
+  for (const r of kept) {
+    const pinned = pinnedSplit(r, splitOptions.respectSourceSplit);
+    const s = splitter.count(stratumKey(r), pinned);
+    strataOf[inSplit++] = pinned ? -1 - SPLIT_NAMES.indexOf(pinned) : s;
+  }
   lap("add");
 }
 lap("gen");
-const plan = planner.plan();
-const manifest = plan.manifest();
+const strata = splitter.plan();
+const counts = { train: 0, validation: 0, test: 0 };
+for (let i = 0; i < inSplit; i++) {
+  const s = strataOf[i];
+  counts[s < 0 ? SPLIT_NAMES[-1 - s] : splitter.assign(s)]++;
+}
 lap("plan");
 const total = performance.now() - t0;
 const ru = process.resourceUsage();
@@ -169,12 +183,13 @@ const row = (label, k, n, extra = "") =>
   console.log(`${label.padEnd(14)} ${(T[k][0] / 1000).toFixed(2).padStart(7)} s wall ${(T[k][1] / 1000).toFixed(2).padStart(7)} s cpu  ${rate(n, T[k][1]).padStart(20)} (cpu)${extra}`);
 row("dedup", "dedup", N, `  exact ${dedup.dedup.exactDuplicates}, near ${dedup.dedup.nearDuplicates} removed`);
 row("decontaminate", "decon", inDecon, `  ${removed.E_CONTAMINATED} removed`);
-row("split add", "add", inSplit);
-row("split plan", "plan", inSplit, `  ${manifest.strata.length} strata`);
+row("split count", "add", inSplit);
+row("split assign", "plan", inSplit, `  ${Object.keys(strata).length} strata`);
 const sum = ["dedup", "decon", "add", "plan"].reduce((a, k) => [a[0] + T[k][0], a[1] + T[k][1]], [0, 0]);
 console.log(`${"all three".padEnd(14)} ${(sum[0] / 1000).toFixed(2).padStart(7)} s wall ${(sum[1] / 1000).toFixed(2).padStart(7)} s cpu  ${rate(N, sum[1]).padStart(20)} (cpu), ${rate(N, sum[0])} (wall)`);
-console.log(`(not counted: generating records ${(T.gen[1] / 1000).toFixed(2)} s cpu, entry hashes (sha256, the build's job) ${(T.hash[1] / 1000).toFixed(2)} s cpu; whole run ${(total / 1000).toFixed(2)} s wall)`);
+console.log(`(not counted: generating records ${(T.gen[1] / 1000).toFixed(2)} s cpu, whole run ${(total / 1000).toFixed(2)} s wall)`);
 console.log("");
-console.log(`splits: train ${plan.counts.train}, validation ${plan.counts.validation}, test ${plan.counts.test}; in ${N} = out ${plan.size} + removed ${removed.E_DUPLICATE + removed.E_CONTAMINATED}: ${N === plan.size + removed.E_DUPLICATE + removed.E_CONTAMINATED ? "ok" : "MISMATCH"}`);
+const out = counts.train + counts.validation + counts.test;
+console.log(`splits: train ${counts.train}, validation ${counts.validation}, test ${counts.test}; in ${N} = out ${out} + removed ${removed.E_DUPLICATE + removed.E_CONTAMINATED}: ${N === out + removed.E_DUPLICATE + removed.E_CONTAMINATED ? "ok" : "MISMATCH"}`);
 console.log(`dedup index ${(dedup.dedup.indexBytes / 2 ** 20).toFixed(0)} MB of typed arrays (plus kept ids)`);
 console.log(`peak RSS ${mb(ru.maxRSS)}; heap used now ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);

@@ -30,9 +30,9 @@ import { resolveAdapter } from "./adapters.js";
 import { type HubDownloadEvent, hubInputEntry, prepareHubSources, restoreHubOptions } from "./hub-sources.js";
 import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
-import { SPLIT_CODES, StratifiedSplitter } from "./planner.js";
+import { pinnedSplit, SPLITS, stratumOf, StratifiedSplitter } from "@mathtune/split";
 import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, locateProblem, parseRecipe } from "./recipe.js";
-import { answerStage, fieldValue } from "./stages.js";
+import { answerStage } from "./stages.js";
 import { DatasetReportCollector, writeDatasetReport } from "@mathtune/report";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
@@ -339,9 +339,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const quarantine = new HashingWriter(dir.path("quarantine.jsonl"));
   const stagingPath = dir.path(".staging.jsonl");
   const staging = new HashingWriter(stagingPath, { hash: false });
-  const by = recipe.split.by;
-  const stratumKey = by.length === 1 ? (r: MathRecord) => fieldValue(r, by[0]!) : (r: MathRecord) => by.map((f) => fieldValue(r, f)).join(" | ");
-  const splitter = new StratifiedSplitter({ train: recipe.split.train, validation: recipe.split.validation, test: recipe.split.test }, seed, recipe.split.counts);
+  const stratumKey = stratumOf(recipe.split.by);
+  const splitter = StratifiedSplitter.fromOptions(recipe.split, seed);
   // Ids are unique within one adapter's load (the adapter contract); sources sharing an adapter are checked here.
   const adapterUses = new Map<string, number>();
   for (const a of adapters) adapterUses.set(a.name, (adapterUses.get(a.name) ?? 0) + 1);
@@ -435,7 +434,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
             }
             ids.add(r.id);
           }
-          const forced = recipe.split.respectSourceSplit && (SPLIT_CODES as readonly string[]).includes(r.split ?? "") ? (r.split as SplitName) : undefined;
+          const forced = pinnedSplit(r, recipe.split.respectSourceSplit);
           const stratum = splitter.count(stratumKey(r), forced);
           const facet = facetIndex(si, r);
           // Staging line: source, stratum, forced split (or -), facet, then the record.
@@ -518,7 +517,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     yield { type: "phase", phase: "write" };
     // One sink per split, format and file kind. The record format as JSON lines takes the staged text as is.
     const sinks: { split: SplitName; format: (typeof formatters)[number]; sink: OutputSink }[] = [];
-    for (const split of SPLIT_CODES) {
+    for (const split of SPLITS) {
       for (const f of formatters) {
         for (const kind of recipe.output.files) {
           const file = outputName(split, f.name, kind);
@@ -529,9 +528,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       }
     }
     openSinks = sinks.map((s) => s.sink);
-    const rawSink = Object.fromEntries(SPLIT_CODES.map((s) => [s, sinks.find((k) => k.split === s && k.format.name === "record" && k.sink instanceof JsonlSink)?.sink as JsonlSink | undefined])) as Record<SplitName, JsonlSink | undefined>;
-    const parsedSinks = Object.fromEntries(SPLIT_CODES.map((s) => [s, sinks.filter((k) => k.split === s && k.sink !== rawSink[s])])) as Record<SplitName, typeof sinks>;
-    const needParse = SPLIT_CODES.some((s) => parsedSinks[s].length > 0);
+    const rawSink = Object.fromEntries(SPLITS.map((s) => [s, sinks.find((k) => k.split === s && k.format.name === "record" && k.sink instanceof JsonlSink)?.sink as JsonlSink | undefined])) as Record<SplitName, JsonlSink | undefined>;
+    const parsedSinks = Object.fromEntries(SPLITS.map((s) => [s, sinks.filter((k) => k.split === s && k.sink !== rawSink[s])])) as Record<SplitName, typeof sinks>;
+    const needParse = SPLITS.some((s) => parsedSinks[s].length > 0);
     let ordinal = 0;
     const sourceCounts = sourceNames.map((n) => counts.sources[n]!);
     const writeStarted = Date.now();
@@ -570,7 +569,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         counts.splits[split]++;
         ordinal++;
       }
-      for (const split of SPLIT_CODES) {
+      for (const split of SPLITS) {
         if (!parts[split].length) continue;
         const p = rawSink[split]!.addRaw(Buffer.concat(parts[split]), parts[split].length / 2);
         if (p) await p;

@@ -1,9 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { MathtuneError, type SourceLocation, type Static, Type, ajv, formatSchemaErrors } from "@mathtune/core";
+import { SplitOptionsSchema, splitFractionsProblem } from "@mathtune/split";
 import { LineCounter, type Node as YamlNode, isMap, isScalar, isSeq, parseDocument } from "yaml";
-
-const SplitName = Type.Union([Type.Literal("train"), Type.Literal("validation"), Type.Literal("test")]);
 
 export const SourceSchema = Type.Object(
   {
@@ -16,28 +15,8 @@ export const SourceSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const SplitSchema = Type.Object(
-  {
-    train: Type.Number({ minimum: 0, default: 0.8 }),
-    validation: Type.Number({ minimum: 0, default: 0.1 }),
-    test: Type.Number({ minimum: 0, default: 0.1 }),
-    by: Type.Array(Type.String({ minLength: 1 }), {
-      default: ["source"],
-      description: "record fields to stratify by (source, category, difficulty, lang, split, or meta.<key>)",
-    }),
-    respectSourceSplit: Type.Boolean({ default: false, description: "records whose source split is train/validation/test stay there" }),
-    counts: Type.Optional(
-      Type.Object(
-        {
-          validation: Type.Optional(Type.Integer({ minimum: 0 })),
-          test: Type.Optional(Type.Integer({ minimum: 0 })),
-        },
-        { additionalProperties: false, description: "exact validation/test records per stratum (capped by its size); the rest is train. Overrides the fractions" },
-      ),
-    ),
-  },
-  { additionalProperties: false, default: {} },
-);
+/** The recipe's `split` section: the options of @mathtune/split's planner. */
+export const SplitSchema = SplitOptionsSchema;
 
 export const OutputSchema = Type.Object(
   {
@@ -124,8 +103,7 @@ export type RecipeInput = DeepPartial<Omit<Recipe, "sources">> & {
   sources: readonly (Partial<Omit<RecipeSource, "options">> & { adapter: string; options?: Record<string, unknown> })[];
 };
 export type RecipeSource = Static<typeof SourceSchema>;
-export type SplitName = "train" | "validation" | "test";
-export const SPLITS = ["train", "validation", "test"] as const;
+export { type SplitName, SPLITS } from "@mathtune/split";
 
 const validateRecipe = ajv.compile<Recipe>(RecipeSchema);
 
@@ -182,14 +160,8 @@ export function locateProblem(problem: string, locate: RecipeLocator | undefined
 export function parseRecipe(value: unknown, where = "recipe", locate?: RecipeLocator): Recipe {
   const copy = structuredClone(value);
   const problems = validateRecipe(copy) ? [] : formatSchemaErrors(validateRecipe.errors);
-  const split = (copy as { split?: Record<string, unknown> } | null)?.split;
-  if (split && typeof split === "object") {
-    const parts = ["train", "validation", "test"].map((k) => split[k] ?? SPLIT_DEFAULTS[k as keyof typeof SPLIT_DEFAULTS]);
-    if (parts.every((x) => typeof x === "number")) {
-      const sum = (parts as number[]).reduce((a, b) => a + b, 0);
-      if (Math.abs(sum - 1) > 1e-9) problems.push(`/split: train + validation + test must be 1 (got ${sum})`);
-    }
-  }
+  const splitProblem = splitFractionsProblem((copy as { split?: unknown } | null)?.split);
+  if (splitProblem) problems.push(splitProblem);
   if (problems.length) {
     const lines = problems.map((p) => locateProblem(p, locate));
     throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${lines.join("\n  ")}`, {
@@ -199,8 +171,6 @@ export function parseRecipe(value: unknown, where = "recipe", locate?: RecipeLoc
   }
   return copy as Recipe;
 }
-
-const SPLIT_DEFAULTS = { train: 0.8, validation: 0.1, test: 0.1 };
 
 export interface LoadedRecipe {
   recipe: Recipe;

@@ -99,9 +99,3 @@ export async function answerStage(options: AnswerStageOptions = {}): Promise<Sta
     },
   };
 }
-
-/** The value of a stratification field: a record field or `meta.<key>`. */
-export function fieldValue(r: MathRecord, field: string): string {
-  const v = field.startsWith("meta.") ? r.meta?.[field.slice(5)] : (r as Record<string, unknown>)[field];
-  return v === undefined || v === null ? "-" : String(v);
-}

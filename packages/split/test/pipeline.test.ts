@@ -1,7 +1,7 @@
-import { isRejection, type MathRecord, type Rejection, sha256, stableStringify } from "@mathtune/core";
+import { isRejection, type MathRecord, type Rejection } from "@mathtune/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createDecontaminationStage, createDedupStage, SplitPlanner, SPLITS, splitEntry } from "@mathtune/split";
+import { createDecontaminationStage, createDedupStage, pinnedSplit, parseSplitOptions, StratifiedSplitter, stratumOf } from "@mathtune/split";
 
 const VOCAB = ["tom", "has", "3", "5", "apples", "and", "buys", "more", "how", "many", "does", "he", "have", "now", "+", "="];
 const EVAL_TEXT = "tom has 3 apples and buys 5 more apples how many apples does he have now";
@@ -31,7 +31,10 @@ describe("dedup + decontamination + split", () => {
       fc.asyncProperty(recordsArb, fc.integer({ min: 1, max: 50 }), fc.integer(), async (records, batchSize, seed) => {
         const dedup = createDedupStage({});
         const decon = await createDecontaminationStage({}, [{ name: "gsm8k-test", texts: [EVAL_TEXT] }]);
-        const planner = new SplitPlanner({ seed, stratifyBy: ["source"], respectSourceSplits: true });
+        const options = parseSplitOptions({ by: ["source"], respectSourceSplit: true });
+        const splitter = StratifiedSplitter.fromOptions(options, seed);
+        const stratum = stratumOf(options.by);
+        const kept: MathRecord[] = [];
         const removed: Rejection[] = [];
         for (let i = 0; i < records.length; i += batchSize) {
           let batch: MathRecord[] = records.slice(i, i + batchSize);
@@ -41,10 +44,20 @@ describe("dedup + decontamination + split", () => {
             batch = [];
             for (const x of out) (isRejection(x) ? removed.push(x) : batch.push(x as MathRecord));
           }
-          for (const r of batch) planner.add(splitEntry(r, sha256(stableStringify(r)).slice(0, 16), ["source"]));
+          kept.push(...batch);
         }
-        const plan = planner.plan();
-        const out = SPLITS.flatMap((s) => [...plan.idsOf(s)]);
+        // pass 1 counts the kept records per stratum; pass 2 streams them again in the same order
+        const index = kept.map((r) => splitter.count(stratum(r), pinnedSplit(r, options.respectSourceSplit)));
+        const strata = splitter.plan();
+        const got: Record<string, Record<string, number>> = {};
+        const out = kept.map((r, i) => {
+          const split = pinnedSplit(r, true) ?? splitter.assign(index[i]!);
+          if (r.split === "test") expect(split).toBe("test");
+          const row = (got[stratum(r)] ??= { train: 0, validation: 0, test: 0 });
+          row[split]!++;
+          return r.id;
+        });
+        expect(got).toEqual(Object.fromEntries(Object.keys(got).map((k) => [k, strata[k]])));
         const all = [...out, ...removed.map((r) => r.id!)];
         expect(all.length).toBe(records.length);
         expect(new Set(all)).toEqual(new Set(records.map((r) => r.id)));

@@ -106,7 +106,7 @@ describe("data is never silently altered", () => {
     expect((await quarantine(out)).map((e) => [e.code, String(e.location).split(":").pop()])).toEqual([["E_TOO_DEEP", "2"]]);
     // 100,000 levels in a MATH JSON-lines file: one record quarantined, never a lost build
     const out2 = join(tmp, "deep-math");
-    const r = await build({ recipe: one({ adapter: "math", options: { path: bx("MATH-deep.jsonl") } }), out: out2 });
+    const r = await build({ recipe: one({ adapter: "math", options: { path: bx("MATH-deep.jsonl"), split: "train" } }), out: out2 });
     expect([r.counts.read, r.counts.written, r.counts.quarantined]).toEqual([2, 1, 1]);
     expect((await quarantine(out2))[0]).toMatchObject({ code: "E_TOO_DEEP", location: expect.stringMatching(/MATH-deep\.jsonl:2$/) });
   });

@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2";
+import { bytesToHex } from "@noble/hashes/utils";
 import { type MathRecord, MathtuneError, type Static, throwIfAborted, Type } from "@mathtune/core";
 import { hash32 } from "./hash.js";
 import { parseOptions } from "./options.js";
@@ -306,15 +307,17 @@ export class SplitPlanner {
       }
     }
     // per-split sha256 over the 8-byte (id, hash) fingerprints, big-endian, in add order
-    const hs = SPLITS.map(() => createHash("sha256"));
-    const bufs = SPLITS.map(() => Buffer.alloc(8 * 4096));
+    // (a pure-JS sha256, so that the package runs in a browser too: the same bytes, the same digests)
+    const hs = SPLITS.map(() => sha256.create());
+    const bufs = SPLITS.map(() => new Uint8Array(8 * 4096));
+    const views = bufs.map((b) => new DataView(b.buffer));
     const fill2 = [0, 0, 0];
     const counts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
     for (let i = 0; i < n; i++) {
       const c = assigned[i]!;
       const buf = bufs[c]!;
-      buf.writeUInt32BE(this.fpHi[i]!, fill2[c]!);
-      buf.writeUInt32BE(this.fpLo[i]!, fill2[c]! + 4);
+      views[c]!.setUint32(fill2[c]!, this.fpHi[i]!, false);
+      views[c]!.setUint32(fill2[c]! + 4, this.fpLo[i]!, false);
       fill2[c]! += 8;
       if (fill2[c] === buf.length) {
         hs[c]!.update(buf);
@@ -323,7 +326,7 @@ export class SplitPlanner {
       counts[SPLITS[c]!]++;
     }
     for (let c = 0; c < 3; c++) hs[c]!.update(bufs[c]!.subarray(0, fill2[c]));
-    const digests = hs.map((h) => h.digest("hex"));
+    const digests = hs.map((h) => bytesToHex(h.digest()));
     const sortedRows = rows
       .map((r, s) => ({ r, key: JSON.stringify(this.strataValues[s]) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))

@@ -25,6 +25,25 @@ export const BROWSER_LEAVES: Record<string, string> = {
   answer: `import { extractAnswer, equivalent } from "@mathtune/answer"; export const ok = extractAnswer("so it is \\\\boxed{42}")?.answer === "42" && equivalent("1/2", "0.5") && !equivalent("2", "3");`,
   latex: `import { checkText } from "@mathtune/latex"; const good = checkText("\\\\(\\\\frac{1}{2}\\\\)", {}); export const ok = good.segments === 1 && good.findings.length === 0 && checkText("\\\\(\\\\nosuchmacro{x}\\\\)", {}).findings[0]?.code === "E_LATEX_UNKNOWN_COMMAND";`,
   synth: `import { generate } from "@mathtune/synth"; export const ok = generate({ count: 5, seed: 1 }).length === 5;`,
+  // The per-split hashes, checked against WebCrypto's sha256 over the same 8-byte fingerprints (9000 entries: several buffers).
+  split: `import { hash32, SplitPlanner } from "@mathtune/split";
+    const planner = new SplitPlanner({ seed: 7 });
+    for (let i = 0; i < 9000; i++) planner.add({ id: "r" + i, hash: "h" + i });
+    const plan = planner.plan();
+    const ids = [...plan.idsOf("train")];
+    const bytes = new Uint8Array(ids.length * 8);
+    const view = new DataView(bytes.buffer);
+    ids.forEach((id, k) => { const fp = id + "\\t" + "h" + id.slice(1); view.setUint32(8 * k, hash32(fp, 0x6c62272e)); view.setUint32(8 * k + 4, hash32(fp, 0x07bb0142)); });
+    const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const m = plan.manifest();
+    export const ok = ids.length > 4096 && m.splits.train.count === ids.length && m.splits.train.sha256 === hex;`,
+  // The built-in template (Jinja source bundled as a string, rendered by the interpreter as by the fast path); paths say they need Node.
+  format: `import { createFormatter, loadChatTemplate, QWEN25_CHAT_TEMPLATE, renderChat } from "@mathtune/format";
+    const f = await createFormatter({ format: "messages" });
+    const r = f.formatRecord({ id: "a", source: "x", problem: "What is 1+1?", solution: "1+1=2", answer: "2", lang: "en" });
+    const chat = [{ role: "user", content: "hi" }];
+    const refused = await loadChatTemplate("model/tokenizer_config.json").then(() => false, (e) => e.code === "E_UNSUPPORTED");
+    export const ok = r.messages.length >= 2 && QWEN25_CHAT_TEMPLATE.includes("<|im_start|>") && renderChat(chat, QWEN25_CHAT_TEMPLATE, { fast: false }) === renderChat(chat) && refused;`,
 };
 
 /** Bundles a leaf for the browser from `dir`, checks it imports nothing of Node, writes it to `outDir` and runs it. */

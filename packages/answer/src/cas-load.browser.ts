@@ -3,6 +3,6 @@ import * as cas from "@cortex-js/compute-engine";
 
 export type Cas = typeof import("@cortex-js/compute-engine");
 
-export function loadCas(): Cas | undefined {
+export function loadCas(_from?: string | URL): Cas | undefined {
   return cas;
 }

@@ -8,11 +8,13 @@ import { createRequire } from "node:module";
 
 export type Cas = typeof import("@cortex-js/compute-engine");
 
-export function loadCas(): Cas | undefined {
+export function loadCas(from: string | URL = import.meta.url): Cas | undefined {
   try {
-    return createRequire(import.meta.url)("@cortex-js/compute-engine") as Cas;
+    return createRequire(from)("@cortex-js/compute-engine") as Cas;
   } catch (e) {
-    if ((e as { code?: string })?.code === "MODULE_NOT_FOUND") return undefined;
+    // not installed; a module missing inside an installed CAS is its own error, passed on
+    const err = e as { code?: string; message?: string };
+    if (err?.code === "MODULE_NOT_FOUND" && String(err.message).includes("'@cortex-js/compute-engine'")) return undefined;
     throw e;
   }
 }

@@ -3,6 +3,9 @@
  * fast evaluator and the structural readers decide still works, and one that needs the CAS throws
  * E_DEPENDENCY_MISSING, never a verdict.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { isMathtuneError } from "@mathtune/core";
 import { describe, expect, it, vi } from "vitest";
 
@@ -42,5 +45,20 @@ describe("the loader", () => {
     const cas = real.loadCas();
     expect(typeof cas?.ComputeEngine).toBe("function");
     expect(typeof cas?.compile).toBe("function");
+  });
+
+  it("gives undefined where the CAS is not installed", async () => {
+    const real = await vi.importActual<typeof import("../src/cas-load.js")>("../src/cas-load.js");
+    // pnpm exec sets NODE_PATH to the workspace's hoisted packages, where the CAS is: take it away for this look-up.
+    const Module = (await import("node:module")).default as unknown as { _initPaths(): void };
+    const saved = process.env.NODE_PATH;
+    delete process.env.NODE_PATH;
+    Module._initPaths();
+    try {
+      expect(real.loadCas(pathToFileURL(join(tmpdir(), "no-cas-here", "x.js")))).toBeUndefined();
+    } finally {
+      if (saved !== undefined) process.env.NODE_PATH = saved;
+      Module._initPaths();
+    }
   });
 });

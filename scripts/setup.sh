@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if (( node_major < 20 )); then
-  echo "mathtune needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
+# The packages' engines.node (every dependency they install supports it: apps/cli/test/packages.test.ts).
+node_ok=$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); (a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22' 2>/dev/null || echo false)
+if [[ "$node_ok" != true ]]; then
+  echo "mathtune needs Node.js 20.19+ or 22.12+ (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
 fi
 if [[ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]]; then

@@ -25,6 +25,21 @@ export const BROWSER_LEAVES: Record<string, string> = {
   answer: `import { extractAnswer, equivalent } from "@mathtune/answer"; export const ok = extractAnswer("so it is \\\\boxed{42}")?.answer === "42" && equivalent("1/2", "0.5") && !equivalent("2", "3");`,
   latex: `import { checkText } from "@mathtune/latex"; const good = checkText("\\\\(\\\\frac{1}{2}\\\\)", {}); export const ok = good.segments === 1 && good.findings.length === 0 && checkText("\\\\(\\\\nosuchmacro{x}\\\\)", {}).findings[0]?.code === "E_LATEX_UNKNOWN_COMMAND";`,
   synth: `import { generate } from "@mathtune/synth"; export const ok = generate({ count: 5, seed: 1 }).length === 5;`,
+  // The streaming planner: exact counts per stratum, and every record assigned once.
+  split: `import { parseSplitOptions, StratifiedSplitter } from "@mathtune/split";
+    const splitter = StratifiedSplitter.fromOptions(parseSplitOptions({}), 7);
+    const strata = Array.from({ length: 9000 }, (_, i) => splitter.count(i % 3 ? "a" : "b"));
+    const plan = splitter.plan();
+    const got = { train: 0, validation: 0, test: 0 };
+    for (const s of strata) got[splitter.assign(s)]++;
+    export const ok = got.train === plan.a.train + plan.b.train && got.test === plan.a.test + plan.b.test && got.test === 900;`,
+  // The built-in template (Jinja source bundled as a string, rendered by the interpreter as by the fast path); paths say they need Node.
+  format: `import { createFormatter, loadChatTemplate, QWEN25_CHAT_TEMPLATE, renderChat } from "@mathtune/format";
+    const f = await createFormatter({ format: "messages" });
+    const r = f.formatRecord({ id: "a", source: "x", problem: "What is 1+1?", solution: "1+1=2", answer: "2", lang: "en" });
+    const chat = [{ role: "user", content: "hi" }];
+    const refused = await loadChatTemplate("model/tokenizer_config.json").then(() => false, (e) => e.code === "E_UNSUPPORTED");
+    export const ok = r.messages.length >= 2 && QWEN25_CHAT_TEMPLATE.includes("<|im_start|>") && renderChat(chat, QWEN25_CHAT_TEMPLATE, { fast: false }) === renderChat(chat) && refused;`,
 };
 
 /** Bundles a leaf for the browser from `dir`, checks it imports nothing of Node, writes it to `outDir` and runs it. */

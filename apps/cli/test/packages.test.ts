@@ -2,9 +2,10 @@
  * The packages as published: metadata every package carries, and dependencies that are exactly
  * what the code imports (read from the sources, so no build is needed).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import semver from "semver";
 import { describe, expect, it } from "vitest";
 import { repoRoot, runNode } from "./helpers.js";
 
@@ -18,7 +19,9 @@ interface PackageJson {
   bugs?: { url: string };
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   devDependencies?: Record<string, string>;
+  engines?: { node?: string };
 }
 
 const dirs = ["packages", "apps", "examples"].flatMap((g) =>
@@ -93,6 +96,92 @@ describe("dependencies are what the code imports", () => {
       .filter((f) => f.endsWith(".d.ts"))
       .some((f) => /\bNodeJS\.|\bBuffer\b|from ["']node:/.test(readFileSync(join(dist, f), "utf8")));
     expect(usesNode ? Object.hasOwn(read(dir).dependencies ?? {}, "@types/node") : true, dir).toBe(true);
+  });
+});
+
+/** The folder a package `name` resolves to from `fromDir`, as Node looks it up (node_modules upwards). */
+function findInstalled(fromDir: string, name: string): string | undefined {
+  for (let d = fromDir; ; d = dirname(d)) {
+    const candidate = join(d, "node_modules", name);
+    if (existsSync(join(candidate, "package.json"))) return realpathSync(candidate);
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/**
+ * What `npm i <package>` installs with it, read from the workspace's node_modules (the lockfile's
+ * versions): its dependencies and their non-optional peers, transitively. Optional peers are not
+ * installed by npm, so they are not followed.
+ */
+function installClosure(dir: string): Map<string, { dir: string; pj: PackageJson; via: string }> {
+  const seen = new Map<string, { dir: string; pj: PackageJson; via: string }>();
+  const queue: Array<{ from: string; via: string }> = [{ from: realpathSync(join(repoRoot, dir)), via: "" }];
+  while (queue.length) {
+    const { from, via } = queue.shift()!;
+    const pj = JSON.parse(readFileSync(join(from, "package.json"), "utf8")) as PackageJson;
+    const optionalPeers = new Set(Object.entries(pj.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+    const names = [...Object.keys(pj.dependencies ?? {}), ...Object.keys(pj.peerDependencies ?? {}).filter((n) => !optionalPeers.has(n))];
+    for (const name of names) {
+      const found = findInstalled(from, name);
+      if (!found) throw new Error(`${dir}: ${name} (via ${via || pj.name}) is not installed; run pnpm install`);
+      const dep = JSON.parse(readFileSync(join(found, "package.json"), "utf8")) as PackageJson;
+      const key = `${dep.name}@${(dep as { version?: string }).version}`;
+      if (seen.has(key)) continue;
+      const path = via ? `${via} > ${name}` : name;
+      seen.set(key, { dir: found, pj: dep, via: path });
+      queue.push({ from: found, via: path });
+    }
+  }
+  return seen;
+}
+
+/**
+ * True when every Node version in `ours` satisfies `theirs`: the versions where a gap of `theirs`
+ * could begin are our lowest version and each upper bound of theirs, so checking those is exact
+ * (semver.subset is not: it wants one comparator set of theirs to hold ours whole, so `>=20.11` is
+ * not a subset of `^20 || >=21` there).
+ */
+function nodeRangeHolds(ours: string, theirs: string): boolean {
+  const points = new Set<string>();
+  for (const set of new semver.Range(ours).set) for (const c of set) if (c.operator.startsWith(">")) points.add(c.operator === ">" ? semver.inc(c.semver, "patch")! : c.semver.version);
+  for (const set of new semver.Range(theirs).set) {
+    for (const c of set) {
+      // (`^20` ends at `<21.0.0-0`: 21.0.0 is where the gap begins for a range without prereleases)
+      if (c.operator === "<") points.add(c.semver.version).add(`${c.semver.major}.${c.semver.minor}.${c.semver.patch}`);
+      else if (c.operator === "<=") points.add(semver.inc(c.semver, "patch")!);
+    }
+  }
+  return [...points].filter((v) => semver.satisfies(v, ours)).every((v) => semver.satisfies(v, theirs));
+}
+
+const published = dirs.filter((d) => !read(d).private);
+const FLOOR = read(".").engines?.node;
+
+describe("engines are true", () => {
+  it("the range check itself", () => {
+    expect(nodeRangeHolds(">=20.11", "^18 || ^20 || >= 21")).toBe(true);
+    expect(nodeRangeHolds(">=20.11", ">=22.3.0")).toBe(false);
+    expect(nodeRangeHolds(">=20.11", "^20.17.0 || >=22.9.0")).toBe(false);
+    expect(nodeRangeHolds("^20.19.0 || >=22.12.0", "^20.17.0 || >=22.9.0")).toBe(true);
+    expect(nodeRangeHolds("^20.19.0 || >=22.12.0", ">=20 <24")).toBe(false);
+    expect(nodeRangeHolds(">=20.11", "^20")).toBe(false);
+  });
+
+  it.each(published)("%s: every package npm installs with it supports every Node version it declares", (dir) => {
+    const floor = read(dir).engines?.node;
+    expect(floor, `${dir} declares the workspace's engines.node`).toBe(FLOOR);
+    // What `npm i --engine-strict` checks, for every Node in our range rather than only the one running.
+    const refused = [...installClosure(dir)]
+      .filter(([, { pj }]) => pj.engines?.node && !nodeRangeHolds(floor!, pj.engines.node))
+      .map(([key, { pj, via }]) => `${key} wants node ${pj.engines!.node} (via ${via})`);
+    expect(refused).toEqual([]);
+  });
+
+  // The CAS (@cortex-js/compute-engine, 46 MB, Node >= 22.3) is an optional peer of @mathtune/answer,
+  // loaded on first use: no package installs it, least of all one that imports only @mathtune/answer/text.
+  it.each(published)("%s: does not pull the CAS", (dir) => {
+    const pulled = [...installClosure(dir).values()].filter(({ pj }) => pj.name === "@cortex-js/compute-engine").map(({ via }) => via);
+    expect(pulled).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { MathtuneError, mulberry32 } from "@mathtune/core";
+import { MathtuneError, isMathtuneError, mulberry32 } from "@mathtune/core";
 
 import { type ParsedNumber, normalizeAnswer, parseNumber, replaceCommandArg } from "./normalize.js";
 import { isVariableOrTuple } from "./answer-line.js";
@@ -757,6 +757,7 @@ export function compare(a: string, b: string, options: CompareOptions = {}): Com
       const c = ctx;
       return done(inEngineScope(() => decide(va, vb, c)));
     } catch (e) {
+      if (isMathtuneError(e, "E_DEPENDENCY_MISSING")) throw e;
       if (!(e instanceof Timeout)) {
         throw new MathtuneError("E_INTERNAL", `comparing ${JSON.stringify(a)} with ${JSON.stringify(b)} failed: ${(e as Error)?.message}`, { cause: e });
       }

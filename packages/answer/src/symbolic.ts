@@ -3,7 +3,9 @@
  * numeric evaluation at seeded random points, never by open-ended symbolic simplification. Every
  * call runs under the engine's time limit.
  */
-import { ComputeEngine, compile } from "@cortex-js/compute-engine";
+import type { ComputeEngine } from "@cortex-js/compute-engine";
+import { MathtuneError } from "@mathtune/core";
+import { type Cas, loadCas } from "./cas-load.js";
 
 type Expr = NonNullable<ReturnType<ComputeEngine["parse"]>>;
 
@@ -15,6 +17,26 @@ export interface Sym {
 }
 
 let engine: ComputeEngine | undefined;
+let cas: Cas | undefined | null;
+
+/** The CAS module, loaded on first use; null when it is not installed. */
+function casModule(): Cas | null {
+  if (cas === undefined) cas = loadCas() ?? null;
+  return cas;
+}
+
+/** Thrown when a comparison needs the CAS and it is not installed: never a silent verdict. */
+function casMissing(): MathtuneError {
+  return new MathtuneError(
+    "E_DEPENDENCY_MISSING",
+    "@mathtune/answer needs @cortex-js/compute-engine (an optional peer dependency) to compare these answers symbolically, and it is not installed: run `npm i @cortex-js/compute-engine@0.140.0` beside @mathtune/answer (see the package README on Node versions)",
+  );
+}
+
+/** True when the CAS can be loaded. */
+export function casAvailable(): boolean {
+  return casModule() !== null;
+}
 
 /**
  * Makes the engine ready before a comparison's clock starts: one engine for the process (its
@@ -23,6 +45,9 @@ let engine: ComputeEngine | undefined;
  */
 export function ensureEngine(): void {
   if (engine) return;
+  const m = casModule();
+  if (!m) return;
+  const { ComputeEngine, compile } = m;
   engine = new ComputeEngine();
   try {
     const e = engine.parse("\\frac{\\sqrt{2}+\\sin(x)}{x^2-1}\\le\\pi");
@@ -42,6 +67,8 @@ export function ensureEngine(): void {
  * how a later comparison reads `f^2`.
  */
 export function inEngineScope<T>(fn: () => T): T {
+  // Without the CAS there is no scope to keep: a comparison that needs it throws in ce().
+  if (!casAvailable()) return fn();
   const e = ce();
   e.pushScope();
   try {
@@ -53,7 +80,8 @@ export function inEngineScope<T>(fn: () => T): T {
 
 function ce(): ComputeEngine {
   if (!engine) ensureEngine();
-  return engine!;
+  if (!engine) throw casMissing();
+  return engine;
 }
 
 export class Timeout extends Error {}
@@ -163,7 +191,7 @@ export function parseSym(text: string, deadline: number): Sym | undefined {
       let run: Sym["run"];
       if (vars.length) {
         try {
-          const c = compile(expr, { fallback: false }) as { success?: boolean; run?: (v: Record<string, number>) => unknown };
+          const c = casModule()!.compile(expr, { fallback: false }) as { success?: boolean; run?: (v: Record<string, number>) => unknown };
           if (c.success !== false && typeof c.run === "function") run = c.run;
         } catch {
           run = undefined;

@@ -1,6 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
 import { ajv, formatSchemaErrors, isMathtuneError, type MathRecord, MathtuneError, type Static, Type } from "@mathtune/core";
+import { join, pathKind, readText, resolvePath } from "./files.js";
 import { type AnswerStyle, answerLine, boxedLine, INSTRUCTIONS, wordingLang } from "./prompts.js";
 import {
   assertTemplateFitsTokenizer,
@@ -217,15 +216,13 @@ export function parseFormatOptions(options: unknown): FormatOptions {
 }
 
 async function loadTokenizer(pathOrDir: string, baseDir: string | undefined): Promise<Omit<ChatTemplate, "source">> {
-  let p = isAbsolute(pathOrDir) ? pathOrDir : resolve(baseDir ?? process.cwd(), pathOrDir);
-  try {
-    if ((await stat(p)).isDirectory()) p = join(p, "tokenizer_config.json");
-  } catch (e) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `tokenizer not found: ${p}`, { cause: e });
-  }
+  let p = resolvePath(pathOrDir, baseDir);
+  const k = await pathKind(p);
+  if (k === undefined) throw new MathtuneError("E_INPUT_NOT_FOUND", `tokenizer not found: ${p}`);
+  if (k === "dir") p = join(p, "tokenizer_config.json");
   let cfg: TokenizerConfig;
   try {
-    cfg = JSON.parse(await readFile(p, "utf8")) as TokenizerConfig;
+    cfg = JSON.parse(await readText(p)) as TokenizerConfig;
   } catch (e) {
     throw new MathtuneError("E_PARSE", `${p} is not a readable JSON tokenizer_config: ${(e as Error).message}`, { cause: e });
   }

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
-import { basename, isAbsolute, join, resolve } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { MathtuneError } from "@mathtune/core";
+import { basename, join, pathKind, readText, resolvePath } from "./files.js";
+import { QWEN25_CHATML_JINJA } from "./qwen25-chatml.js";
 
 /** One chat turn, as chat templates read it. */
 export interface ChatMessage {
@@ -35,15 +34,8 @@ export interface TokenizerConfig {
   [key: string]: unknown;
 }
 
-const TEMPLATE_FILE = "qwen2.5-chatml.jinja";
-
-function readBuiltin(): string {
-  // src/template.ts and dist/*.js both sit one folder below the package root, beside templates/.
-  return readFileSync(new URL(`../templates/${TEMPLATE_FILE}`, import.meta.url), "utf8");
-}
-
 /** The Jinja source of the Qwen2.5 ChatML template shipped in `templates/qwen2.5-chatml.jinja`. */
-export const QWEN25_CHAT_TEMPLATE: string = readBuiltin();
+export const QWEN25_CHAT_TEMPLATE: string = QWEN25_CHATML_JINJA;
 
 /** Qwen2.5's default system prompt, inserted by its template when a conversation has none. */
 export const QWEN25_DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
@@ -123,20 +115,11 @@ export function chatTemplateFromConfig(config: TokenizerConfig, name = "tokenize
 }
 
 async function readJson(path: string): Promise<TokenizerConfig> {
-  const text = await readFile(path, "utf8");
+  const text = await readText(path);
   try {
     return JSON.parse(text) as TokenizerConfig;
   } catch (e) {
     throw new MathtuneError("E_PARSE", `${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-async function kind(path: string): Promise<"file" | "dir" | undefined> {
-  try {
-    const s = await stat(path);
-    return s.isDirectory() ? "dir" : s.isFile() ? "file" : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -154,8 +137,8 @@ export interface LoadChatTemplateOptions {
 export async function loadChatTemplate(pathOrConfig: string | TokenizerConfig, options: LoadChatTemplateOptions = {}): Promise<ChatTemplate> {
   if (typeof pathOrConfig !== "string") return chatTemplateFromConfig(pathOrConfig);
   if ((BUILTIN_TEMPLATE_NAMES as readonly string[]).includes(pathOrConfig.toLowerCase())) return QWEN25;
-  const path = isAbsolute(pathOrConfig) ? pathOrConfig : resolve(options.baseDir ?? process.cwd(), pathOrConfig);
-  const k = await kind(path);
+  const path = resolvePath(pathOrConfig, options.baseDir);
+  const k = await pathKind(path);
   if (k === undefined) {
     if (/phi-?3/i.test(pathOrConfig)) {
       throw new MathtuneError("E_TEMPLATE_NOT_FOUND", `no built-in template named '${pathOrConfig}' and no such file`, {
@@ -169,17 +152,17 @@ export async function loadChatTemplate(pathOrConfig: string | TokenizerConfig, o
   if (k === "dir") {
     const jinja = join(path, "chat_template.jinja");
     const cfgPath = join(path, "tokenizer_config.json");
-    const cfg = (await kind(cfgPath)) === "file" ? await readJson(cfgPath) : undefined;
-    if ((await kind(jinja)) === "file") {
-      return { ...(cfg ? tokenizerInfo(cfg, jinja) : { specialTokens: [] }), name: jinja, source: await readFile(jinja, "utf8") };
+    const cfg = (await pathKind(cfgPath)) === "file" ? await readJson(cfgPath) : undefined;
+    if ((await pathKind(jinja)) === "file") {
+      return { ...(cfg ? tokenizerInfo(cfg, jinja) : { specialTokens: [] }), name: jinja, source: await readText(jinja) };
     }
     if (cfg) return chatTemplateFromConfig(cfg, cfgPath);
     throw new MathtuneError("E_INPUT_NOT_FOUND", `${path} holds neither chat_template.jinja nor tokenizer_config.json`);
   }
   if (basename(path).endsWith(".json")) return chatTemplateFromConfig(await readJson(path), path);
-  const source = await readFile(path, "utf8");
+  const source = await readText(path);
   const cfgPath = join(path, "..", "tokenizer_config.json");
-  const cfg = (await kind(cfgPath)) === "file" ? await readJson(cfgPath).catch(() => undefined) : undefined;
+  const cfg = (await pathKind(cfgPath)) === "file" ? await readJson(cfgPath).catch(() => undefined) : undefined;
   return { ...(cfg ? tokenizerInfo(cfg, path) : { specialTokens: [] }), name: path, source };
 }
 

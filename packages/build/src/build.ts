@@ -33,7 +33,6 @@ import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECO
 import { pinnedSplit, SPLITS, stratumOf, StratifiedSplitter } from "@mathtune/split";
 import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, locateProblem, parseRecipe } from "./recipe.js";
 import { answerStage } from "./stages.js";
-import { DatasetReportCollector, writeDatasetReport } from "@mathtune/report";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
 export interface BuildOptions {
@@ -307,6 +306,8 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
   for (const i of modules) parseSource(i, await resolveAdapter(recipe.sources[i]!.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`), { allowCode }));
   const checks = await recipeChecks(recipe, loaded, signal);
+  // The report (Vega, KaTeX) loads only when a build runs: importing @mathtune/build stays light.
+  const { DatasetReportCollector, writeDatasetReport } = await import("@mathtune/report");
   const report = new DatasetReportCollector();
   const stages = [...checks.stages, ...(opts.stages ?? []), report.stage];
   const workerUrl = opts.loadWorkerUrl !== undefined ? new URL(String(opts.loadWorkerUrl), import.meta.url) : defaultLoadWorkerUrl();

@@ -6,8 +6,8 @@ describe("gradeOutput: fixture outputs with known verdicts", () => {
     // output, gold, finish, strict verdict/rule, flexible verdict/rule
     ["3 + 4 = 7.\nAnswer: 7", "7", "stop", "correct", "answer-line", "correct", "answer-line"],
     ["So x = \\boxed{\\frac{1}{2}}.", "0.5", "stop", "correct", "boxed", "correct", "boxed"],
-    ["She has 8 - 3 = 5 apples left.", "5", "stop", "no-answer", null, "correct", "last-number"],
-    ["She has 8 - 3 = 4 apples left.", "5", "stop", "no-answer", null, "wrong", "last-number"],
+    ["She has 8 - 3 = 5 apples left.", "5", "stop", "no-answer", null, "correct", "last-calculation"],
+    ["She has 8 - 3 = 4 apples left.", "5", "stop", "no-answer", null, "wrong", "last-calculation"],
     ["Answer: 12", "13", "stop", "wrong", "answer-line", "wrong", "answer-line"],
     ["I am not sure.", "13", "stop", "no-answer", null, "no-answer", null],
     ["Let me think step by step. First 12 and then 4", "9", "length", "length", null, "length", "last-number"],
@@ -55,7 +55,7 @@ describe("computeMetrics", () => {
     expect(m.overall.flexible).toMatchObject({ n: 5, correct: 2, wrong: 1, noAnswer: 1, length: 1, accuracy: 0.4 });
     expect(m.finish).toEqual({ stop: 4, length: 1 });
     expect(m.tokens).toEqual({ generated: 50, prompt: 0, meanPerProblem: 10 });
-    expect(m.rules.flexible).toEqual({ "answer-line": 2, none: 1, "last-number": 2 });
+    expect(m.rules.flexible).toEqual({ "answer-line": 2, none: 1, "last-number": 1, whole: 1 });
   });
   it("breaks accuracy down by category, difficulty and source with Wilson intervals", () => {
     expect(Object.keys(m.byCategory)).toEqual(["a", "b"]);

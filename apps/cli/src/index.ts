@@ -22,6 +22,7 @@ export const main = defineCommand({
     merge: lazy(() => import("./commands/merge.js")),
     eval: lazy(() => import("./commands/eval.js")),
     compare: lazy(() => import("./commands/compare.js")),
+    report: lazy(() => import("./commands/report.js")),
     deploy: lazy(() => import("./commands/deploy.js")),
     model: lazy(() => import("./commands/model.js")),
   },

@@ -32,7 +32,7 @@ beforeAll(async () => {
       const last = body.messages.at(-1)!.content.match(/\d+/g)!.at(-1);
       // "tuned" (its key) always says "Answer: 7"; "base" says the problem's last number without an answer line
       const tuned = req.headers.authorization === "Bearer tuned";
-      res.end(JSON.stringify({ choices: [{ message: { content: tuned ? "Answer: 7" : `maybe ${last}` }, finish_reason: "stop" }], usage: { completion_tokens: 3 } }));
+      res.end(JSON.stringify({ choices: [{ message: { content: tuned ? "Answer: 7" : `perhaps it is ${last}` }, finish_reason: "stop" }], usage: { completion_tokens: 3 } }));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -51,13 +51,36 @@ describe("mathtune eval / compare", () => {
     expect(events.map((e) => e.type)).toEqual(["start", "prediction", "prediction", "prediction", "done"]);
     const m = JSON.parse(await readFile(join(tmp, "base", "metrics.json"), "utf8")) as { overall: { strict: { noAnswer: number }; flexible: { correct: number } } };
     expect(m.overall.strict.noAnswer).toBe(3);
-    expect(m.overall.flexible.correct).toBe(1); // "maybe 3" against gold 3; "maybe 5" and "maybe 2" are wrong
+    expect(m.overall.flexible.correct).toBe(1); // "perhaps it is 3" against gold 3; the 5 and the 2 are wrong (a bare "maybe 3" would now be read whole, as an expression)
     const b = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "tuned"), "--api-key-env", "TUNED_KEY"], { cwd: tmp, env: { TUNED_KEY: "tuned" } });
     expect(b.code).toBe(0);
     const c = await runCli(["compare", join(tmp, "base"), join(tmp, "tuned"), "--out", tmp, "--mode", "strict"], { cwd: tmp });
     expect(c.code).toBe(0);
     expect(c.stdout).toContain("| **overall** | 3 | 0.0% | 33.3% | +33.3 | 1 | 0 | 1.000 |");
     expect(await readFile(join(tmp, "comparison.md"), "utf8")).toContain("| add | 2 |");
+  });
+
+  it("compare writes the run report into --out; `mathtune report` writes a run folder's report", async () => {
+    // the "base" run of the test above, compared with itself: 3 problems, the same accuracy twice
+    const out = join(tmp, "self");
+    const c = await runCli(["compare", join(tmp, "base"), join(tmp, "base"), "--out", out, "--json"], { cwd: tmp });
+    expect(c.code).toBe(0);
+    const cmp = JSON.parse(c.stdout) as { overall: { n: number; a: { accuracy: number } } };
+    expect(cmp.overall.n).toBe(3);
+    const pct = `${(cmp.overall.a.accuracy * 100).toFixed(1)}%`;
+    const html = await readFile(join(out, "report.html"), "utf8");
+    expect(html).toContain("<svg");
+    expect(html).toContain(pct);
+    expect(await readFile(join(out, "report.md"), "utf8")).toContain(pct);
+    // `mathtune report` on the same folder writes the same page elsewhere
+    const r = await runCli(["report", out, "--out", join(tmp, "again"), "--json"], { cwd: tmp });
+    expect(r.code).toBe(0);
+    const written = JSON.parse(r.stdout) as { out: string; files: string[] };
+    expect(written.files).toEqual(expect.arrayContaining([join(tmp, "again", "report.html"), join(tmp, "again", "report.md")]));
+    expect(await readFile(join(tmp, "again", "report.html"), "utf8")).toBe(html);
+    const none = await runCli(["report", join(tmp, "nothing-here")], { cwd: tmp });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/error E_INPUT_NOT_FOUND: no run folder at .*nothing-here/);
   });
 
   it("bad input gives the E_* code and a non-zero exit", async () => {

@@ -3,22 +3,23 @@ import { join } from "node:path";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
 import { compareRuns, evaluate, type EvalEvent, evaluateIter, readPredictions } from "@mathtune/eval";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { tinyGguf } from "./gguf.js";
-import { removeTempDirs, smallBuild, SYSTEM, tempDir } from "./helpers.js";
+import { arithmeticBuild, removeTempDirs, SYSTEM, tempDir } from "./helpers.js";
+import { tinyGguf } from "./models.js";
 
-// Real generation: the tiny random-weight Qwen2 of the training tests, converted to GGUF by
-// llama.cpp's converter, run in this process by node-llama-cpp on the CPU. Random weights never
-// stop, so every answer runs into the length limit: that path is what these tests see.
+// Real generation: the tiny Qwen2 of the training tests, trained to answer one-digit arithmetic in
+// ChatML and end its turn, made into GGUF files by @mathtune/deploy (llama.cpp's converter and
+// llama-quantize), run in this process by node-llama-cpp on the CPU. On the arithmetic test set it
+// answers and stops, right or wrong; with a tiny token limit it runs into the length limit.
 vi.setConfig({ testTimeout: 300_000 });
 
 let f16: string;
 let q8: string;
 let built: string;
-const BASE = { limit: 6, maxTokens: 12, threads: 1 } as const;
+const BASE = { limit: 12, maxTokens: 24, threads: 1 } as const;
 
 beforeAll(async () => {
-  [f16, q8, built] = await Promise.all([tinyGguf("f16"), tinyGguf("q8_0"), smallBuild()]);
-});
+  [f16, q8, built] = await Promise.all([tinyGguf("f16"), tinyGguf("q8_0"), arithmeticBuild()]);
+}, 1_800_000);
 afterAll(removeTempDirs);
 
 describe("llama.cpp in-process (node-llama-cpp)", () => {
@@ -30,25 +31,44 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
     firstBytes = await readFile(first.predictionsFile, "utf8");
   });
 
-  it("generates with the GGUF's own chat template, the build's system prompt, and stops at the length limit", async () => {
+  it("generates with the GGUF's own chat template and the build's system prompt; the model answers, ends its turn, and is graded right and wrong", async () => {
     const preds = await readPredictions(first.predictionsFile);
-    expect(preds).toHaveLength(6);
+    expect(preds).toHaveLength(12);
     for (const p of preds) {
       expect(p.prompt!.startsWith(`<|im_start|>system\n${SYSTEM}<|im_end|>\n<|im_start|>user\n`)).toBe(true);
-      expect(p.prompt!.endsWith("<|im_end|>\n<|im_start|>assistant\n")).toBe(true);
-      expect(p.finish).toBe("length");
-      expect(p.tokens).toBe(12);
-      expect(p.promptTokens).toBeGreaterThan(20);
-      expect(typeof p.output).toBe("string");
-      expect(p.strict.verdict === "length" || p.strict.verdict === "correct").toBe(true);
+      expect(p.prompt!.endsWith(`${p.problem}<|im_end|>\n<|im_start|>assistant\n`)).toBe(true);
+      expect(p.finish).toBe("stop");
+      expect(p.tokens).toBeGreaterThan(0);
+      expect(p.tokens).toBeLessThan(24);
+      expect(p.promptTokens).toBeGreaterThan(10);
+      expect(p.output).toMatch(/Answer: -?\d+\s*$/);
+      expect(p.strict.answer).toBe(/Answer: (-?\d+)\s*$/.exec(p.output)![1]);
+      expect(p.strict.verdict).toBe(p.strict.answer === p.gold ? "correct" : "wrong");
     }
     const m = first.metrics;
-    expect(m.finish).toEqual({ stop: 0, length: 6 });
-    expect(m.tokens.generated).toBe(72);
+    expect(m.finish).toEqual({ stop: 12, length: 0 });
+    expect(m.tokens.generated).toBe(preds.reduce((s, p) => s + p.tokens, 0));
     expect(m.model).toMatchObject({ backend: "llama", quantization: "f16", architecture: "qwen2", chatTemplate: "gguf" });
     expect(m.speed.parallel).toBe(2);
     expect(m.speed.problemsPerSecond).toBeGreaterThan(0);
-    expect(m.overall.strict.length + m.overall.strict.correct).toBe(6);
+    // it has learnt some sums, not all: both verdicts occur, and the counts add up
+    expect(m.overall.strict.correct).toBeGreaterThan(0);
+    expect(m.overall.strict.wrong).toBeGreaterThan(0);
+    expect(m.overall.strict.correct + m.overall.strict.wrong).toBe(12);
+    expect(m.overall.strict.correct).toBe(preds.filter((p) => p.strict.verdict === "correct").length);
+  });
+
+  it("the length limit: a tiny token budget cuts the answer off, graded 'length'", async () => {
+    const short = await evaluate({ model: f16, testSet: built, out: await tempDir("short"), parallel: 1, ...BASE, limit: 3, maxTokens: 3 });
+    const preds = await readPredictions(short.predictionsFile);
+    for (const p of preds) {
+      expect(p.finish).toBe("length");
+      expect(p.tokens).toBe(3);
+      expect(p.strict.verdict).toBe("length");
+    }
+    expect(short.metrics.finish).toEqual({ stop: 0, length: 3 });
+    expect(short.metrics.tokens.generated).toBe(9);
+    expect(short.metrics.overall.strict.length).toBe(3);
   });
 
   it("is deterministic: the same run again writes byte-identical predictions", async () => {
@@ -73,17 +93,17 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
       },
     }).catch((e: unknown) => e)) as MathtuneError;
     expect(isMathtuneError(err, "E_CANCELED")).toBe(true);
-    expect(err.message).toMatch(/canceled; \d of 6 predictions kept in .*the same command resumes/);
+    expect(err.message).toMatch(/canceled; \d of 12 predictions kept in .*the same command resumes/);
     const kept = await readPredictions(join(out, "predictions.jsonl"));
     expect(kept.length).toBeGreaterThanOrEqual(2);
-    expect(kept.length).toBeLessThan(6);
+    expect(kept.length).toBeLessThan(12);
     // a half-written last line (a kill mid-write) is cut on resume
     await writeFile(join(out, "predictions.jsonl"), `${await readFile(join(out, "predictions.jsonl"), "utf8")}{"id":"cut`);
     const starts: EvalEvent[] = [];
     const r = await evaluate({ model: f16, testSet: built, out, parallel: 1, ...BASE, onEvent: (e) => e.type === "start" && starts.push(e) });
-    expect(starts[0]).toMatchObject({ type: "start", done: kept.length, total: 6 });
+    expect(starts[0]).toMatchObject({ type: "start", done: kept.length, total: 12 });
     expect(r.metrics.resumed).toBe(kept.length);
-    expect(r.metrics.speed.problems).toBe(6 - kept.length);
+    expect(r.metrics.speed.problems).toBe(12 - kept.length);
     // one sequence or two: greedy decoding gives the same answers here
     expect(await readFile(r.predictionsFile, "utf8")).toBe(firstBytes);
   });
@@ -102,7 +122,7 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
     const dir = await tempDir("cmp");
     const c = await compareRuns({ a: first.out, b: q.out, out: dir });
     expect(c.quantization).toMatchObject({ from: "f16", to: "q8_0" });
-    expect(c.overall.n).toBe(6);
+    expect(c.overall.n).toBe(12);
     expect(await readFile(join(dir, "comparison.md"), "utf8")).toMatch(/Quantization: f16 -> q8_0 costs/);
   });
 

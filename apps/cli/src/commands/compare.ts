@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { MathtuneError } from "@mathtune/core";
 import type { GradeMode } from "@mathtune/eval";
+// eval's Comparison must stay readable as the report's ComparisonLike (a type check of the format).
+import type { ComparisonLike } from "@mathtune/report";
 import { defineCommand } from "citty";
 
 export default defineCommand({
@@ -8,7 +10,7 @@ export default defineCommand({
   args: {
     a: { type: "positional", required: true, description: "run folder of the baseline (e.g. the base model)" },
     b: { type: "positional", required: true, description: "run folder compared with it (e.g. the tuned model)" },
-    out: { type: "string", alias: "o", description: "folder for comparison.md and comparison.json (default: the current folder)" },
+    out: { type: "string", alias: "o", description: "folder for comparison.md, comparison.json and the run report report.html (default: the current folder)" },
     mode: { type: "string", description: "strict | flexible grading (default flexible)" },
     examples: { type: "string", description: "fixed and broken examples shown (5)" },
     json: { type: "boolean", description: "print comparison.json instead of the table", default: false },
@@ -20,6 +22,9 @@ export default defineCommand({
     const { compareRuns, comparisonMarkdown } = await import("@mathtune/eval");
     const out = resolve(args.out ?? ".");
     const c = await compareRuns({ a: args.a, b: args.b, out, ...(args.mode ? { mode: args.mode as GradeMode } : {}), ...(examples !== undefined ? { examples } : {}) });
-    process.stdout.write(args.json ? `${JSON.stringify(c, null, 2)}\n` : `${comparisonMarkdown(c)}\nwrote ${resolve(out, "comparison.md")} and comparison.json\n`);
+    // The run report of the --out folder: the comparison, and the evaluations when they lie inside it.
+    const { writeRunReport } = await import("@mathtune/report");
+    await writeRunReport(out);
+    process.stdout.write(args.json ? `${JSON.stringify(c satisfies ComparisonLike, null, 2)}\n` : `${comparisonMarkdown(c)}\nwrote ${resolve(out, "comparison.md")}, comparison.json and report.html\n`);
   },
 });

@@ -114,7 +114,9 @@ export async function llamaBackend(opts: LlamaBackendOptions): Promise<Backend> 
       await seq.clearHistory();
       const out: import("node-llama-cpp").Token[] = [];
       let finish: Generation["finish"] = "length";
-      for await (const t of seq.evaluate(tokens, { temperature: req.temperature, seed: req.seed })) {
+      // yieldEogToken: without it node-llama-cpp ends the iteration at an end-of-generation token
+      // silently, and a model that ended its turn would be recorded as cut off at the length limit.
+      for await (const t of seq.evaluate(tokens, { temperature: req.temperature, seed: req.seed, yieldEogToken: true })) {
         if (req.signal?.aborted) throw new MathtuneError("E_CANCELED", "canceled", { cause: req.signal.reason });
         if (model.isEogToken(t)) {
           finish = "stop";

@@ -1,0 +1,20 @@
+import { resolve } from "node:path";
+import { defineCommand } from "citty";
+
+export default defineCommand({
+  meta: {
+    name: "report",
+    description: "Write the run report (report.html, report.md and its SVG charts) of a run folder: comparisons, evaluations, the training loss curve and the dataset it read",
+  },
+  args: {
+    dir: { type: "positional", required: true, description: "the folder of `mathtune compare`, `eval` or `train` (read three levels deep)" },
+    out: { type: "string", alias: "o", description: "folder for report.html, report.md and the charts (default: the run folder)" },
+    json: { type: "boolean", description: "print the written files as JSON", default: false },
+  },
+  async run({ args }) {
+    const { writeRunReport } = await import("@mathtune/report");
+    const r = await writeRunReport(resolve(args.dir), args.out ? { out: resolve(args.out) } : {});
+    const files = ["report.html", "report.md", ...Object.keys(r.charts)].map((f) => resolve(r.out, f));
+    process.stdout.write(args.json ? `${JSON.stringify({ out: r.out, files }, null, 2)}\n` : `wrote ${files.join(", ")}\n`);
+  },
+});

@@ -1,5 +1,4 @@
-import { parse, View } from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 
 /**
  * Charts are Vega-Lite specs rendered to SVG by Vega's headless renderer (no DOM, no canvas, no
@@ -18,6 +17,8 @@ export type ChartSpec = TopLevelSpec;
 
 /** Renders a Vega-Lite spec to a standalone SVG document string. */
 export async function chartSvg(spec: ChartSpec): Promise<string> {
+  // Vega loads on first use: its modules use top-level await, which would stop require() of this package.
+  const [{ parse, View }, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const vg = compile({ ...spec, config: { ...CONFIG, ...((spec as { config?: object }).config ?? {}) } } as TopLevelSpec).spec;
   const view = new View(parse(vg), { renderer: "none" });
   try {
@@ -79,7 +80,7 @@ export function histogramSpec(title: string, bins: readonly Bin[], xTitle: strin
   } as ChartSpec;
 }
 
-export const binLabel = (b: Pick<Bin, "from" | "to">): string => (b.to === null ? `${b.from}+` : `${b.from}-${b.to - 1}`);
+export const binLabel = (b: { from: number; to: number | null }): string => (b.to === null ? `${b.from}+` : `${b.from}-${b.to - 1}`);
 
 export interface SeriesPoint {
   series: string;

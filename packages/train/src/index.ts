@@ -50,7 +50,8 @@ export {
 export { trainIter, train, inspectTraining, isAdapterDir, resolvedConfig, type DriverOptions, type TrainOptions, type TrainEvent, type TrainResult, type InspectedExample } from "./train.js";
 export { mergeIter, merge, type MergeOptions, type MergeResult, type MergeCheck, type MergeEvent } from "./merge.js";
 export { createTinyModel, cachedTinyModel, createTinyTrainedModel, DEFAULT_TRAIN_STEPS, type TinyModelOptions, type TinyModel } from "./tiny.js";
-export { lossCurveSvg, type LossPoint } from "./svg.js";
+/** The loss curve chart (Vega-Lite, rendered to SVG): @mathtune/report draws it, for loss.svg and the run report alike. */
+export { lossCurveSvg, type LossPoint } from "@mathtune/report";
 export { createProgressReporter, formatProgressLine, formatEvalLine, formatDuration, EtaEstimator, type ProgressReporterOptions } from "./progress.js";
 export {
   KNOWN_MODELS,

@@ -2,13 +2,13 @@ import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { MathtuneError, OUTPUT_MARKER, outputMarker, prepareOutputDir, writeFileAtomic } from "@mathtune/core";
+import { type LossPoint, lossCurveSvg } from "@mathtune/report";
 import { resolveTrainConfig, TRAIN_CONFIG_KEYS, type TrainConfig, type TrainConfigInput } from "./config.js";
 import { findDataFiles, recordRenderer, type RecordRenderer, writeConversations } from "./data.js";
 import { PYTHON_DIR, type PythonEnvOptions, resolvePython } from "./env.js";
 import { drain, runScript } from "./process.js";
 import { EtaEstimator } from "./progress.js";
 import type { ProtocolMessage } from "./protocol.js";
-import { type LossPoint, lossCurveSvg } from "./svg.js";
 
 export interface DriverOptions extends PythonEnvOptions {
   signal?: AbortSignal;
@@ -212,7 +212,7 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   const writeCurve = async () => {
     await new Promise<void>((res) => (metricsOut ? metricsOut.end(() => res()) : res()));
     metricsOut = undefined;
-    await writeFileAtomic(lossCurve, lossCurveSvg(points, `loss: ${model.split("/").pop()} LoRA r=${config.loraR}`));
+    await writeFileAtomic(lossCurve, await lossCurveSvg(points, `loss: ${model.split("/").pop()} LoRA r=${config.loraR}`));
   };
 
   const it = runScript({

@@ -174,8 +174,12 @@ describe("a training run", () => {
     expect(lines.filter((l) => l.split === "validation").map((l) => l.step)).toEqual([0, 3, 6]);
     const svg = await readFile(run.lossCurve, "utf8");
     expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('class="loss-train"');
-    expect(svg).toContain('class="loss-validation"');
+    // Vega-Lite's chart: a point mark per logged loss, labelled with its step, loss and split
+    const marks = [...svg.matchAll(/aria-label="step: (\d+); loss: ([^;]+); series: (\w+)" role="graphics-symbol" aria-roledescription="point"/g)].map((m) => ({ split: m[3]!, step: Number(m[1]), loss: Number(m[2]) }));
+    const order = (a: { split: string; step: number }, b: { split: string; step: number }) => a.split.localeCompare(b.split) || a.step - b.step;
+    expect(marks.sort(order).map((m) => `${m.split}@${m.step}`)).toEqual([...lines].sort(order).map((l) => `${l.split}@${l.step}`));
+    [...lines].sort(order).forEach((l, i) => expect(marks[i]!.loss).toBeCloseTo(l.loss, 6)); // the label rounds to 12 digits
+    expect(svg).toContain("2 values: train, validation");
   });
 
   it("saves an adapter that PEFT loads back", async () => {

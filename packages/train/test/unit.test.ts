@@ -93,23 +93,30 @@ describe("training config", () => {
 });
 
 describe("loss curve and progress line", () => {
-  it("draws one polyline per split with axes", () => {
-    const svg = lossCurveSvg([
+  it("draws the curve with Vega-Lite: one line per split and one point mark per logged point", async () => {
+    const logged = [
       { split: "train", step: 1, loss: 3 },
       { split: "train", step: 2, loss: 2.5 },
       { split: "train", step: 3, loss: 2 },
       { split: "validation", step: 0, loss: 3.2 },
       { split: "validation", step: 3, loss: 2.2 },
-    ]);
+    ];
+    const svg = await lossCurveSvg(logged, "loss: tiny");
     expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg).toMatch(/class="loss-train"[^>]*points="[\d., ]+"/);
-    expect((svg.match(/<circle/g) ?? []).length).toBe(2);
-    const trainPts = /class="loss-train"[^>]*points="([^"]+)"/.exec(svg)![1]!.split(" ").map((p) => Number(p.split(",")[1]));
-    expect(trainPts[0]).toBeLessThan(trainPts[2]!); // higher loss is drawn higher (smaller y)
+    expect(svg).toMatch(/aria-label="X-axis titled 'step'/);
+    expect(svg).toMatch(/aria-label="Y-axis titled 'loss'/);
+    expect(svg).toContain("2 values: train, validation"); // the legend
+    expect((svg.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(2);
+    // the point marks, read as report's own tests read them: by their labels
+    const marks = [...svg.matchAll(/aria-label="([^"]+)" role="graphics-symbol" aria-roledescription="point" transform="translate\(([\d.-]+),([\d.-]+)\)"/g)].map((m) => ({ label: m[1]!, y: Number(m[3]) }));
+    expect(marks.map((m) => m.label).sort()).toEqual(logged.map((p) => `step: ${p.step}; loss: ${p.loss}; series: ${p.split}`).sort());
+    const y = (label: string) => marks.find((m) => m.label === label)!.y;
+    expect(y("step: 1; loss: 3; series: train")).toBeLessThan(y("step: 3; loss: 2; series: train")); // higher loss is drawn higher (smaller y)
+    expect(await lossCurveSvg(logged, "loss: tiny")).toBe(svg); // same points, same bytes
   });
-  it("survives no points and a flat curve", () => {
-    expect(lossCurveSvg([])).toContain("</svg>");
-    expect(lossCurveSvg([{ split: "train", step: 1, loss: 1 }])).not.toContain("NaN");
+  it("survives no points and a flat curve", async () => {
+    expect(await lossCurveSvg([])).toContain("</svg>");
+    expect(await lossCurveSvg([{ split: "train", step: 1, loss: 1 }])).not.toContain("NaN");
   });
   it("shows step, loss, learning rate, tokens/s and ETA", () => {
     const line = formatProgressLine({ type: "progress", phase: "train", step: 5, totalSteps: 20, loss: 1.23456, learningRate: 2e-4, tokensPerSecond: 1234.4, etaSeconds: 95, raw: {} as never });

@@ -157,7 +157,9 @@ export async function run(argv: string[]): Promise<void> {
       return;
     }
     if (argv[0] === "help") {
-      const [cmd, parent, rest] = await findCommand(argv.slice(1));
+      // `mathtune help --help` is the top-level help, like `mathtune help`.
+      const names = argv.slice(1).filter((a, i, all) => !((a === "--help" || a === "-h") && i === all.length - 1));
+      const [cmd, parent, rest] = await findCommand(names);
       if (rest.length) throw usageError(`'mathtune help' takes command names only (got '${rest[0]}')`);
       process.stdout.write(`${await usage(cmd, parent)}\n`);
       return;

@@ -139,6 +139,7 @@ describe("mathtune help", () => {
     const listed = [...top.stdout.split("COMMANDS")[1]!.matchAll(/^\s+([a-z-]+)\s{2,}/gm)].map((m) => m[1]);
     expect(listed.sort()).toEqual([...commands].sort());
     expect((await runCli(["--help"])).stdout).toBe(top.stdout);
+    expect((await runCli(["help", "--help"])).stdout).toBe(top.stdout);
     for (const c of commands) {
       const a = await runCli(["help", c]);
       const b = await runCli([c, "--help"]);

@@ -132,9 +132,14 @@ export interface SmokeTestOptions extends GenerateOptions {
  * with the reason) when the reply runs to the length limit (wrong stop tokens, or a template the
  * model does not stop under) or has no answer (a prompt not in the format the model learned).
  */
+const STATED: ReadonlySet<string> = new Set(["boxed", "gsm8k", "answer-line"]);
+
 export async function smokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult> {
   const r = await generateWithGguf(opts);
-  const answer = extractAnswer(r.text, { mode: "strict" })?.answer;
+  // Only a stated answer counts (a box, `####`, an answer line): strict mode also reads a bare
+  // reply such as "111" whole, which a model prompted in the wrong format may well produce.
+  const found = extractAnswer(r.text, { mode: "strict" });
+  const answer = found && STATED.has(found.rule) ? found.answer : undefined;
   const withAnswer = { ...r, ...(answer !== undefined ? { answer } : {}) };
   if (r.reason !== "end-of-turn") {
     return { ...withAnswer, ok: false, problem: `the reply ran to the ${opts.maxTokens ?? 64}-token limit without an end-of-turn token: check the chat template and the stop tokens` };

@@ -5,6 +5,7 @@
  * workspace's own store instead of being downloaded.
  */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,7 @@ async function workspacePackages(): Promise<Pkg[]> {
   for (const group of ["packages", "apps", "examples"]) {
     for (const d of (await readdir(join(repoRoot, group))).sort()) {
       const dir = join(repoRoot, group, d);
+      if (!existsSync(join(dir, "package.json"))) continue; // a recipe folder such as examples/smollm2-math
       const pj = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as Pkg & { private?: boolean };
       if (pj.private) continue;
       out.push({ dir, name: pj.name, exports: pj.exports, ...(pj.bin ? { bin: pj.bin } : {}) });

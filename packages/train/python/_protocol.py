@@ -6,13 +6,15 @@ never corrupt the protocol stream.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
+import signal
 import sys
 import time
 import traceback
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 VERSION = 1
 _out = None  # the protocol stream, or None on ranks that stay silent
@@ -107,3 +109,29 @@ def fail_from_exception(exc: BaseException) -> int:
         return 4
     error("E_PYTHON_EXCEPTION", f"{type(exc).__name__}: {exc}", hint="the Python traceback is in the log (the run's train.log)")
     return 1
+
+
+def run_config_script(work: Callable[[dict], int], packages: list[str], canceled: str) -> int:
+    """The main of a script driven by one JSON config (`--config FILE`): opens the protocol channel,
+    turns SIGTERM into KeyboardInterrupt, reads the config (E_CONFIG_INVALID, exit 2), checks the
+    packages, runs `work(cfg)`; Ctrl-C is E_CANCELED with `canceled` as the message (exit 130), any
+    other exception an error line through fail_from_exception."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    args = ap.parse_args()
+    open_channel()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        with open(args.config, encoding="utf-8") as f:
+            cfg = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        error("E_CONFIG_INVALID", f"cannot read config {args.config}: {e}")
+        return 2
+    import_or_fail(packages)
+    try:
+        return work(cfg)
+    except KeyboardInterrupt:
+        error("E_CANCELED", canceled)
+        return 130
+    except Exception as e:  # noqa: BLE001
+        return fail_from_exception(e)

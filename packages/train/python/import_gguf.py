@@ -11,11 +11,8 @@ The saved folder is loaded back and its logits compared with the in-memory model
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import shutil
-import signal
 import sys
 import time
 import zipfile
@@ -27,25 +24,7 @@ DEFAULT_PROMPTS = ["What is 12 + 30?", "Solve for x: 3x + 5 = 20."]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--config", required=True)
-    args = ap.parse_args()
-    proto.open_channel()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        with open(args.config, encoding="utf-8") as f:
-            cfg = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        proto.error("E_CONFIG_INVALID", f"cannot read config {args.config}: {e}")
-        return 2
-    proto.import_or_fail(["torch", "transformers", "gguf", "safetensors"])
-    try:
-        return convert(cfg)
-    except KeyboardInterrupt:
-        proto.error("E_CANCELED", "model import interrupted; the output folder was not written")
-        return 130
-    except Exception as e:  # noqa: BLE001
-        return proto.fail_from_exception(e)
+    return proto.run_config_script(convert, ["torch", "transformers", "gguf", "safetensors"], "model import interrupted; the output folder was not written")
 
 
 def extract(source: str, member: str, dest_dir: str) -> str:

@@ -11,11 +11,9 @@ difference is reported in the result line.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 
@@ -30,25 +28,7 @@ DEFAULT_PROMPTS = [
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--config", required=True)
-    args = ap.parse_args()
-    proto.open_channel()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        with open(args.config, encoding="utf-8") as f:
-            cfg = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        proto.error("E_CONFIG_INVALID", f"cannot read config {args.config}: {e}")
-        return 2
-    proto.import_or_fail(["torch", "transformers", "peft", "safetensors"])
-    try:
-        return merge(cfg)
-    except KeyboardInterrupt:
-        proto.error("E_CANCELED", "merge interrupted; the output folder was not written")
-        return 130
-    except Exception as e:  # noqa: BLE001
-        return proto.fail_from_exception(e)
+    return proto.run_config_script(merge, ["torch", "transformers", "peft", "safetensors"], "merge interrupted; the output folder was not written")
 
 
 def trained_config(adapter: str) -> dict:

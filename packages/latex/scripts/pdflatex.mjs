@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { lastBoxed } from "./boxed.mjs";
 
 const root = process.env.REALDATA ?? "/work/shared/realdata";
 const split = process.env.SPLIT ?? "train";
@@ -39,20 +40,6 @@ export function body(r) {
   return `${strip(r.problem)}\n\n${strip(r.solution)}\n`;
 }
 
-function lastBoxed(s) {
-  const i = s.lastIndexOf("\\boxed");
-  if (i < 0) return undefined;
-  let j = i + 6;
-  while (s[j] === " ") j++;
-  if (s[j] !== "{") return s.slice(j).match(/^[^\s$]+/)?.[0];
-  let depth = 0;
-  for (let k = j; k < s.length; k++) {
-    if (s[k] === "\\") { k++; continue; }
-    if (s[k] === "{") depth++;
-    else if (s[k] === "}" && --depth === 0) return s.slice(j + 1, k);
-  }
-  return undefined;
-}
 
 function loadRecords() {
   const dir = join(root, "MATH", split);

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkRecord, createLatexStage, formatLatexSummary } from "../dist/index.js";
+import { lastBoxed } from "./boxed.mjs";
 
 const root = process.env.REALDATA ?? "/work/shared/realdata";
 const which = process.argv[2] ?? "MATH";
@@ -15,21 +16,6 @@ if (!existsSync(root)) {
   process.exit(0);
 }
 
-/** Content of the last \boxed{...} (or \boxed x), as the MATH loader extracts it. */
-function lastBoxed(s) {
-  const i = s.lastIndexOf("\\boxed");
-  if (i < 0) return undefined;
-  let j = i + 6;
-  while (s[j] === " ") j++;
-  if (s[j] !== "{") return s.slice(j).match(/^[^\s$]+/)?.[0];
-  let depth = 0;
-  for (let k = j; k < s.length; k++) {
-    if (s[k] === "\\") { k++; continue; }
-    if (s[k] === "{") depth++;
-    else if (s[k] === "}" && --depth === 0) return s.slice(j + 1, k);
-  }
-  return undefined;
-}
 
 const records = [];
 if (which === "MATH") {

@@ -1,32 +1,5 @@
-export { findMath, scanText, MATH_ENVIRONMENTS, type Delimiter, type FindMathOptions, type ScanProblem, type ScanResult, type Segment } from "./scan.js";
-export {
-  checkAnswer,
-  checkMath,
-  checkRecord,
-  checkText,
-  defaultSegmentCache,
-  FINDING_CODES,
-  SegmentCache,
-  unbalancedBrace,
-  validateRecord,
-  validateText,
-  type Finding,
-  type FindingCode,
-  type FindingKind,
-  type LatexFields,
-  type TextReport,
-  type ValidateOptions,
-} from "./validate.js";
-export {
-  ALL_MACROS,
-  BEYOND_KATEX_COLUMNS,
-  BEYOND_KATEX_COMMANDS,
-  BEYOND_KATEX_ENVIRONMENTS,
-  ENVIRONMENT_ALIASES,
-  MACROS,
-  NEUTRAL_MACROS,
-  type MacroDefinition,
-} from "./macros.js";
+// The platform-neutral part (what the browser entry exports), then the Node-only pool and build stage.
+export * from "./browser.js";
 export { defaultWorkerUrl, LatexPool, type LatexPoolOptions, type PoolItem } from "./pool.js";
 export {
   createLatexStage,

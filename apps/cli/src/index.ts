@@ -25,6 +25,7 @@ export const main = defineCommand({
     report: lazy(() => import("./commands/report.js")),
     deploy: lazy(() => import("./commands/deploy.js")),
     model: lazy(() => import("./commands/model.js")),
+    run: lazy(() => import("./commands/run.js")),
   },
 });
 

@@ -90,6 +90,12 @@ export const RecipeSchema = Type.Object(
     checks: ChecksSchema,
     split: SplitSchema,
     output: OutputSchema,
+    // The sections of `mathtune run`: the build ignores them; @mathtune/run checks each against its
+    // own schema (RunSectionsSchema) before any stage runs, with the recipe's file:line.
+    model: Type.Optional(Type.String({ minLength: 1, description: "mathtune run: the base model (a name `mathtune model list` shows, a local folder, or a Hugging Face id)" })),
+    train: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "mathtune run: the training options (the keys of @mathtune/train's TrainConfigSchema, the flags of `mathtune train`)" })),
+    deploy: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "mathtune run: quant, outtype, name, host, system, numCtx, threads (as `mathtune deploy`)" })),
+    eval: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "mathtune run: split, perCategory, limit, maxTokens, parallel, threads, ... (as `mathtune eval`)" })),
   },
   { $id: "https://mathtune.dev/schemas/recipe.json", additionalProperties: false },
 );

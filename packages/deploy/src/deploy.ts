@@ -20,7 +20,7 @@ export interface DeployOptions extends PythonEnvOptions, LlamaCppOptions {
   base?: string;
   /** The output folder, written atomically. */
   out: string;
-  /** Quantization types (default q4_k_m). */
+  /** Quantization types (default q4_k_m). An empty list converts only: the Modelfile and the smoke test then use the unquantized GGUF. */
   quant?: QuantType[] | string;
   /** The unquantized type (f16 by default; bf16, f32). */
   outtype?: ConvertType;
@@ -40,6 +40,8 @@ export interface DeployOptions extends PythonEnvOptions, LlamaCppOptions {
   /** The smoke-test conversation (default: one arithmetic question); false skips the smoke test. */
   smoke?: ChatMessage[] | false;
   smokeMaxTokens?: number;
+  /** The smoke test also requires a stated final answer (`Answer: N`, a box), as mathtune's formats train (default true; false for a base model that was not tuned). */
+  smokeRequireAnswer?: boolean;
   /** CPU threads for llama-quantize, the smoke test and the Ollama check (default: their own). */
   threads?: number;
   signal?: AbortSignal;
@@ -62,6 +64,8 @@ export interface DeployResult {
   adapter?: DeployedFile;
   modelfile: string;
   template: { source: string; stop: string[] };
+  /** What an Ollama model of this deploy is made of (the first quant type, else the unquantized file): for `createOllamaModel` later. */
+  serve: { file: string; template: string; parameters: Record<string, unknown>; system?: string };
   smoke?: Record<string, Pick<SmokeTestResult, "ok" | "text" | "reason" | "tokensPerSecond">>;
   ollama?: { name: string; host: string; reply?: { content: string; doneReason: string } };
   llamaCpp: { dir: string; source: string; commit?: string };
@@ -80,7 +84,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const t0 = Date.now();
   const emit = opts.onEvent ?? (() => {});
   const quants = parseQuantTypes(opts.quant ?? ["q4_k_m"]);
-  if (!quants.length) throw new MathtuneError("E_QUANT_TYPE", "no quantization type given", { hint: "e.g. --quant q4_k_m,q8_0" });
+  if (!quants.length && !(Array.isArray(opts.quant) && opts.quant.length === 0)) throw new MathtuneError("E_QUANT_TYPE", "no quantization type given", { hint: "e.g. --quant q4_k_m,q8_0" });
   const lora = Boolean(opts.adapter);
   if (lora && !opts.base) throw new MathtuneError("E_CONFIG_INVALID", "--adapter needs --base (the base model folder the adapter was trained on)");
   if (!lora && !opts.model) throw new MathtuneError("E_CONFIG_INVALID", "give --model <merged folder>, or --adapter <run> with --base <model>");
@@ -115,7 +119,13 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       const info = await readGgufInfo(r.path);
       const check = checkGguf(info, { ...expectBase, quant: q });
       if (!check.ok) throw new MathtuneError("E_GGUF_CHECK", `${r.path}: ${check.problems.join("; ")}`, { location: { file: r.path } });
-      for (const f of check.fallbacks) emit({ type: "stage", stage: "quantize", message: `${q}: ${f.tensor} stored as ${f.actual}, not ${f.expected} (${f.reason})` });
+      // One line per kind of fallback (a model whose rows do not fit the blocks has hundreds of them; deploy.json lists each).
+      const kinds = new Map<string, number>();
+      for (const f of check.fallbacks) {
+        const kind = `${f.actual}, not ${f.expected} (${f.reason})`;
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      }
+      for (const [kind, n] of kinds) emit({ type: "stage", stage: "quantize", message: `${q}: ${n} tensor${n > 1 ? "s" : ""} stored as ${kind}` });
       files.push(record(info, q, r.seconds, check));
     }
     let adapterFile: DeployedFile | undefined;
@@ -147,8 +157,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...(opts.numCtx ? { numCtx: opts.numCtx } : {}),
     });
     assertModelfileFitsModel({ template: template.template, stop }, special, `the Ollama template (${template.source})`);
-    for (const f of files.slice(1)) await writeFileAtomic(dir.path(`Modelfile.${f.type}`), renderModelfile(specFor(f.file)));
-    await writeFileAtomic(dir.path("Modelfile"), renderModelfile(specFor(files[1]!.file)));
+    // The quantized files are what gets served; with no quantization asked, the unquantized one.
+    const served = files.length > 1 ? files.slice(1) : files;
+    for (const f of served) await writeFileAtomic(dir.path(`Modelfile.${f.type}`), renderModelfile(specFor(f.file)));
+    await writeFileAtomic(dir.path("Modelfile"), renderModelfile(specFor(served[0]!.file)));
 
     // Smoke test each quantized GGUF in-process.
     let smoke: DeployResult["smoke"];
@@ -157,9 +169,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       const messages = [...(opts.system ? [{ role: "system", content: opts.system }] : []), ...(opts.smoke ?? DEFAULT_SMOKE)];
       const prompt = renderChat(messages, chatTemplate ?? "", { addGenerationPrompt: true });
       const stopIds = eotIds.length ? eotIds : undefined;
-      for (const f of files.slice(1)) {
+      for (const f of served) {
         emit({ type: "stage", stage: "smoke", message: `smoke test of ${f.file}` });
-        const r = await smokeTest({ gguf: dir.path(f.file), prompt, ...(stopIds ? { stop: stopIds } : {}), ...(adapterFile ? { lora: dir.path(adapterFile.file) } : {}), maxTokens: opts.smokeMaxTokens ?? 128, ...(opts.threads ? { threads: opts.threads } : {}) });
+        const r = await smokeTest({ gguf: dir.path(f.file), prompt, ...(stopIds ? { stop: stopIds } : {}), ...(adapterFile ? { lora: dir.path(adapterFile.file) } : {}), maxTokens: opts.smokeMaxTokens ?? 128, ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.smokeRequireAnswer === false ? { requireAnswer: false } : {}) });
         smoke[f.type] = { ok: r.ok, text: r.text, reason: r.reason, tokensPerSecond: r.tokensPerSecond };
         if (!r.ok) throw new MathtuneError("E_SMOKE_FAILED", `${f.file}: ${r.problem}; it said ${JSON.stringify(r.text.slice(0, 200))}`, { location: { file: resolve(opts.out, f.file) }, hint: "the model must end its turn: check --template/--stop, or pass --no-smoke for a model that was not trained to chat" });
       }
@@ -170,6 +182,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...(adapterFile ? { adapter: adapterFile } : {}),
       modelfile: join(resolve(opts.out), "Modelfile"),
       template: { source: template.source, stop },
+      serve: { file: served[0]!.file, template: template.template, parameters: modelfileParameters(specFor(served[0]!.file)), ...(opts.system ? { system: opts.system } : {}) },
       ...(smoke ? { smoke } : {}),
       llamaCpp: { dir: tools.dir, source: tools.source, ...(tools.commit ? { commit: tools.commit } : {}) },
       seconds: 0,
@@ -179,7 +192,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
     if (opts.name) {
       emit({ type: "stage", stage: "ollama", message: `creating ${opts.name} in Ollama` });
-      const first = files[1]!;
+      const first = served[0]!;
       const created = await createOllamaModel({
         name: opts.name,
         gguf: join(result.out, first.file),

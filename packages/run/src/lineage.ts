@@ -3,8 +3,11 @@ import { readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { digestTree, MathtuneError, sha256, stableStringify, throwIfAborted, writeFileAtomic } from "@mathtune/core";
 
-/** The stages of `mathtune run`, in order. */
-export const STAGES = ["build", "train", "merge", "deploy", "eval-base", "eval-tuned", "compare", "report"] as const;
+/**
+ * The stages of `mathtune run`, in the order they run. The base model is converted and evaluated
+ * before training, so a rerun after a training change redoes neither.
+ */
+export const STAGES = ["build", "deploy-base", "eval-base", "train", "merge", "deploy", "eval-tuned", "compare", "report"] as const;
 export type StageName = (typeof STAGES)[number];
 
 /**
@@ -92,15 +95,18 @@ export type StageEvent = { type: "stage-skip"; stage: StageName } | { type: "sta
 
 /**
  * Runs one stage unless its inputs and outputs are unchanged since the recorded run. `work`
- * returns its outputs by role (paths inside the run folder; each stage writes them atomically).
+ * returns its outputs by role (paths inside the run folder; each stage writes them atomically); it
+ * gets the inputs' hash, so that a stage interrupted earlier can tell whether its partial work
+ * (a checkpoint, predictions) was made with the same inputs and may be resumed.
  * The lineage is rewritten (atomically) after each stage, so an interrupted run goes on from the
- * first stage not recorded; a stage that runs again drops the records of every later stage.
+ * first stage not recorded. A stage that runs again leaves the other records alone: a stage below
+ * it takes its outputs as input paths, so it runs again exactly when those outputs changed.
  */
 export async function runStage(
   runDir: string,
   stage: StageName,
   inputs: StageInputs,
-  work: () => Promise<Record<string, string>>,
+  work: (ctx: { inputsHash: string; reason: string }) => Promise<Record<string, string>>,
   opts: { signal?: AbortSignal; onEvent?: (e: StageEvent) => void } = {},
 ): Promise<StageRecord & { skipped: boolean }> {
   throwIfAborted(opts.signal);
@@ -113,7 +119,7 @@ export async function runStage(
   opts.onEvent?.({ type: "stage-start", stage, reason: d.reason });
   const t0 = Date.now();
   const startedAt = new Date(t0).toISOString();
-  const produced = await work();
+  const produced = await work({ inputsHash: d.inputsHash, reason: d.reason });
   throwIfAborted(opts.signal);
   const outputs: StageRecord["outputs"] = {};
   for (const [role, p] of Object.entries(produced).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -124,10 +130,10 @@ export async function runStage(
   }
   const r = await resolveInputs(inputs);
   const record: StageRecord = { stage, inputsHash: r.hash, inputs: { values: r.values, paths: r.paths }, outputs, startedAt, seconds: (Date.now() - t0) / 1000 };
-  const after = STAGES.slice(STAGES.indexOf(stage) + 1);
+  // Re-read: nothing else writes this run folder (the caller holds it), but keep the order of STAGES.
   const stages: Lineage["stages"] = {};
-  for (const s of STAGES) if (s !== stage && !after.includes(s) && lineage.stages[s]) stages[s] = lineage.stages[s];
-  stages[stage] = record;
+  for (const s of STAGES) if (s === stage) stages[s] = record;
+  else if (lineage.stages[s]) stages[s] = lineage.stages[s];
   await writeFileAtomic(join(runDir, LINEAGE_FILE), `${stableStringify({ version: 1, stages }, 2)}\n`);
   opts.onEvent?.({ type: "stage-done", stage, seconds: record.seconds });
   return { ...record, skipped: false };

@@ -79,11 +79,21 @@ describe("runStage", () => {
     expect(isMathtuneError(err) && err.code).toBe("E_OUTPUT");
   });
 
-  it("a stage that runs again drops the records of the stages after it", async () => {
+  it("a stage that runs again keeps the other records; the stage below redoes only when its input changed", async () => {
     const calls: string[] = [];
     await pipeline(calls);
-    await writeFile(join(src, "recipe.yaml"), "name: c\n");
-    await runStage(run, "build", { paths: { recipe: join(src, "recipe.yaml") } }, async () => ({ dataset: "data" }));
-    expect(Object.keys((await readLineage(run)).stages)).toEqual(["build"]);
+    // Same content, new file: build's output is unchanged, so train's record stands and it is skipped.
+    await writeFile(join(src, "recipe.yaml"), "name: a\n");
+    await runStage(run, "build", { values: { note: "again" }, paths: { recipe: join(src, "recipe.yaml") } }, async () => ({ dataset: "data" }));
+    expect(Object.keys((await readLineage(run)).stages)).toEqual(["build", "train"]);
+    const events: StageEvent[] = [];
+    const t = await runStage(run, "train", { values: { train: { epochs: 1 } }, paths: { dataset: join(run, "data") } }, async () => ({ adapter: "adapter.bin" }), { onEvent: (e) => events.push(e) });
+    expect(t.skipped).toBe(true);
+    // A changed dataset redoes train.
+    await writeFile(join(run, "data", "train.jsonl"), "changed");
+    await runStage(run, "build", { values: { note: "changed" }, paths: { recipe: join(src, "recipe.yaml") } }, async () => ({ dataset: "data" }));
+    const t2 = await runStage(run, "train", { values: { train: { epochs: 1 } }, paths: { dataset: join(run, "data") } }, async () => ({ adapter: "adapter.bin" }), { onEvent: (e) => events.push(e) });
+    expect(t2.skipped).toBe(false);
+    expect(events.at(-2)).toMatchObject({ type: "stage-start", stage: "train", reason: "inputs changed: dataset" });
   });
 });

@@ -248,6 +248,12 @@ export function outputName(split: SplitName, format: string, kind: FileKind): st
  * split on compact per-record facts, then routes the staged lines to the split files (pass 2).
  * Yields progress events; the last one is `done` with the result.
  */
+/** A recipe without the sections only `mathtune run` reads. */
+export function datasetPart<T extends object>(recipe: T): Omit<T, "model" | "train" | "deploy" | "eval"> {
+  const { model: _m, train: _t, deploy: _d, eval: _e, ...rest } = recipe as T & { model?: unknown; train?: unknown; deploy?: unknown; eval?: unknown };
+  return rest;
+}
+
 export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent> {
   const started = Date.now();
   const loaded = await resolveLoaded(opts);
@@ -615,7 +621,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
     const manifest: Record<string, unknown> = {
       mathtune: { manifestVersion: 1, packages: packageVersions(), node: process.version },
       // Paths relative to the recipe's folder: the same build elsewhere gives the same bytes.
-      recipe: { name: recipe.name, file: loaded.file ? portable(relative(loaded.baseDir, loaded.file)) : null, value: recipe },
+      // The sections of `mathtune run` (model, train, deploy, eval) do not shape the dataset: left out, so that
+      // changing a training option leaves the build's bytes, and every stage that reads them, unchanged.
+      recipe: { name: recipe.name, file: loaded.file ? portable(relative(loaded.baseDir, loaded.file)) : null, value: datasetPart(recipe) },
       seed,
       inputs,
       counts,

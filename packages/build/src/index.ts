@@ -1,4 +1,4 @@
-export { build, buildIter, type BuildCounts, type BuildEvent, type BuildOptions, type BuildResult, type OutputFile, type SourceCounts } from "./build.js";
+export { build, buildIter, datasetPart, type BuildCounts, type BuildEvent, type BuildOptions, type BuildResult, type OutputFile, type SourceCounts } from "./build.js";
 export { loadRecipe, locateProblem, parseRecipe, recipeJsonSchema, recipeLocator, RecipeSchema, type LoadedRecipe, type RecipeLocator, type Recipe, type RecipeInput, type RecipeSource, SPLITS } from "./recipe.js";
 export { resolveAdapter } from "./adapters.js";
 export { renderCard } from "./card.js";

@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, readdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { type BuildEvent, buildIter, loadRecipe } from "@mathtune/build";
+import { type BuildEvent, buildIter, datasetPart, loadRecipe } from "@mathtune/build";
 import { MathtuneError, OUTPUT_MARKER, outputMarker, prepareOutputDir, throwIfAborted, writeFileAtomic } from "@mathtune/core";
 import { type DeployEvent, type DeployResult, deploy, OllamaClient, type ToolEvent } from "@mathtune/deploy";
 import { type Comparison, compareRuns, type EvalEvent, evaluateIter, type EvalMetrics } from "@mathtune/eval";
@@ -92,12 +92,16 @@ async function defaultResolveModel(model: string, baseDir: string, signal?: Abor
   return (await hub.resolveModel(model, signal ? { signal } : {})).path;
 }
 
-/** The local input files a recipe's sources name (`path` options), so that the build stage notices when one changes. */
-function sourcePaths(recipe: { sources: { options?: Record<string, unknown> }[] }, baseDir: string): Record<string, string> {
+/**
+ * The local files a recipe's sources read (`path` options, module adapters), so that the build
+ * stage notices when one changes. The recipe itself counts by value, without the run sections.
+ */
+function sourcePaths(recipe: { sources: { adapter: string; options?: Record<string, unknown> }[] }, baseDir: string): Record<string, string> {
   const out: Record<string, string> = {};
   recipe.sources.forEach((s, i) => {
     const p = s.options?.path;
     if (typeof p === "string" && existsSync(resolve(baseDir, p))) out[`source${i}`] = resolve(baseDir, p);
+    if (/^[./]/.test(s.adapter) && existsSync(resolve(baseDir, s.adapter))) out[`adapter${i}`] = resolve(baseDir, s.adapter);
   });
   return out;
 }
@@ -136,23 +140,16 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     if (loaded.file) await copyFileIfChanged(loaded.file, at("recipe.yaml"));
 
     // 1. The dataset.
-    await stage("build", { paths: { recipe: loaded.file ?? opts.recipe, ...sourcePaths(loaded.recipe, baseDir) }, values: { allowCode: opts.allowCode ?? true } }, async () => {
+    await stage("build", { paths: sourcePaths(loaded.recipe, baseDir), values: { recipe: datasetPart(loaded.recipe), allowCode: opts.allowCode ?? true } }, async () => {
       for await (const e of buildIter({ recipe: loaded, out: at("data"), allowCode: opts.allowCode ?? true, ...signalOpts })) sub("build")(e);
       return { dataset: "data" };
     });
     const evalValues = { ...sections.eval, types: undefined };
-    const evaluateInto = async (name: StageName, gguf: string, out: string, inputsHash: string) => {
-      // Predictions made with the same inputs are kept (an interrupted evaluation resumes); others are replaced.
-      const same = (await startedWith(out)) === inputsHash;
-      const { types: _types, ...e } = sections.eval;
-      let overwrite = !same && existsSync(out);
-      for await (const ev of evaluateIter({ model: gguf, testSet: at("data"), out, ...e, ...(overwrite ? { overwrite } : {}), ...signalOpts })) {
-        if (ev.type === "start") {
-          await markStarted(out, inputsHash);
-          overwrite = false;
-        }
-        sub(name)(ev);
-      }
+    // evaluate() resumes a folder whose predictions were made with the same model, test set, decoding
+    // and prompt, and starts it again otherwise (overwrite): an interrupted evaluation goes on.
+    const { types: _types, ...evalOptions } = sections.eval;
+    const evaluateInto = async (name: StageName, gguf: string, out: string) => {
+      for await (const ev of evaluateIter({ model: gguf, testSet: at("data"), out, ...evalOptions, overwrite: true, ...signalOpts })) sub(name)(ev);
     };
 
     // 2. The base model: converted like the tuned one and evaluated before training, so that a
@@ -162,8 +159,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       await deploy({ model, out: at("deploy-base"), quant: [], outtype, smokeRequireAnswer: false, ...(sections.deploy.threads ? { threads: sections.deploy.threads } : {}), ...(sections.deploy.preTokenizer ? { preTokenizer: sections.deploy.preTokenizer } : {}), ...py, ...signalOpts, onEvent: sub("deploy-base") });
       return { [`gguf:${outtype}`]: `deploy-base/model.${outtype}.gguf` };
     });
-    await stage("eval-base", { paths: { gguf: at(`deploy-base/model.${outtype}.gguf`), dataset: at("data") }, values: { eval: evalValues } }, async ({ inputsHash }) => {
-      await evaluateInto("eval-base", at(`deploy-base/model.${outtype}.gguf`), at("eval/base"), inputsHash);
+    await stage("eval-base", { paths: { gguf: at(`deploy-base/model.${outtype}.gguf`), dataset: at("data") }, values: { eval: evalValues } }, async () => {
+      await evaluateInto("eval-base", at(`deploy-base/model.${outtype}.gguf`), at("eval/base"));
       return { "eval:base": "eval/base" };
     });
 
@@ -221,8 +218,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     // 5. Evaluate the tuned model in each type.
     const evalTypes = sections.eval.types ?? types;
     for (const t of evalTypes) if (!d.outputs[`gguf:${t}`]) throw new MathtuneError("E_CONFIG_INVALID", `eval.types names ${t}, which the deploy did not write (it wrote ${types.join(", ")})`, { details: { exitCode: 2 } });
-    await stage("eval-tuned", { paths: Object.fromEntries([["dataset", at("data")], ...evalTypes.map((t) => [`gguf:${t}`, join(runDir, d.outputs[`gguf:${t}`]!.path)])]), values: { eval: evalValues } }, async ({ inputsHash }) => {
-      for (const t of evalTypes) await evaluateInto("eval-tuned", join(runDir, d.outputs[`gguf:${t}`]!.path), at(`eval/tuned-${t}`), `${inputsHash}:${t}`);
+    await stage("eval-tuned", { paths: Object.fromEntries([["dataset", at("data")], ...evalTypes.map((t) => [`gguf:${t}`, join(runDir, d.outputs[`gguf:${t}`]!.path)])]), values: { eval: evalValues } }, async () => {
+      for (const t of evalTypes) await evaluateInto("eval-tuned", join(runDir, d.outputs[`gguf:${t}`]!.path), at(`eval/tuned-${t}`));
       return Object.fromEntries(evalTypes.map((t) => [`eval:${t}`, `eval/tuned-${t}`]));
     });
 

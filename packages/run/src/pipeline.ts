@@ -144,10 +144,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       for await (const e of buildIter({ recipe: loaded, out: at("data"), allowCode: opts.allowCode ?? true, ...signalOpts })) sub("build")(e);
       return { dataset: "data" };
     });
-    const evalValues = { ...sections.eval, types: undefined };
+    // The options of one evaluation: which types, and whether side by side, do not change its predictions.
+    const evalValues = { ...sections.eval, types: undefined, sideBySide: undefined };
     // evaluate() resumes a folder whose predictions were made with the same model, test set, decoding
     // and prompt, and starts it again otherwise (overwrite): an interrupted evaluation goes on.
-    const { types: _types, ...evalOptions } = sections.eval;
+    const { types: _types, sideBySide: _sideBySide, ...evalOptions } = sections.eval;
     const evaluateInto = async (name: StageName, gguf: string, out: string) => {
       for await (const ev of evaluateIter({ model: gguf, testSet: at("data"), out, ...evalOptions, overwrite: true, ...signalOpts })) sub(name)(ev);
     };
@@ -219,7 +220,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     const evalTypes = sections.eval.types ?? types;
     for (const t of evalTypes) if (!d.outputs[`gguf:${t}`]) throw new MathtuneError("E_CONFIG_INVALID", `eval.types names ${t}, which the deploy did not write (it wrote ${types.join(", ")})`, { details: { exitCode: 2 } });
     await stage("eval-tuned", { paths: Object.fromEntries([["dataset", at("data")], ...evalTypes.map((t) => [`gguf:${t}`, join(runDir, d.outputs[`gguf:${t}`]!.path)])]), values: { eval: evalValues } }, async () => {
-      for (const t of evalTypes) await evaluateInto("eval-tuned", join(runDir, d.outputs[`gguf:${t}`]!.path), at(`eval/tuned-${t}`));
+      const one = (t: string) => evaluateInto("eval-tuned", join(runDir, d.outputs[`gguf:${t}`]!.path), at(`eval/tuned-${t}`));
+      if (sections.eval.sideBySide) await Promise.all(evalTypes.map(one));
+      else for (const t of evalTypes) await one(t);
       return Object.fromEntries(evalTypes.map((t) => [`eval:${t}`, `eval/tuned-${t}`]));
     });
 

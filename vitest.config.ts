@@ -12,7 +12,8 @@ const dirs = ["packages", "apps", "examples"].flatMap((group) =>
 
 /**
  * Tests run against the TypeScript sources of workspace packages, not their builds:
- * `@mathtune/x/sub` resolves to `packages/x/src/sub.ts` (the build maps `src/sub.ts` to `dist/sub.js`).
+ * `@mathtune/x/sub` resolves to `packages/x/src/sub.ts` or `packages/x/src/sub/index.ts` (the build
+ * maps them to `dist/sub.js`).
  */
 function workspaceSources(): Plugin {
   const byName = new Map<string, string>();
@@ -29,7 +30,10 @@ function workspaceSources(): Plugin {
       const dir = byName.get(m[1]!);
       if (!dir) return null;
       const file = resolve(dir, "src", `${m[2] ?? "index"}.ts`);
-      return existsSync(file) ? file : null;
+      if (existsSync(file)) return file;
+      // A folder entry (`@mathtune/core/internal` is `src/internal/index.ts`).
+      const index = resolve(dir, "src", m[2] ?? "", "index.ts");
+      return m[2] && existsSync(index) ? index : null;
     },
   };
 }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertToGguf, ensureLlamaCpp, generateWithGguf, quantizeGguf, readGgufInfo } from "../packages/deploy/dist/index.js";
 import { QWEN25, renderChat } from "../packages/format/dist/index.js";
-import { createTinyTrainedModel } from "../packages/train/dist/index.js";
+import { createTinyTrainedModel } from "../packages/train/dist/testing.js";
 
 const threads = Number(process.argv[3] ?? 2);
 const tokens = Number(process.argv[4] ?? 64);

@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mulberry32 } from "../packages/core/dist/index.js";
+import { mulberry32 } from "../packages/core/dist/internal.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");

@@ -4,7 +4,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTinyModel, setup, train } from "../packages/train/dist/index.js";
+import { setup, train } from "../packages/train/dist/index.js";
+import { createTinyModel } from "../packages/train/dist/testing.js";
 
 const N = Number(process.env.BENCH_SAMPLES ?? 64);
 const STEPS = Number(process.env.BENCH_STEPS ?? 6);

@@ -8,6 +8,8 @@ bash scripts/setup-tools.sh
 bash scripts/setup-chromium.sh
 echo "==> type-checking every package and its tests" >&2
 pnpm turbo run typecheck --output-logs=errors-only >&2
+echo "==> API docs of the public entries (an undocumented export or a broken link fails)" >&2
+pnpm docs:api >&2
 report=$(mktemp -d)/vitest.json
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?

@@ -1,7 +1,12 @@
 import { lastBoxes } from "./extract.js";
 
+/**
+ * The rule that found an answer: a `\boxed{}`, GSM8K's `####`, an answer line, the last math span, the whole
+ * text, the result of the last calculation, or the last number.
+ */
 export type ExtractRule = "boxed" | "gsm8k" | "answer-line" | "last-math" | "whole" | "last-calculation" | "last-number";
 
+/** Options of `extractAnswer`. */
 export interface ExtractOptions {
   /**
    * `strict`: only forms that state an answer (box, `####`, an answer line, the last math span, a
@@ -11,6 +16,7 @@ export interface ExtractOptions {
   mode?: "strict" | "flexible";
 }
 
+/** An extracted answer and the rule that found it. */
 export interface Extracted {
   answer: string;
   rule: ExtractRule;

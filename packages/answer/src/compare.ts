@@ -1,4 +1,5 @@
-import { MathtuneError, isMathtuneError, mulberry32 } from "@mathtune/core";
+import { MathtuneError, isMathtuneError } from "@mathtune/core";
+import { mulberry32 } from "@mathtune/core/internal";
 
 import { type ParsedNumber, normalizeAnswer, parseNumber, replaceCommandArg } from "./normalize.js";
 import { isVariableOrTuple } from "./answer-line.js";
@@ -6,6 +7,7 @@ import { fastSym } from "./fast-eval.js";
 import { ratEq } from "./rational.js";
 import { type Complex, type Sym, Timeout, ensureEngine, evalSym, inEngineScope, parseSym } from "./symbolic.js";
 
+/** Options of `compare` and `equivalent`. */
 export interface CompareOptions {
   /**
    * Wall-clock budget for one comparison, in ms (default 200). A comparison that runs out is tried
@@ -31,6 +33,7 @@ export interface CompareOptions {
   points?: number;
 }
 
+/** How `compare` decided (or why it could not). */
 export type CompareReason =
   | "same-text"
   | "number"
@@ -49,6 +52,7 @@ export type CompareReason =
   | "timeout"
   | "empty";
 
+/** What `compare` found: the verdict, how it decided, and what it read on each side. */
 export interface Comparison {
   /** True only when the answers were found the same; false when different or undecided (see `verdict`). */
   equal: boolean;
@@ -68,6 +72,7 @@ export interface Comparison {
   elapsedMs: number;
 }
 
+/** The kind of value `compare` read an answer as. */
 export type ValueType = "empty" | "number" | "boolean" | "time" | "interval" | "union" | "sequence" | "matrix" | "relation" | "expression" | "text";
 
 type SeqKind = "set" | "tuple" | "paren" | "list";

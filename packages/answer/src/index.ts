@@ -1,3 +1,9 @@
+/**
+ * Extract final answers from math text and decide whether two answers are equivalent.
+ *
+ * @packageDocumentation
+ * @module @mathtune/answer
+ */
 export { extractBoxed, extractGsm8k } from "./extract.js";
 export { extractAnswer, lastNumber, type ExtractOptions, type ExtractRule, type Extracted } from "./answer-line.js";
 export { answerKind } from "./kind.js";

@@ -35,6 +35,7 @@ import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadR
 import { answerStage } from "./stages.js";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
+/** Options of `build` and `buildIter`. */
 export interface BuildOptions {
   /** A recipe file, a recipe object (defaults filled in), or a loaded recipe. */
   recipe: string | RecipeInput | LoadedRecipe;
@@ -73,6 +74,7 @@ export interface BuildOptions {
   allowCode?: boolean;
 }
 
+/** Record counts of one source of a build. */
 export interface SourceCounts {
   adapter: string;
   read: number;
@@ -81,6 +83,7 @@ export interface SourceCounts {
   splits: Record<SplitName, number>;
 }
 
+/** Record counts of a whole build: read, written, quarantined, per split and per source. */
 export interface BuildCounts {
   read: number;
   written: number;
@@ -90,6 +93,7 @@ export interface BuildCounts {
   quarantineByCode: Record<string, number>;
 }
 
+/** One file a build wrote, with its checksum, size and record count. */
 export interface OutputFile {
   file: string;
   sha256: string;
@@ -97,6 +101,7 @@ export interface OutputFile {
   records: number;
 }
 
+/** What a finished build returns: the output folder, the counts, the files written and the manifest. */
 export interface BuildResult {
   out: string;
   counts: BuildCounts;
@@ -105,6 +110,10 @@ export interface BuildResult {
   elapsedMs: number;
 }
 
+/**
+ * The events of `buildIter`, in order: start, then per source its start, progress and end, then the phases,
+ * then done.
+ */
 export type BuildEvent =
   | { type: "start"; recipe: string; out: string; sources: string[] }
   | { type: "source-start"; source: string; adapter: string; index: number; total: number }

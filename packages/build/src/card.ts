@@ -43,6 +43,7 @@ function rollup(facets: NonNullable<CardInput["facets"]>, key: (f: NonNullable<C
     .map(([k, c]) => [...k.split("\u001f"), c.train, c.validation, c.test, c.train + c.validation + c.test]);
 }
 
+/** Renders the dataset card (README.md with Hugging Face metadata) of a build. */
 export function renderCard({ recipe, counts, strata, stages, outputs, facets = [], sections = [] }: CardInput): string {
   const files = outputs.filter((o) => o.file !== "quarantine.jsonl");
   // The card's languages are the data's: the primary subtags of the records' BCP 47 tags, most records first.

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { MathtuneError, type SourceLocation, type Static, Type, ajv, formatSchemaErrors } from "@mathtune/core";
+import { MathtuneError, type SourceLocation, type Static, Type, formatSchemaErrors } from "@mathtune/core";
+import { ajv } from "@mathtune/core/internal";
 import { SplitOptionsSchema, splitFractionsProblem } from "@mathtune/split";
 import { LineCounter, type Node as YamlNode, isMap, isScalar, isSeq, parseDocument } from "yaml";
 
@@ -80,6 +81,7 @@ export const ChecksSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The JSON Schema (TypeBox) of a recipe; `recipe.schema.json` is made from it. */
 export const RecipeSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -100,6 +102,7 @@ export const RecipeSchema = Type.Object(
   { $id: "https://mathtune.dev/schemas/recipe.json", additionalProperties: false },
 );
 
+/** A recipe with its defaults filled in. */
 export type Recipe = Static<typeof RecipeSchema>;
 
 type DeepPartial<T> = T extends readonly (infer U)[] ? readonly DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -108,6 +111,7 @@ type DeepPartial<T> = T extends readonly (infer U)[] ? readonly DeepPartial<U>[]
 export type RecipeInput = DeepPartial<Omit<Recipe, "sources">> & {
   sources: readonly (Partial<Omit<RecipeSource, "options">> & { adapter: string; options?: Record<string, unknown> })[];
 };
+/** One source of a recipe: an adapter and its options. */
 export type RecipeSource = Static<typeof SourceSchema>;
 export { type SplitName, SPLITS } from "@mathtune/split";
 
@@ -178,6 +182,7 @@ export function parseRecipe(value: unknown, where = "recipe", locate?: RecipeLoc
   return copy as Recipe;
 }
 
+/** A recipe with its defaults filled in, and where its relative paths are read from. */
 export interface LoadedRecipe {
   recipe: Recipe;
   /** The folder relative source paths are read from. */

@@ -1,7 +1,8 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type { ValidateFunction } from "ajv";
 import { type ErrorCode, MathtuneError, type SourceLocation, throwIfAborted } from "./errors.js";
-import { ajv, formatSchemaErrors, recordProblems, type MathRecord } from "./record.js";
+import { ajv } from "./internal/ajv.js";
+import { formatSchemaErrors, recordProblems, type MathRecord } from "./record.js";
 
 /** A record the load step could not turn into a MathRecord, or one a later check refused. */
 export interface Rejection {
@@ -14,6 +15,7 @@ export interface Rejection {
   id?: string;
 }
 
+/** What `Adapter.load` gets besides the options: a cancel signal and where bad records go. */
 export interface LoadContext {
   signal?: AbortSignal;
   /**
@@ -27,6 +29,7 @@ export interface LoadContext {
   progress?: (done: number, total: number | undefined) => void;
 }
 
+/** What `defineAdapter` takes: a name, the splits, a TypeBox schema of the options, and `load`. */
 export interface AdapterDefinition<S extends TSchema> {
   /** Lower-case name; becomes `record.source` and the id prefix. */
   name: string;
@@ -39,6 +42,7 @@ export interface AdapterDefinition<S extends TSchema> {
   load(options: Static<S>, ctx: Required<Pick<LoadContext, "reject">> & LoadContext): AsyncIterable<MathRecord>;
 }
 
+/** A data source made by `defineAdapter`: it validates its options and streams schema-valid records. */
 export interface Adapter<S extends TSchema = TSchema> {
   readonly name: string;
   readonly description: string;
@@ -50,6 +54,7 @@ export interface Adapter<S extends TSchema = TSchema> {
   parseOptions(options: unknown): Static<S>;
 }
 
+/** The option type of an adapter, from its schema (`AdapterOptions<typeof gsm8k>`). */
 export type AdapterOptions<A> = A extends Adapter<infer S> ? Static<S> : never;
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]*$/;

@@ -10,6 +10,7 @@ export { stableStringify } from "./stable.js";
 // One-shot hashing (Node 20.12+) skips the Hash object: much cheaper for the short texts of ids.
 const oneShot = (crypto as { hash?: (alg: string, data: string | Uint8Array, enc: "hex") => string }).hash;
 
+/** The SHA-256 of a text (UTF-8) or bytes, in hex. */
 export function sha256(data: string | Uint8Array): string {
   return oneShot ? oneShot("sha256", data, "hex") : createHash("sha256").update(data).digest("hex");
 }
@@ -23,12 +24,14 @@ export function contentId(...parts: string[]): string {
   return sha256(parts.map(normalizeText).join("\u0000")).slice(0, 16);
 }
 
+/** The SHA-256 of a file's bytes, in hex, read as a stream. */
 export async function sha256File(path: string): Promise<string> {
   const h = createHash("sha256");
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest("hex");
 }
 
+/** One file of a `digestTree`: its path relative to the root, size and SHA-256. */
 export interface FileDigest {
   path: string;
   bytes: number;

@@ -3,6 +3,10 @@ import { open, stat } from "node:fs/promises";
 import { MathtuneError, throwIfAborted } from "./errors.js";
 import { parseJsonChecked } from "./json.js";
 
+/**
+ * An item of `readLines`: a line's text, or the error of a line that is not UTF-8; `last` and `terminated` say
+ * whether it ended the file and with a line break.
+ */
 export type LineItem =
   | { line: number; text: string; last: boolean; terminated: boolean }
   | { line: number; error: MathtuneError; raw: RawBytes; last: boolean; terminated: boolean };
@@ -12,6 +16,7 @@ export interface RawBytes {
   base64: string;
 }
 
+/** Options of `readLines` and `readJsonLines`. */
 export interface ReadLinesOptions {
   signal?: AbortSignal;
   /** Called with bytes read so far and the file size. */
@@ -110,6 +115,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
   }
 }
 
+/** An item of `readJsonLines`: a parsed value with its line, or the error of a line that is not JSON. */
 export type JsonLineItem =
   | { line: number; value: unknown; text: string }
   | { line: number; error: MathtuneError; text: string | RawBytes };

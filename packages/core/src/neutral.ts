@@ -3,12 +3,14 @@
  * `fs`, `crypto`, `path` or threads). A bundler for the browser gets it for `@mathtune/core`
  * itself (the `browser` export condition); `@mathtune/core/neutral` names it anywhere. Files,
  * hashing, atomic output and workers stay in the full entry, for Node.
+ *
+ * @packageDocumentation
+ * @module @mathtune/core/neutral
  */
 export * from "./errors.js";
 export * from "./record.js";
 export * from "./adapter.js";
 export * from "./stage.js";
-export * from "./idset.js";
 export { stableStringify } from "./stable.js";
-export * from "./json.js";
+export { JSON_MAX_DEPTH, parseJsonChecked, rawTopLevelValue } from "./json.js";
 export * from "./unicode.js";

@@ -10,6 +10,7 @@ export type OutputKind = "build" | "train" | "merge" | "deploy" | "eval" | (stri
 /** The marker file every mathtune output folder carries (the build's `manifest.json` counts too). */
 export const OUTPUT_MARKER = ".mathtune-output.json";
 
+/** Options of `prepareOutputDir`. */
 export interface PrepareOutputOptions {
   /** What will be written; a folder of another kind is not replaced without `force`. */
   kind: OutputKind;
@@ -31,6 +32,7 @@ export interface PrepareOutputOptions {
   recognise?: (dir: string, entries: string[]) => Promise<boolean> | boolean;
 }
 
+/** What `prepareOutputDir` found and did: the target, what was there, and the lock to release. */
 export interface PreparedOutput {
   /** The absolute target. */
   target: string;

@@ -149,6 +149,7 @@ export class HashingWriter {
     return { sha256: this.hash ? await this.hash.digest() : "", bytes: this.bytes, lines: this.lines };
   }
 
+  /** Closes the file without finishing it (on error or cancel). */
   destroy(): void {
     this.closed = true;
     this.stream.destroy();
@@ -217,6 +218,7 @@ export class AtomicDir {
     return join(this.staging, name);
   }
 
+  /** Moves the staging folder into place, replacing the target (kept aside until the move succeeds). */
   async commit(): Promise<void> {
     if (this.done) return;
     const old = join(dirname(this.target), `.${basename(this.target)}.old-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -242,6 +244,7 @@ export class AtomicDir {
     }
   }
 
+  /** Removes the staging folder; the target is left as it was. */
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;

@@ -1,7 +1,9 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
+import { ajv } from "./internal/ajv.js";
 import { MathtuneError, type SourceLocation, didYouMean } from "./errors.js";
 
+/** The values of `MathRecord.answerKind`. */
 export const ANSWER_KINDS = [
   "integer",
   "decimal",
@@ -14,6 +16,7 @@ export const ANSWER_KINDS = [
   "time",
   "none",
 ] as const;
+/** How an answer is written: `integer`, `decimal`, `fraction`, `latex`, ... (see `ANSWER_KINDS`). */
 export type AnswerKind = (typeof ANSWER_KINDS)[number];
 
 /** JSON Schema of a MathRecord: what every adapter yields and every stage reads. */
@@ -34,36 +37,9 @@ export const MathRecordSchema = Type.Object(
   { $id: "https://mathtune.dev/schemas/math-record.json", additionalProperties: false },
 );
 
+/** One math problem as every adapter yields it and every stage reads it (see `MathRecordSchema`). */
 export type MathRecord = Static<typeof MathRecordSchema>;
 
-let instance: Ajv | undefined;
-
-/** The one ajv instance of the library, made on first use (`verbose`, so errors carry their schema for "did you mean"). */
-export function getAjv(): Ajv {
-  instance ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false, verbose: true });
-  return instance;
-}
-
-/**
- * Compiles a schema on first use, not when called: importing a package that defines schemas costs
- * nothing until something is validated (`mathtune --help` validates nothing). The function returned
- * behaves as ajv's, `errors` included; a schema that does not compile throws at that first use.
- */
-function compileLazily<T = unknown>(schema: object): ValidateFunction<T> {
-  let real: ValidateFunction<T> | undefined;
-  const validate = ((data: unknown, ctx?: unknown) => {
-    real ??= getAjv().compile<T>(schema);
-    const ok = (real as (d: unknown, c?: unknown) => boolean)(data, ctx);
-    validate.errors = real.errors;
-    return ok;
-  }) as ValidateFunction<T>;
-  validate.schema = schema;
-  validate.errors = null;
-  return validate;
-}
-
-/** What the packages use of ajv: `compile`, lazily (see compileLazily). `getAjv()` gives the instance itself. */
-export const ajv = { compile: compileLazily } as const;
 
 const validateRecordFn = ajv.compile<MathRecord>(MathRecordSchema);
 
@@ -127,6 +103,7 @@ export function recordProblems(value: unknown): string[] {
   return formatSchemaErrors(validateRecordFn.errors);
 }
 
+/** Whether a value is a valid `MathRecord` (a type guard; `recordProblems` says what is wrong). */
 export function isMathRecord(value: unknown): value is MathRecord {
   return validateRecordFn(value);
 }

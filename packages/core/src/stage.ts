@@ -8,6 +8,7 @@ import type { MathRecord } from "./record.js";
  */
 export interface Stage {
   readonly name: string;
+  /** Checks a batch: for each record, in order, the record (maybe changed) or a `Rejection`. */
   process(batch: readonly MathRecord[], ctx: StageContext): Promise<Array<MathRecord | Rejection>> | Array<MathRecord | Rejection>;
   /** Counts for the summary and the dataset card (e.g. findings per code). */
   summary?(): Record<string, unknown>;
@@ -15,10 +16,12 @@ export interface Stage {
   close?(): Promise<void> | void;
 }
 
+/** What a stage gets with each batch: the build's cancel signal. */
 export interface StageContext {
   signal?: AbortSignal;
 }
 
+/** Whether a stage's output item is a `Rejection` rather than a record. */
 export function isRejection(x: MathRecord | Rejection): x is Rejection {
   return typeof (x as Rejection).code === "string" && typeof (x as Rejection).message === "string" && !("problem" in x);
 }

@@ -6,12 +6,16 @@
  * testAdapter(myAdapter, { valid: [{ options: { path: "fixtures/good.txt" } }], invalid: [...] });
  * ```
  * It needs vitest (it registers `describe`/`it` blocks).
+ *
+ * @packageDocumentation
+ * @module @mathtune/core/testing
  */
 import { describe, expect, it } from "vitest";
 import type { Adapter, LoadContext, Rejection } from "./adapter.js";
 import { type ErrorCode, MathtuneError, formatLocation } from "./errors.js";
 import { recordProblems, type MathRecord } from "./record.js";
 
+/** Everything an adapter loaded: the records and the rejections. */
 export interface CollectResult {
   records: MathRecord[];
   rejections: Rejection[];
@@ -25,6 +29,7 @@ export async function collect(adapter: Adapter, options: unknown, ctx: Omit<Load
   return { records, rejections };
 }
 
+/** An input the adapter must load: its options and how many records and rejections to expect. */
 export interface ValidCase {
   name?: string;
   options: Record<string, unknown>;
@@ -36,6 +41,7 @@ export interface ValidCase {
   rejections?: number;
 }
 
+/** An input the adapter must refuse: its options and the error code it must give, with a location. */
 export interface InvalidCase {
   name: string;
   options: Record<string, unknown>;
@@ -45,6 +51,7 @@ export interface InvalidCase {
   location?: string;
 }
 
+/** What `testAdapter` runs: inputs that must load, inputs that must fail, and the load context. */
 export interface ConformanceOptions {
   valid: ValidCase[];
   invalid?: InvalidCase[];

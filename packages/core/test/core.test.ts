@@ -6,7 +6,6 @@ import {
   HashingWriter,
   MathtuneError,
   Type,
-  ajv,
   assertMathRecord,
   closestName,
   formatSchemaErrors,
@@ -21,6 +20,7 @@ import {
   stableStringify,
   writeFileAtomic,
 } from "@mathtune/core";
+import { ajv } from "../src/internal/ajv.js";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 
@@ -187,7 +187,7 @@ describe("outputs", () => {
 
 describe("RepeatFilter", () => {
   it("never misses a repeat, and rarely takes a new string for one", async () => {
-    const { RepeatFilter } = await import("@mathtune/core");
+    const { RepeatFilter } = await import("../src/internal/idset.js");
     fc.assert(
       fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 2000 }), (xs) => {
         const f = new RepeatFilter(64);

@@ -3,7 +3,9 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AtomicDir, OUTPUT_MARKER, contentId, normalizeText, jsonTextProblems, rawTopLevelValue, cleanupOutputsSync, fsError, leftoversSync, prepareOutputDir } from "@mathtune/core";
+import { AtomicDir, OUTPUT_MARKER, contentId, normalizeText, rawTopLevelValue, cleanupOutputsSync, fsError, prepareOutputDir } from "@mathtune/core";
+import { jsonTextProblems } from "../src/json.js";
+import { leftoversSync } from "../src/outdir.js";
 import { describe, expect, it } from "vitest";
 
 const tmp = () => mkdtemp(join(tmpdir(), "mt-outdir-"));

@@ -10,8 +10,10 @@ import { createOllamaModel, OllamaClient, type OllamaCreateEvent } from "./ollam
 import { type SmokeTestResult, smokeTest } from "./smoke.js";
 import { ensureLlamaCpp, type LlamaCppOptions, type ToolEvent } from "./tools.js";
 
+/** The events of a deploy: stages, step progress, tool downloads and builds, and Ollama's create progress. */
 export type DeployEvent = { type: "stage"; stage: string; message: string } | StepProgress | ToolEvent | OllamaCreateEvent;
 
+/** Options of `deploy`. */
 export interface DeployOptions extends PythonEnvOptions, LlamaCppOptions {
   /** A merged model folder (`mathtune merge` output). Or use `adapter` + `base`. */
   model?: string;
@@ -45,9 +47,11 @@ export interface DeployOptions extends PythonEnvOptions, LlamaCppOptions {
   /** CPU threads for llama-quantize, the smoke test and the Ollama check (default: their own). */
   threads?: number;
   signal?: AbortSignal;
+  /** Receives the deploy's events. */
   onEvent?: (e: DeployEvent) => void;
 }
 
+/** One GGUF a deploy wrote: its type, size and size ratio, and what the read-back and smoke test found. */
 export interface DeployedFile {
   file: string;
   type: string;
@@ -58,6 +62,7 @@ export interface DeployedFile {
   check: GgufCheck;
 }
 
+/** What a deploy returns: the folder, the GGUF files, the Modelfile, the template and the Ollama models. */
 export interface DeployResult {
   out: string;
   files: DeployedFile[];
@@ -72,6 +77,7 @@ export interface DeployResult {
   seconds: number;
 }
 
+/** The smoke test's default conversation. */
 export const DEFAULT_SMOKE: ChatMessage[] = [{ role: "user", content: "What is 2 + 3?" }];
 
 /**

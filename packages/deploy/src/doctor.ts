@@ -2,6 +2,7 @@ import { execa } from "execa";
 import { OllamaClient } from "./ollama.js";
 import { cpuLevel, findLlamaCpp, findOllama, LLAMA_CPP_ENV, llamaCppBundleCommit, llamaCppCachePaths, OLLAMA_ENV, OLLAMA_VERSION, ollamaCachePath } from "./tools.js";
 
+/** What `deployDoctor` found: llama.cpp, Ollama (binary and server), and what is missing. */
 export interface DeployDoctorReport {
   llamaCpp: { found: boolean; dir?: string; quantize?: string; source?: string; commit?: string; expected: string; problem?: string };
   ollama: { found: boolean; path?: string; source?: string; version?: string; expected: string; server: { url: string; reachable: boolean; version?: string } };

@@ -5,9 +5,11 @@ import { MathtuneError } from "@mathtune/core";
 
 /** The quantization types `mathtune deploy` offers, as llama-quantize names them (lower case here). */
 export const QUANT_TYPES = ["q4_k_m", "q5_k_m", "q6_k", "q8_0", "q4_0"] as const;
+/** A quantization type that `quantizeGguf` accepts (`q4_k_m`, `q8_0`, ...). */
 export type QuantType = (typeof QUANT_TYPES)[number];
 /** Types the converter writes. */
 export const CONVERT_TYPES = ["f16", "bf16", "f32"] as const;
+/** A type the converter writes (`f16`, `bf16`, `f32`). */
 export type ConvertType = (typeof CONVERT_TYPES)[number];
 
 /** Bytes per block and elements per block of each GGML tensor type (for the size check). */
@@ -33,6 +35,7 @@ export function typeName(t: number): string {
   return GGMLQuantizationType[t] ?? `type${t}`;
 }
 
+/** One tensor of a GGUF: name, shape, GGML type and size. */
 export interface GgufTensor {
   name: string;
   shape: number[];
@@ -40,6 +43,10 @@ export interface GgufTensor {
   bytes?: number;
 }
 
+/**
+ * What `readGgufInfo` reads from a GGUF's header: architecture, file type, tensors, chat template, special
+ * tokens.
+ */
 export interface GgufInfo {
   path: string;
   bytes: number;
@@ -176,6 +183,7 @@ export function mainTensorType(q: QuantType | ConvertType): string {
   return { q4_k_m: "Q4_K", q5_k_m: "Q5_K", q6_k: "Q6_K", q8_0: "Q8_0", q4_0: "Q4_0", f16: "F16", bf16: "BF16", f32: "F32" }[q];
 }
 
+/** What `checkGguf` compares a GGUF against. */
 export interface GgufExpectations {
   architecture?: string;
   tensorCount?: number;
@@ -195,6 +203,7 @@ export interface QuantFallback {
   reason: string;
 }
 
+/** What `checkGguf` found: problems (none when `ok`) and the K-quant fallbacks. */
 export interface GgufCheck {
   ok: boolean;
   problems: string[];

@@ -1,3 +1,9 @@
+/**
+ * Turn a trained model into a quantized GGUF (llama.cpp) and an Ollama model, with read-back checks and a smoke test.
+ *
+ * @packageDocumentation
+ * @module @mathtune/deploy
+ */
 export {
   QUANT_TYPES,
   CONVERT_TYPES,

@@ -20,6 +20,7 @@ export interface StepProgress {
   message?: string;
 }
 
+/** Options of `convertToGguf`. */
 export interface ConvertOptions extends PythonEnvOptions, LlamaCppOptions {
   /** A Hugging Face model folder (config.json, tokenizer, safetensors). */
   model: string;
@@ -34,9 +35,11 @@ export interface ConvertOptions extends PythonEnvOptions, LlamaCppOptions {
   preTokenizer?: string;
   /** Resolved llama.cpp (else found or built). */
   tools?: LlamaCpp;
+  /** Receives the conversion's progress. */
   onProgress?: (e: StepProgress) => void;
 }
 
+/** What `convertToGguf` wrote: the file, its size, the time and the type. */
 export interface ConvertResult {
   path: string;
   bytes: number;
@@ -164,6 +167,7 @@ export async function convertToGguf(opts: ConvertOptions): Promise<ConvertResult
   return { path: out, bytes: (await stat(out)).size, seconds: (Date.now() - t0) / 1000, outtype };
 }
 
+/** Options of `convertLoraToGguf`. */
 export interface ConvertLoraOptions extends PythonEnvOptions, LlamaCppOptions {
   /** A PEFT adapter folder (adapter_config.json + adapter_model.safetensors), or a run folder with adapter/. */
   adapter: string;
@@ -172,6 +176,7 @@ export interface ConvertLoraOptions extends PythonEnvOptions, LlamaCppOptions {
   out: string;
   outtype?: ConvertType;
   tools?: LlamaCpp;
+  /** Receives the conversion's progress. */
   onProgress?: (e: StepProgress) => void;
 }
 
@@ -201,15 +206,18 @@ export async function convertLoraToGguf(opts: ConvertLoraOptions): Promise<Conve
   return { path: out, bytes: (await stat(out)).size, seconds: (Date.now() - t0) / 1000, outtype };
 }
 
+/** Options of `quantizeGguf`. */
 export interface QuantizeOptions extends LlamaCppOptions {
   input: string;
   out: string;
   type: QuantType;
   threads?: number;
   tools?: LlamaCpp;
+  /** Receives the quantization's progress. */
   onProgress?: (e: StepProgress) => void;
 }
 
+/** What `quantizeGguf` wrote: the file, its type, size and time, and the K-quant fallbacks. */
 export interface QuantizeResult {
   path: string;
   type: QuantType;

@@ -52,6 +52,7 @@ export function ollamaTemplateFor(jinja: string, tokens: { bos?: string; eos?: s
 /** Decoding defaults for math: greedy (temperature 0), as evaluation uses. */
 export const MATH_PARAMETERS: Readonly<Record<string, number>> = { temperature: 0, top_k: 1, top_p: 1, repeat_penalty: 1 };
 
+/** The content of an Ollama Modelfile, for `renderModelfile`. */
 export interface ModelfileSpec {
   /** `FROM`: the GGUF (a path relative to the Modelfile, or absolute). */
   from: string;

@@ -13,11 +13,13 @@ export function ollamaHost(host?: string): string {
   return url.replace(/\/+$/, "");
 }
 
+/** One message of an Ollama chat request. */
 export interface OllamaChatMessage {
   role: string;
   content: string;
 }
 
+/** Ollama's reply to a chat request: the text, why it stopped, and the token counts. */
 export interface OllamaChatResult {
   content: string;
   /** `stop` when the model ended its turn, `length` when it hit num_predict. */
@@ -27,6 +29,7 @@ export interface OllamaChatResult {
   evalSeconds: number;
 }
 
+/** A progress line of Ollama's `/api/create`. */
 export type OllamaCreateEvent = { type: "ollama"; status: string; completed?: number; total?: number };
 
 /** A small client of Ollama's REST API; every failure is E_OLLAMA_UNREACHABLE or E_OLLAMA_ERROR naming the host. */
@@ -114,6 +117,7 @@ export class OllamaClient {
     return (await r.json()) as { template?: string; parameters?: string; modelfile?: string; system?: string };
   }
 
+  /** Removes a model from the server. */
   async delete(model: string): Promise<void> {
     await this.request("DELETE", "/api/delete", { body: { model } });
   }
@@ -135,6 +139,7 @@ async function* ndjson(res: Response): AsyncGenerator<Record<string, unknown>> {
   if (buf.trim()) yield JSON.parse(buf) as Record<string, unknown>;
 }
 
+/** Options of `createOllamaModel`. */
 export interface CreateOllamaModelOptions {
   /** The model name in Ollama (`mathtune-qwen:q4_k_m`). */
   name: string;
@@ -147,6 +152,7 @@ export interface CreateOllamaModelOptions {
   parameters: Record<string, unknown>;
   host?: string;
   signal?: AbortSignal;
+  /** Receives Ollama's progress while it takes the blobs and creates the model. */
   onEvent?: (e: OllamaCreateEvent) => void;
 }
 

@@ -41,6 +41,7 @@ export async function tokenizeWithGguf(gguf: string, texts: readonly string[]): 
   }
 }
 
+/** Options of `generateWithGguf`: the model, the rendered prompt and the decoding settings. */
 export interface GenerateOptions {
   gguf: string;
   /** The rendered prompt (chat template applied, generation prompt included). */
@@ -54,6 +55,7 @@ export interface GenerateOptions {
   contextSize?: number;
 }
 
+/** What `generateWithGguf` produced: the text, its tokens, and why it stopped. */
 export interface GenerateResult {
   /** The reply without its final stop token. */
   text: string;
@@ -114,6 +116,7 @@ export async function generateWithGguf(opts: GenerateOptions): Promise<GenerateR
   }
 }
 
+/** What `smokeTest` found: the generation, whether it passed, and the answer it read. */
 export interface SmokeTestResult extends GenerateResult {
   ok: boolean;
   problem?: string;
@@ -121,6 +124,7 @@ export interface SmokeTestResult extends GenerateResult {
   answer?: string;
 }
 
+/** Options of `smokeTest`. */
 export interface SmokeTestOptions extends GenerateOptions {
   /** Also require a final answer (`Answer: N`, `\boxed{}`) in the reply, as mathtune's formats train. Default true. */
   requireAnswer?: boolean;
@@ -134,6 +138,10 @@ export interface SmokeTestOptions extends GenerateOptions {
  */
 const STATED: ReadonlySet<string> = new Set(["boxed", "gsm8k", "answer-line"]);
 
+/**
+ * Generates with a GGUF in node-llama-cpp and checks the reply: it must end on an end-of-turn token and, by
+ * default, state a final answer.
+ */
 export async function smokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult> {
   const r = await generateWithGguf(opts);
   // Only a stated answer counts (a box, `####`, an answer line): strict mode also reads a bare

@@ -1,3 +1,10 @@
+/**
+ * Test helpers: `startOllama()` runs an `ollama serve` of its own on a free loopback port (`freePort()`),
+ * and `parsePrompts(log)` reads the prompts it was sent from its debug log.
+ *
+ * @packageDocumentation
+ * @module @mathtune/deploy/testing
+ */
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,6 +28,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A running `ollama serve` of its own, from `startOllama`. */
 export interface OllamaServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
@@ -31,6 +39,7 @@ export interface OllamaServer {
   log(): string;
   /** The prompts the server rendered for chat requests (needs `debug: true`), oldest first. */
   prompts(): string[];
+  /** Stops the server and removes its models folder. */
   stop(): Promise<void>;
 }
 

@@ -4,7 +4,8 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { MathtuneError, throwIfAborted } from "@mathtune/core";
-import { cacheDir, which } from "@mathtune/train";
+import { cacheDir } from "@mathtune/train";
+import { which } from "@mathtune/train/internal";
 import { execa } from "execa";
 
 /** A step of a tool build (`cmake`, `go`), for the progress display. */
@@ -19,6 +20,7 @@ export type ToolEvent =
 /** Where the llama.cpp in use came from. */
 export type LlamaCppSource = "option" | "env" | "cache";
 
+/** A llama.cpp found or built: its source folder, `llama-quantize` and the converter scripts. */
 export interface LlamaCpp {
   /** The llama.cpp source folder (convert_hf_to_gguf.py, convert_lora_to_gguf.py, gguf-py/). */
   dir: string;
@@ -33,13 +35,16 @@ export interface LlamaCpp {
   commit?: string;
 }
 
+/** Where llama.cpp comes from, a cancel signal, and progress of its download and build. */
 export interface LlamaCppOptions {
   /** A llama.cpp source folder of your own (with `build/bin/llama-quantize`); else $MATHTUNE_LLAMA_CPP; else the cache. */
   llamaCpp?: string;
   signal?: AbortSignal;
+  /** Receives the progress of fetching and building the tool. */
   onEvent?: (e: ToolEvent) => void;
 }
 
+/** The environment variable that names a llama.cpp source folder of your own. */
 export const LLAMA_CPP_ENV = "MATHTUNE_LLAMA_CPP";
 
 const CMAKE_FLAGS = ["-DCMAKE_BUILD_TYPE=Release", "-DGGML_NATIVE=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_CURL=OFF"];
@@ -198,6 +203,7 @@ export async function ensureLlamaCpp(opts: LlamaCppOptions = {}): Promise<LlamaC
 
 /** The Ollama version mathtune builds and tests against. */
 export const OLLAMA_VERSION = "v0.6.5";
+/** The environment variable that names an Ollama binary of your own. */
 export const OLLAMA_ENV = "MATHTUNE_OLLAMA";
 
 /**
@@ -224,6 +230,7 @@ export function cpuLevel(cpuinfo?: string): "x86-64-v4" | "x86-64-v3" | "x86-64-
   return "x86-64";
 }
 
+/** The Ollama binary found, and where it came from (the option, the environment variable, the cache or PATH). */
 export interface OllamaBinary {
   path: string;
   source: "option" | "env" | "cache" | "path";

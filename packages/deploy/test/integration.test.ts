@@ -24,7 +24,8 @@ import {
 } from "@mathtune/deploy";
 import { type OllamaServer, startOllama } from "@mathtune/deploy/testing";
 import { QWEN25, QWEN25_DEFAULT_SYSTEM, renderChat, type ChatMessage } from "@mathtune/format";
-import { createTinyTrainedModel, merge, setup, train } from "@mathtune/train";
+import { merge, setup, train } from "@mathtune/train";
+import { createTinyTrainedModel } from "@mathtune/train/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CHAT_TEMPLATE = fileURLToPath(new URL("../../format/templates/qwen2.5-chatml.jinja", import.meta.url));

@@ -8,6 +8,7 @@ import type { GradeMode } from "./grade.js";
 import type { Prediction } from "./metrics.js";
 import { mcnemarExact, wilson } from "./stats.js";
 
+/** Options of `compareRuns`. */
 export interface CompareOptions {
   /** Run folders of `evaluate` (each holds predictions.jsonl and metrics.json). A is the baseline. */
   a: string;
@@ -22,6 +23,10 @@ export interface CompareOptions {
   labels?: [string, string];
 }
 
+/**
+ * One row of a comparison (overall or a category): each model's accuracy with its 95% interval, and the paired
+ * test.
+ */
 export interface PairedRow {
   /** `overall` or the category. */
   group: string;
@@ -37,6 +42,7 @@ export interface PairedRow {
   pValue: number;
 }
 
+/** A problem the two models disagree on, with each one's answer and verdict. */
 export interface Example {
   id: string;
   category?: string;
@@ -46,6 +52,10 @@ export interface Example {
   b: { answer: string | null; verdict: string };
 }
 
+/**
+ * What `compareRuns` returns (and writes as comparison.json): the paired rows, the models, the test set and
+ * examples.
+ */
 export interface Comparison {
   version: 1;
   mode: GradeMode;

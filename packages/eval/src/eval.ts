@@ -67,11 +67,13 @@ export interface EvalOptions extends BackendOptions, Omit<LoadTestSetOptions, "p
   signal?: AbortSignal;
 }
 
+/** The events of `evaluateIter`: start, one per prediction, then done with the result. */
 export type EvalEvent =
   | { type: "start"; out: string; model: string; total: number; done: number; parallel: number }
   | { type: "prediction"; id: string; verdict: Prediction["strict"]["verdict"]; finish: Prediction["finish"]; done: number; total: number; correct: number; accuracy: number; elapsedMs: number; etaSeconds: number | null; tokens: number }
   | { type: "done"; result: EvalResult };
 
+/** What `evaluate` returns: the run folder, its files and the metrics. */
 export interface EvalResult {
   out: string;
   predictionsFile: string;
@@ -79,6 +81,7 @@ export interface EvalResult {
   metrics: EvalMetrics;
 }
 
+/** The metrics of a run (metrics.json): the tallies, the model, the test set, the decoding and the prompt used. */
 export interface EvalMetrics extends Metrics {
   version: 1;
   model: ModelInfo;

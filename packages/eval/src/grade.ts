@@ -7,11 +7,15 @@ import type { FinishReason } from "./backends/types.js";
  * found and it differs.
  */
 export type Verdict = "correct" | "wrong" | "no-answer" | "length";
+/** Every verdict, in report order. */
 export const VERDICTS: readonly Verdict[] = ["correct", "wrong", "no-answer", "length"];
 
+/** `strict` counts only a stated answer (a box, `####`, an answer line); `flexible` also the last number. */
 export type GradeMode = "strict" | "flexible";
+/** Both grading modes. */
 export const GRADE_MODES: readonly GradeMode[] = ["strict", "flexible"];
 
+/** The grade of one output in one mode: the answer read, the rule that found it, and the verdict. */
 export interface Grade {
   /** The answer extracted from the output, or null. */
   answer: string | null;

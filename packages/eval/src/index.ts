@@ -1,3 +1,9 @@
+/**
+ * Run a model on a math test set, grade its answers, and compare two models with significance tests.
+ *
+ * @packageDocumentation
+ * @module @mathtune/eval
+ */
 export { evaluate, evaluateIter, openBackend, readPredictions, type BackendOptions, type EvalEvent, type EvalMetrics, type EvalOptions, type EvalResult } from "./eval.js";
 export { compareRuns, comparisonMarkdown, type CompareOptions, type Comparison, type Example, type PairedRow } from "./compare.js";
 export { gradeOutput, GRADE_MODES, VERDICTS, type Grade, type GradeMode, type Verdict } from "./grade.js";

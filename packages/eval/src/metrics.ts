@@ -25,6 +25,10 @@ export interface Prediction {
   flexible: Grade;
 }
 
+/**
+ * Counts of one group in one mode: correct, wrong, no answer, cut by length, with the accuracy and its 95%
+ * interval.
+ */
 export interface Tally {
   n: number;
   correct: number;
@@ -36,6 +40,7 @@ export interface Tally {
   ci95: [number, number];
 }
 
+/** A tally per grading mode. */
 export type ModeTallies = Record<GradeMode, Tally>;
 
 function empty(): Omit<Tally, "accuracy" | "ci95"> {
@@ -78,6 +83,7 @@ export function tallyBy(preds: readonly Prediction[], key: (p: Prediction) => st
   return Object.fromEntries([...groups.keys()].sort().map((k) => [k, tally(groups.get(k)!)]));
 }
 
+/** Tallies overall and by source, category and difficulty, with finish reasons and token counts. */
 export interface Metrics {
   overall: ModeTallies;
   bySource: Record<string, ModeTallies>;
@@ -89,6 +95,7 @@ export interface Metrics {
   rules: Record<GradeMode, Record<string, number>>;
 }
 
+/** Counts the predictions: overall and per group, in both grading modes. */
 export function computeMetrics(preds: readonly Prediction[]): Metrics {
   const generated = preds.reduce((a, p) => a + p.tokens, 0);
   const rules = { strict: {}, flexible: {} } as Record<GradeMode, Record<string, number>>;

@@ -21,6 +21,7 @@ export interface TestItem {
   location?: SourceLocation;
 }
 
+/** The problems of an evaluation, with a hash that identifies them and where they came from. */
 export interface TestSet {
   items: TestItem[];
   /** sha256 of the item hashes in order: two runs on the same problems in the same order share it. */
@@ -33,6 +34,7 @@ export interface TestSet {
   total: number;
 }
 
+/** Options of `loadTestSet`. */
 export interface LoadTestSetOptions {
   /** A build folder (holds manifest.json) or a file (JSON lines, JSON, CSV, Parquet, Arrow, or whatever `adapter` reads). */
   path: string;

@@ -6,7 +6,8 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { convertToGguf, ensureLlamaCpp, quantizeGguf } from "@mathtune/deploy";
-import { createTinyTrainedModel, setup } from "@mathtune/train";
+import { setup } from "@mathtune/train";
+import { createTinyTrainedModel } from "@mathtune/train/testing";
 
 export const CHAT_TEMPLATE = fileURLToPath(new URL("../../format/templates/qwen2.5-chatml.jinja", import.meta.url));
 

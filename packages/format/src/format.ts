@@ -1,4 +1,5 @@
-import { ajv, formatSchemaErrors, isMathtuneError, type MathRecord, MathtuneError, type Static, Type } from "@mathtune/core";
+import { formatSchemaErrors, isMathtuneError, type MathRecord, MathtuneError, type Static, Type } from "@mathtune/core";
+import { ajv } from "@mathtune/core/internal";
 import { join, pathKind, readText, resolvePath } from "./files.js";
 import { type AnswerStyle, answerLine, boxedLine, INSTRUCTIONS, wordingLang } from "./prompts.js";
 import {
@@ -15,7 +16,9 @@ import {
   type TokenizerConfig,
 } from "./template.js";
 
+/** The output formats. */
 export const FORMATS = ["alpaca", "sharegpt", "messages", "text", "prompt-completion"] as const;
+/** An output format: `alpaca`, `sharegpt`, `messages`, `text` or `prompt-completion`. */
 export type FormatName = (typeof FORMATS)[number];
 
 /** JSON Schema (TypeBox) of the recipe's format options. */
@@ -52,6 +55,7 @@ export const FormatOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The recipe's format options, defaults filled in. */
 export type FormatOptions = Static<typeof FormatOptionsSchema>;
 
 /** Options of `formatRecord`: the recipe options (all optional) and the loaded template. */
@@ -60,12 +64,18 @@ export interface FormatRecordOptions extends Partial<Omit<FormatOptions, "format
   template?: ChatTemplate | string;
 }
 
+/** A record in Alpaca's format. */
 export interface AlpacaRecord { id: string; instruction: string; input: string; output: string; system?: string }
+/** A record in ShareGPT's format. */
 export interface ShareGptRecord { id: string; conversations: Array<{ from: "system" | "human" | "gpt"; value: string }> }
+/** A record as chat messages (OpenAI's format). */
 export interface MessagesRecord { id: string; messages: ChatMessage[] }
+/** A record as one text, the chat template applied. */
 export interface TextRecord { id: string; text: string }
+/** A record as a prompt (the chat template applied, generation prompt included) and its completion. */
 export interface PromptCompletionRecord { id: string; prompt: string; completion: string }
 
+/** The record type of each format. */
 export interface FormattedRecordMap {
   alpaca: AlpacaRecord;
   sharegpt: ShareGptRecord;
@@ -73,6 +83,7 @@ export interface FormattedRecordMap {
   text: TextRecord;
   "prompt-completion": PromptCompletionRecord;
 }
+/** A record in any of the formats. */
 export type FormattedRecord = FormattedRecordMap[FormatName];
 
 const CALC_RE = /<<[^<>\n]*>>/g;
@@ -195,11 +206,13 @@ export function formatRecord<F extends FormatName>(record: MathRecord, format: F
   }
 }
 
+/** A formatter made by `createFormatter`: options checked and template loaded once, then one record at a time. */
 export interface Formatter {
   readonly format: FormatName;
   readonly options: FormatOptions;
   /** The chat template in use (the built-in Qwen2.5 one unless the options name another). */
   readonly template: ChatTemplate;
+  /** The record in the formatter's format. */
   formatRecord(record: MathRecord): FormattedRecord;
 }
 

@@ -1,3 +1,9 @@
+/**
+ * Turn MathRecords into instruction formats: alpaca, sharegpt, chat messages, chat-template text.
+ *
+ * @packageDocumentation
+ * @module @mathtune/format
+ */
 export * from "./template.js";
 export * from "./prompts.js";
 export * from "./format.js";

@@ -123,6 +123,7 @@ async function readJson(path: string): Promise<TokenizerConfig> {
   }
 }
 
+/** Options of `loadChatTemplate`. */
 export interface LoadChatTemplateOptions {
   /** Folder that a relative path is resolved against (the recipe's folder). */
   baseDir?: string;
@@ -217,6 +218,7 @@ function compile(source: string, name: string): Template {
   return t;
 }
 
+/** Options of `renderChat`. */
 export interface RenderChatOptions {
   /** Append the opening of an assistant turn (for prompts). Default false. */
   addGenerationPrompt?: boolean;

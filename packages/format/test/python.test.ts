@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FORMATS, formatRecord, QWEN25_CHAT_TEMPLATE, renderChat } from "@mathtune/format";
-import { createTinyModel, setup } from "@mathtune/train";
+import { setup } from "@mathtune/train";
+import { createTinyModel } from "@mathtune/train/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const TEMPLATE = fileURLToPath(new URL("../templates/qwen2.5-chatml.jinja", import.meta.url));

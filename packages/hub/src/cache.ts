@@ -14,8 +14,10 @@ import { lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, copyFile, w
 import { dirname, join, relative, sep } from "node:path";
 import { randomBytes } from "node:crypto";
 
+/** The kind of a Hub repository. */
 export type RepoType = "model" | "dataset";
 
+/** A Hub repository: its kind and name. */
 export interface RepoRef {
   type: RepoType;
   /** `owner/name` (or a bare `name` for old canonical repositories). */
@@ -39,14 +41,17 @@ export function repoFolderName(repo: RepoRef): string {
   return [`${repo.type}s`, ...repo.name.split("/")].join("--");
 }
 
+/** A repository's folder in a Hugging Face cache (`models--owner--name`). */
 export function repoDir(cacheDir: string, repo: RepoRef): string {
   return join(cacheDir, repoFolderName(repo));
 }
 
+/** Where a file's content (by its etag) is stored in a Hugging Face cache. */
 export function blobPath(cacheDir: string, repo: RepoRef, etag: string): string {
   return join(repoDir(cacheDir, repo), "blobs", etag);
 }
 
+/** A commit's snapshot folder (links to the blobs) in a Hugging Face cache. */
 export function snapshotDir(cacheDir: string, repo: RepoRef, commit: string): string {
   return join(repoDir(cacheDir, repo), "snapshots", commit);
 }

@@ -1,6 +1,7 @@
 import { folderSize } from "./cache.js";
 import { hubConfig, type HubConfigInput } from "./env.js";
 
+/** What `hubStatus` reports: the endpoint, the cache folder and its size, the token and offline settings. */
 export interface HubStatus {
   endpoint: string;
   cacheDir: string;

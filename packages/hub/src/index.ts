@@ -1,3 +1,9 @@
+/**
+ * Datasets and models by name from the Hugging Face Hub (and its mirrors), into the standard Hugging Face cache: resumable, verified, offline-aware.
+ *
+ * @packageDocumentation
+ * @module @mathtune/hub
+ */
 export { hubConfig, hfHome, type HubConfig, type HubConfigInput } from "./env.js";
 export { HUB_ERROR_CODES, OFFLINE_HINT, type HubErrorCode } from "./errors.js";
 export { blobPath, repoDir, repoFolderName, snapshotDir, readRef, type RepoRef, type RepoType, type TreeFile } from "./cache.js";

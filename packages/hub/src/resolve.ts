@@ -9,8 +9,13 @@ import { hubError } from "./errors.js";
 import { MODEL_FILES, matchAny, selectDatasetFiles, type DatasetSelection } from "./select.js";
 import { type HubEvent, parseRepoId, snapshot, snapshotIter, type Snapshot, type SnapshotOptions } from "./snapshot.js";
 
-export type ResolveOptions = Omit<SnapshotOptions, "select"> & { onEvent?: (e: HubEvent) => void };
+/** Options of `resolveDataset` and `resolveModel`: those of `snapshot`, and a receiver for its events. */
+export type ResolveOptions = Omit<SnapshotOptions, "select"> & {
+  /** Receives the snapshot's events (resolved, file progress, done). */
+  onEvent?: (e: HubEvent) => void;
+};
 
+/** A dataset resolved by `resolveDataset`: the path for an adapter, the snapshot and its provenance. */
 export interface ResolvedDataset {
   /** A file, or a folder holding exactly the chosen files (links into the cache), for an adapter's `path`. */
   path: string;
@@ -19,6 +24,7 @@ export interface ResolvedDataset {
   provenance: HubProvenance;
 }
 
+/** Where files came from, for a manifest: repository, endpoint, revision, commit and each file's hash. */
 export interface HubProvenance {
   repo: string;
   type: "dataset" | "model";
@@ -28,6 +34,7 @@ export interface HubProvenance {
   files: { path: string; size: number; sha256?: string; gitOid?: string }[];
 }
 
+/** The provenance of a snapshot. */
 export function provenanceOf(s: Snapshot): HubProvenance {
   return {
     repo: s.repo,
@@ -100,6 +107,7 @@ export async function* resolveDatasetIter(id: string, options: Omit<ResolveOptio
   return { path: view, snapshot: snap, provenance };
 }
 
+/** A model resolved by `resolveModel`: the folder to use and, from the Hub, its snapshot and provenance. */
 export interface ResolvedModel {
   /** The model folder (Hugging Face layout) to hand to transformers. */
   path: string;
@@ -108,6 +116,7 @@ export interface ResolvedModel {
   provenance?: HubProvenance;
 }
 
+/** Options of `resolveModel`. */
 export interface ResolveModelOptions extends ResolveOptions {
   /** Glob patterns of the files to fetch (default: config, tokenizer files, safetensors and their index, generation config). */
   files?: readonly string[];

@@ -27,6 +27,7 @@ export function matchAny(path: string, globs: readonly string[]): boolean {
 export const DATA_FILE_RE = /\.(parquet|jsonl|jsonl\.gz|json|json\.gz|csv|tsv|arrow|txt|tar|tar\.gz|tgz)$/i;
 const NOT_DATA_RE = /(^|\/)(README\.md|\.gitattributes|dataset_infos?\.json|dataset_dict\.json|state\.json)$|\.py$/i;
 
+/** Which files of a dataset repository to fetch: a configuration, a split, or glob patterns. */
 export interface DatasetSelection {
   /** The dataset's configuration (subset): a top folder (`main/`, `algebra/`) or a name prefix. */
   config?: string;

@@ -52,6 +52,7 @@ export interface SnapshotFile extends TreeFile {
   cached: boolean;
 }
 
+/** The files of a repository at one commit in the cache: what was asked for, the commit, and each file. */
 export interface Snapshot {
   repo: string;
   type: RepoRef["type"];
@@ -67,6 +68,7 @@ export interface Snapshot {
   fromCache: boolean;
 }
 
+/** The events of `snapshotIter`: the revision resolved, then per file its start, progress and end, then done. */
 export type HubEvent =
   | { type: "resolved"; repo: string; revision: string; commit: string; files: number; bytes: number; missingFiles: number; missingBytes: number }
   | { type: "file-start"; repo: string; path: string; size: number; resumeFrom: number }

@@ -4,11 +4,15 @@
  * redirect to a CDN on another origin for LFS files, Range requests, X-Repo-Commit / ETag / X-Linked-Etag / X-Linked-Size)
  * and the error codes of the real Hub (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo).
  * Faults can be injected: a connection cut after N bytes, corrupt bytes.
+ *
+ * @packageDocumentation
+ * @module @mathtune/hub/testing
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** A file of a fixture repository. */
 export interface FixtureFile {
   path: string;
   content: Uint8Array | string;
@@ -16,6 +20,7 @@ export interface FixtureFile {
   lfs?: boolean;
 }
 
+/** A repository that `startHubServer` serves: its kind, name and files per revision. */
 export interface FixtureRepo {
   type: "model" | "dataset";
   name: string;
@@ -28,6 +33,7 @@ export interface FixtureRepo {
   tokens?: string[];
 }
 
+/** A request the fixture server received. */
 export interface RequestLog {
   method: string;
   url: string;
@@ -35,6 +41,7 @@ export interface RequestLog {
   auth: boolean;
 }
 
+/** A running fixture Hub, from `startHubServer`: its URL, the requests it saw, and ways to provoke failures. */
 export interface HubServer {
   url: string;
   requests: RequestLog[];
@@ -44,6 +51,7 @@ export interface HubServer {
   cutAfter(path: string, bytes: number): void;
   /** Downloads of this file serve bytes that differ from the content (same length). */
   corrupt(path: string, on?: boolean): void;
+  /** Stops the server. */
   close(): Promise<void>;
 }
 
@@ -57,10 +65,15 @@ interface Stored {
 
 const BINARY_RE = /\.(parquet|safetensors|bin|arrow|gguf|tar|gz)$/i;
 
+/** A file's git blob id (SHA-1 of `blob <size>\0` and the bytes), as the Hub reports it for non-LFS files. */
 export function gitBlobOid(data: Uint8Array): string {
   return createHash("sha1").update(`blob ${data.length}\0`).update(data).digest("hex");
 }
 
+/**
+ * Serves the repositories over the Hub's HTTP API on a loopback port (tree listing, resolve with LFS
+ * redirects, ranges), for tests without the network.
+ */
 export async function startHubServer(repos: FixtureRepo[], options: { pageSize?: number } = {}): Promise<HubServer> {
   const pageSize = options.pageSize ?? 50;
   const requests: RequestLog[] = [];

@@ -23,6 +23,7 @@ export interface PoolRequest {
 /** @internal message from a worker */
 export type PoolResponse = { id: number; reports: TextReport[]; error?: undefined } | { id: number; error: string; reports?: undefined };
 
+/** Options of `LatexPool`. */
 export interface LatexPoolOptions {
   /** Worker threads; 0 validates in the calling thread. Default: the machine's available cores. */
   workers?: number;

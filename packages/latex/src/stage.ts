@@ -1,5 +1,4 @@
 import {
-  ajv,
   formatSchemaErrors,
   locationOf,
   MathtuneError,
@@ -12,6 +11,7 @@ import {
   type StageContext,
   type Static,
 } from "@mathtune/core";
+import { ajv } from "@mathtune/core/internal";
 import { LatexPool } from "./pool.js";
 import { FINDING_CODES, type Finding, type FindingCode, type FindingKind, type LatexFields } from "./validate.js";
 
@@ -64,6 +64,7 @@ export const LatexStageOptionsSchema = Type.Object(
   { additionalProperties: false, title: "LaTeX stage options" },
 );
 
+/** The options of the LaTeX build stage as written (see `LatexStageOptionsSchema`). */
 export type LatexStageOptions = Static<typeof LatexStageOptionsSchema>;
 
 /** The options with every default filled in. */
@@ -131,6 +132,7 @@ export interface LatexSourceSummary {
   ignored: Partial<Record<FindingCode, number>>;
 }
 
+/** What the LaTeX stage saw: how it ran, and the counts per source. */
 export interface LatexSummary {
   /** `workers` or `inline` (validated in the build's thread). */
   mode: "workers" | "inline";
@@ -144,6 +146,7 @@ export interface LatexSummary {
 }
 
 export interface LatexStage extends Stage {
+  /** Checks a batch: each record unchanged, flagged (`meta.latex`) or rejected, in order. */
   process(batch: readonly MathRecord[], ctx?: StageContext): Promise<Array<MathRecord | Rejection>>;
   summary(): LatexSummary & Record<string, unknown>;
   close(): Promise<void>;

@@ -16,6 +16,7 @@ export const FINDING_CODES = {
   E_LATEX_BEYOND_KATEX: { kind: "beyond", description: "correct LaTeX that KaTeX cannot render (`\\multicolumn`, `@{}` columns, `\\cancelto`, `tabular` ...)" },
 } as const;
 
+/** A finding code (see `FINDING_CODES`). */
 export type FindingCode = keyof typeof FINDING_CODES;
 /** `error`: the source is wrong. `beyond`: the source is right, KaTeX lacks it. `strict`: a strict-mode warning. */
 export type FindingKind = (typeof FINDING_CODES)[FindingCode]["kind"];
@@ -47,8 +48,11 @@ export interface ValidateOptions extends FindMathOptions {
    * math in dollars is LaTeX; one whose dollars are money, like GSM8K, is plain text).
    */
   prose?: boolean;
-  /** Cache of segment results; `false` disables it. Default: a module-wide cache. */
-  cache?: SegmentCache | false;
+  /**
+   * `false` sends every segment through KaTeX. Default: results are cached per distinct math string
+   * (module-wide, 50,000 entries, cleared when full); the cache never changes a finding.
+   */
+  cache?: false;
 }
 
 /** What KaTeX said about one piece of math, with positions relative to that piece. */
@@ -86,11 +90,22 @@ export class SegmentCache {
   }
 }
 
-const defaultCache = new SegmentCache();
+let defaultCache = new SegmentCache();
 
-/** The module-wide cache that validation uses when no `cache` option is given. */
+/** The module-wide cache that validation uses unless `cache: false`. */
 export function defaultSegmentCache(): SegmentCache {
   return defaultCache;
+}
+
+/** Runs `fn` with `cache` as the module-wide cache (tests watch a small or fresh one). */
+export function withSegmentCache<T>(cache: SegmentCache, fn: () => T): T {
+  const previous = defaultCache;
+  defaultCache = cache;
+  try {
+    return fn();
+  } finally {
+    defaultCache = previous;
+  }
 }
 
 type ParseFn = (tex: string, settings: Record<string, unknown>) => unknown;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkProse, LATEX_COMMANDS_SOURCE, latexDefines, scanText, textModeUse, validateRecord } from "@mathtune/latex";
+import { checkProse, latexDefines, scanText, textModeUse, validateRecord } from "@mathtune/latex";
+import { LATEX_COMMANDS_SOURCE } from "../src/latex-commands.js";
 
 describe("latexDefines: the list made from TeX Live", () => {
   it("knows the kernel's and the packages' commands, with the package", () => {

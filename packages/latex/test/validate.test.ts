@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkText, FINDING_CODES, MACROS, SegmentCache, validateRecord, validateText, type FindingCode } from "@mathtune/latex";
+import { checkText, FINDING_CODES, validateRecord, validateText, type FindingCode } from "@mathtune/latex";
+import { MACROS } from "../src/macros.js";
+import { SegmentCache, withSegmentCache } from "../src/validate.js";
 
 interface ErrorCase {
   name: string;
@@ -88,8 +90,8 @@ describe("purity and the cache", () => {
       fc.property(fc.array(texts, { minLength: 1, maxLength: 6 }), (batch) => {
         const cache = new SegmentCache(8);
         const plain = batch.map((t) => validateText(t, { dollars: true, cache: false }));
-        const cached = batch.map((t) => validateText(t, { dollars: true, cache }));
-        const reversed = [...batch].reverse().map((t) => validateText(t, { dollars: true, cache })).reverse();
+        const cached = withSegmentCache(cache, () => batch.map((t) => validateText(t, { dollars: true })));
+        const reversed = withSegmentCache(cache, () => [...batch].reverse().map((t) => validateText(t, { dollars: true })).reverse());
         expect(cached).toEqual(plain);
         expect(reversed).toEqual(plain);
       }),
@@ -111,13 +113,13 @@ describe("purity and the cache", () => {
 
   it("caches repeated segments", () => {
     const cache = new SegmentCache();
-    validateText("$x$ and $x$ and $y$", { dollars: true, cache });
+    withSegmentCache(cache, () => validateText("$x$ and $x$ and $y$", { dollars: true }));
     expect({ hits: cache.hits, misses: cache.misses, size: cache.size }).toEqual({ hits: 1, misses: 2, size: 2 });
   });
 
   it("the cache clears itself at its bound", () => {
     const cache = new SegmentCache(2);
-    validateText("$a$ $b$ $c$", { dollars: true, cache });
+    withSegmentCache(cache, () => validateText("$a$ $b$ $c$", { dollars: true }));
     expect(cache.size).toBe(1);
   });
 });

@@ -4,14 +4,19 @@
  * onto MathRecord by `fields`. Rows with a missing or mistyped field become rejections naming
  * `row N` (0-based, over all batches); a file that is not Arrow IPC or is damaged is an E_PARSE
  * error naming the file.
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/arrow
  */
 import { defineAdapter, Type } from "@mathtune/core";
 import { readArrowRows } from "./internal/arrow-rows.js";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
 
+/** The options of `arrow`: the path and the field mapping. */
 export const arrowOptions = Type.Object({ ...mappingProperties }, { additionalProperties: false });
 
+/** Apache Arrow IPC files (file or stream format), read batch by batch, with a field mapping onto `MathRecord`. */
 export const arrow = defineAdapter({
   name: "arrow",
   description: "Apache Arrow IPC (file or stream format), read batch by batch, with a field mapping onto MathRecord",

@@ -5,6 +5,9 @@
  * becomes LF, inside quoted fields too). A malformed quote or a row with the wrong number of
  * fields becomes an E_PARSE rejection naming the file and the row's first line; after a stray
  * quote, reading goes on with the next line instead of swallowing the rest of the file.
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/csv
  */
 import type Papa from "papaparse";
 import { defineAdapter, MathtuneError, type Rejection, type SourceLocation, throwIfAborted, Type } from "@mathtune/core";
@@ -12,6 +15,7 @@ import { emptyInput, openInput } from "./internal/generic-input.js";
 import { readTextBlocks } from "./internal/generic-text.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
 
+/** The options of `csv`: the path, the field mapping, the delimiter and the quote character. */
 export const csvOptions = Type.Object(
   {
     ...mappingProperties,
@@ -45,6 +49,7 @@ function quoteMessage(code: string, q: string): string {
   return `malformed row (${code})`;
 }
 
+/** CSV or TSV with a header row, with a field mapping onto `MathRecord`. */
 export const csv = defineAdapter({
   name: "csv",
   description: "CSV/TSV with a header row, with a field mapping onto MathRecord",

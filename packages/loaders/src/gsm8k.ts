@@ -2,6 +2,9 @@
  * GSM8K (grade-school math word problems): JSON lines with `question` and `answer`, where the
  * answer's last line is `#### N`. Reads the main and the socratic variants, and the Hugging Face
  * Parquet layout (`main/train-00000-of-00001.parquet`, `socratic/...`).
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/gsm8k
  */
 import { basename } from "node:path";
 import { contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
@@ -10,6 +13,7 @@ import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./
 
 const CALC_RE = /<<([^<>]*)>>/g;
 
+/** The options of `gsm8k`. */
 export const gsm8kOptions = Type.Object(
   {
     path: Type.String({ minLength: 1, description: "a .jsonl or .parquet file, or a folder holding them (train/test, main/socratic)" }),
@@ -27,7 +31,7 @@ interface Gsm8kRow {
 }
 
 /** Turns one source row into a record, or a rejection. */
-export function gsm8kRecord(
+function gsm8kRecord(
   row: Gsm8kRow,
   at: { split: string; variant: "main" | "socratic" | "auto"; stripCalculator: boolean; location: SourceLocation; index: number },
 ): MathRecord | Omit<Rejection, "location"> {
@@ -70,6 +74,7 @@ async function listInputs(root: string): Promise<string[]> {
   return out;
 }
 
+/** GSM8K grade-school word problems (JSON lines or Hugging Face Parquet; main and socratic). */
 export const gsm8k = defineAdapter({
   name: "gsm8k",
   description: "GSM8K grade-school word problems (JSON lines or Hugging Face Parquet; main and socratic)",

@@ -1,3 +1,9 @@
+/**
+ * The built-in adapters of mathtune, by name; each one is also its own subpath (`@mathtune/loaders/gsm8k`, ...).
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders
+ */
 import type { Adapter } from "@mathtune/core";
 import { arrow } from "./arrow.js";
 import { csv } from "./csv.js";
@@ -22,8 +28,10 @@ export const ADAPTERS = {
   arrow,
 } satisfies Record<string, Adapter>;
 
+/** The name of a built-in adapter. */
 export type AdapterName = keyof typeof ADAPTERS;
 
+/** Whether a name is a built-in adapter's. */
 export function isAdapterName(name: string): name is AdapterName {
   return Object.hasOwn(ADAPTERS, name);
 }

@@ -5,6 +5,9 @@
  * cut out and parsed on its own, so every row knows its line: a malformed row, a row that is not
  * an object or one with a missing or mistyped field becomes a rejection naming
  * `file#row N:line` (N 0-based), and a file cut off inside a row gives E_INPUT_TRUNCATED there.
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/json
  */
 import { defineAdapter, throwIfAborted, Type } from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
@@ -12,6 +15,7 @@ import { scanJsonRows } from "./internal/generic-json-scan.js";
 import { readTextFile } from "./internal/generic-text.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
 
+/** The options of `json`: the path, the field mapping, and the key of the row array. */
 export const jsonOptions = Type.Object(
   {
     ...mappingProperties,
@@ -22,6 +26,7 @@ export const jsonOptions = Type.Object(
   { additionalProperties: false },
 );
 
+/** A JSON array of row objects (or an object holding one), with a field mapping onto `MathRecord`. */
 export const json = defineAdapter({
   name: "json",
   description: "a JSON array of row objects (or an object holding one), with a field mapping onto MathRecord",

@@ -2,13 +2,18 @@
  * Generic JSON lines: one JSON object per line, mapped onto MathRecord by `fields`.
  * Bad lines (malformed JSON, a cut-off last line, invalid UTF-8, a missing or mistyped field)
  * become rejections naming file:line.
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/jsonl
  */
 import { defineAdapter, readJsonLines, Type } from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
 
+/** The options of `jsonl`: the path and the field mapping. */
 export const jsonlOptions = Type.Object({ ...mappingProperties }, { additionalProperties: false });
 
+/** JSON lines, one object per line, with a field mapping onto `MathRecord`. */
 export const jsonl = defineAdapter({
   name: "jsonl",
   description: "JSON lines, one object per line, with a field mapping onto MathRecord",

@@ -2,6 +2,9 @@
  * MATH (Hendrycks et al.): competition problems with LaTeX solutions. Reads the original tree
  * `MATH/{train,test}/<subject>/<id>.json`, the `MATH.tar` (or .tar.gz) archive itself without
  * unpacking it, and JSON lines or Parquet with the same fields (`problem`, `level`, `type`, `solution`).
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/math
  */
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -22,20 +25,10 @@ import {
   throwIfAborted,
   withLocation,
 } from "@mathtune/core";
-import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
+import { listDir, pathKind, resolvePath, uniqueIds } from "./internal/fs.js";
+import { MATH_SUBJECTS, parseLevel, safeEntryPath, splitFromName, subjectKey } from "./internal/math-names.js";
 
-export const MATH_SUBJECTS = {
-  algebra: "Algebra",
-  counting_and_probability: "Counting & Probability",
-  geometry: "Geometry",
-  intermediate_algebra: "Intermediate Algebra",
-  number_theory: "Number Theory",
-  prealgebra: "Prealgebra",
-  precalculus: "Precalculus",
-} as const;
-
-const SUBJECT_BY_TYPE = new Map<string, string>(Object.entries(MATH_SUBJECTS).map(([k, v]) => [v.toLowerCase(), k]));
-
+/** The options of `math`. */
 export const mathOptions = Type.Object(
   {
     path: Type.String({ minLength: 1, description: "MATH folder (or its train/test or subject folder), MATH.tar[.gz], .jsonl or .parquet" }),
@@ -56,20 +49,6 @@ export const mathOptions = Type.Object(
 
 type MathOptions = (typeof mathOptions)["static"];
 
-/** snake_case subject from a folder name or a `type` display name. */
-export function subjectKey(name: string): string {
-  const known = SUBJECT_BY_TYPE.get(name.trim().toLowerCase());
-  if (known) return known;
-  return name.trim().toLowerCase().replace(/&/g, "and").replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
-}
-
-/** `Level 3` -> 3; `Level ?` and anything else -> undefined. */
-export function parseLevel(level: unknown): number | undefined {
-  if (typeof level === "number" && Number.isInteger(level)) return level;
-  const m = typeof level === "string" ? /^\s*Level\s+(\d+)\s*$/i.exec(level) : null;
-  return m ? Number(m[1]) : undefined;
-}
-
 interface Where {
   split: string;
   subject?: string;
@@ -79,7 +58,7 @@ interface Where {
 }
 
 /** One MATH object to a record, or a rejection (without location). */
-export function mathRecord(obj: unknown, where: Where): MathRecord | Omit<Rejection, "location"> {
+function mathRecord(obj: unknown, where: Where): MathRecord | Omit<Rejection, "location"> {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return { code: "E_RECORD_INVALID", message: "expected a JSON object with problem, level, type, solution", raw: obj };
   const o = obj as Record<string, unknown>;
   for (const f of ["problem", "solution"] as const) {
@@ -122,12 +101,6 @@ function keep(options: MathOptions, split: string, subject: string | undefined, 
   if (options.subjects && subject && !options.subjects.includes(subject)) return false;
   if (rec && options.levels && (typeof rec.difficulty !== "number" || !options.levels.includes(rec.difficulty))) return false;
   return true;
-}
-
-/** `train`, `test` or `validation` when a folder or file name says it as a word (`MATH-test`, `test`), else undefined. */
-export function splitFromName(path: string): string | undefined {
-  const name = path.replace(/\\/g, "/").replace(/\/+$/, "");
-  return splitFromFileName(name, "") || undefined;
 }
 
 /** The split of a folder or file: the `split` option wins, then its name; neither is an error saying what to do. */
@@ -190,7 +163,7 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
 }
 
 /** The default limit on one archive entry (MATH's are a few KB): raise it with `maxEntryBytes`. */
-export const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -208,15 +181,6 @@ function decodeJson(bytes: Uint8Array, location: SourceLocation): { value: unkno
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const parsed = parseJsonChecked(text, location);
   return "value" in parsed ? { value: parsed.value, text } : { error: parsed.error, raw: text };
-}
-
-/** Safe archive member path: relative, no `..`, no drive letters; else undefined. */
-export function safeEntryPath(name: string): string | undefined {
-  const n = name.replace(/\\/g, "/");
-  if (n.startsWith("/") || /^[a-zA-Z]:/.test(n)) return undefined;
-  const parts = n.split("/").filter((p) => p && p !== ".");
-  if (parts.some((p) => p === "..")) return undefined;
-  return parts.join("/");
 }
 
 /** The archive, read as a stream: entries `.../{train,test}/<subject>/<id>.json`. */
@@ -297,6 +261,10 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
   if (!seen) throw new MathtuneError("E_INPUT_EMPTY", `no .json entries in archive ${file}`);
 }
 
+/**
+ * Hendrycks MATH competition problems: the folder tree, `MATH.tar` (read without unpacking), JSON lines or
+ * Parquet.
+ */
 export const math = defineAdapter({
   name: "math",
   description: "Hendrycks MATH competition problems (folder tree, MATH.tar, JSON lines or Parquet)",

@@ -2,6 +2,9 @@
  * DeepMind mathematics_dataset v1.0: plain text files `<set>/<module>__<task>.txt` whose lines
  * alternate question and answer; `<set>` is train-easy, train-medium, train-hard, interpolate or
  * extrapolate. Answers are kept as plain expressions; `answerKind` tells what they are.
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/mathematics
  */
 import { stat } from "node:fs/promises";
 import { posix } from "node:path";
@@ -9,9 +12,9 @@ import { answerKind } from "@mathtune/answer/text";
 import { type MathRecord, MathtuneError, Type, defineAdapter, readLines, withLocation } from "@mathtune/core";
 import { listDir, pathKind, resolvePath } from "./internal/fs.js";
 
-export const MATHEMATICS_SETS = ["train-easy", "train-medium", "train-hard", "interpolate", "extrapolate"] as const;
-export const MATHEMATICS_MODULES = ["algebra", "arithmetic", "calculus", "comparison", "measurement", "numbers", "polynomials", "probability"] as const;
+const MATHEMATICS_SETS = ["train-easy", "train-medium", "train-hard", "interpolate", "extrapolate"] as const;
 
+/** The options of `mathematics`. */
 export const mathematicsOptions = Type.Object(
   {
     path: Type.String({ minLength: 1, description: "the v1.0 folder (holding train-easy/ ...), one set folder, or one .txt file" }),
@@ -29,12 +32,13 @@ export const mathematicsOptions = Type.Object(
 const FILE_RE = /^[a-z][a-z0-9_]*__[a-z0-9_]+\.txt$/;
 
 /** `train-easy` -> split train, difficulty easy; `interpolate` -> split interpolate. */
-export function describeSet(set: string): { split: string; difficulty?: string } {
+function describeSet(set: string): { split: string; difficulty?: string } {
   const m = /^train-(easy|medium|hard)$/.exec(set);
   if (m) return { split: "train", difficulty: m[1]! };
   return { split: set };
 }
 
+/** DeepMind's mathematics_dataset v1.0: question and answer line pairs per module and task. */
 export const mathematics = defineAdapter({
   name: "mathematics",
   description: "DeepMind mathematics_dataset v1.0 (question/answer line pairs per module and task)",

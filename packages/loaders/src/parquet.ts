@@ -3,14 +3,19 @@
  * a time with hyparquet (snappy built in; gzip, zstd, brotli, lz4 via hyparquet-compressors).
  * Rows with a missing or mistyped field become rejections naming `row N` (0-based); a file that
  * is not Parquet or is damaged is an E_PARSE error naming the file.
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/parquet
  */
 import { defineAdapter, Type } from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
 import { readParquetRows } from "./internal/parquet-rows.js";
 
+/** The options of `parquet`: the path and the field mapping. */
 export const parquetOptions = Type.Object({ ...mappingProperties }, { additionalProperties: false });
 
+/** Apache Parquet, read row group by row group, with a field mapping onto `MathRecord`. */
 export const parquet = defineAdapter({
   name: "parquet",
   description: "Apache Parquet, read row group by row group, with a field mapping onto MathRecord",

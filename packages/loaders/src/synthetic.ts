@@ -2,10 +2,17 @@
  * `synthetic`: math problems generated on the spot by `@mathtune/synth`, with worked solutions and
  * answers that are correct by construction and rechecked independently. English and Chinese; six
  * categories with three levels each. No download, no files: the default source of `mathtune build`.
+ *
+ * @packageDocumentation
+ * @module @mathtune/loaders/synthetic
  */
 import { defineAdapter } from "@mathtune/core";
 import { generateIter, SynthOptionsSchema, verify } from "@mathtune/synth";
 
+/**
+ * Math problems generated on the spot by `@mathtune/synth`, each one verified; a failed check sends the record
+ * to quarantine (`E_SYNTH_UNVERIFIED`).
+ */
 export const synthetic = defineAdapter({
   name: "synthetic",
   description: "Generated arithmetic, linear equations, unit conversion, percentages, word problems and geometry (en, zh), with computed and verified answers.",

@@ -13,6 +13,7 @@ const CONFIG = {
   title: { fontSize: 14, anchor: "start" as const },
 };
 
+/** A Vega-Lite specification. */
 export type ChartSpec = TopLevelSpec;
 
 /** Renders a Vega-Lite spec to a standalone SVG document string. */
@@ -29,6 +30,7 @@ export async function chartSvg(spec: ChartSpec): Promise<string> {
   }
 }
 
+/** One bar of a bar chart. */
 export interface Count {
   label: string;
   count: number;
@@ -54,6 +56,7 @@ export function barSpec(title: string, rows: readonly Count[], opts: { field?: s
   } as ChartSpec;
 }
 
+/** One bin of a histogram. */
 export interface Bin {
   /** Lower edge (inclusive) and upper edge (exclusive; `null` for an open last bin). */
   from: number;
@@ -82,6 +85,7 @@ export function histogramSpec(title: string, bins: readonly Bin[], xTitle: strin
 
 export const binLabel = (b: { from: number; to: number | null }): string => (b.to === null ? `${b.from}+` : `${b.from}-${b.to - 1}`);
 
+/** One point of a line chart. */
 export interface SeriesPoint {
   series: string;
   x: number;
@@ -104,6 +108,7 @@ export function lineSpec(title: string, points: readonly SeriesPoint[], axes: { 
   } as ChartSpec;
 }
 
+/** One bar of an interval chart: a model's accuracy in a group, with its interval. */
 export interface IntervalRow {
   group: string;
   model: string;
@@ -132,6 +137,7 @@ export function intervalSpec(title: string, rows: readonly IntervalRow[]): Chart
   } as ChartSpec;
 }
 
+/** One point of a loss curve. */
 export interface LossPoint {
   split: string;
   step: number;

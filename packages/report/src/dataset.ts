@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type MathRecord, mulberry32, readRawLineBatches, type Stage, writeFileAtomic } from "@mathtune/core";
+import { type MathRecord, readRawLineBatches, type Stage, writeFileAtomic } from "@mathtune/core";
+import { mulberry32 } from "@mathtune/core/internal";
 import { barSpec, type Bin, chartSvg, type Count, histogramSpec } from "./charts.js";
 import { chartBlock, esc, page, table } from "./html.js";
 import { type Highlight, renderMathText } from "./math.js";
@@ -62,6 +63,7 @@ export class DatasetReportCollector {
     this.stage = { name: "report", process: (batch) => (batch.forEach((r) => this.add(r)), [...batch]) };
   }
 
+  /** Counts one record (call it for every record the build writes). */
   add(r: MathRecord): void {
     this.records++;
     bump(this.category, r.category ?? "(none)");
@@ -75,6 +77,7 @@ export class DatasetReportCollector {
   }
 }
 
+/** Options of `renderDatasetReport` and `writeDatasetReport`. */
 export interface DatasetReportOptions {
   /** The build's manifest (as written to manifest.json). */
   manifest: Record<string, unknown>;
@@ -193,6 +196,10 @@ export async function writeDatasetReport(dir: string, opts: DatasetReportOptions
   return html;
 }
 
+/**
+ * Renders the dataset report (report.html) of a build folder, from its manifest and what the collector
+ * gathered.
+ */
 export async function renderDatasetReport(dir: string, opts: DatasetReportOptions): Promise<string> {
   const m = opts.manifest as ManifestShape;
   const counts = m.counts!;

@@ -2,6 +2,7 @@ import { findMath } from "@mathtune/latex";
 import katex from "katex";
 import { esc } from "./html.js";
 
+/** A span of a text to mark in the rendered math (a finding), with its tooltip. */
 export interface Highlight {
   /** UTF-16 offsets [start, end) in the text. */
   start: number;

@@ -32,6 +32,7 @@ export interface ModelInfoLike {
   architecture?: string;
   quantization?: string;
 }
+/** The parts of an evaluation's metrics.json that the run report reads. */
 export interface EvalMetricsLike {
   version: number;
   overall: Record<string, TallyLike>;
@@ -57,6 +58,7 @@ export interface ExampleLike {
   a: { answer: string | null; verdict: string };
   b: { answer: string | null; verdict: string };
 }
+/** The parts of an evaluation comparison (comparison.json) that the run report reads. */
 export interface ComparisonLike {
   version: number;
   mode: string;
@@ -69,6 +71,7 @@ export interface ComparisonLike {
   broken: ExampleLike[];
   quantization: { from: string; to: string; accuracyLoss: number; pValue: number } | null;
 }
+/** One line of a training run's metrics.jsonl. */
 export interface TrainMetric {
   split: string;
   step: number;
@@ -77,6 +80,7 @@ export interface TrainMetric {
   [k: string]: unknown;
 }
 
+/** One evaluation run folder, as the run report reads it. */
 export interface EvalRun {
   /** The folder's name (what `compare` labels it by default). */
   label: string;
@@ -86,6 +90,7 @@ export interface EvalRun {
   outputs: Map<string, string>;
 }
 
+/** Everything `readRunFolder` found in a run folder: training metrics, evaluations and comparisons. */
 export interface RunInputs {
   /** The folder read, for relative paths in the report. */
   root: string;

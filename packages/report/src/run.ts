@@ -5,6 +5,7 @@ import { chartBlock, esc, page, table } from "./html.js";
 import { renderMathText } from "./math.js";
 import { type ComparisonLike, type EvalRun, type ExampleLike, type ModelInfoLike, readRunFolder, relativeTo, type RunInputs } from "./run-inputs.js";
 
+/** The run report: HTML, Markdown, and the chart files the Markdown links to. */
 export interface RunReport {
   html: string;
   markdown: string;

@@ -5,7 +5,8 @@
  * library options of @mathtune/train, @mathtune/deploy and @mathtune/eval, which the CLI verbs'
  * flags spell in kebab case (`learningRate` is `--learning-rate`).
  */
-import { ajv, formatSchemaErrors, MathtuneError, type Static, Type } from "@mathtune/core";
+import { formatSchemaErrors, MathtuneError, type Static, Type } from "@mathtune/core";
+import { ajv } from "@mathtune/core/internal";
 import { type LoadedRecipe, locateProblem } from "@mathtune/build";
 import { QUANT_TYPES } from "@mathtune/deploy";
 import { TrainConfigSchema, type TrainConfigInput } from "@mathtune/train";

@@ -1,7 +1,7 @@
 import { locationOf, type MathRecord, MathtuneError, type Rejection, type Stage, type Static, throwIfAborted, Type } from "@mathtune/core";
-import { fmix32, Table64 } from "./hash.js";
+import { fmix32, Table64 } from "./internal/hash.js";
 import { parseOptions } from "./options.js";
-import { normalizeProblem, wordHashes, words } from "./text.js";
+import { normalizeProblem, wordHashes, words } from "./internal/text.js";
 
 /** JSON Schema (TypeBox) of the recipe's decontamination options (the evaluation sets are given apart). */
 export const DecontaminationOptionsSchema = Type.Object(
@@ -43,6 +43,7 @@ export const DecontaminationOptionsSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The decontamination options, defaults filled in (see `DecontaminationOptionsSchema`). */
 export type DecontaminationOptions = Static<typeof DecontaminationOptionsSchema>;
 
 type Field = DecontaminationOptions["fields"][number];
@@ -72,6 +73,7 @@ export interface ContaminationMatch {
   evalWords: number;
 }
 
+/** One dropped record in the contamination report, with why and the matched spans. */
 export interface ContaminationReportEntry {
   id: string;
   /** Why it was dropped, in words: the field, the evaluation text, the words matched and the share. */
@@ -81,6 +83,10 @@ export interface ContaminationReportEntry {
   matches: ContaminationMatch[];
 }
 
+/**
+ * The contamination report (contamination.json in a build): the settings, the evaluation sets, the counts and
+ * each dropped record.
+ */
 export interface ContaminationReport {
   n: number;
   commonIn: number;

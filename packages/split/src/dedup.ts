@@ -1,8 +1,8 @@
 import { locationOf, type MathRecord, type Rejection, type Stage, type Static, Type } from "@mathtune/core";
-import { fmix32, hash32, hash64, MultiTable32, Table64 } from "./hash.js";
-import { lshParams, MinHasher } from "./minhash.js";
+import { fmix32, hash32, hash64, MultiTable32, Table64 } from "./internal/hash.js";
+import { lshParams, MinHasher } from "./internal/minhash.js";
 import { parseOptions } from "./options.js";
-import { mathSignature, normalizeProblem } from "./text.js";
+import { mathSignature, normalizeProblem } from "./internal/text.js";
 
 /** JSON Schema (TypeBox) of the recipe's dedup options. */
 export const DedupOptionsSchema = Type.Object(
@@ -22,8 +22,10 @@ export const DedupOptionsSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The dedup options, defaults filled in (see `DedupOptionsSchema`). */
 export type DedupOptions = Static<typeof DedupOptionsSchema>;
 
+/** Why a record is a duplicate: exact or near, and the id of the record kept. */
 export interface DuplicateMatch {
   kind: "exact" | "near";
   /** The id of the record that was kept. */
@@ -147,6 +149,7 @@ export class Deduplicator {
     return undefined;
   }
 
+  /** The counts (kept, exact and near duplicates) and the options in effect. */
   summary(): Record<string, unknown> {
     return {
       kept: this.kept,

@@ -1,6 +1,32 @@
-export { fmix32, hash32, hash64, MultiTable32, Table64 } from "./hash.js";
-export { isAscii, mathSignature, mathTokenHashes, mathTokens, normalizeProblem, numbersOf, tokenHash, tokensOfNormalized, wordHashes, words } from "./text.js";
-export { lshCandidateProbability, lshParams, MinHasher, minhash, shingleHashes, shinglesOfNormalized, type ShingleUnit } from "./minhash.js";
-export * from "./dedup.js";
-export * from "./decontaminate.js";
-export * from "./split.js";
+/**
+ * Exact and near (MinHash + LSH) dedup, n-gram decontamination against evaluation sets, and the
+ * seeded, stratified train/validation/test split that `mathtune build` uses.
+ *
+ * @packageDocumentation
+ * @module @mathtune/split
+ */
+export { createDedupStage, Deduplicator, type DedupOptions, DedupOptionsSchema, type DedupStage, type DuplicateMatch } from "./dedup.js";
+export {
+  type ContaminationMatch,
+  ContaminationIndex,
+  type ContaminationReport,
+  type ContaminationReportEntry,
+  createDecontaminationStage,
+  type DecontaminationOptions,
+  DecontaminationOptionsSchema,
+  type DecontaminationStage,
+  type EvalSet,
+  type MatchResult,
+} from "./decontaminate.js";
+export {
+  parseSplitOptions,
+  pinnedSplit,
+  SPLIT_DEFAULTS,
+  type SplitName,
+  type SplitOptions,
+  SplitOptionsSchema,
+  splitFractionsProblem,
+  SPLITS,
+  StratifiedSplitter,
+  stratumOf,
+} from "./split.js";

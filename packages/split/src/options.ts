@@ -1,4 +1,5 @@
-import { ajv, formatSchemaErrors, MathtuneError, type TSchema, type Static } from "@mathtune/core";
+import { formatSchemaErrors, MathtuneError, type TSchema, type Static } from "@mathtune/core";
+import { ajv } from "@mathtune/core/internal";
 
 const cache = new WeakMap<TSchema, ReturnType<typeof ajv.compile>>();
 

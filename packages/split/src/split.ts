@@ -1,7 +1,10 @@
-import { type MathRecord, MathtuneError, mix32, type Static, Type } from "@mathtune/core";
+import { type MathRecord, MathtuneError, type Static, Type } from "@mathtune/core";
+import { mix32 } from "@mathtune/core/internal";
 import { parseOptions } from "./options.js";
 
+/** The three splits, in the order the planner fills them. */
 export const SPLITS = ["train", "validation", "test"] as const;
+/** A split: `train`, `validation` or `test`. */
 export type SplitName = (typeof SPLITS)[number];
 
 /** The default shares of each stratum: 0.8 / 0.1 / 0.1. */
@@ -30,6 +33,7 @@ export const SplitOptionsSchema = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+/** The split options, defaults filled in (see `SplitOptionsSchema`). */
 export type SplitOptions = Static<typeof SplitOptionsSchema>;
 
 /**

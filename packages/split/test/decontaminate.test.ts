@@ -1,6 +1,8 @@
 import { isRejection, type MathRecord, type Rejection } from "@mathtune/core";
 import { describe, expect, it } from "vitest";
-import { ContaminationIndex, createDecontaminationStage, formulasOf, signedNumbers, words } from "@mathtune/split";
+import { ContaminationIndex, createDecontaminationStage } from "@mathtune/split";
+import { formulasOf, signedNumbers } from "../src/decontaminate.js";
+import { words } from "../src/internal/text.js";
 
 const rec = (id: string, problem: string, extra: Partial<MathRecord> = {}): MathRecord => ({ id, source: "t", problem, lang: "en", ...extra });
 

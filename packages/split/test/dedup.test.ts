@@ -2,7 +2,8 @@ import type { MathRecord, Rejection } from "@mathtune/core";
 import { isRejection } from "@mathtune/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createDedupStage, Deduplicator, lshCandidateProbability, lshParams } from "@mathtune/split";
+import { createDedupStage, Deduplicator } from "@mathtune/split";
+import { lshCandidateProbability, lshParams } from "../src/internal/minhash.js";
 
 const rec = (id: string, problem: string): MathRecord => ({ id, source: "t", problem, lang: "en" });
 

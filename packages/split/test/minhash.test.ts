@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fmix32, minhash, shingleHashes } from "@mathtune/split";
+import { fmix32 } from "../src/internal/hash.js";
+import { minhash, shingleHashes } from "../src/internal/minhash.js";
 
 /** Two sets of well-mixed values with exactly `shared` common elements out of `union`. */
 function pair(union: number, shared: number, salt: number): [Uint32Array, Uint32Array] {

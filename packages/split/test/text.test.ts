@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hash64, mathSignature, mathTokenHashes, mathTokens, MultiTable32, normalizeProblem, numbersOf, Table64, tokenHash, tokensOfNormalized, wordHashes, words } from "@mathtune/split";
+import { hash64, MultiTable32, Table64 } from "../src/internal/hash.js";
+import { mathSignature, mathTokenHashes, mathTokens, normalizeProblem, numbersOf, tokenHash, tokensOfNormalized, wordHashes, words } from "../src/internal/text.js";
 
 describe("normalizeProblem", () => {
   it.each([

@@ -56,6 +56,7 @@ export const SynthOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The generator's options, defaults filled in (see `SynthOptionsSchema`). */
 export type SynthOptions = Static<typeof SynthOptionsSchema>;
 /** Options as a caller may write them: everything optional. */
 export type SynthInput = Partial<SynthOptions>;

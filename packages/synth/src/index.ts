@@ -1,5 +1,11 @@
-export { generate, generateIter, GENERATORS, SynthOptionsSchema, type SynthInput, type SynthOptions } from "./generate.js";
-export { verify, evaluate, texToAscii, mathSegments, checkChains, Frac, IMPLIED_CONSTANTS, type Check, type VerifyResult } from "./verify.js";
-export { skeleton, NAMES_EN, NAMES_ZH, type Lang } from "./text.js";
-export { CATEGORIES, LEVELS, LANGS, type Category, type Level, type Draft } from "./types.js";
-export { Rng } from "./rng.js";
+/**
+ * Math problems in English and Chinese with step-by-step solutions and answers correct by
+ * construction, each one rechecked by an independent verifier.
+ *
+ * @packageDocumentation
+ * @module @mathtune/synth
+ */
+export { generate, generateIter, SynthOptionsSchema, type SynthInput, type SynthOptions } from "./generate.js";
+export { verify, type Check, type VerifyResult } from "./verify.js";
+export { skeleton, type Lang } from "./text.js";
+export { CATEGORIES, LEVELS, LANGS, type Category, type Level } from "./types.js";

@@ -1,6 +1,6 @@
 /** Small, fast, seedable PRNG (mulberry32 over a murmur-mixed key). Same keys, same stream. */
 
-import { fmix32 } from "@mathtune/core";
+import { fmix32 } from "@mathtune/core/internal";
 
 export class Rng {
   private s: number;

@@ -1,6 +1,7 @@
 import type { Rat } from "./rat.js";
 import type { Rng } from "./rng.js";
 
+/** A language the generator writes. */
 export type Lang = "en" | "zh";
 
 export const NAMES_EN = [

@@ -3,13 +3,17 @@ import type { Rng } from "./rng.js";
 import type { Lang } from "./text.js";
 import type { Check } from "./verify.js";
 
+/** The problem categories. */
 export const CATEGORIES = ["arithmetic", "linear_equation", "unit_conversion", "percentage", "word_problem", "geometry"] as const;
+/** A problem category. */
 export type Category = (typeof CATEGORIES)[number];
 
 /** 1 easy, 2 medium, 3 hard. */
 export const LEVELS = [1, 2, 3] as const;
+/** A difficulty level: 1 easy, 2 medium, 3 hard. */
 export type Level = (typeof LEVELS)[number];
 
+/** The languages the generator writes. */
 export const LANGS = ["en", "zh"] as const;
 
 /** What a category generator returns: the record before ids and the answer line. */

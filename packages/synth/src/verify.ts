@@ -338,6 +338,10 @@ export const IMPLIED_CONSTANTS: ReadonlySet<string> = new Set(["1", "2", "4", "7
 
 const ANSWER_LINE = /^(?:Answer: |答：)(.+)$/;
 
+/**
+ * What `verify` found: whether the record holds, what is wrong, the answer it computed, and how many relations
+ * it checked.
+ */
 export interface VerifyResult {
   ok: boolean;
   problems: string[];

@@ -1,5 +1,6 @@
 import { recordProblems, isMathtuneError, ANSWER_KINDS } from "@mathtune/core";
-import { CATEGORIES, generate, generateIter, Rng } from "@mathtune/synth";
+import { CATEGORIES, generate, generateIter } from "@mathtune/synth";
+import { Rng } from "../src/rng.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

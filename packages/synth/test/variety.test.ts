@@ -1,4 +1,5 @@
-import { CATEGORIES, generate, NAMES_EN, NAMES_ZH, skeleton } from "@mathtune/synth";
+import { CATEGORIES, generate, skeleton } from "@mathtune/synth";
+import { NAMES_EN, NAMES_ZH } from "../src/text.js";
 import { describe, expect, it } from "vitest";
 
 describe("skeleton", () => {

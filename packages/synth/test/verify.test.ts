@@ -1,4 +1,5 @@
-import { generate, verify, evaluate, texToAscii, checkChains, Frac, mathSegments } from "@mathtune/synth";
+import { generate, verify } from "@mathtune/synth";
+import { checkChains, evaluate, Frac, mathSegments, texToAscii } from "../src/verify.js";
 import type { MathRecord } from "@mathtune/core";
 import { describe, expect, it } from "vitest";
 

@@ -1,7 +1,9 @@
-import { ajv, formatSchemaErrors, MathtuneError, type TSchema, Type } from "@mathtune/core";
+import { formatSchemaErrors, MathtuneError, type TSchema, Type } from "@mathtune/core";
+import { ajv } from "@mathtune/core/internal";
 
 /** The one vocabulary of floating-point precisions, for training (`precision`) and merge (`dtype`). */
 export const PRECISIONS = ["fp32", "bf16", "fp16"] as const;
+/** A training precision: `fp32`, `bf16` or `fp16`. */
 export type Precision = (typeof PRECISIONS)[number];
 /** Each precision's torch dtype name (also accepted as input, for those used to torch's names). */
 export const TORCH_DTYPES: Readonly<Record<Precision, string>> = { fp32: "float32", bf16: "bfloat16", fp16: "float16" };
@@ -85,6 +87,7 @@ export interface TrainConfig {
   cpu: boolean;
   systemPrompt?: string;
 }
+/** A training config as written: every key optional. */
 export type TrainConfigInput = Partial<TrainConfig>;
 
 const validate = ajv.compile(TrainConfigSchema);

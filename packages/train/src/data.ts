@@ -7,6 +7,7 @@ import { type ChatMessage, createFormatter } from "@mathtune/format";
 
 export type { ChatMessage } from "@mathtune/format";
 
+/** One training example as chat messages. */
 export interface Conversation {
   id: string;
   messages: ChatMessage[];
@@ -18,6 +19,7 @@ export type DataKind = "messages" | "sharegpt" | "alpaca" | "record" | "prompt-c
 /** Turns a MathRecord into the conversation @mathtune/format renders for it. */
 export type RecordRenderer = (record: MathRecord) => ChatMessage[];
 
+/** Options of `toConversation`. */
 export interface ConversationOptions {
   /** Renders MathRecord lines; without it they are refused. */
   render?: RecordRenderer;
@@ -115,6 +117,7 @@ export function toConversation(value: unknown, fallbackId: string, opts: Convers
 /** Line formats a build folder is read in, best first: the conversations the build wrote and checked. */
 const PREFERRED: readonly DataKind[] = ["messages", "sharegpt", "alpaca", "record"];
 
+/** The data files a build folder holds for training, and their line format. */
 export interface DataFiles {
   train: string;
   /** Absent when the build has no validation file; may be empty (a build with `validation: 0`). */
@@ -210,6 +213,7 @@ export async function recordRenderer(files: Pick<DataFiles, "formatOptions" | "b
   return (record) => (formatter.formatRecord(record) as { messages: ChatMessage[] }).messages;
 }
 
+/** Options of `writeConversations`. */
 export interface WriteConversationsOptions {
   systemPrompt?: string;
   signal?: AbortSignal;

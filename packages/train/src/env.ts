@@ -1,17 +1,20 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MathtuneError, sha256, throwIfAborted } from "@mathtune/core";
 import { execa } from "execa";
+import { which } from "./internal/which.js";
 import { drain, PYTHON_ENV, runScript } from "./process.js";
 
 /** The folder of the Python scripts shipped with this package. */
 export const PYTHON_DIR = fileURLToPath(new URL("../python/", import.meta.url));
 
+/** What to do when the Python environment is missing. */
 export const SETUP_HINT = "run `mathtune setup` (or `setup()` from @mathtune/train) to create the project's Python environment";
 
+/** Which Python environment runs the scripts. */
 export interface PythonEnvOptions {
   /** The venv folder. Default: $MATHTUNE_VENV, else `<cache>/venv-<hash of the requirements>`. */
   venv?: string;
@@ -42,6 +45,7 @@ export function requirements(cuda: boolean): { files: string[]; text: string; ha
   return { files, text, hash: sha256(text).slice(0, 12) };
 }
 
+/** The venv folder: the option, else $MATHTUNE_VENV, else one in the cache named by the requirements' hash. */
 export async function venvPath(opts: PythonEnvOptions = {}): Promise<string> {
   if (opts.venv) return opts.venv;
   if (process.env.MATHTUNE_VENV) return process.env.MATHTUNE_VENV;
@@ -69,6 +73,7 @@ export async function resolvePython(opts: PythonEnvOptions = {}): Promise<string
 
 const MARKER = "mathtune-setup.json";
 
+/** Options of `setup` and `setupIter`. */
 export interface SetupOptions extends PythonEnvOptions {
   /** The interpreter that creates the venv. Default: $MATHTUNE_PYTHON, else `python3`. */
   basePython?: string;
@@ -104,11 +109,13 @@ export function pipInstallCommands(req: { files: string[]; text: string }, opts:
   return cmds;
 }
 
+/** The events of `setupIter`: steps, pip's output lines, and waits for another setup's lock. */
 export type SetupEvent =
   | { type: "step"; message: string }
   | { type: "pip"; line: string }
   | { type: "wait"; message: string };
 
+/** What `setup` did: the venv, its interpreter, whether anything changed, and the requirements' hash. */
 export interface SetupResult {
   venv: string;
   python: string;
@@ -266,20 +273,10 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Finds an executable on PATH (or returns undefined). */
-export function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      if (existsSync(p)) return p;
-    } catch {
-      /* unreadable PATH entry */
-    }
-  }
-  return undefined;
-}
-
+/**
+ * What `doctor` found: Node, Python, the venv and its packages, CUDA, llama.cpp and Ollama, and what is
+ * missing.
+ */
 export interface DoctorReport {
   node: string;
   basePython: { path: string; found: boolean; version?: string; problem?: string };

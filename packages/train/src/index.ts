@@ -1,6 +1,14 @@
+/**
+ * Fine-tune a model with LoRA from a mathtune dataset (PEFT and transformers in a managed Python
+ * environment, driven as a subprocess), merge the adapter, and set up that environment.
+ * Test helpers (a tiny local model) are at `@mathtune/train/testing`.
+ *
+ * @packageDocumentation
+ * @module @mathtune/train
+ */
 export { TRAIN_ERROR_CODES, type TrainErrorCode } from "./errors.js";
 export { PROTOCOL_VERSION, MESSAGE_TYPES, parseProtocolLine, type ProtocolMessage, type MessageType } from "./protocol.js";
-export { runScript, drain, PYTHON_ENV, type RunScriptOptions } from "./process.js";
+export { runScript, PYTHON_ENV, type RunScriptOptions } from "./process.js";
 export {
   TrainConfigSchema,
   resolveTrainConfig,
@@ -40,7 +48,6 @@ export {
   CPU_TORCH_INDEX,
   pipInstallCommands,
   doctor,
-  which,
   type PythonEnvOptions,
   type SetupOptions,
   type SetupEvent,
@@ -49,7 +56,6 @@ export {
 } from "./env.js";
 export { trainIter, train, inspectTraining, isAdapterDir, resolvedConfig, type DriverOptions, type TrainOptions, type TrainEvent, type TrainResult, type InspectedExample } from "./train.js";
 export { mergeIter, merge, type MergeOptions, type MergeResult, type MergeCheck, type MergeEvent } from "./merge.js";
-export { createTinyModel, cachedTinyModel, createTinyTrainedModel, DEFAULT_TRAIN_STEPS, type TinyModelOptions, type TinyModel } from "./tiny.js";
 /** The loss curve chart (Vega-Lite, rendered to SVG): @mathtune/report draws it, for loss.svg and the run report alike. */
 export { lossCurveSvg, type LossPoint } from "@mathtune/report";
 export { createProgressReporter, formatProgressLine, formatEvalLine, formatDuration, EtaEstimator, type ProgressReporterOptions } from "./progress.js";

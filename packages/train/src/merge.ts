@@ -7,6 +7,7 @@ import { PYTHON_DIR, resolvePython } from "./env.js";
 import { drain, runScript } from "./process.js";
 import type { DriverOptions } from "./train.js";
 
+/** Options of `merge` and `mergeIter`. */
 export interface MergeOptions extends DriverOptions {
   /** The adapter folder (a run's `adapter/`, or a run folder, or a checkpoint). */
   adapter: string;
@@ -32,6 +33,7 @@ export interface MergeOptions extends DriverOptions {
   allowMismatch?: boolean;
 }
 
+/** The merge check: the largest logit difference between the merged model and base + adapter on a few prompts. */
 export interface MergeCheck {
   prompts: number;
   maxAbsDiff: number;
@@ -44,6 +46,7 @@ export interface MergeCheck {
   reference: string;
 }
 
+/** What `merge` wrote: the merged model folder, its base, adapter, dtype and the check. */
 export interface MergeResult {
   path: string;
   base: string;
@@ -59,6 +62,7 @@ export interface MergeResult {
   seconds: number;
 }
 
+/** The events of `mergeIter`: progress and log lines. */
 export type MergeEvent = { type: "progress"; phase: string; message?: string } | { type: "log"; level: string; message: string };
 
 function adapterFolder(p: string): string {
@@ -135,6 +139,10 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
   }
 }
 
+/**
+ * Merges a LoRA adapter into its base model and checks the merged model against base + adapter (`mergeIter`'s
+ * result).
+ */
 export function merge(opts: MergeOptions & { onEvent?: (e: MergeEvent) => void }): Promise<MergeResult> {
   return drain(mergeIter(opts), opts.onEvent);
 }

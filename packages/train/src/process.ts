@@ -4,6 +4,7 @@ import { MathtuneError } from "@mathtune/core";
 import { execa } from "execa";
 import { parseProtocolLine, type ProtocolMessage } from "./protocol.js";
 
+/** Options of `runScript`: the interpreter, the script's arguments, the environment, cancel and timeouts. */
 export interface RunScriptOptions {
   /** The interpreter (or, in tests, any executable that takes the same arguments). */
   python: string;

@@ -1,5 +1,6 @@
 import type { TrainEvent } from "./train.js";
 
+/** Options of `createProgressReporter`. */
 export interface ProgressReporterOptions {
   /** Where the bar goes (default process.stderr). */
   stream?: NodeJS.WriteStream;
@@ -10,6 +11,7 @@ export interface ProgressReporterOptions {
   width?: number;
 }
 
+/** A duration for people: `42s`, `3m05s`, `1h07m`; `--` when unknown. */
 export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return "--";
   const s = Math.max(0, Math.round(seconds));
@@ -99,7 +101,12 @@ export function formatProgressLine(e: Extract<TrainEvent, { type: "progress" }>,
  * validation losses and artifacts printed above it; JSON lines (one event per line) when the
  * stream is not a TTY.
  */
-export function createProgressReporter(opts: ProgressReporterOptions = {}): { onEvent: (e: TrainEvent) => void; done: () => void } {
+export function createProgressReporter(opts: ProgressReporterOptions = {}): {
+  /** Shows one training event (a bar update, or a JSON line). */
+  onEvent: (e: TrainEvent) => void;
+  /** Ends the bar's line; call it once the run is over. */
+  done: () => void;
+} {
   const stream = opts.stream ?? process.stderr;
   const json = opts.json ?? !stream.isTTY;
   const out = opts.jsonStream ?? process.stdout;

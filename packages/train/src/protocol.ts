@@ -3,7 +3,9 @@ import { MathtuneError } from "@mathtune/core";
 /** Version of the JSON-lines protocol spoken by the scripts in python/ (see PROTOCOL.md). */
 export const PROTOCOL_VERSION = 1;
 
+/** The types of the protocol's lines. */
 export const MESSAGE_TYPES = ["progress", "metric", "log", "artifact", "result", "error"] as const;
+/** The type of a protocol line. */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** One protocol line, parsed and checked. Fields beyond the required ones are kept as they came. */

@@ -6,6 +6,7 @@ import { cacheDir, PYTHON_DIR, type PythonEnvOptions, resolvePython } from "./en
 import { drain, runScript } from "./process.js";
 import type { ProtocolMessage } from "./protocol.js";
 
+/** Options of `createTinyModel`. */
 export interface TinyModelOptions extends PythonEnvOptions {
   /** Output folder (a Hugging Face model folder). */
   out: string;
@@ -25,6 +26,7 @@ export interface TinyModelOptions extends PythonEnvOptions {
   signal?: AbortSignal;
 }
 
+/** A tiny model that was made: its folder, size, vocabulary and special tokens, and how its training went. */
 export interface TinyModel {
   path: string;
   parameters: number;

@@ -10,6 +10,7 @@ import { drain, runScript } from "./process.js";
 import { EtaEstimator } from "./progress.js";
 import type { ProtocolMessage } from "./protocol.js";
 
+/** What every Python-driving call takes: the environment, cancel, the grace period and a hard kill. */
 export interface DriverOptions extends PythonEnvOptions {
   signal?: AbortSignal;
   /** SIGINT first, then SIGKILL of the whole process tree after this long (default 30 s). */
@@ -24,6 +25,7 @@ export interface DriverOptions extends PythonEnvOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** Options of `train` and `trainIter`: the data, the base model, the run folder and the training config. */
 export interface TrainOptions extends DriverOptions, TrainConfigInput {
   /** A build folder (train.jsonl, optional validation.jsonl) or a JSONL train file. */
   data: string;
@@ -41,6 +43,7 @@ export interface TrainOptions extends DriverOptions, TrainConfigInput {
   processes?: number;
 }
 
+/** The events of `trainIter`: start, progress, metrics, logs and artifacts (checkpoints, the adapter). */
 export type TrainEvent =
   | { type: "start"; runDir: string; config: TrainConfig; command: string[]; examples: { train: number; validation: number } }
   | {
@@ -66,6 +69,7 @@ export type TrainEvent =
   | { type: "log"; level: string; message: string; data?: unknown }
   | { type: "artifact"; kind: string; path: string; step?: number };
 
+/** What `train` returns: the run folder, the adapter, the steps, the losses and the time. */
 export interface TrainResult {
   runDir: string;
   adapter: string;
@@ -325,6 +329,7 @@ export function train(opts: TrainOptions & { onEvent?: (e: TrainEvent) => void }
   return drain(trainIter(opts), opts.onEvent);
 }
 
+/** One example as training would see it: the record ids packed in it, token ids, labels and positions. */
 export interface InspectedExample {
   ids: string[];
   inputIds: number[];

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type MathRecord, sha256 } from "@mathtune/core";
-import { cacheDir, createTinyModel, PYTHON_DIR, setup, type SetupResult } from "@mathtune/train";
+import { cacheDir, PYTHON_DIR, setup, type SetupResult } from "@mathtune/train";
+import { createTinyModel } from "@mathtune/train/testing";
 import { readFileSync } from "node:fs";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));

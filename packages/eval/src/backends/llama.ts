@@ -4,6 +4,7 @@ import { MathtuneError, sha256File } from "@mathtune/core";
 import { type ChatTemplate, renderChat } from "@mathtune/format";
 import type { Backend, Generation, GenerateRequest, ModelInfo } from "./types.js";
 
+/** Options of `llamaBackend`. */
 export interface LlamaBackendOptions {
   /** A GGUF file. */
   model: string;

@@ -1,7 +1,9 @@
 import type { ChatMessage } from "@mathtune/format";
 
+/** Why generation stopped: the model ended its turn (`stop`) or hit `maxTokens` (`length`). */
 export type FinishReason = "stop" | "length";
 
+/** One request to a backend: the conversation and the decoding settings. */
 export interface GenerateRequest {
   messages: ChatMessage[];
   /** Most tokens to generate. */
@@ -11,6 +13,7 @@ export interface GenerateRequest {
   signal?: AbortSignal;
 }
 
+/** One generated answer: the text, why it stopped, and the token counts. */
 export interface Generation {
   /** The answer text (special tokens not shown). */
   text: string;
@@ -49,6 +52,7 @@ export interface Backend {
   readonly parallel: number;
   /** One answer. `slot` (0 <= slot < parallel) is the worker asking; the in-process backend gives each its own sequence. */
   generate(request: GenerateRequest, slot: number): Promise<Generation>;
+  /** Frees the model or the connections. */
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { MathtuneError, RepeatFilter } from "@mathtune/core";
+import { MathtuneError } from "@mathtune/core";
+import { RepeatFilter } from "@mathtune/core/internal";
 
 /** Resolves an option path against the recipe's folder. */
 export function resolvePath(path: string, baseDir: string | undefined): string {

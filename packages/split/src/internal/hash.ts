@@ -1,6 +1,6 @@
 /** Fast non-cryptographic hashing and compact hash tables (ids and hashes, not records). */
 
-import { fmix32 } from "@mathtune/core";
+import { fmix32 } from "@mathtune/core/internal";
 
 export { fmix32 };
 

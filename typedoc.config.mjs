@@ -34,12 +34,14 @@ export default {
   out: "docs/api",
   name: "mathtune",
   readme: "none",
+  // Source links point at the public repository whatever the clone's remote (a CI clone has a local path).
+  disableGit: true,
+  sourceLinkTemplate: "https://github.com/mathtune/mathtune/blob/main/{path}#L{line}",
   excludePrivate: true,
   excludeInternal: true,
   treatWarningsAsErrors: true,
   treatValidationWarningsAsErrors: true,
-  // @mathtune/run is being reworked in its own branch: document it there, then drop this filter.
-  packagesRequiringDocumentation: packages.filter((name) => name !== "@mathtune/run"),
+  packagesRequiringDocumentation: packages,
   // The error modules (core, hub, train) are being rewritten in their own branch (issue 12's error
   // vocabulary); these are their symbols without a doc comment yet. Empty this list once they have one.
   intentionallyNotDocumented: [

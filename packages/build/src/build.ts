@@ -252,17 +252,17 @@ export function outputName(split: SplitName, format: string, kind: FileKind): st
   return `${split}${format === "record" ? "" : `.${format}`}.${kind}`;
 }
 
-/**
- * Builds a dataset: streams every source through the checks into a staging file (pass 1), plans the
- * split on compact per-record facts, then routes the staged lines to the split files (pass 2).
- * Yields progress events; the last one is `done` with the result.
- */
 /** A recipe without the sections only `mathtune run` reads. */
 export function datasetPart<T extends object>(recipe: T): Omit<T, "model" | "train" | "deploy" | "eval"> {
   const { model: _m, train: _t, deploy: _d, eval: _e, ...rest } = recipe as T & { model?: unknown; train?: unknown; deploy?: unknown; eval?: unknown };
   return rest;
 }
 
+/**
+ * Builds a dataset: streams every source through the checks into a staging file (pass 1), plans the
+ * split on compact per-record facts, then routes the staged lines to the split files (pass 2).
+ * Yields progress events; the last one is `done` with the result.
+ */
 export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent> {
   const started = Date.now();
   const loaded = await resolveLoaded(opts);

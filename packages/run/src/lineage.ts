@@ -8,6 +8,7 @@ import { digestTree, MathtuneError, sha256, stableStringify, throwIfAborted, wri
  * before training, so a rerun after a training change redoes neither.
  */
 export const STAGES = ["build", "deploy-base", "eval-base", "train", "merge", "deploy", "eval-tuned", "compare", "report"] as const;
+/** One of {@link STAGES}. */
 export type StageName = (typeof STAGES)[number];
 
 /**
@@ -20,6 +21,7 @@ export interface StageInputs {
   paths?: Record<string, string>;
 }
 
+/** What lineage.json records of a stage that ran. */
 export interface StageRecord {
   stage: StageName;
   /** sha256 over the values and the path hashes. */
@@ -31,11 +33,13 @@ export interface StageRecord {
   seconds: number;
 }
 
+/** The content of lineage.json: the record of each stage that ran, by name. */
 export interface Lineage {
   version: 1;
   stages: Partial<Record<StageName, StageRecord>>;
 }
 
+/** The lineage file's name in a run folder. */
 export const LINEAGE_FILE = "lineage.json";
 
 async function hashPath(p: string): Promise<string> {
@@ -43,6 +47,7 @@ async function hashPath(p: string): Promise<string> {
   return (await digestTree(p)).sha256;
 }
 
+/** Reads a run folder's lineage.json (an empty lineage when there is none); E_PARSE when it is not one. */
 export async function readLineage(runDir: string): Promise<Lineage> {
   const file = join(runDir, LINEAGE_FILE);
   if (!existsSync(file)) return { version: 1, stages: {} };
@@ -66,6 +71,7 @@ async function resolveInputs(inputs: StageInputs): Promise<StageRecord["inputs"]
   return { values, paths, hash };
 }
 
+/** Whether a stage must run (and why), or its record when it may be skipped. */
 export type StageDecision = { run: true; reason: string } | { run: false; record: StageRecord };
 
 /**
@@ -91,6 +97,7 @@ export async function planStage(runDir: string, lineage: Lineage, stage: StageNa
   return { run: false, record: prev, inputsHash: r.hash };
 }
 
+/** The bookkeeping events of {@link runStage}. */
 export type StageEvent = { type: "stage-skip"; stage: StageName } | { type: "stage-start"; stage: StageName; reason: string } | { type: "stage-done"; stage: StageName; seconds: number };
 
 /**

@@ -21,6 +21,7 @@ import { KNOWN_MODELS, fetchModel, merge, type TrainEvent, trainIter } from "@ma
 import { type StageEvent, type StageName, runStage } from "./lineage.js";
 import { parseRunSections, type RunSections } from "./sections.js";
 
+/** The options of {@link runPipeline}. */
 export interface RunOptions {
   /** The recipe file (YAML or JSON) with the run sections. */
   recipe: string;
@@ -41,6 +42,7 @@ export interface RunOptions {
   killSignal?: AbortSignal;
   /** Resolves a model name or Hub id to a local folder (default: the known models, local folders, then the Hugging Face Hub). */
   resolveModel?: (model: string, signal?: AbortSignal) => Promise<string>;
+  /** Stage bookkeeping and each stage's own progress events. */
   onEvent?: (e: RunEvent) => void;
 }
 
@@ -49,6 +51,7 @@ export type RunEvent =
   | StageEvent
   | { type: "stage-event"; stage: StageName; event: BuildEvent | TrainEvent | DeployEvent | ToolEvent | EvalEvent | { type: "note"; message: string } };
 
+/** What a run produced (every stage done or skipped). */
 export interface RunResult {
   out: string;
   stages: { stage: StageName; skipped: boolean; seconds: number }[];

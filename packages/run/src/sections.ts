@@ -11,6 +11,7 @@ import { type LoadedRecipe, locateProblem } from "@mathtune/build";
 import { QUANT_TYPES } from "@mathtune/deploy";
 import { TrainConfigSchema, type TrainConfigInput } from "@mathtune/train";
 
+/** The recipe's `deploy` section: the options of the tuned model's deploy (and the base model's conversion). */
 export const RunDeploySchema = Type.Object(
   {
     quant: Type.Array(Type.Union(QUANT_TYPES.map((q) => Type.Literal(q))), { default: ["q4_k_m"], description: "quantized GGUF types (q4_k_m, q5_k_m, q6_k, q8_0, q4_0); [] converts only" }),
@@ -27,6 +28,7 @@ export const RunDeploySchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The recipe's `eval` section: the options of every evaluation, base and tuned. */
 export const RunEvalSchema = Type.Object(
   {
     split: Type.String({ minLength: 1, default: "test", description: "the build's split evaluated" }),
@@ -45,9 +47,12 @@ export const RunEvalSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** A checked `deploy` section, defaults applied. */
 export type RunDeploy = Static<typeof RunDeploySchema>;
+/** A checked `eval` section, defaults applied. */
 export type RunEval = Static<typeof RunEvalSchema>;
 
+/** The four run sections of a recipe, checked. */
 export interface RunSections {
   /** The base model as the recipe (or --model) names it. */
   model: string | undefined;

@@ -3,3 +3,4 @@ export { loadRecipe, parseRecipe, recipeJsonSchema, recipeLocator, RecipeSchema,
 export { resolveAdapter } from "./adapters.js";
 export { renderCard } from "./card.js";
 export { answerStage } from "./stages.js";
+export { BUILD_ERROR_CODES } from "./errors.js";

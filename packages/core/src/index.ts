@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./record.js";
+export * from "./options.js";
 export * from "./adapter.js";
 export * from "./lines.js";
 export * from "./hash.js";

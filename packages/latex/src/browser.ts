@@ -31,3 +31,4 @@ export {
   NEUTRAL_MACROS,
   type MacroDefinition,
 } from "./macros.js";
+export { LATEX_ERROR_CODES } from "./errors.js";

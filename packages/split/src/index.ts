@@ -4,3 +4,4 @@ export { lshCandidateProbability, lshParams, MinHasher, minhash, shingleHashes, 
 export * from "./dedup.js";
 export * from "./decontaminate.js";
 export * from "./split.js";
+export { SPLIT_ERROR_CODES } from "./errors.js";

@@ -18,7 +18,7 @@ function sources(dir: string): string[] {
   );
 }
 
-/** Every `"E_..."` string literal in the sources (thrown, rejected, compared, passed on), with where it is. */
+/** Every `"E_..."` string literal in the sources (thrown, rejected, compared, passed on), with where it is; not a prefix (`startsWith("E_LATEX")`). */
 function codesInSources(): Map<string, string> {
   const found = new Map<string, string>();
   for (const group of groups) {
@@ -31,8 +31,8 @@ function codesInSources(): Map<string, string> {
       }
       for (const file of files) {
         const text = readFileSync(file, "utf8");
-        for (const m of text.matchAll(/"(E_[A-Z][A-Z0-9_]*)"/g)) {
-          if (!found.has(m[1]!)) found.set(m[1]!, `${file.slice(repoRoot.length + 1)}:${text.slice(0, m.index).split("\n").length}`);
+        for (const m of text.matchAll(/(?<!startsWith\()"(E_[A-Z][A-Z0-9_]*)"/g)) {
+          if (!found.has(m[1]!)) found.set(m[1]!, `${file.slice(repoRoot.length)}:${text.slice(0, m.index).split("\n").length}`);
         }
       }
     }

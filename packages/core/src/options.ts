@@ -6,7 +6,7 @@ import { ajv, formatSchemaErrors } from "./record.js";
 /** Finds where a JSON pointer (`/sources/0/colour`) sits in the file a value was read from. */
 export type Locator = (pointer: string) => SourceLocation | undefined;
 
-export interface ParseOptionsSettings {
+export interface ParseOptionsSettings<T = unknown> {
   /** What is validated, for the message: `options for adapter 'csv'`, `training config`, `recipe.yaml`. */
   what: string;
   /**
@@ -20,7 +20,7 @@ export interface ParseOptionsSettings {
   /** Finds each problem's line in the file the value came from: lines then read `file:line: path: message`. */
   locate?: Locator;
   /** Checks the schema cannot express (fractions that add up to 1), on the validated copy: more `path: message` lines. */
-  check?: (value: Static<TSchema>) => string[];
+  check?: (value: T) => string[];
   hint?: string;
 }
 
@@ -64,7 +64,7 @@ export function optionsError(problems: readonly string[], settings: Omit<ParseOp
  * own as `path: message` (with `file:line:` in front when `locate` finds it); the error's code is
  * `settings.code`, E_OPTIONS_INVALID unless the value is (part of) a config the user wrote.
  */
-export function parseOptions<S extends TSchema>(schema: S, value: unknown, settings: ParseOptionsSettings): Static<S> {
+export function parseOptions<S extends TSchema>(schema: S, value: unknown, settings: ParseOptionsSettings<Static<S>>): Static<S> {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);

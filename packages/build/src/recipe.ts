@@ -147,7 +147,7 @@ export function parseRecipe(value: unknown, where = "recipe", locate?: RecipeLoc
     what: where === "recipe" ? "recipe" : `recipe ${where}`,
     code: "E_CONFIG_INVALID",
     ...(locate ? { locate } : {}),
-    check: (copy) => [splitFractionsProblem((copy as { split?: unknown }).split)].filter((p): p is string => p !== undefined),
+    check: (copy) => [splitFractionsProblem((copy as { split?: unknown } | null)?.split)].filter((p): p is string => p !== undefined),
     hint: "see the recipe format in the README",
   }) as Recipe;
 }

@@ -6,7 +6,7 @@ import { ajv, formatSchemaErrors } from "./record.js";
 /** Finds where a JSON pointer (`/sources/0/colour`) sits in the file a value was read from. */
 export type Locator = (pointer: string) => SourceLocation | undefined;
 
-export interface ParseOptionsSettings<T = unknown> {
+export interface ParseOptionsSettings {
   /** What is validated, for the message: `options for adapter 'csv'`, `training config`, `recipe.yaml`. */
   what: string;
   /**
@@ -19,8 +19,12 @@ export interface ParseOptionsSettings<T = unknown> {
   at?: string;
   /** Finds each problem's line in the file the value came from: lines then read `file:line: path: message`. */
   locate?: Locator;
-  /** Checks the schema cannot express (fractions that add up to 1), on the validated copy: more `path: message` lines. */
-  check?: (value: T) => string[];
+  /**
+   * Checks the schema cannot express (fractions that add up to 1): more `path: message` lines. It
+   * runs on the copy even when the schema found problems, so that all are reported at once: it must
+   * not trust the value's shape.
+   */
+  check?: (value: unknown) => string[];
   hint?: string;
 }
 
@@ -64,7 +68,7 @@ export function optionsError(problems: readonly string[], settings: Omit<ParseOp
  * own as `path: message` (with `file:line:` in front when `locate` finds it); the error's code is
  * `settings.code`, E_OPTIONS_INVALID unless the value is (part of) a config the user wrote.
  */
-export function parseOptions<S extends TSchema>(schema: S, value: unknown, settings: ParseOptionsSettings<Static<S>>): Static<S> {
+export function parseOptions<S extends TSchema>(schema: S, value: unknown, settings: ParseOptionsSettings): Static<S> {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
@@ -79,7 +83,7 @@ export function parseOptions<S extends TSchema>(schema: S, value: unknown, setti
     throw new MathtuneError("E_INTERNAL", `the schema of ${settings.what} does not compile: ${(e as Error).message}`, { cause: e });
   }
   const problems = ok ? [] : formatSchemaErrors(validate.errors);
-  if (ok && settings.check) problems.push(...settings.check(copy));
+  if (settings.check) problems.push(...settings.check(copy));
   if (problems.length) throw optionsError(problems, settings);
   return copy;
 }

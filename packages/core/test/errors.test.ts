@@ -48,6 +48,6 @@ describe("parseOptions", () => {
     expect(() => parseOptions(S, { n: 0, name: "x" }, { what: "recipe r.yaml", code: "E_CONFIG_INVALID", at: "/sources/0/options", locate })).toThrow(
       expect.objectContaining({ code: "E_CONFIG_INVALID", message: "invalid recipe r.yaml:\n  r.yaml:7: /sources/0/options/n: must be >= 1" }),
     );
-    expect(() => parseOptions(S, { name: "x" }, { what: "t", check: (v) => (v.n === 2 ? ["/n: two is not allowed"] : []) })).toThrow(/\n {2}\/n: two is not allowed/);
+    expect(() => parseOptions(S, { name: "x" }, { what: "t", check: (v) => ((v as { n?: number }).n === 2 ? ["/n: two is not allowed"] : []) })).toThrow(/\n {2}\/n: two is not allowed/);
   });
 });

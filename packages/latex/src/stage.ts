@@ -92,7 +92,8 @@ export function parseLatexStageOptions(options: unknown = {}): ResolvedLatexOpti
   const o: LatexStageOptions = parseOptions(LatexStageOptionsSchema, options, {
     what: "LaTeX stage options",
     check: (v) => {
-      const unknown = Object.keys((v as LatexStageOptions).byCode ?? {}).filter((c) => !(c in FINDING_CODES));
+      const byCode = (v as { byCode?: unknown } | null)?.byCode;
+      const unknown = byCode && typeof byCode === "object" ? Object.keys(byCode).filter((c) => !(c in FINDING_CODES)) : [];
       return unknown.length ? [`/byCode: unknown finding code ${unknown.map((c) => `'${c}'`).join(", ")} (codes: ${Object.keys(FINDING_CODES).join(", ")})`] : [];
     },
   });

@@ -21,7 +21,7 @@ export async function bundleForBrowser(code: string, dir: string): Promise<{ tex
 
 /** What each leaf package is used for in a page: the bundle exports `ok`, true when it worked. */
 export const BROWSER_LEAVES: Record<string, string> = {
-  core: `import { MathtuneError, recordProblems } from "@mathtune/core"; export const ok = recordProblems({ id: "a", source: "x", problem: "p", lang: "en" }).length === 0 && new MathtuneError("E_X", "m").code === "E_X";`,
+  core: `import { MathtuneError, recordProblems } from "@mathtune/core"; export const ok = recordProblems({ id: "a", source: "x", problem: "p", lang: "en" }).length === 0 && new MathtuneError("E_PARSE", "m").code === "E_PARSE";`,
   answer: `import { extractAnswer, equivalent } from "@mathtune/answer"; export const ok = extractAnswer("so it is \\\\boxed{42}")?.answer === "42" && equivalent("1/2", "0.5") && !equivalent("2", "3");`,
   latex: `import { checkText } from "@mathtune/latex"; const good = checkText("\\\\(\\\\frac{1}{2}\\\\)", {}); export const ok = good.segments === 1 && good.findings.length === 0 && checkText("\\\\(\\\\nosuchmacro{x}\\\\)", {}).findings[0]?.code === "E_LATEX_UNKNOWN_COMMAND";`,
   synth: `import { generate } from "@mathtune/synth"; export const ok = generate({ count: 5, seed: 1 }).length === 5;`,

@@ -62,7 +62,7 @@ describe("mathtune train: bad input is exit code 2, never a stack trace", () => 
     [["--epochs", "1.5"], /--epochs must be a whole number/],
     [["--learning-rate", "fast"], /--learning-rate must be a number/],
     [["--threads", ""], /--threads/],
-    [["--scheduler", "step"], /invalid training config: .*scheduler/],
+    [["--scheduler", "step"], /invalid training config:\s+.*scheduler/],
   ])("%j", async (flags, message) => {
     const r = await runCli(["train", "--data", data, "--model", model, "--out", join(tmp, "bad"), "--python", TRAINER, ...flags]);
     expect(r.code).toBe(2);

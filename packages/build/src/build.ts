@@ -10,6 +10,7 @@ import {
   HashingWriter,
   type MathRecord,
   MathtuneError,
+  type ParseOptionsSettings,
   type Rejection,
   type SourceLocation,
   type Stage,
@@ -19,6 +20,7 @@ import {
   isMathtuneError,
   isRejection,
   locationOf,
+  optionsError,
   readRawLineBatches,
   sha256,
   stableStringify,
@@ -31,7 +33,7 @@ import { type HubDownloadEvent, hubInputEntry, prepareHubSources, restoreHubOpti
 import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
 import { pinnedSplit, SPLITS, stratumOf, StratifiedSplitter } from "@mathtune/split";
-import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, locateProblem, parseRecipe } from "./recipe.js";
+import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
 import { answerStage } from "./stages.js";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
@@ -146,24 +148,31 @@ async function resolveLoaded(opts: BuildOptions): Promise<LoadedRecipe> {
   return { recipe: parseRecipe(opts.recipe), baseDir: resolve(opts.baseDir ?? process.cwd()) };
 }
 
-/**
- * E_CONFIG_INVALID for an adapter's options in a recipe: one line per problem, each with the
- * recipe's file:line where the recipe came from a file.
- */
-function optionsError(path: string, e: unknown, loaded: LoadedRecipe): MathtuneError {
-  if (!(e instanceof MathtuneError) || e.code !== "E_OPTIONS_INVALID") return e instanceof MathtuneError ? e : configError(path, e);
-  const problems = Array.isArray(e.details?.problems) ? (e.details.problems as string[]) : [e.reason];
-  const lines = problems.map((p) => {
-    const full = p.startsWith("/") ? `${path}${p.startsWith("/:") ? p.slice(1) : p}` : `${path}: ${p}`;
-    return locateProblem(full, loaded.locate);
-  });
-  const where = loaded.file ?? "recipe";
-  return new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${lines.join("\n  ")}`, { cause: e, details: { problems: lines } });
+/** How parseOptions places a part of the recipe: E_CONFIG_INVALID, problems under `at`, with the file's lines. */
+function inRecipe(at: string, loaded: LoadedRecipe): ParseOptionsSettings {
+  return { what: loaded.file ? `recipe ${loaded.file}` : "recipe", code: "E_CONFIG_INVALID", at, ...(loaded.locate ? { locate: loaded.locate } : {}) };
 }
 
-function configError(path: string, e: unknown): MathtuneError {
-  const reason = e instanceof MathtuneError ? e.reason : (e as Error).message;
-  return new MathtuneError("E_CONFIG_INVALID", `${path}: ${reason}`, { cause: e });
+/**
+ * E_CONFIG_INVALID for options that a part of the recipe refused (a stage's, a formatter's): its
+ * problems, each under the part's path and at its file:line, as parseOptions reports the recipe's own.
+ */
+function configError(at: string, e: unknown, loaded: LoadedRecipe): MathtuneError {
+  const problems = isMathtuneError(e) && Array.isArray(e.details?.problems) ? (e.details.problems as string[]) : [isMathtuneError(e) ? e.reason : (e as Error).message];
+  return optionsError(problems, inRecipe(at, loaded), e);
+}
+
+/**
+ * An adapter's options from the recipe, validated by the adapter as a part of the recipe. An adapter
+ * built with another copy of @mathtune/core may not take the recipe's place: its E_OPTIONS_INVALID is
+ * placed here.
+ */
+function adapterOptions(adapter: Adapter, options: unknown, at: string, loaded: LoadedRecipe): Record<string, unknown> {
+  try {
+    return adapter.parseOptions(options, inRecipe(at, loaded)) as Record<string, unknown>;
+  } catch (e) {
+    throw isMathtuneError(e, "E_OPTIONS_INVALID") ? configError(at, e, loaded) : e;
+  }
 }
 
 interface Checks {
@@ -185,7 +194,7 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
     try {
       stage = mod.createLatexStage(latex === true ? {} : latex);
     } catch (e) {
-      throw configError("/checks/latex", e);
+      throw configError("/checks/latex", e, loaded);
     }
     checks.stages.push(stage);
     checks.card.push(() => `### LaTeX findings\n\n${mod.formatLatexSummary(stage.summary())}\n`);
@@ -195,12 +204,7 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
     const sets = [];
     for (const [i, set] of decontaminate.sets.entries()) {
       const adapter = await resolveAdapter(set.adapter, baseDir, loaded.locate?.(`/checks/decontaminate/sets/${i}/adapter`));
-      let options: Record<string, unknown>;
-      try {
-        options = adapter.parseOptions(set.options) as Record<string, unknown>;
-      } catch (e) {
-        throw optionsError(`/checks/decontaminate/sets/${i}/options`, e, loaded);
-      }
+      const options = adapterOptions(adapter, set.options, `/checks/decontaminate/sets/${i}/options`, loaded);
       const limit = set.limit;
       sets.push({
         name: set.name,
@@ -219,7 +223,7 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
     try {
       stage = await split.createDecontaminationStage(decontaminate.options, sets, signal ? { signal } : {});
     } catch (e) {
-      throw isMathtuneError(e) && e.code !== "E_CONFIG_INVALID" && e.code !== "E_OPTIONS_INVALID" ? e : configError("/checks/decontaminate", e);
+      throw isMathtuneError(e) && e.code !== "E_CONFIG_INVALID" && e.code !== "E_OPTIONS_INVALID" ? e : configError("/checks/decontaminate/options", e, loaded);
     }
     checks.stages.push(stage);
     checks.reports.push(() => ({ "contamination.json": `${stableStringify(stage.report(), 2)}\n` }));
@@ -229,7 +233,7 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
     try {
       checks.stages.push(split.createDedupStage(dedup === true ? {} : dedup));
     } catch (e) {
-      throw configError("/checks/dedup", e);
+      throw configError("/checks/dedup", e, loaded);
     }
   }
   return checks;
@@ -288,11 +292,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
   const adapters: Adapter[] = [];
   const parseSource = (i: number, a: Adapter) => {
     const s = recipe.sources[i]!;
-    try {
-      s.options = a.parseOptions(s.options) as Record<string, unknown>;
-    } catch (e) {
-      throw optionsError(`/sources/${i}/options`, e, loaded);
-    }
+    s.options = adapterOptions(a, s.options, `/sources/${i}/options`, loaded);
     adapters[i] = a;
   };
   const modules: number[] = [];
@@ -315,7 +315,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
       const f = await fmt.createFormatter({ ...recipe.output.formatOptions, format: name }, { baseDir: loaded.baseDir });
       formatters.push({ name, format: (r) => f.formatRecord(r) as unknown as Record<string, unknown> });
     } catch (e) {
-      throw isMathtuneError(e) && e.code !== "E_OPTIONS_INVALID" ? e : configError("/output", e);
+      throw isMathtuneError(e) && e.code !== "E_OPTIONS_INVALID" ? e : configError("/output/formatOptions", e, loaded);
     }
   }
   if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");

@@ -5,7 +5,8 @@
  * @module @mathtune/build
  */
 export { build, buildIter, datasetPart, type BuildCounts, type BuildEvent, type BuildOptions, type BuildResult, type OutputFile, type SourceCounts } from "./build.js";
-export { loadRecipe, locateProblem, parseRecipe, recipeJsonSchema, recipeLocator, RecipeSchema, type LoadedRecipe, type RecipeLocator, type Recipe, type RecipeInput, type RecipeSource, SPLITS } from "./recipe.js";
+export { loadRecipe, parseRecipe, recipeJsonSchema, recipeLocator, RecipeSchema, type LoadedRecipe, type RecipeLocator, type Recipe, type RecipeInput, type RecipeSource, SPLITS } from "./recipe.js";
 export { resolveAdapter } from "./adapters.js";
 export { renderCard } from "./card.js";
 export { answerStage } from "./stages.js";
+export { BUILD_ERROR_CODES } from "./errors.js";

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { MathtuneError, type SourceLocation, type Static, Type, formatSchemaErrors } from "@mathtune/core";
-import { ajv } from "@mathtune/core/internal";
+import { type Locator, MathtuneError, type Static, Type, parseOptions } from "@mathtune/core";
 import { SplitOptionsSchema, splitFractionsProblem } from "@mathtune/split";
 import { LineCounter, type Node as YamlNode, isMap, isScalar, isSeq, parseDocument } from "yaml";
 
@@ -115,10 +114,8 @@ export type RecipeInput = DeepPartial<Omit<Recipe, "sources">> & {
 export type RecipeSource = Static<typeof SourceSchema>;
 export { type SplitName, SPLITS } from "@mathtune/split";
 
-const validateRecipe = ajv.compile<Recipe>(RecipeSchema);
-
 /** Finds the line of a JSON pointer (`/sources/0/colour`) in a recipe's text; undefined where it is not there. */
-export type RecipeLocator = (pointer: string) => SourceLocation | undefined;
+export type RecipeLocator = Locator;
 
 /**
  * A locator for a recipe file's text, YAML or JSON (JSON is read as YAML for its positions). A
@@ -149,37 +146,19 @@ export function recipeLocator(text: string, file: string): RecipeLocator {
   };
 }
 
-/** The JSON pointer at the start of a `path: message` problem line, with an unknown property's name added. */
-function pointerOf(problem: string): string {
-  const m = /^(\/[^:]*?): (?:unknown property '([^']*)')?/.exec(problem);
-  if (!m) return "";
-  const base = m[1] === "/" ? "" : m[1]!;
-  return m[2] !== undefined ? `${base}/${m[2].replaceAll("~", "~0").replaceAll("/", "~1")}` : base;
-}
-
-/** `file:line: problem`, when the locator finds the line; the problem as it is otherwise. */
-export function locateProblem(problem: string, locate: RecipeLocator | undefined, pointer = pointerOf(problem)): string {
-  const loc = locate?.(pointer);
-  return loc ? `${loc.file}${loc.line !== undefined ? `:${loc.line}` : ""}: ${problem}` : problem;
-}
-
 /**
  * Validates a recipe object (defaults applied to a copy); every problem reported on a line of its
- * own as `path: message`, prefixed with `file:line:` when `locate` is given.
+ * own as `path: message`, prefixed with `file:line:` when `locate` is given. E_CONFIG_INVALID.
  */
 export function parseRecipe(value: unknown, where = "recipe", locate?: RecipeLocator): Recipe {
-  const copy = structuredClone(value);
-  const problems = validateRecipe(copy) ? [] : formatSchemaErrors(validateRecipe.errors);
-  const splitProblem = splitFractionsProblem((copy as { split?: unknown } | null)?.split);
-  if (splitProblem) problems.push(splitProblem);
-  if (problems.length) {
-    const lines = problems.map((p) => locateProblem(p, locate));
-    throw new MathtuneError("E_CONFIG_INVALID", `${where} is invalid:\n  ${lines.join("\n  ")}`, {
-      details: { problems, exitCode: 2 },
-      hint: "see the recipe format in the README",
-    });
-  }
-  return copy as Recipe;
+  // E_CONFIG_INVALID: a mistake in what the user asked for, exit code 2 in the CLI.
+  return parseOptions(RecipeSchema, value, {
+    what: where === "recipe" ? "recipe" : `recipe ${where}`,
+    code: "E_CONFIG_INVALID",
+    ...(locate ? { locate } : {}),
+    check: (copy) => [splitFractionsProblem((copy as { split?: unknown } | null)?.split)].filter((p): p is string => p !== undefined),
+    hint: "see the recipe format in the README",
+  }) as Recipe;
 }
 
 /** A recipe with its defaults filled in, and where its relative paths are read from. */

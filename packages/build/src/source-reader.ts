@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createHash, type Hash } from "node:crypto";
-import { type Adapter, type Hasher, type MathRecord, MathtuneError, type Rejection, type SourceLocation, digestTree, locationOf, throwIfAborted, withLocation, workerExecArgv } from "@mathtune/core";
+import { type Adapter, type Hasher, type MathRecord, MathtuneError, type MathtuneErrorJSON, type Rejection, type SourceLocation, digestTree, locationOf, throwIfAborted, withLocation, workerExecArgv } from "@mathtune/core";
 
 export type TreeDigest = Awaited<ReturnType<typeof digestTree>>;
 
@@ -82,31 +82,18 @@ export type FromWorker =
   | { type: "result"; id: number; value?: TreeDigest | string; error?: SerializedError }
   | { type: "hashed"; bytes: number };
 
-/** @internal */
-export interface SerializedError {
-  message: string;
-  stack?: string;
-  mathtune?: { code: MathtuneError["code"]; reason: string; location?: SourceLocation; hint?: string; details?: Record<string, unknown> };
-}
+/** @internal An error as it crosses from the worker: a MathtuneError's toJSON(), or a plain error's message and stack. */
+export type SerializedError = MathtuneErrorJSON | { message: string; stack?: string };
 
 /** @internal */
 export function serializeError(e: unknown): SerializedError {
-  if (e instanceof MathtuneError) {
-    const m: NonNullable<SerializedError["mathtune"]> = { code: e.code, reason: e.reason };
-    if (e.location) m.location = e.location;
-    if (e.hint) m.hint = e.hint;
-    if (e.details) m.details = JSON.parse(JSON.stringify(e.details)) as Record<string, unknown>;
-    return { message: e.message, ...(e.stack ? { stack: e.stack } : {}), mathtune: m };
-  }
+  if (e instanceof MathtuneError) return e.toJSON();
   const err = e instanceof Error ? e : new Error(String(e));
   return { message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
 }
 
 function deserializeError(s: SerializedError): Error {
-  if (s.mathtune) {
-    const { code, reason, location, hint, details } = s.mathtune;
-    return new MathtuneError(code, reason, { ...(location ? { location } : {}), ...(hint ? { hint } : {}), ...(details ? { details } : {}) });
-  }
+  if ("code" in s) return MathtuneError.fromJSON(s);
   const e = new Error(s.message);
   if (s.stack) e.stack = s.stack;
   return e;

@@ -1,5 +1,6 @@
 import { answerKind } from "@mathtune/answer/text";
-import { type MathRecord, type Rejection, type Stage, normalizeText } from "@mathtune/core";
+import { type ErrorCode, type MathRecord, type Rejection, type Stage, normalizeText } from "@mathtune/core";
+import "./errors.js";
 
 export type AnswerPolicy = "off" | "flag" | "reject";
 
@@ -40,7 +41,7 @@ export async function answerStage(options: AnswerStageOptions = {}): Promise<Sta
     const c = (counts[source] ??= {});
     c[key] = (c[key] ?? 0) + 1;
   };
-  const verdict = (policy: AnswerPolicy, r: MathRecord, code: `E_${string}`, message: string, detail: Record<string, unknown>): MathRecord | Rejection => {
+  const verdict = (policy: AnswerPolicy, r: MathRecord, code: ErrorCode, message: string, detail: Record<string, unknown>): MathRecord | Rejection => {
     count(r.source, code);
     if (policy === "reject") return { code, message, id: r.id, raw: r };
     r.meta = { ...r.meta, answerCheck: { ...((r.meta?.answerCheck as object) ?? {}), [code]: detail } };

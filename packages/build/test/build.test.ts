@@ -7,6 +7,13 @@ import { build, buildIter, loadRecipe, parseRecipe } from "@mathtune/build";
 import { MathtuneError, sha256, type Stage } from "@mathtune/core";
 import { beforeAll, describe, expect, it } from "vitest";
 
+// A stage of one's own raises its own code: declared like a package declares its codes.
+declare module "@mathtune/core" {
+  interface MathtuneErrorCodes {
+    E_TEST_STAGE: true;
+  }
+}
+
 const fx = (p: string) => fileURLToPath(new URL(`../../../test-fixtures/${p}`, import.meta.url));
 
 const recipe = {

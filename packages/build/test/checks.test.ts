@@ -51,7 +51,7 @@ describe("recipe checks wired into the build", () => {
     const e = await build({ recipe: { name: "x", sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k") } }], checks: { latex: { policy: { default: "maybe" } } } }, out: join(tmp, "x") }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(MathtuneError);
     expect((e as MathtuneError).code).toBe("E_CONFIG_INVALID");
-    expect((e as Error).message).toMatch(/^\/checks\/latex: /);
+    expect((e as Error).message).toMatch(/^  \/checks\/latex\/policy\/default: must be one of /m);
   });
 
   it("dedup and decontamination: duplicates and evaluation overlaps are quarantined, with a contamination report", async () => {

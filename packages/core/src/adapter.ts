@@ -1,8 +1,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import type { ValidateFunction } from "ajv";
-import { type ErrorCode, MathtuneError, type SourceLocation, throwIfAborted } from "./errors.js";
-import { ajv } from "./internal/ajv.js";
-import { formatSchemaErrors, recordProblems, type MathRecord } from "./record.js";
+import { type ErrorCode, MathtuneError, type SourceLocation, isMathtuneError, throwIfAborted } from "./errors.js";
+import { type ParseOptionsSettings, parseOptions } from "./options.js";
+import { recordProblems, type MathRecord } from "./record.js";
 
 /** A record the load step could not turn into a MathRecord, or one a later check refused. */
 export interface Rejection {
@@ -50,8 +49,12 @@ export interface Adapter<S extends TSchema = TSchema> {
   readonly options: S;
   /** Validates the options (applying defaults), then streams schema-valid records. */
   load(options: Static<S> | Record<string, unknown>, ctx?: LoadContext): AsyncIterable<MathRecord>;
-  /** Validates options and returns them with defaults applied; throws E_OPTIONS_INVALID. */
-  parseOptions(options: unknown): Static<S>;
+  /**
+   * Validates options and returns them with defaults applied; throws E_OPTIONS_INVALID. `within`
+   * places them in a config file (see parseOptions): the build passes a recipe's code, pointer and
+   * locator, so a bad option reads `recipe.yaml:7: /sources/0/options/n: must be >= 1`.
+   */
+  parseOptions(options: unknown, within?: Partial<Omit<ParseOptionsSettings, "check">>): Static<S>;
 }
 
 /** The option type of an adapter, from its schema (`AdapterOptions<typeof gsm8k>`). */
@@ -85,41 +88,26 @@ export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Ada
   if (typeof def.name !== "string" || !NAME_RE.test(def.name)) problems.push(`name: must match ${NAME_RE} (got ${JSON.stringify(def.name)})`);
   if (!Array.isArray(def.splits) || def.splits.some((s) => typeof s !== "string")) problems.push("splits: must be an array of strings");
   if (typeof def.load !== "function") problems.push("load: must be a function returning an AsyncIterable");
-  let validate: ValidateFunction | undefined;
-  if (typeof def.options !== "object" || def.options === null) {
-    problems.push("options: must be a JSON Schema object");
-  } else {
-    // Compiled on first use (importing the loaders then costs no compile); a bad schema throws there.
-    validate = ajv.compile(def.options);
-  }
-  if (problems.length || !validate) {
+  if (typeof def.options !== "object" || def.options === null) problems.push("options: must be a JSON Schema object");
+  if (problems.length) {
     throw new MathtuneError("E_ADAPTER_INVALID", `adapter ${JSON.stringify(def?.name)} is invalid: ${problems.join("; ")}`, {
       details: { problems },
     });
   }
-  const check = validate;
   const name = def.name;
 
-  const parseOptions = (options: unknown): Static<S> => {
-    const copy = structuredClone(options ?? {}) as Record<string, unknown>;
-    let ok: boolean;
+  // The schema compiles on first use (importing the loaders then costs no compile); a bad one throws there.
+  const parse = (options: unknown, within: Partial<Omit<ParseOptionsSettings, "check">> = {}): Static<S> => {
     try {
-      ok = check(copy);
+      return parseOptions(def.options, options, { what: `options for adapter '${name}'`, hint: "see the adapter's options schema", ...within });
     } catch (e) {
-      throw new MathtuneError("E_ADAPTER_INVALID", `adapter '${name}' is invalid: options: not a valid JSON Schema: ${(e as Error).message}`, { cause: e });
+      if (isMathtuneError(e, "E_INTERNAL")) throw new MathtuneError("E_ADAPTER_INVALID", `adapter '${name}' is invalid: options: not a valid JSON Schema: ${e.reason}`, { cause: e });
+      throw e;
     }
-    if (!ok) {
-      const lines = formatSchemaErrors(check.errors);
-      throw new MathtuneError("E_OPTIONS_INVALID", `invalid options for adapter '${name}': ${lines.join("; ")}`, {
-        details: { problems: lines },
-        hint: "see the adapter's options schema",
-      });
-    }
-    return copy as Static<S>;
   };
 
   async function* load(options: unknown, ctx: LoadContext = {}): AsyncGenerator<MathRecord> {
-    const opts = parseOptions(options);
+    const opts = parse(options);
     const reject =
       ctx.reject ??
       ((r: Rejection) => {
@@ -160,7 +148,7 @@ export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Ada
     splits: Object.freeze([...def.splits]),
     options: def.options,
     load: load as Adapter<S>["load"],
-    parseOptions,
+    parseOptions: parse,
   });
 }
 

@@ -1,4 +1,8 @@
-/** Every error code mathtune raises. A code is stable; messages may improve. */
+/**
+ * The codes of @mathtune/core: the shared ones, which every package may raise. A code is stable;
+ * messages may improve. Other packages add theirs (see MathtuneErrorCodes); `errorCodes()` lists
+ * every code registered so far.
+ */
 export const ERROR_CODES = {
   E_ADAPTER_NOT_FOUND: "no adapter of that name or module",
   E_ADAPTER_INVALID: "an adapter definition is malformed",
@@ -42,7 +46,60 @@ export const ERROR_CODES = {
   E_INTERNAL: "a bug in mathtune",
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES | `E_${string}`;
+/** The shape a package's code table takes in MathtuneErrorCodes: each code mapped to `true`. */
+export type ErrorCodesOf<T> = { readonly [K in keyof T]: true };
+
+/**
+ * Every error code, as a type: core's, and those each package adds by declaration merging, so that
+ * a misspelt code does not compile. A package declares its table and augments this interface:
+ *
+ * ```ts
+ * export const DEPLOY_ERROR_CODES = { E_SMOKE_FAILED: "the smoke test failed" } as const;
+ * declare module "@mathtune/core" {
+ *   interface MathtuneErrorCodes extends ErrorCodesOf<typeof DEPLOY_ERROR_CODES> {}
+ * }
+ * registerErrorCodes("@mathtune/deploy", DEPLOY_ERROR_CODES);
+ * ```
+ */
+export interface MathtuneErrorCodes extends ErrorCodesOf<typeof ERROR_CODES> {}
+
+export type ErrorCode = keyof MathtuneErrorCodes & string;
+
+/** A registered code: what it means, and the package that registered it (whose README documents it). */
+export interface ErrorCodeInfo {
+  code: ErrorCode;
+  description: string;
+  package: string;
+}
+
+/** Shared by every copy of this package (a global CLI and a local adapter), like the brand below. */
+const REGISTRY = Symbol.for("mathtune.errorCodes");
+
+function registry(): Map<string, ErrorCodeInfo> {
+  const g = globalThis as { [REGISTRY]?: Map<string, ErrorCodeInfo> };
+  g[REGISTRY] ??= new Map();
+  return g[REGISTRY];
+}
+
+/**
+ * Registers a package's codes with what they mean, at run time (the type comes from augmenting
+ * MathtuneErrorCodes). The first package to register a code owns it: a package that lists a shared
+ * code again, with its own wording, does not take it over.
+ */
+export function registerErrorCodes(pkg: string, codes: { readonly [K in ErrorCode]?: string }): void {
+  const map = registry();
+  for (const [code, description] of Object.entries(codes)) {
+    if (typeof description === "string" && !map.has(code)) map.set(code, { code: code as ErrorCode, description, package: pkg });
+  }
+}
+
+/** Every code registered so far (core's, and those of every package imported), by code. */
+export function errorCodes(): ReadonlyMap<ErrorCode, Readonly<ErrorCodeInfo>> {
+  return registry() as ReadonlyMap<ErrorCode, ErrorCodeInfo>;
+}
+
+
+registerErrorCodes("@mathtune/core", ERROR_CODES);
 
 /** Where in an input a problem sits: a file, and a line or an entry path inside it. */
 export interface SourceLocation {
@@ -101,8 +158,67 @@ export class MathtuneError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
-  toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, location: this.location, details: this.details };
+  /**
+   * A plain object that survives `postMessage`, `JSON.stringify` and a process boundary: code,
+   * message, reason, location, hint, details (made JSON-safe) and the stack. `fromJSON` rebuilds it.
+   */
+  toJSON(): MathtuneErrorJSON {
+    const out: MathtuneErrorJSON = { name: "MathtuneError", code: this.code, message: this.message, reason: this.reason };
+    if (this.location) out.location = { ...this.location };
+    if (this.hint !== undefined) out.hint = this.hint;
+    if (this.details !== undefined) out.details = jsonSafe(this.details);
+    if (this.stack !== undefined) out.stack = this.stack;
+    return out;
+  }
+
+  /**
+   * The MathtuneError of a `toJSON()` object from a worker or another process: same code, message,
+   * location, hint and details; the stack is the original's. A code this copy has not registered is
+   * kept (the sender may be newer); anything that is not such an object becomes E_INTERNAL.
+   */
+  static fromJSON(value: unknown): MathtuneError {
+    const o = value as Partial<MathtuneErrorJSON> | null;
+    if (typeof o !== "object" || o === null || typeof o.code !== "string" || !/^E_[A-Z0-9_]+$/.test(o.code)) {
+      return new MathtuneError("E_INTERNAL", `not a serialised MathtuneError: ${safeString(value)}`);
+    }
+    const reason = typeof o.reason === "string" ? o.reason : typeof o.message === "string" ? o.message : "";
+    const e = new MathtuneError(o.code as ErrorCode, reason, {
+      ...(o.location && typeof o.location === "object" ? { location: o.location } : {}),
+      ...(typeof o.hint === "string" ? { hint: o.hint } : {}),
+      ...(o.details && typeof o.details === "object" ? { details: o.details } : {}),
+    });
+    if (typeof o.stack === "string") e.stack = o.stack;
+    return e;
+  }
+}
+
+/** What `MathtuneError.prototype.toJSON` returns. */
+export interface MathtuneErrorJSON {
+  name: "MathtuneError";
+  code: ErrorCode;
+  /** The full message: location, reason and hint. */
+  message: string;
+  reason: string;
+  location?: SourceLocation;
+  hint?: string;
+  details?: Record<string, unknown>;
+  stack?: string;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(JSON.stringify(value)).slice(0, 200);
+  } catch {
+    return String(value).slice(0, 200);
+  }
+}
+
+/** A JSON round trip of details (drops functions, turns errors into their message); `{ unserialisable }` when it throws. */
+function jsonSafe(details: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(details, (_k, v: unknown) => (v instanceof Error ? v.message : typeof v === "bigint" ? String(v) : v))) as Record<string, unknown>;
+  } catch {
+    return { unserialisable: true };
   }
 }
 

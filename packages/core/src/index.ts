@@ -9,6 +9,7 @@
  */
 export * from "./errors.js";
 export * from "./record.js";
+export * from "./options.js";
 export * from "./adapter.js";
 export * from "./lines.js";
 export * from "./hash.js";

@@ -53,7 +53,7 @@ describe("defineAdapter", () => {
       },
     });
     expect(a.parseOptions({})).toEqual({ n: 2 });
-    expect(() => a.parseOptions({ n: 0 })).toThrow(/invalid options for adapter 'tiny': \/n: must be >= 1/);
+    expect(() => a.parseOptions({ n: 0 })).toThrow(/invalid options for adapter 'tiny':\n  \/n: must be >= 1/);
     const rejected: string[] = [];
     const got: string[] = [];
     for await (const r of a.load({ n: 3 }, { reject: (x) => rejected.push(x.code) })) got.push(r.id);

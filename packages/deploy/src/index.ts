@@ -70,3 +70,4 @@ export {
 } from "./tools.js";
 export { deploy, DEFAULT_SMOKE, type DeployOptions, type DeployResult, type DeployedFile, type DeployEvent } from "./deploy.js";
 export { deployDoctor, type DeployDoctorReport } from "./doctor.js";
+export { DEPLOY_ERROR_CODES } from "./errors.js";

@@ -5,6 +5,7 @@
  * @packageDocumentation
  * @module @mathtune/deploy/testing
  */
+import "./errors.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";

@@ -16,3 +16,4 @@ export { ollamaBackend, ollamaUrl, type OllamaBackendOptions } from "./backends/
 export { openaiBackend, type OpenAIBackendOptions } from "./backends/openai.js";
 export { requestJson } from "./backends/http.js";
 export type { Backend, FinishReason, Generation, GenerateRequest, HttpOptions, ModelInfo } from "./backends/types.js";
+export { EVAL_ERROR_CODES } from "./errors.js";

@@ -1,5 +1,4 @@
-import { formatSchemaErrors, isMathtuneError, type MathRecord, MathtuneError, type Static, Type } from "@mathtune/core";
-import { ajv } from "@mathtune/core/internal";
+import { isMathtuneError, type MathRecord, MathtuneError, parseOptions, type Static, Type } from "@mathtune/core";
 import { join, pathKind, readText, resolvePath } from "./files.js";
 import { type AnswerStyle, answerLine, boxedLine, INSTRUCTIONS, wordingLang } from "./prompts.js";
 import {
@@ -202,7 +201,7 @@ export function formatRecord<F extends FormatName>(record: MathRecord, format: F
       return { id, prompt, completion: full.slice(prompt.length) } as FormattedRecordMap[F];
     }
     default:
-      throw new MathtuneError("E_CONFIG_INVALID", `unknown format '${String(format)}'`, { hint: `one of ${FORMATS.join(", ")}` });
+      throw new MathtuneError("E_OPTIONS_INVALID", `unknown format '${String(format)}'`, { hint: `one of ${FORMATS.join(", ")}` });
   }
 }
 
@@ -216,16 +215,9 @@ export interface Formatter {
   formatRecord(record: MathRecord): FormattedRecord;
 }
 
-const validateOptions = ajv.compile(FormatOptionsSchema);
-
-/** Validates format options (applying defaults); throws E_CONFIG_INVALID. */
+/** Validates format options (applying defaults); throws E_OPTIONS_INVALID. */
 export function parseFormatOptions(options: unknown): FormatOptions {
-  const copy = structuredClone(options ?? {}) as Record<string, unknown>;
-  if (!validateOptions(copy)) {
-    const lines = formatSchemaErrors(validateOptions.errors);
-    throw new MathtuneError("E_CONFIG_INVALID", `invalid format options: ${lines.join("; ")}`, { details: { problems: lines } });
-  }
-  return copy as FormatOptions;
+  return parseOptions(FormatOptionsSchema, options, { what: "format options" });
 }
 
 async function loadTokenizer(pathOrDir: string, baseDir: string | undefined): Promise<Omit<ChatTemplate, "source">> {
@@ -245,7 +237,7 @@ async function loadTokenizer(pathOrDir: string, baseDir: string | undefined): Pr
 /**
  * Validates the recipe's format options, loads the chat template and checks it against the
  * tokenizer (Qwen2.5's unless `tokenizer` names another), and returns a formatter to call per
- * record. Throws E_CONFIG_INVALID, E_TEMPLATE_MISMATCH (e.g. Phi-3 tags with a Qwen tokenizer),
+ * record. Throws E_OPTIONS_INVALID, E_TEMPLATE_MISMATCH (e.g. Phi-3 tags with a Qwen tokenizer),
  * E_TEMPLATE_INVALID and the file errors of `loadChatTemplate`.
  */
 export async function createFormatter(options: unknown, ctx: { baseDir?: string } = {}): Promise<Formatter> {

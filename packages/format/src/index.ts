@@ -7,3 +7,4 @@
 export * from "./template.js";
 export * from "./prompts.js";
 export * from "./format.js";
+export { FORMAT_ERROR_CODES } from "./errors.js";

@@ -186,13 +186,17 @@ describe("createFormatter", () => {
     const f = await createFormatter({ format: "text", chatTemplate: join(fixtures, "phi3") });
     expect((f.formatRecord(zh) as { text: string }).text).toBe(`<|user|>\n${ZH_LINE}\n\n3个苹果加4个苹果是几个？<|end|>\n<|assistant|>\n3+4=7\n答：7<|end|>\n`);
   });
-  it("E_CONFIG_INVALID for unknown formats and options", () => {
+  it("E_OPTIONS_INVALID for unknown formats and options, every problem on its own line", () => {
     expect(() => parseFormatOptions({ format: "jsonl" })).toThrow(/format/);
     try {
-      parseFormatOptions({ colour: 1 });
+      parseFormatOptions({ colour: 1, format: "jsonl" });
       expect.unreachable();
     } catch (e) {
-      expect((e as MathtuneError).code).toBe("E_CONFIG_INVALID");
+      expect((e as MathtuneError).code).toBe("E_OPTIONS_INVALID");
+      expect((e as MathtuneError).message.split("\n").slice(1)).toEqual([
+        expect.stringMatching(/^  \/: unknown property 'colour'/),
+        expect.stringMatching(/^  \/format: must be one of /),
+      ]);
     }
   });
 });

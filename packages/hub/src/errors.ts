@@ -1,4 +1,4 @@
-import { MathtuneError } from "@mathtune/core";
+import { type ErrorCodesOf, MathtuneError, registerErrorCodes } from "@mathtune/core";
 
 /** The error codes of @mathtune/hub (every one a MathtuneError). */
 export const HUB_ERROR_CODES = {
@@ -15,6 +15,11 @@ export const HUB_ERROR_CODES = {
 } as const;
 
 export type HubErrorCode = keyof typeof HUB_ERROR_CODES;
+
+declare module "@mathtune/core" {
+  interface MathtuneErrorCodes extends ErrorCodesOf<typeof HUB_ERROR_CODES> {}
+}
+registerErrorCodes("@mathtune/hub", HUB_ERROR_CODES);
 
 export const OFFLINE_HINT = "if the files are already in the Hugging Face cache, set HF_HUB_OFFLINE=1 to use them without the network";
 

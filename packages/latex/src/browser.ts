@@ -16,3 +16,4 @@ export {
   type TextReport,
   type ValidateOptions,
 } from "./validate.js";
+export { LATEX_ERROR_CODES } from "./errors.js";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { MathtuneError, throwIfAborted, workerExecArgv } from "@mathtune/core";
+import { MathtuneError, type MathtuneErrorJSON, throwIfAborted, workerExecArgv } from "@mathtune/core";
 import { checkRecord, defaultSegmentCache, type LatexFields, type TextReport } from "./validate.js";
 
 /** One record to validate, with the options of its source. */
@@ -21,7 +21,7 @@ export interface PoolRequest {
 }
 
 /** @internal message from a worker */
-export type PoolResponse = { id: number; reports: TextReport[]; error?: undefined } | { id: number; error: string; reports?: undefined };
+export type PoolResponse = { id: number; reports: TextReport[]; error?: undefined } | { id: number; error: MathtuneErrorJSON; reports?: undefined };
 
 /** Options of `LatexPool`. */
 export interface LatexPoolOptions {
@@ -71,7 +71,7 @@ interface Job {
  *
  * A worker that cannot start (its script fails to load) makes the pool validate in the calling
  * thread instead: `mode` becomes `inline` and `fallback` says why. A worker that dies later fails
- * the runs in flight with E_INTERNAL.
+ * the runs in flight with E_INTERNAL; an error thrown in a worker arrives as the same MathtuneError.
  */
 export class LatexPool {
   readonly size: number;
@@ -123,7 +123,7 @@ export class LatexPool {
       this.inflight.delete(res.id);
       slot.busy = false;
       worker.unref(); // an idle pool does not keep the process alive
-      if (res.error !== undefined) job.pending.reject(new MathtuneError("E_INTERNAL", `LaTeX worker failed: ${res.error}`));
+      if (res.error !== undefined) job.pending.reject(MathtuneError.fromJSON(res.error));
       else job.pending.resolve(res.reports);
       this.pump();
     });

@@ -1,7 +1,7 @@
 import {
-  formatSchemaErrors,
   locationOf,
   MathtuneError,
+  parseOptions,
   throwIfAborted,
   Type,
   withLocation,
@@ -89,21 +89,16 @@ export const LATEX_STAGE_DEFAULTS = {
   dollarsBySource: { gsm8k: false },
 } as const;
 
-const checkOptions = ajv.compile(LatexStageOptionsSchema);
-
 /** Validates stage options against LatexStageOptionsSchema and fills in the defaults; throws E_OPTIONS_INVALID. */
 export function parseLatexStageOptions(options: unknown = {}): ResolvedLatexOptions {
-  const o = structuredClone(options ?? {}) as LatexStageOptions;
-  if (!checkOptions(o)) {
-    const lines = formatSchemaErrors(checkOptions.errors);
-    throw new MathtuneError("E_OPTIONS_INVALID", `invalid LaTeX stage options: ${lines.join("; ")}`, { details: { problems: lines } });
-  }
-  const unknown = Object.keys(o.byCode ?? {}).filter((c) => !(c in FINDING_CODES));
-  if (unknown.length) {
-    throw new MathtuneError("E_OPTIONS_INVALID", `invalid LaTeX stage options: /byCode: unknown finding code ${unknown.map((c) => `'${c}'`).join(", ")}`, {
-      hint: `codes: ${Object.keys(FINDING_CODES).join(", ")}`,
-    });
-  }
+  const o: LatexStageOptions = parseOptions(LatexStageOptionsSchema, options, {
+    what: "LaTeX stage options",
+    check: (v) => {
+      const byCode = (v as { byCode?: unknown } | null)?.byCode;
+      const unknown = byCode && typeof byCode === "object" ? Object.keys(byCode).filter((c) => !(c in FINDING_CODES)) : [];
+      return unknown.length ? [`/byCode: unknown finding code ${unknown.map((c) => `'${c}'`).join(", ")} (codes: ${Object.keys(FINDING_CODES).join(", ")})`] : [];
+    },
+  });
   return {
     policy: { default: o.policy?.default ?? LATEX_STAGE_DEFAULTS.policy, bySource: { ...o.policy?.bySource } },
     beyondKatex: o.beyondKatex ?? LATEX_STAGE_DEFAULTS.beyondKatex,

@@ -3,6 +3,7 @@
  * records with their options and answers with one TextReport per record, in order.
  */
 import { parentPort } from "node:worker_threads";
+import { MathtuneError } from "@mathtune/core";
 import { checkRecord, defaultSegmentCache } from "./validate.js";
 import type { PoolRequest, PoolResponse } from "./pool.js";
 
@@ -14,7 +15,10 @@ if (port) {
     try {
       res = { id: req.id, reports: req.items.map((it) => checkRecord(it.fields, { dollars: it.dollars, strict: it.strict })) };
     } catch (e) {
-      res = { id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+      // A MathtuneError crosses as itself (code, location, details); anything else is a bug here.
+      const err = e instanceof MathtuneError ? e : new MathtuneError("E_INTERNAL", `LaTeX worker failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!(e instanceof MathtuneError) && e instanceof Error && e.stack) err.stack = e.stack;
+      res = { id: req.id, error: err.toJSON() };
     }
     port.postMessage(res);
   });

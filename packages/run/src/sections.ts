@@ -5,9 +5,8 @@
  * library options of @mathtune/train, @mathtune/deploy and @mathtune/eval, which the CLI verbs'
  * flags spell in kebab case (`learningRate` is `--learning-rate`).
  */
-import { formatSchemaErrors, MathtuneError, type Static, Type } from "@mathtune/core";
-import { ajv } from "@mathtune/core/internal";
-import { type LoadedRecipe, locateProblem } from "@mathtune/build";
+import { parseOptions, type Static, Type } from "@mathtune/core";
+import type { LoadedRecipe } from "@mathtune/build";
 import { QUANT_TYPES } from "@mathtune/deploy";
 import { TrainConfigSchema, type TrainConfigInput } from "@mathtune/train";
 
@@ -62,31 +61,20 @@ export interface RunSections {
   eval: RunEval;
 }
 
-const checks = [
-  ["train", ajv.compile(TrainConfigSchema)],
-  ["deploy", ajv.compile(RunDeploySchema)],
-  ["eval", ajv.compile(RunEvalSchema)],
-] as const;
+const RunSectionsSchema = Type.Object({ train: TrainConfigSchema, deploy: RunDeploySchema, eval: RunEvalSchema });
 
 /**
- * Checks the run sections of a loaded recipe; every problem on a line of its own, with file:line.
- * Defaults are applied to copies (deploy, eval); `train` is returned as written.
+ * Checks the run sections of a loaded recipe; every problem on a line of its own, with file:line
+ * (E_CONFIG_INVALID: they are part of a config the user wrote). Defaults are applied to copies
+ * (deploy, eval); `train` is returned as written (train() fills in its own defaults).
  */
 export function parseRunSections(loaded: LoadedRecipe, overrides: { model?: string } = {}): RunSections {
   const r = loaded.recipe as LoadedRecipe["recipe"] & { model?: string; train?: unknown; deploy?: unknown; eval?: unknown };
-  const problems: string[] = [];
-  const values: Record<string, unknown> = {};
-  for (const [key, validate] of checks) {
-    const copy = structuredClone(r[key] ?? {});
-    if (!validate(copy)) for (const p of formatSchemaErrors(validate.errors)) problems.push(`/${key}${p.startsWith("/") ? p : `: ${p}`}`.replace(`/${key}/: `, `/${key}: `));
-    values[key] = copy;
-  }
-  if (problems.length) {
-    const lines = problems.map((p) => locateProblem(p, loaded.locate));
-    throw new MathtuneError("E_CONFIG_INVALID", `${loaded.file ?? "recipe"}: the run sections are invalid:\n  ${lines.join("\n  ")}`, {
-      details: { problems, exitCode: 2 },
-      hint: "see the recipe's train, deploy and eval sections in @mathtune/run's README",
-    });
-  }
-  return { model: overrides.model ?? r.model, train: structuredClone(r.train ?? {}) as TrainConfigInput, deploy: values.deploy as RunDeploy, eval: values.eval as RunEval };
+  const checked = parseOptions(RunSectionsSchema, { train: r.train ?? {}, deploy: r.deploy ?? {}, eval: r.eval ?? {} }, {
+    what: `the run sections of ${loaded.file ?? "the recipe"}`,
+    code: "E_CONFIG_INVALID",
+    ...(loaded.locate ? { locate: loaded.locate } : {}),
+    hint: "see the recipe's train, deploy and eval sections in @mathtune/run's README",
+  });
+  return { model: overrides.model ?? r.model, train: structuredClone(r.train ?? {}) as TrainConfigInput, deploy: checked.deploy, eval: checked.eval };
 }

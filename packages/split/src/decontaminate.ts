@@ -1,6 +1,5 @@
-import { locationOf, type MathRecord, MathtuneError, type Rejection, type Stage, type Static, throwIfAborted, Type } from "@mathtune/core";
+import { locationOf, type MathRecord, MathtuneError, parseOptions, type Rejection, type Stage, type Static, throwIfAborted, Type } from "@mathtune/core";
 import { fmix32, Table64 } from "./internal/hash.js";
-import { parseOptions } from "./options.js";
 import { normalizeProblem, wordHashes, words } from "./internal/text.js";
 
 /** JSON Schema (TypeBox) of the recipe's decontamination options (the evaluation sets are given apart). */
@@ -258,8 +257,8 @@ export class ContaminationIndex {
 
   /** Indexes an evaluation set's records (`fields` of each) or texts. */
   async addSet(set: EvalSet, fields: readonly Field[] = ["problem"], signal?: AbortSignal): Promise<void> {
-    if (!set.name) throw new MathtuneError("E_CONFIG_INVALID", "an evaluation set needs a name");
-    if (!set.records && !set.texts) throw new MathtuneError("E_CONFIG_INVALID", `evaluation set '${set.name}' has neither records nor texts`);
+    if (!set.name) throw new MathtuneError("E_OPTIONS_INVALID", "an evaluation set needs a name");
+    if (!set.records && !set.texts) throw new MathtuneError("E_OPTIONS_INVALID", `evaluation set '${set.name}' has neither records nor texts`);
     this.setIndex(set.name);
     let i = 0;
     if (set.records) {
@@ -416,14 +415,14 @@ export interface DecontaminationStage extends Stage {
  * digits kept) shared with an evaluation text cover at least `minShare` of it, as Rejections with
  * code E_CONTAMINATED naming the set, the eval id, the share and a span. N-grams that `commonIn`
  * or more evaluation texts share are boilerplate and never count. Indexes the evaluation sets first (hence async). Throws
- * E_CONFIG_INVALID for bad options or an evaluation set with no content.
+ * E_OPTIONS_INVALID for bad options or an evaluation set with no content.
  */
 export async function createDecontaminationStage(
   options: Partial<DecontaminationOptions> | Record<string, unknown>,
   evalSets: readonly EvalSet[],
   ctx: { signal?: AbortSignal } = {},
 ): Promise<DecontaminationStage> {
-  const opts = parseOptions(DecontaminationOptionsSchema, options, "decontamination");
+  const opts = parseOptions(DecontaminationOptionsSchema, options, { what: "decontamination options" });
   const index = new ContaminationIndex(opts);
   for (const set of evalSets) await index.addSet(set, opts.evalFields, ctx.signal);
   const entries: ContaminationReportEntry[] = [];

@@ -1,7 +1,6 @@
-import { locationOf, type MathRecord, type Rejection, type Stage, type Static, Type } from "@mathtune/core";
+import { locationOf, type MathRecord, parseOptions, type Rejection, type Stage, type Static, Type } from "@mathtune/core";
 import { fmix32, hash32, hash64, MultiTable32, Table64 } from "./internal/hash.js";
 import { lshParams, MinHasher } from "./internal/minhash.js";
-import { parseOptions } from "./options.js";
 import { mathSignature, normalizeProblem } from "./internal/text.js";
 
 /** JSON Schema (TypeBox) of the recipe's dedup options. */
@@ -58,7 +57,7 @@ export class Deduplicator {
   nearDuplicates = 0;
 
   constructor(options: Partial<DedupOptions> | Record<string, unknown> = {}) {
-    this.options = parseOptions(DedupOptionsSchema, options, "dedup");
+    this.options = parseOptions(DedupOptionsSchema, options, { what: "dedup options" });
     const { numPerm, threshold, bands } = this.options;
     const p = lshParams(numPerm, threshold, bands);
     this.bands = p.bands;
@@ -181,7 +180,7 @@ export function duplicateMessage(m: DuplicateMatch): string {
 /**
  * The dedup build stage: keeps the first record of each group of (near) duplicates, in stream
  * order, and turns the others into Rejections with code E_DUPLICATE whose message names the kept
- * id. Throws E_CONFIG_INVALID for bad options.
+ * id. Throws E_OPTIONS_INVALID for bad options.
  */
 export function createDedupStage(options: Partial<DedupOptions> | Record<string, unknown> = {}): DedupStage {
   const dedup = new Deduplicator(options);

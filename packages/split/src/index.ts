@@ -30,3 +30,4 @@ export {
   StratifiedSplitter,
   stratumOf,
 } from "./split.js";
+export { SPLIT_ERROR_CODES } from "./errors.js";

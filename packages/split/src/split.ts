@@ -1,6 +1,5 @@
-import { type MathRecord, MathtuneError, type Static, Type } from "@mathtune/core";
+import { type MathRecord, MathtuneError, parseOptions, type Static, Type } from "@mathtune/core";
 import { mix32 } from "@mathtune/core/internal";
-import { parseOptions } from "./options.js";
 
 /** The three splits, in the order the planner fills them. */
 export const SPLITS = ["train", "validation", "test"] as const;
@@ -49,12 +48,13 @@ export function splitFractionsProblem(options: unknown, path = "/split"): string
   return Math.abs(sum - 1) > 1e-9 ? `${path}: train + validation + test must be 1 (got ${sum})` : undefined;
 }
 
-/** Validates split options and fills in the defaults; throws E_CONFIG_INVALID (also for fractions that do not add up to 1). */
+/** Validates split options and fills in the defaults; throws E_OPTIONS_INVALID (also for fractions that do not add up to 1). */
 export function parseSplitOptions(options: unknown): SplitOptions {
-  const o = parseOptions(SplitOptionsSchema, options, "split");
-  const problem = splitFractionsProblem(o, "split");
-  if (problem) throw new MathtuneError("E_CONFIG_INVALID", `invalid split options: ${problem}`, { hint: "e.g. { train: 0.8, validation: 0.1, test: 0.1 }" });
-  return o;
+  return parseOptions(SplitOptionsSchema, options, {
+    what: "split options",
+    check: (o) => [splitFractionsProblem(o, "/")].filter((p): p is string => p !== undefined),
+    hint: "e.g. { train: 0.8, validation: 0.1, test: 0.1 }",
+  });
 }
 
 /** The value of a stratification field of a record: a record field or `meta.<key>`; "-" where it has none. */

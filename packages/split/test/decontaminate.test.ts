@@ -90,9 +90,9 @@ describe("createDecontaminationStage", () => {
     expect(report.entries[2]!.share).toBe(0.85);
   });
 
-  it("E_CONFIG_INVALID for bad options or an empty evaluation set", async () => {
-    await expect(createDecontaminationStage({ n: 2 }, [])).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
-    await expect(createDecontaminationStage({}, [{ name: "x" }])).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
+  it("E_OPTIONS_INVALID for bad options or an empty evaluation set", async () => {
+    await expect(createDecontaminationStage({ n: 2 }, [])).rejects.toMatchObject({ code: "E_OPTIONS_INVALID" });
+    await expect(createDecontaminationStage({}, [{ name: "x" }])).rejects.toMatchObject({ code: "E_OPTIONS_INVALID" });
   });
 
   it("E_CANCELED when aborted while indexing", async () => {
@@ -180,8 +180,8 @@ describe("boilerplate and the share of the evaluation text", () => {
   });
 
   it("options: commonIn below 2 or minShare above 1 are refused", async () => {
-    await expect(createDecontaminationStage({ commonIn: 1 }, [])).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
-    await expect(createDecontaminationStage({ minShare: 1.5 }, [])).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
+    await expect(createDecontaminationStage({ commonIn: 1 }, [])).rejects.toMatchObject({ code: "E_OPTIONS_INVALID" });
+    await expect(createDecontaminationStage({ minShare: 1.5 }, [])).rejects.toMatchObject({ code: "E_OPTIONS_INVALID" });
   });
 });
 

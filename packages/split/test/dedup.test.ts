@@ -74,9 +74,9 @@ describe("Deduplicator", () => {
     expect(d.check("b", LONG.replace("river", "rivers"))?.kind).toBe("near");
   });
 
-  it("E_CONFIG_INVALID for bad options", () => {
+  it("E_OPTIONS_INVALID for bad options", () => {
     expect(() => new Deduplicator({ threshold: 2 })).toThrow(/threshold/);
-    expect(() => new Deduplicator({ ngram: "sentence" })).toThrowError(expect.objectContaining({ code: "E_CONFIG_INVALID" }));
+    expect(() => new Deduplicator({ ngram: "sentence" })).toThrowError(expect.objectContaining({ code: "E_OPTIONS_INVALID" }));
   });
 
   it("LSH banding catches a pair at the threshold with probability >= 0.95", () => {

@@ -95,11 +95,11 @@ describe("split options", () => {
     expect(SplitOptionsSchema.properties.train.default).toBe(0.8);
   });
 
-  it("reject fractions that do not add up to 1, unknown names (the other planner's) and bad values, with E_CONFIG_INVALID", () => {
-    expect(() => parseSplitOptions({ train: 0.9 })).toThrow(expect.objectContaining({ code: "E_CONFIG_INVALID", message: expect.stringContaining("must be 1 (got 1.1)") }));
-    expect(() => parseSplitOptions({ stratifyBy: ["source"] })).toThrow(expect.objectContaining({ code: "E_CONFIG_INVALID", message: expect.stringContaining("stratifyBy") }));
-    expect(() => parseSplitOptions({ respectSourceSplits: true })).toThrow(expect.objectContaining({ code: "E_CONFIG_INVALID" }));
-    expect(() => parseSplitOptions({ counts: { test: -1 } })).toThrow(expect.objectContaining({ code: "E_CONFIG_INVALID" }));
+  it("reject fractions that do not add up to 1, unknown names (the other planner's) and bad values, with E_OPTIONS_INVALID", () => {
+    expect(() => parseSplitOptions({ train: 0.9 })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID", message: expect.stringContaining("must be 1 (got 1.1)") }));
+    expect(() => parseSplitOptions({ stratifyBy: ["source"] })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID", message: expect.stringContaining("stratifyBy") }));
+    expect(() => parseSplitOptions({ respectSourceSplits: true })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID" }));
+    expect(() => parseSplitOptions({ counts: { test: -1 } })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID" }));
   });
 
   it("stratumOf: one field's value, or the values joined; meta.<key>; '-' where missing", () => {

@@ -1,5 +1,4 @@
-import { formatSchemaErrors, MathtuneError, type TSchema, Type } from "@mathtune/core";
-import { ajv } from "@mathtune/core/internal";
+import { MathtuneError, parseOptions, type TSchema, Type } from "@mathtune/core";
 
 /** The one vocabulary of floating-point precisions, for training (`precision`) and merge (`dtype`). */
 export const PRECISIONS = ["fp32", "bf16", "fp16"] as const;
@@ -90,16 +89,10 @@ export interface TrainConfig {
 /** A training config as written: every key optional. */
 export type TrainConfigInput = Partial<TrainConfig>;
 
-const validate = ajv.compile(TrainConfigSchema);
-
-/** Validates a partial config and fills in the defaults; throws E_CONFIG_INVALID listing every problem. */
+/** Validates a partial config and fills in the defaults; throws E_CONFIG_INVALID listing every problem, one a line. */
 export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
-  const copy = structuredClone(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
-  if (!validate(copy)) {
-    const problems = formatSchemaErrors(validate.errors);
-    throw new MathtuneError("E_CONFIG_INVALID", `invalid training config: ${problems.join("; ")}`, { details: { problems }, hint: "see TrainConfigSchema in @mathtune/train" });
-  }
-  return copy as unknown as TrainConfig;
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  return parseOptions(TrainConfigSchema, given, { what: "training config", code: "E_CONFIG_INVALID", hint: "see TrainConfigSchema in @mathtune/train" }) as unknown as TrainConfig;
 }
 
 /** The config's keys, for splitting driver options from hyperparameters. */

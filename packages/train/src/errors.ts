@@ -1,3 +1,5 @@
+import { type ErrorCodesOf, registerErrorCodes } from "@mathtune/core";
+
 /** Error codes raised by @mathtune/train, beside the shared ones of @mathtune/core. */
 export const TRAIN_ERROR_CODES = {
   E_PYTHON_NOT_FOUND: "no Python interpreter at the given path, or the project's venv is not set up",
@@ -27,3 +29,9 @@ export const TRAIN_ERROR_CODES = {
 } as const;
 
 export type TrainErrorCode = keyof typeof TRAIN_ERROR_CODES;
+
+declare module "@mathtune/core" {
+  interface MathtuneErrorCodes extends ErrorCodesOf<typeof TRAIN_ERROR_CODES> {}
+}
+// Shared codes listed above with their meaning in training stay core's (the first to register owns a code).
+registerErrorCodes("@mathtune/train", TRAIN_ERROR_CODES);

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { MathtuneError } from "@mathtune/core";
+import { type ErrorCode, MathtuneError } from "@mathtune/core";
 import { execa } from "execa";
 import { parseProtocolLine, type ProtocolMessage } from "./protocol.js";
 
@@ -256,7 +256,8 @@ function classify(c: ClassifyInput): MathtuneError | undefined {
   }
   if (c.errorMsg) {
     const e = c.errorMsg;
-    const known = (/^E_[A-Z0-9_]+$/.test(e.code) ? e.code : "E_SUBPROCESS_FAILED") as `E_${string}`;
+    // The Python scripts raise the codes of TRAIN_ERROR_CODES; one this side does not know is kept as sent.
+    const known = (/^E_[A-Z0-9_]+$/.test(e.code) ? e.code : "E_SUBPROCESS_FAILED") as ErrorCode;
     const loc = typeof e.details === "object" && e.details !== null ? (e.details as Record<string, unknown>) : {};
     const hint = known === "E_PYTHON_EXCEPTION" && opts.logFile ? `the Python traceback is in ${opts.logFile}` : typeof e.hint === "string" ? e.hint : undefined;
     return new MathtuneError(known, `${label}: ${e.message}`, {

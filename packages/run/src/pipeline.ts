@@ -16,7 +16,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { type BuildEvent, buildIter, datasetPart, loadRecipe } from "@mathtune/build";
 import { MathtuneError, OUTPUT_MARKER, outputMarker, prepareOutputDir, throwIfAborted, writeFileAtomic } from "@mathtune/core";
 import { type DeployEvent, type DeployResult, deploy, OllamaClient, type ToolEvent } from "@mathtune/deploy";
-import { type Comparison, compareRuns, type EvalEvent, evaluateIter, type EvalMetrics } from "@mathtune/eval";
+import { type Comparison, compareRuns, type EvalEvent, evaluateIter, type EvalMetrics, promptMessages, promptSettings } from "@mathtune/eval";
 import { KNOWN_MODELS, fetchModel, merge, type TrainEvent, trainIter } from "@mathtune/train";
 import { type StageEvent, type StageName, runStage } from "./lineage.js";
 import { parseRunSections, type RunSections } from "./sections.js";
@@ -209,7 +209,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
         ...(sections.deploy.numCtx ? { numCtx: sections.deploy.numCtx } : {}),
         ...(sections.deploy.threads ? { threads: sections.deploy.threads } : {}),
         ...(sections.deploy.preTokenizer ? { preTokenizer: sections.deploy.preTokenizer } : {}),
-        ...(sections.deploy.smoke ? {} : { smoke: false as const }),
+        // The smoke question is asked the way the model was taught (the build's instruction and answer line).
+        ...(sections.deploy.smoke ? { smoke: await smokeQuestion(at("data/manifest.json")) } : { smoke: false as const }),
         ...py,
         ...signalOpts,
         onEvent: sub("deploy"),
@@ -261,6 +262,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   } finally {
     await held.release();
   }
+}
+
+/** "What is 2 + 3?" in the wording of the build's training conversations, for the deploy's smoke test. */
+async function smokeQuestion(manifestFile: string): Promise<{ role: string; content: string }[]> {
+  const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown>;
+  const record = { id: "smoke", source: "smoke", problem: "What is 2 + 3?", solution: "2 + 3 = 5", answer: "5", answerKind: "integer", lang: "en", category: "arithmetic" };
+  return promptMessages(record as Parameters<typeof promptMessages>[0], promptSettings(manifest)).map((m) => ({ role: m.role, content: m.content }));
 }
 
 async function hasCheckpoint(dir: string): Promise<boolean> {

@@ -42,18 +42,6 @@ export default {
   treatWarningsAsErrors: true,
   treatValidationWarningsAsErrors: true,
   packagesRequiringDocumentation: packages,
-  // The error modules (core, hub, train) are being rewritten in their own branch (issue 12's error
-  // vocabulary); these are their symbols without a doc comment yet. Empty this list once they have one.
-  intentionallyNotDocumented: [
-    "@mathtune/core.ErrorCode",
-    "@mathtune/core.MathtuneErrorOptions",
-    "@mathtune/core.formatLocation",
-    "@mathtune/core.isMathtuneError",
-    "@mathtune/core.MathtuneError.toJSON",
-    "@mathtune/hub.HubErrorCode",
-    "@mathtune/hub.OFFLINE_HINT",
-    "@mathtune/train.TrainErrorCode",
-  ],
   validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },
   requiredToBeDocumented: ["Enum", "Variable", "Function", "Class", "Interface", "TypeAlias"],
 };

@@ -63,6 +63,7 @@ export type ErrorCodesOf<T> = { readonly [K in keyof T]: true };
  */
 export interface MathtuneErrorCodes extends ErrorCodesOf<typeof ERROR_CODES> {}
 
+/** Every registered error code (core's and those the packages add to {@link MathtuneErrorCodes}): a typo does not compile. */
 export type ErrorCode = keyof MathtuneErrorCodes & string;
 
 /** A registered code: what it means, and the package that registered it (whose README documents it). */
@@ -109,6 +110,7 @@ export interface SourceLocation {
   entry?: string;
 }
 
+/** `file#entry:line`, or "" without a location. */
 export function formatLocation(loc: SourceLocation | undefined): string {
   if (!loc) return "";
   let s = loc.file;
@@ -117,6 +119,7 @@ export function formatLocation(loc: SourceLocation | undefined): string {
   return s;
 }
 
+/** What a {@link MathtuneError} carries besides its code and message. */
 export interface MathtuneErrorOptions {
   cause?: unknown;
   location?: SourceLocation;
@@ -222,6 +225,7 @@ function jsonSafe(details: Record<string, unknown>): Record<string, unknown> {
   }
 }
 
+/** True for a MathtuneError (from any copy of this package), of the given code when one is given. */
 export function isMathtuneError(e: unknown, code?: ErrorCode): e is MathtuneError {
   return e instanceof MathtuneError && (code === undefined || e.code === code);
 }

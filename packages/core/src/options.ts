@@ -7,6 +7,7 @@ import { formatSchemaErrors } from "./record.js";
 /** Finds where a JSON pointer (`/sources/0/colour`) sits in the file a value was read from. */
 export type Locator = (pointer: string) => SourceLocation | undefined;
 
+/** How {@link parseOptions} names, codes and places the problems it finds. */
 export interface ParseOptionsSettings {
   /** What is validated, for the message: `options for adapter 'csv'`, `training config`, `recipe.yaml`. */
   what: string;

@@ -14,6 +14,7 @@ export const HUB_ERROR_CODES = {
   E_HUB_INVALID: "a repository id, revision or file pattern is malformed, or the endpoint answered nonsense",
 } as const;
 
+/** The codes of @mathtune/hub. */
 export type HubErrorCode = keyof typeof HUB_ERROR_CODES;
 
 declare module "@mathtune/core" {
@@ -21,6 +22,7 @@ declare module "@mathtune/core" {
 }
 registerErrorCodes("@mathtune/hub", HUB_ERROR_CODES);
 
+/** The hint of errors that a cached copy and HF_HUB_OFFLINE=1 would avoid. */
 export const OFFLINE_HINT = "if the files are already in the Hugging Face cache, set HF_HUB_OFFLINE=1 to use them without the network";
 
 export function hubError(

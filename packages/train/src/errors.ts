@@ -28,6 +28,7 @@ export const TRAIN_ERROR_CODES = {
   E_OUTPUT_EXISTS: "the conversion's output folder already exists",
 } as const;
 
+/** The codes of @mathtune/train. */
 export type TrainErrorCode = keyof typeof TRAIN_ERROR_CODES;
 
 declare module "@mathtune/core" {

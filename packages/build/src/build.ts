@@ -34,7 +34,6 @@ import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
 import { pinnedSplit, SPLITS, stratumOf, StratifiedSplitter } from "@mathtune/split";
 import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
-import { answerStage } from "./stages.js";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
 /** Options of `build` and `buildIter`. */
@@ -187,7 +186,11 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
   const { baseDir } = loaded;
   const checks: Checks = { stages: [], reports: [], card: [] };
   const { latex, dedup, decontaminate } = recipe.checks;
-  checks.stages.push(await answerStage(recipe.checks.answer));
+  // The answer checks are @mathtune/answer's stage; `readable` reads the answer back from the
+  // training output exactly as @mathtune/format renders it.
+  const { createAnswerStage } = await import("@mathtune/answer");
+  const readable = recipe.checks.answer.readable !== "off" ? await import("@mathtune/format") : undefined;
+  checks.stages.push(createAnswerStage({ ...recipe.checks.answer, ...(readable ? { output: (r: MathRecord) => readable.solutionOutput(r).output } : {}) }));
   if (latex !== undefined && latex !== false) {
     const mod = await import("@mathtune/latex");
     let stage: ReturnType<typeof mod.createLatexStage>;

@@ -7,11 +7,9 @@
  * @module @mathtune/loaders/gsm8k
  */
 import { basename } from "node:path";
-import { contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
+import { calculatorAnnotations, contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, stripCalculatorAnnotations, Type, withLocation } from "@mathtune/core";
 import { answerKind, extractGsm8k } from "@mathtune/answer/text";
 import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
-
-const CALC_RE = /<<([^<>]*)>>/g;
 
 /** The options of `gsm8k`. */
 export const gsm8kOptions = Type.Object(
@@ -42,8 +40,8 @@ function gsm8kRecord(
   if (final === undefined) return { code: "E_NO_ANSWER", message: "the answer has no '#### N' line", raw: row };
   const hash = answer.lastIndexOf("####");
   let solution = answer.slice(0, hash).trimEnd();
-  const calculator = solution.includes("<<") ? Array.from(solution.matchAll(CALC_RE), (m) => m[1]!) : [];
-  if (at.stripCalculator && calculator.length) solution = solution.replace(CALC_RE, "");
+  const calculator = calculatorAnnotations(solution);
+  if (at.stripCalculator && calculator.length) solution = stripCalculatorAnnotations(solution);
   const variant = at.variant !== "auto" ? at.variant : answer.includes(" ** ") ? "socratic" : "main";
   let steps = solution ? 1 : 0;
   for (let i = solution.indexOf("\n"); i >= 0; i = solution.indexOf("\n", i + 1)) steps++;

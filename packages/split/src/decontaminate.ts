@@ -1,6 +1,7 @@
 import { locationOf, type MathRecord, MathtuneError, parseOptions, type Rejection, type Stage, type Static, throwIfAborted, Type } from "@mathtune/core";
 import { fmix32, Table64 } from "./internal/hash.js";
 import { normalizeProblem, wordHashes, words } from "./internal/text.js";
+import { FNV_PRIME_32 } from "@mathtune/core/internal";
 
 /** JSON Schema (TypeBox) of the recipe's decontamination options (the evaluation sets are given apart). */
 export const DecontaminationOptionsSchema = Type.Object(
@@ -155,7 +156,7 @@ export function signedNumbers(text: string): string[] {
   return out;
 }
 
-const B1 = 0x01000193;
+const B1 = FNV_PRIME_32;
 const B2 = 0x5bd1e995;
 
 /**

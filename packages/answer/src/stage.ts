@@ -1,4 +1,4 @@
-import { type ErrorCode, type MathRecord, type Rejection, type Stage, normalizeText } from "@mathtune/core";
+import { type ErrorCode, type MathRecord, type Rejection, type Stage, normalizeText, reject } from "@mathtune/core";
 import { extractAnswer } from "./answer-line.js";
 import { equivalent } from "./compare.js";
 import { answerKind } from "./kind.js";
@@ -59,7 +59,7 @@ export function createAnswerStage(options: AnswerStageOptions = {}): AnswerStage
   };
   const verdict = (policy: AnswerPolicy, r: MathRecord, code: ErrorCode, message: string, detail: Record<string, unknown>): MathRecord | Rejection => {
     count(r.source, code);
-    if (policy === "reject") return { code, message, id: r.id, raw: r };
+    if (policy === "reject") return reject(code, message, { id: r.id, raw: r });
     r.meta = { ...r.meta, answerCheck: { ...((r.meta?.answerCheck as object) ?? {}), [code]: detail } };
     return r;
   };
@@ -81,7 +81,7 @@ export function createAnswerStage(options: AnswerStageOptions = {}): AnswerStage
         if (r.answer === undefined || r.answer.trim() === "" || r.answerKind === "none") {
           if (!require) return r;
           count(r.source, "E_NO_ANSWER");
-          return { code: "E_NO_ANSWER", message: "no final answer could be extracted (e.g. no \\boxed{} in the solution)", id: r.id, raw: r };
+          return reject("E_NO_ANSWER", "no final answer could be extracted (e.g. no \\boxed{} in the solution)", { id: r.id, raw: r });
         }
         let out: MathRecord | Rejection = r;
         if (readable !== "off") {

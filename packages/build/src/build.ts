@@ -26,6 +26,7 @@ import {
   stableStringify,
   throwIfAborted,
   writeFileAtomic,
+  reject,
 } from "@mathtune/core";
 import { isAdapterName } from "@mathtune/loaders";
 import { resolveAdapter } from "./adapters.js";
@@ -448,7 +449,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         for (const r of current) {
           if (ids) {
             if (ids.has(r.id)) {
-              toQuarantine({ code: "E_DUPLICATE_ID", message: `id '${r.id}' was already read from an earlier source of adapter '${adapter.name}'` }, "ids", r);
+              toQuarantine(reject("E_DUPLICATE_ID", `id '${r.id}' was already read from an earlier source of adapter '${adapter.name}'`), "ids", r);
               continue;
             }
             ids.add(r.id);

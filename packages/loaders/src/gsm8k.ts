@@ -7,7 +7,7 @@
  * @module @mathtune/loaders/gsm8k
  */
 import { basename } from "node:path";
-import { calculatorAnnotations, contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, stripCalculatorAnnotations, Type, withLocation } from "@mathtune/core";
+import { calculatorAnnotations, contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, stripCalculatorAnnotations, Type, withLocation, reject } from "@mathtune/core";
 import { answerKind, extractGsm8k } from "@mathtune/answer/text";
 import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
 
@@ -34,10 +34,10 @@ function gsm8kRecord(
   at: { split: string; variant: "main" | "socratic" | "auto"; stripCalculator: boolean; location: SourceLocation; index: number },
 ): MathRecord | Omit<Rejection, "location"> {
   const { question, answer } = row ?? {};
-  if (typeof question !== "string" || !question.trim()) return { code: "E_FIELD_MISSING", message: "field 'question' is missing or not a non-empty string", raw: row };
-  if (typeof answer !== "string" || !answer.trim()) return { code: "E_FIELD_MISSING", message: "field 'answer' is missing or not a non-empty string", raw: row };
+  if (typeof question !== "string" || !question.trim()) return reject("E_FIELD_MISSING", "field 'question' is missing or not a non-empty string", { raw: row });
+  if (typeof answer !== "string" || !answer.trim()) return reject("E_FIELD_MISSING", "field 'answer' is missing or not a non-empty string", { raw: row });
   const final = extractGsm8k(answer);
-  if (final === undefined) return { code: "E_NO_ANSWER", message: "the answer has no '#### N' line", raw: row };
+  if (final === undefined) return reject("E_NO_ANSWER", "the answer has no '#### N' line", { raw: row });
   const hash = answer.lastIndexOf("####");
   let solution = answer.slice(0, hash).trimEnd();
   const calculator = calculatorAnnotations(solution);
@@ -108,7 +108,7 @@ export const gsm8k = defineAdapter({
       let n = 0;
       for await (const item of readJsonLines(file, { signal: ctx.signal, progress: ctx.progress })) {
         if ("error" in item) {
-          ctx.reject({ code: item.error.code, message: item.error.reason, location: { file, line: item.line }, raw: item.text });
+          ctx.reject(reject(item.error.code, item.error.reason, { location: { file, line: item.line }, raw: item.text }));
           continue;
         }
         n++;

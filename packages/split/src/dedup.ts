@@ -1,4 +1,4 @@
-import { locationOf, type MathRecord, parseOptions, type Rejection, type Stage, type Static, Type } from "@mathtune/core";
+import { locationOf, type MathRecord, parseOptions, type Rejection, type Stage, type Static, Type, reject } from "@mathtune/core";
 import { fmix32, hash32, hash64, MultiTable32, Table64 } from "./internal/hash.js";
 import { lshParams, MinHasher } from "./internal/minhash.js";
 import { mathSignature, normalizeProblem } from "./internal/text.js";
@@ -193,7 +193,7 @@ export function createDedupStage(options: Partial<DedupOptions> | Record<string,
         const m = dedup.check(record.id, record.problem);
         if (!m) return record;
         const location = locationOf(record);
-        return { code: "E_DUPLICATE", message: duplicateMessage(m), id: record.id, raw: record, ...(location ? { location } : {}) };
+        return reject("E_DUPLICATE", duplicateMessage(m), { id: record.id, raw: record, ...(location ? { location } : {}) });
       });
     },
     summary: () => dedup.summary(),

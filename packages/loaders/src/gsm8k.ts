@@ -7,7 +7,7 @@
  * @module @mathtune/loaders/gsm8k
  */
 import { basename } from "node:path";
-import { calculatorAnnotations, contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, stripCalculatorAnnotations, Type, withLocation, reject } from "@mathtune/core";
+import { calculatorAnnotations, contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, stripCalculatorAnnotations, Type, withLocation, reject, isRejection } from "@mathtune/core";
 import { answerKind, extractGsm8k } from "@mathtune/answer/text";
 import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
 
@@ -32,7 +32,7 @@ interface Gsm8kRow {
 function gsm8kRecord(
   row: Gsm8kRow,
   at: { split: string; variant: "main" | "socratic" | "auto"; stripCalculator: boolean; location: SourceLocation; index: number },
-): MathRecord | Omit<Rejection, "location"> {
+): MathRecord | Rejection {
   const { question, answer } = row ?? {};
   if (typeof question !== "string" || !question.trim()) return reject("E_FIELD_MISSING", "field 'question' is missing or not a non-empty string", { raw: row });
   if (typeof answer !== "string" || !answer.trim()) return reject("E_FIELD_MISSING", "field 'answer' is missing or not a non-empty string", { raw: row });
@@ -89,7 +89,7 @@ export const gsm8k = defineAdapter({
       const variant = options.variant ?? (file.split(/[\\/]/).includes("socratic") || /socratic/i.test(basename(file)) ? "socratic" : "auto");
       const emit = (row: Gsm8kRow, location: SourceLocation, index: number, text?: string): MathRecord | undefined => {
         const r = gsm8kRecord(row, { split, variant, stripCalculator: options.stripCalculator, location, index });
-        if ("code" in r) {
+        if (isRejection(r)) {
           // raw: the line as read, when there is one
           ctx.reject({ ...r, location, ...(text !== undefined ? { raw: text } : {}) });
           return undefined;

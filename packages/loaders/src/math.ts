@@ -25,6 +25,7 @@ import {
   throwIfAborted,
   withLocation,
   reject,
+  isRejection,
 } from "@mathtune/core";
 import { listDir, pathKind, resolvePath, uniqueIds } from "./internal/fs.js";
 import { MATH_SUBJECTS, parseLevel, safeEntryPath, splitFromName, subjectKey } from "./internal/math-names.js";
@@ -59,7 +60,7 @@ interface Where {
 }
 
 /** One MATH object to a record, or a rejection (without location). */
-function mathRecord(obj: unknown, where: Where): MathRecord | Omit<Rejection, "location"> {
+function mathRecord(obj: unknown, where: Where): MathRecord | Rejection {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return reject("E_RECORD_INVALID", "expected a JSON object with problem, level, type, solution", { raw: obj });
   const o = obj as Record<string, unknown>;
   for (const f of ["problem", "solution"] as const) {
@@ -157,7 +158,7 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
         continue;
       }
       const r = mathRecord(read.value, { split: job.split, subject: job.subject, nativeId: f.name.replace(/\.json$/, ""), location });
-      if ("code" in r) ctx.reject({ ...r, location, raw: read.text });
+      if (isRejection(r)) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, job.split, job.subject, r)) yield withLocation(r, location);
     }
   }
@@ -240,7 +241,7 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
         continue;
       }
       const r = mathRecord(read.value, { split, ...(subject ? { subject } : {}), nativeId: parts[parts.length - 1]!.replace(/\.json$/, ""), location });
-      if ("code" in r) ctx.reject({ ...r, location, raw: read.text });
+      if (isRejection(r)) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, split, subject, r)) yield withLocation(r, location);
     }
   } catch (e) {
@@ -277,7 +278,7 @@ export const math = defineAdapter({
           n++;
           const location = { file: root, entry: `row ${index}` };
           const r = mathRecord(row, { split, location });
-          if ("code" in r) ctx.reject({ ...r, location });
+          if (isRejection(r)) ctx.reject({ ...r, location });
           else if (keep(options, split, r.category, r)) yield withLocation(r, location);
         }
         if (!n) throw new MathtuneError("E_INPUT_EMPTY", `no rows in ${root}`);
@@ -294,7 +295,7 @@ export const math = defineAdapter({
           }
           n++;
           const r = mathRecord(item.value, { split, location });
-          if ("code" in r) ctx.reject({ ...r, location, raw: item.text });
+          if (isRejection(r)) ctx.reject({ ...r, location, raw: item.text });
           else if (keep(options, split, r.category, r)) yield withLocation(r, location);
         }
         if (!n) throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", { location: { file: root } });

@@ -16,7 +16,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { MathtuneError, Type, contentId, defineAdapter, withLocation } from "@mathtune/core";
+import { MathtuneError, Type, contentId, defineAdapter, reject, withLocation } from "@mathtune/core";
 
 export const qa = defineAdapter({
   name: "qa",
@@ -61,7 +61,7 @@ export const qa = defineAdapter({
       if (ctx.signal?.aborted) return;
       const location = { file, line: b.line };
       if (!b.q || !b.a) {
-        ctx.reject({ code: "E_FIELD_MISSING", message: `block without a ${b.q ? "A:" : "Q:"} line`, location, raw: b });
+        ctx.reject(reject("E_FIELD_MISSING", `block without a ${b.q ? "A:" : "Q:"} line`, { location, raw: b }));
         continue;
       }
       /** @type {import("@mathtune/core").MathRecord} */

@@ -1,3 +1,4 @@
+import { calculatorAnnotations, stripCalculatorAnnotations } from "@mathtune/core";
 import { lastBoxes } from "./extract.js";
 
 /**
@@ -317,10 +318,12 @@ export function lastCalculation(text: string): string | undefined {
   const lines = text.trimEnd().split(/\r?\n/);
   let line = lines[lines.length - 1] ?? "";
   for (let k = lines.length - 1; k >= 0 && line.trim() === ""; k--) line = lines[k]!;
-  const calcs = [...line.matchAll(/<<[^<>]*=\s*([^<>=]+?)\s*>>/g)];
-  const calc = calcs[calcs.length - 1]?.[1];
+  // the last annotation that computes something: what follows its last `=`
+  const calcs = calculatorAnnotations(line).filter((a) => a.lastIndexOf("=") >= 0 && a.lastIndexOf("=") < a.length - 1);
+  const last = calcs[calcs.length - 1];
+  const calc = last?.slice(last.lastIndexOf("=") + 1).trim();
   if (calc !== undefined && /^[-+]?\d[\d,]*(?:\.\d+)?$/.test(calc)) return calc.replace(/,/g, "");
-  const plain = line.replace(/<<[^<>]*>>/g, "");
+  const plain = stripCalculatorAnnotations(line);
   const eq = plain.lastIndexOf("=");
   if (eq < 0) return undefined;
   const m = /^\s*\\?\$?\s*([-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?![\d/])/.exec(plain.slice(eq + 1));

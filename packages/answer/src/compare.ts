@@ -1,5 +1,5 @@
 import { MathtuneError, isMathtuneError } from "@mathtune/core";
-import { mulberry32 } from "@mathtune/core/internal";
+import { fnv1a32, gcd, mulberry32 } from "@mathtune/core/internal";
 
 import { type ParsedNumber, normalizeAnswer, parseNumber, replaceCommandArg } from "./normalize.js";
 import { isVariableOrTuple } from "./answer-line.js";
@@ -333,26 +333,13 @@ function percentVariants(v: Value & { t: "number" }, ctx: Ctx): Approx[] {
     symbolic: base.symbolic,
   };
   if (frac.exact) {
-    const g = gcdBig(frac.exact.n, frac.exact.d);
+    const g = gcd(frac.exact.n, frac.exact.d) || 1n;
     frac.exact = { n: frac.exact.n / g, d: frac.exact.d / g };
   }
   return [base, frac];
 }
 
-function gcdBig(a: bigint, b: bigint): bigint {
-  if (a < 0n) a = -a;
-  while (b) [a, b] = [b, a % b];
-  return a || 1n;
-}
-
 // ---------------------------------------------------------------- symbolic
-
-
-function hashString(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 const symCache = new Map<string, Sym | null>();
 function sym(input: string, ctx: Ctx): Sym | undefined {
@@ -697,7 +684,7 @@ function makeCtx(a: string, b: string, options: CompareOptions): Ctx {
     unordered: options.unorderedLists ?? /\b(all (the )?(possible |real |integer |complex )*(solutions|values|roots|zeros|answers|numbers|integers)|separated by commas)\b/i.test(q),
     base: baseFromQuestion(options.question),
     points,
-    seed: hashString(`${a}\u0000${b}`),
+    seed: fnv1a32(`${a}\u0000${b}`),
     plainVars: ["i", "e"].filter((v) => new RegExp(String.raw`(?<![A-Za-z\\'’])${v}(?:(?![A-Za-z'’])|(?=['’]th))`).test(q)),
   };
 }

@@ -1,14 +1,8 @@
+import { gcd } from "@mathtune/core/internal";
 /** Exact rational numbers on BigInt, for answers that are integers, decimals or fractions. */
 export interface Rat {
   n: bigint;
   d: bigint; // always > 0
-}
-
-function gcd(a: bigint, b: bigint): bigint {
-  if (a < 0n) a = -a;
-  if (b < 0n) b = -b;
-  while (b) [a, b] = [b, a % b];
-  return a;
 }
 
 export function rat(n: bigint, d: bigint = 1n): Rat {

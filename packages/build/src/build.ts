@@ -26,6 +26,7 @@ import {
   stableStringify,
   throwIfAborted,
   writeFileAtomic,
+  reject,
 } from "@mathtune/core";
 import { isAdapterName } from "@mathtune/loaders";
 import { resolveAdapter } from "./adapters.js";
@@ -34,7 +35,6 @@ import { renderCard } from "./card.js";
 import { ArrowSink, type FileKind, JsonlSink, type OutputSink, ParquetSink, RECORD_COLUMNS } from "./outputs.js";
 import { pinnedSplit, SPLITS, stratumOf, StratifiedSplitter } from "@mathtune/split";
 import { type LoadedRecipe, type Recipe, type RecipeInput, type SplitName, loadRecipe, parseRecipe } from "./recipe.js";
-import { answerStage } from "./stages.js";
 import { type LoadBatch, type SourceJob, SourceWorker, defaultLoadWorkerUrl, loadBatches } from "./source-reader.js";
 
 /** Options of `build` and `buildIter`. */
@@ -187,7 +187,11 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
   const { baseDir } = loaded;
   const checks: Checks = { stages: [], reports: [], card: [] };
   const { latex, dedup, decontaminate } = recipe.checks;
-  checks.stages.push(await answerStage(recipe.checks.answer));
+  // The answer checks are @mathtune/answer's stage; `readable` reads the answer back from the
+  // training output exactly as @mathtune/format renders it.
+  const { createAnswerStage } = await import("@mathtune/answer");
+  const readable = recipe.checks.answer.readable !== "off" ? await import("@mathtune/format") : undefined;
+  checks.stages.push(createAnswerStage({ ...recipe.checks.answer, ...(readable ? { output: (r: MathRecord) => readable.solutionOutput(r).output } : {}) }));
   if (latex !== undefined && latex !== false) {
     const mod = await import("@mathtune/latex");
     let stage: ReturnType<typeof mod.createLatexStage>;
@@ -445,7 +449,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent>
         for (const r of current) {
           if (ids) {
             if (ids.has(r.id)) {
-              toQuarantine({ code: "E_DUPLICATE_ID", message: `id '${r.id}' was already read from an earlier source of adapter '${adapter.name}'` }, "ids", r);
+              toQuarantine(reject("E_DUPLICATE_ID", `id '${r.id}' was already read from an earlier source of adapter '${adapter.name}'`), "ids", r);
               continue;
             }
             ids.add(r.id);

@@ -8,5 +8,3 @@ export { build, buildIter, datasetPart, type BuildCounts, type BuildEvent, type 
 export { loadRecipe, parseRecipe, recipeJsonSchema, recipeLocator, RecipeSchema, type LoadedRecipe, type RecipeLocator, type Recipe, type RecipeInput, type RecipeSource, SPLITS } from "./recipe.js";
 export { resolveAdapter } from "./adapters.js";
 export { renderCard } from "./card.js";
-export { answerStage } from "./stages.js";
-export { BUILD_ERROR_CODES } from "./errors.js";

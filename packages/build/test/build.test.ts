@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, buildIter, loadRecipe, parseRecipe } from "@mathtune/build";
-import { MathtuneError, sha256, type Stage } from "@mathtune/core";
+import { MathtuneError, reject, sha256, type Stage } from "@mathtune/core";
 import { beforeAll, describe, expect, it } from "vitest";
 
 // A stage of one's own raises its own code: declared like a package declares its codes.
@@ -182,7 +182,7 @@ describe("build", () => {
       process: (batch) =>
         batch.map((r) => {
           seen.push(r.id);
-          return r.category === "geometry" ? { code: "E_TEST_STAGE", message: "no geometry today", id: r.id } : r;
+          return r.category === "geometry" ? reject("E_TEST_STAGE", "no geometry today", { id: r.id }) : r;
         }),
       summary: () => ({ looked: seen.length }),
     };

@@ -5,6 +5,8 @@ import { recordProblems, type MathRecord } from "./record.js";
 
 /** A record the load step could not turn into a MathRecord, or one a later check refused. */
 export interface Rejection {
+  /** The tag that tells a Rejection from a record (`isRejection`); `reject()` sets it. */
+  readonly kind: "rejection";
   code: ErrorCode;
   message: string;
   location?: SourceLocation;
@@ -12,6 +14,15 @@ export interface Rejection {
   raw?: unknown;
   /** The record's id, when it has one. */
   id?: string;
+}
+
+/**
+ * The one way to make a `Rejection`: the code, the message, and where, what and which record
+ * (`location`, `raw`, `id`). It carries the `kind: "rejection"` tag that `isRejection` reads, a
+ * plain field so it survives a worker's structured clone.
+ */
+export function reject(code: ErrorCode, message: string, extra: Omit<Rejection, "kind" | "code" | "message"> = {}): Rejection {
+  return { kind: "rejection", code, message, ...extra };
 }
 
 /** What `Adapter.load` gets besides the options: a cancel signal and where bad records go. */
@@ -108,33 +119,28 @@ export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Ada
 
   async function* load(options: unknown, ctx: LoadContext = {}): AsyncGenerator<MathRecord> {
     const opts = parse(options);
-    const reject =
+    const drop =
       ctx.reject ??
       ((r: Rejection) => {
         throw new MathtuneError(r.code, r.message, r.location ? { location: r.location } : {});
       });
     throwIfAborted(ctx.signal);
-    for await (const record of def.load(opts, { ...ctx, reject })) {
+    for await (const record of def.load(opts, { ...ctx, reject: drop })) {
       throwIfAborted(ctx.signal);
       const bad = recordProblems(record);
       if (bad.length) {
         const location = locationOf(record as object);
-        reject({
-          code: "E_RECORD_INVALID",
-          message: `adapter '${name}' produced an invalid record: ${bad.join("; ")}`,
-          raw: record,
-          ...(location ? { location } : {}),
-          ...(typeof (record as MathRecord)?.id === "string" ? { id: (record as MathRecord).id } : {}),
-        });
+        drop(
+          reject("E_RECORD_INVALID", `adapter '${name}' produced an invalid record: ${bad.join("; ")}`, {
+            raw: record,
+            ...(location ? { location } : {}),
+            ...(typeof (record as MathRecord)?.id === "string" ? { id: (record as MathRecord).id } : {}),
+          }),
+        );
         continue;
       }
       if (record.source !== name) {
-        reject({
-          code: "E_RECORD_INVALID",
-          message: `adapter '${name}' produced a record with source '${record.source}'`,
-          raw: record,
-          id: record.id,
-        });
+        drop(reject("E_RECORD_INVALID", `adapter '${name}' produced a record with source '${record.source}'`, { raw: record, id: record.id }));
         continue;
       }
       yield record;

@@ -15,3 +15,4 @@ export * from "./stage.js";
 export { stableStringify } from "./stable.js";
 export { JSON_MAX_DEPTH, parseJsonChecked, rawTopLevelValue } from "./json.js";
 export * from "./unicode.js";
+export * from "./calculator.js";

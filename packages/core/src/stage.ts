@@ -21,7 +21,7 @@ export interface StageContext {
   signal?: AbortSignal;
 }
 
-/** Whether a stage's output item is a `Rejection` rather than a record. */
+/** Whether a stage's output item is a `Rejection` (made by `reject()`, tagged `kind: "rejection"`) rather than a record. */
 export function isRejection(x: MathRecord | Rejection): x is Rejection {
-  return typeof (x as Rejection).code === "string" && typeof (x as Rejection).message === "string" && !("problem" in x);
+  return (x as Partial<Rejection>).kind === "rejection";
 }

@@ -1,3 +1,4 @@
+import type { ChatMessage } from "@mathtune/format";
 import type { FinishReason } from "./backends/types.js";
 import { type Grade, GRADE_MODES, type GradeMode } from "./grade.js";
 import { wilson } from "./stats.js";
@@ -13,7 +14,7 @@ export interface Prediction {
   problem: string;
   gold: string;
   /** The conversation sent (system and user turns). */
-  messages: { role: string; content: string }[];
+  messages: ChatMessage[];
   /** The prompt text as rendered with the chat template, when rendered here (llama.cpp in-process). */
   prompt?: string;
   /** The raw output. */

@@ -1,4 +1,4 @@
-import { isMathtuneError, type MathRecord, MathtuneError, parseOptions, type Static, Type } from "@mathtune/core";
+import { isMathtuneError, type MathRecord, MathtuneError, parseOptions, type Static, stripCalculatorAnnotations, Type } from "@mathtune/core";
 import { join, pathKind, readText, resolvePath } from "./files.js";
 import { type AnswerStyle, answerLine, boxedLine, INSTRUCTIONS, wordingLang } from "./prompts.js";
 import {
@@ -85,14 +85,11 @@ export interface FormattedRecordMap {
 /** A record in any of the formats. */
 export type FormattedRecord = FormattedRecordMap[FormatName];
 
-const CALC_RE = /<<[^<>\n]*>>/g;
 const ASY_RE = /\n?[ \t]*\[asy\][\s\S]*?\[\/asy\][ \t]*/g;
 const GSM_FINAL_RE = /(?:^|\n)[ \t]*####[ \t]*(.*?)\s*$/;
 
-/** Removes GSM8K calculator annotations: `48/2 = <<48/2=24>>24` becomes `48/2 = 24`. */
-export function stripCalculatorAnnotations(text: string): string {
-  return text.includes("<<") ? text.replace(CALC_RE, "") : text;
-}
+/** Removes GSM8K calculator annotations (core's one pattern): `48/2 = <<48/2=24>>24` becomes `48/2 = 24`. */
+export { stripCalculatorAnnotations };
 
 /** Removes Asymptote `[asy]...[/asy]` blocks and the blank lines they leave. */
 export function dropAsymptote(text: string): string {

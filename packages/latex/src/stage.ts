@@ -10,6 +10,7 @@ import {
   type Stage,
   type StageContext,
   type Static,
+  reject,
 } from "@mathtune/core";
 import { ajv } from "@mathtune/core/internal";
 import { LatexPool } from "./pool.js";
@@ -248,7 +249,7 @@ export function createLatexStage(options: LatexStageOptions | Record<string, unk
           s.rejected++;
           const first = rejectFor[0]!;
           const more = keep.length > 1 ? ` (+${keep.length - 1} more finding${keep.length > 2 ? "s" : ""} in raw.meta.latex)` : "";
-          out[i] = { code: first.code, message: `LaTeX: ${describe(first)}${more}`, id: r.id, raw: flagged, ...(location ? { location } : {}) };
+          out[i] = reject(first.code, `LaTeX: ${describe(first)}${more}`, { id: r.id, raw: flagged, ...(location ? { location } : {}) });
         } else {
           s.flagged++;
           out[i] = flagged;

@@ -10,7 +10,7 @@
  * @module @mathtune/loaders/csv
  */
 import type Papa from "papaparse";
-import { defineAdapter, MathtuneError, type Rejection, type SourceLocation, throwIfAborted, Type } from "@mathtune/core";
+import { defineAdapter, MathtuneError, type Rejection, type SourceLocation, throwIfAborted, Type, reject } from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { readTextBlocks } from "./internal/generic-text.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
@@ -101,10 +101,10 @@ export const csv = defineAdapter({
         return undefined;
       }
       rows++;
-      if (errors.length) return { rejection: { code: "E_PARSE", message: quoteMessage(errors[0]!.code, quoteChar), location, raw: fields } };
+      if (errors.length) return { rejection: reject("E_PARSE", quoteMessage(errors[0]!.code, quoteChar), { location, raw: fields }) };
       if (fields.length !== header.length) {
         const message = `row has ${fields.length} field${fields.length === 1 ? "" : "s"}, the header has ${header.length}`;
-        return { rejection: { code: "E_PARSE", message, location, raw: fields } };
+        return { rejection: reject("E_PARSE", message, { location, raw: fields }) };
       }
       const obj: Record<string, string> = {};
       for (let i = 0; i < header.length; i++) obj[header[i]!] = fields[i]!;
@@ -152,7 +152,7 @@ export const csv = defineAdapter({
           const location = { file, line };
           if (!header) throw new MathtuneError("E_PARSE", `header row: ${quoteMessage(resyncCode, quoteChar)}`, { location });
           rows++;
-          yield { rejection: { code: "E_PARSE", message: quoteMessage(resyncCode, quoteChar), location, raw: text.slice(resync, nl) } };
+          yield { rejection: reject("E_PARSE", quoteMessage(resyncCode, quoteChar), { location, raw: text.slice(resync, nl) }) };
           line++;
           base = pos = Math.min(nl + 1, text.length);
           if (base >= text.length) {

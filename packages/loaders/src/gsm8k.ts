@@ -7,11 +7,9 @@
  * @module @mathtune/loaders/gsm8k
  */
 import { basename } from "node:path";
-import { contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
+import { calculatorAnnotations, contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, stripCalculatorAnnotations, Type, withLocation, reject, isRejection } from "@mathtune/core";
 import { answerKind, extractGsm8k } from "@mathtune/answer/text";
 import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
-
-const CALC_RE = /<<([^<>]*)>>/g;
 
 /** The options of `gsm8k`. */
 export const gsm8kOptions = Type.Object(
@@ -34,16 +32,16 @@ interface Gsm8kRow {
 function gsm8kRecord(
   row: Gsm8kRow,
   at: { split: string; variant: "main" | "socratic" | "auto"; stripCalculator: boolean; location: SourceLocation; index: number },
-): MathRecord | Omit<Rejection, "location"> {
+): MathRecord | Rejection {
   const { question, answer } = row ?? {};
-  if (typeof question !== "string" || !question.trim()) return { code: "E_FIELD_MISSING", message: "field 'question' is missing or not a non-empty string", raw: row };
-  if (typeof answer !== "string" || !answer.trim()) return { code: "E_FIELD_MISSING", message: "field 'answer' is missing or not a non-empty string", raw: row };
+  if (typeof question !== "string" || !question.trim()) return reject("E_FIELD_MISSING", "field 'question' is missing or not a non-empty string", { raw: row });
+  if (typeof answer !== "string" || !answer.trim()) return reject("E_FIELD_MISSING", "field 'answer' is missing or not a non-empty string", { raw: row });
   const final = extractGsm8k(answer);
-  if (final === undefined) return { code: "E_NO_ANSWER", message: "the answer has no '#### N' line", raw: row };
+  if (final === undefined) return reject("E_NO_ANSWER", "the answer has no '#### N' line", { raw: row });
   const hash = answer.lastIndexOf("####");
   let solution = answer.slice(0, hash).trimEnd();
-  const calculator = solution.includes("<<") ? Array.from(solution.matchAll(CALC_RE), (m) => m[1]!) : [];
-  if (at.stripCalculator && calculator.length) solution = solution.replace(CALC_RE, "");
+  const calculator = calculatorAnnotations(solution);
+  if (at.stripCalculator && calculator.length) solution = stripCalculatorAnnotations(solution);
   const variant = at.variant !== "auto" ? at.variant : answer.includes(" ** ") ? "socratic" : "main";
   let steps = solution ? 1 : 0;
   for (let i = solution.indexOf("\n"); i >= 0; i = solution.indexOf("\n", i + 1)) steps++;
@@ -91,7 +89,7 @@ export const gsm8k = defineAdapter({
       const variant = options.variant ?? (file.split(/[\\/]/).includes("socratic") || /socratic/i.test(basename(file)) ? "socratic" : "auto");
       const emit = (row: Gsm8kRow, location: SourceLocation, index: number, text?: string): MathRecord | undefined => {
         const r = gsm8kRecord(row, { split, variant, stripCalculator: options.stripCalculator, location, index });
-        if ("code" in r) {
+        if (isRejection(r)) {
           // raw: the line as read, when there is one
           ctx.reject({ ...r, location, ...(text !== undefined ? { raw: text } : {}) });
           return undefined;
@@ -110,7 +108,7 @@ export const gsm8k = defineAdapter({
       let n = 0;
       for await (const item of readJsonLines(file, { signal: ctx.signal, progress: ctx.progress })) {
         if ("error" in item) {
-          ctx.reject({ code: item.error.code, message: item.error.reason, location: { file, line: item.line }, raw: item.text });
+          ctx.reject(reject(item.error.code, item.error.reason, { location: { file, line: item.line }, raw: item.text }));
           continue;
         }
         n++;

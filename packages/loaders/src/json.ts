@@ -9,7 +9,7 @@
  * @packageDocumentation
  * @module @mathtune/loaders/json
  */
-import { defineAdapter, throwIfAborted, Type } from "@mathtune/core";
+import { defineAdapter, throwIfAborted, Type, reject } from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { scanJsonRows } from "./internal/generic-json-scan.js";
 import { readTextFile } from "./internal/generic-text.js";
@@ -46,7 +46,7 @@ export const json = defineAdapter({
       count++;
       const location = { file, entry: `row ${item.index}`, line: item.line };
       if ("error" in item) {
-        ctx.reject({ code: item.error.code, message: item.error.reason, location: { ...location, line: item.error.location?.line ?? item.line }, raw: item.text });
+        ctx.reject(reject(item.error.code, item.error.reason, { location: { ...location, line: item.error.location?.line ?? item.line }, raw: item.text }));
         continue;
       }
       const r = mapper.map(item.value, location, item.text);

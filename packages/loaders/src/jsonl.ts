@@ -6,7 +6,7 @@
  * @packageDocumentation
  * @module @mathtune/loaders/jsonl
  */
-import { defineAdapter, readJsonLines, Type } from "@mathtune/core";
+import { defineAdapter, readJsonLines, Type, reject } from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
 
@@ -27,7 +27,7 @@ export const jsonl = defineAdapter({
       rows++;
       const location = { file, line: item.line };
       if ("error" in item) {
-        ctx.reject({ code: item.error.code, message: item.error.reason, location, raw: item.text });
+        ctx.reject(reject(item.error.code, item.error.reason, { location, raw: item.text }));
         continue;
       }
       const r = mapper.map(item.value, location, item.text);

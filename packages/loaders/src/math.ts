@@ -24,6 +24,8 @@ import {
   readJsonLines,
   throwIfAborted,
   withLocation,
+  reject,
+  isRejection,
 } from "@mathtune/core";
 import { listDir, pathKind, resolvePath, uniqueIds } from "./internal/fs.js";
 import { MATH_SUBJECTS, parseLevel, safeEntryPath, splitFromName, subjectKey } from "./internal/math-names.js";
@@ -58,14 +60,14 @@ interface Where {
 }
 
 /** One MATH object to a record, or a rejection (without location). */
-function mathRecord(obj: unknown, where: Where): MathRecord | Omit<Rejection, "location"> {
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return { code: "E_RECORD_INVALID", message: "expected a JSON object with problem, level, type, solution", raw: obj };
+function mathRecord(obj: unknown, where: Where): MathRecord | Rejection {
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return reject("E_RECORD_INVALID", "expected a JSON object with problem, level, type, solution", { raw: obj });
   const o = obj as Record<string, unknown>;
   for (const f of ["problem", "solution"] as const) {
-    if (typeof o[f] !== "string" || !(o[f] as string).trim()) return { code: "E_FIELD_MISSING", message: `field '${f}' is missing or not a non-empty string`, raw: obj };
+    if (typeof o[f] !== "string" || !(o[f] as string).trim()) return reject("E_FIELD_MISSING", `field '${f}' is missing or not a non-empty string`, { raw: obj });
   }
-  if (o.type !== undefined && typeof o.type !== "string") return { code: "E_RECORD_INVALID", message: "field 'type' must be a string", raw: obj };
-  if (o.level !== undefined && typeof o.level !== "string" && typeof o.level !== "number") return { code: "E_RECORD_INVALID", message: "field 'level' must be a string like 'Level 3'", raw: obj };
+  if (o.type !== undefined && typeof o.type !== "string") return reject("E_RECORD_INVALID", "field 'type' must be a string", { raw: obj });
+  if (o.level !== undefined && typeof o.level !== "string" && typeof o.level !== "number") return reject("E_RECORD_INVALID", "field 'level' must be a string like 'Level 3'", { raw: obj });
   const solution = o.solution as string;
   const subject = where.subject ?? (typeof o.type === "string" ? subjectKey(o.type) : undefined);
   const level = parseLevel(o.level);
@@ -152,11 +154,11 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
       // The same rules as the archive and JSON lines: strict UTF-8, checked JSON, raw = the bytes as read.
       const read = decodeJson(await readFile(f.path), location);
       if ("error" in read) {
-        ctx.reject({ code: read.error.code, message: read.error.reason, location, raw: read.raw });
+        ctx.reject(reject(read.error.code, read.error.reason, { location, raw: read.raw }));
         continue;
       }
       const r = mathRecord(read.value, { split: job.split, subject: job.subject, nativeId: f.name.replace(/\.json$/, ""), location });
-      if ("code" in r) ctx.reject({ ...r, location, raw: read.text });
+      if (isRejection(r)) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, job.split, job.subject, r)) yield withLocation(r, location);
     }
   }
@@ -201,18 +203,13 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       if (type === "symlink" || type === "link") {
         // Never followed; counted as read and quarantined, so nothing in the archive is dropped unseen.
         seen++;
-        ctx.reject({
-          code: "E_ARCHIVE_LINK",
-          message: `archive entry '${name}' is a ${type === "symlink" ? "symbolic" : "hard"} link to '${entry.header.linkname ?? ""}'; links are not followed`,
-          location,
-          raw: { name, type, linkname: entry.header.linkname ?? null },
-        });
+        ctx.reject(reject("E_ARCHIVE_LINK", `archive entry '${name}' is a ${type === "symlink" ? "symbolic" : "hard"} link to '${entry.header.linkname ?? ""}'; links are not followed`, { location, raw: { name, type, linkname: entry.header.linkname ?? null } }));
         entry.resume();
         continue;
       }
       if (type !== "file" || !name.endsWith(".json")) {
         if (type === "file" || type === "directory") {
-          if (safeEntryPath(name) === undefined) ctx.reject({ code: "E_ARCHIVE_UNSAFE", message: `archive entry '${name}' would escape the archive's folder; skipped`, location });
+          if (safeEntryPath(name) === undefined) ctx.reject(reject("E_ARCHIVE_UNSAFE", `archive entry '${name}' would escape the archive's folder; skipped`, { location }));
         }
         entry.resume();
         continue;
@@ -222,19 +219,14 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       if (size > maxEntryBytes) {
         // Refused before it is buffered: memory stays bounded by the limit, whatever the archive holds.
         entry.resume();
-        ctx.reject({
-          code: "E_ENTRY_TOO_LARGE",
-          message: `archive entry '${name}' is ${size} bytes, over the limit of ${maxEntryBytes}`,
-          location,
-          raw: { name, size },
-        });
+        ctx.reject(reject("E_ENTRY_TOO_LARGE", `archive entry '${name}' is ${size} bytes, over the limit of ${maxEntryBytes}`, { location, raw: { name, size } }));
         continue;
       }
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
       const safe = safeEntryPath(name);
       if (safe === undefined) {
-        ctx.reject({ code: "E_ARCHIVE_UNSAFE", message: `archive entry '${name}' would escape the archive's folder; skipped`, location });
+        ctx.reject(reject("E_ARCHIVE_UNSAFE", `archive entry '${name}' would escape the archive's folder; skipped`, { location }));
         continue;
       }
       const parts = safe.split("/");
@@ -245,11 +237,11 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       if (!keep(options, split, subject)) continue;
       const read = decodeJson(Buffer.concat(chunks), location);
       if ("error" in read) {
-        ctx.reject({ code: read.error.code, message: read.error.reason, location, raw: read.raw });
+        ctx.reject(reject(read.error.code, read.error.reason, { location, raw: read.raw }));
         continue;
       }
       const r = mathRecord(read.value, { split, ...(subject ? { subject } : {}), nativeId: parts[parts.length - 1]!.replace(/\.json$/, ""), location });
-      if ("code" in r) ctx.reject({ ...r, location, raw: read.text });
+      if (isRejection(r)) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, split, subject, r)) yield withLocation(r, location);
     }
   } catch (e) {
@@ -286,7 +278,7 @@ export const math = defineAdapter({
           n++;
           const location = { file: root, entry: `row ${index}` };
           const r = mathRecord(row, { split, location });
-          if ("code" in r) ctx.reject({ ...r, location });
+          if (isRejection(r)) ctx.reject({ ...r, location });
           else if (keep(options, split, r.category, r)) yield withLocation(r, location);
         }
         if (!n) throw new MathtuneError("E_INPUT_EMPTY", `no rows in ${root}`);
@@ -298,12 +290,12 @@ export const math = defineAdapter({
         for await (const item of readJsonLines(root, { signal: ctx.signal, progress: ctx.progress })) {
           const location = { file: root, line: item.line };
           if ("error" in item) {
-            ctx.reject({ code: item.error.code, message: item.error.reason, location, raw: item.text });
+            ctx.reject(reject(item.error.code, item.error.reason, { location, raw: item.text }));
             continue;
           }
           n++;
           const r = mathRecord(item.value, { split, location });
-          if ("code" in r) ctx.reject({ ...r, location, raw: item.text });
+          if (isRejection(r)) ctx.reject({ ...r, location, raw: item.text });
           else if (keep(options, split, r.category, r)) yield withLocation(r, location);
         }
         if (!n) throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", { location: { file: root } });

@@ -9,7 +9,7 @@
 import { stat } from "node:fs/promises";
 import { posix } from "node:path";
 import { answerKind } from "@mathtune/answer/text";
-import { type MathRecord, MathtuneError, Type, defineAdapter, readLines, withLocation } from "@mathtune/core";
+import { type MathRecord, MathtuneError, Type, defineAdapter, readLines, withLocation, reject } from "@mathtune/core";
 import { listDir, pathKind, resolvePath } from "./internal/fs.js";
 
 const MATHEMATICS_SETS = ["train-easy", "train-medium", "train-hard", "interpolate", "extrapolate"] as const;
@@ -94,7 +94,7 @@ export const mathematics = defineAdapter({
         if (options.maxPerFile && pair >= options.maxPerFile) break;
         if ("error" in item) {
           // A bad line spoils its pair: drop the pair, keep the alignment.
-          ctx.reject({ code: "E_ENCODING", message: item.error.reason, location: { file: f.path, line: item.line }, raw: item.raw });
+          ctx.reject(reject("E_ENCODING", item.error.reason, { location: { file: f.path, line: item.line }, raw: item.raw }));
           if (question) {
             question = undefined;
             pair++;
@@ -112,7 +112,7 @@ export const mathematics = defineAdapter({
         const location = { file: f.path, line: q.line };
         const answer = item.text.trim();
         if (!q.text.trim() || !answer) {
-          if (q.text || item.text) ctx.reject({ code: "E_FIELD_MISSING", message: `${q.text.trim() ? "answer" : "question"} line is empty`, location, raw: `${q.text}\n${item.text}` });
+          if (q.text || item.text) ctx.reject(reject("E_FIELD_MISSING", `${q.text.trim() ? "answer" : "question"} line is empty`, { location, raw: `${q.text}\n${item.text}` }));
           continue;
         }
         const rec: MathRecord = {
@@ -131,12 +131,7 @@ export const mathematics = defineAdapter({
       }
       doneBytes += sizes.get(f.path)!;
       if (question && !question.spoiled) {
-        ctx.reject({
-          code: "E_INPUT_TRUNCATED",
-          message: "odd number of lines: this question has no answer line",
-          location: { file: f.path, line: question.line },
-          raw: question.text,
-        });
+        ctx.reject(reject("E_INPUT_TRUNCATED", "odd number of lines: this question has no answer line", { location: { file: f.path, line: question.line }, raw: question.text }));
       }
     }
   },

@@ -6,7 +6,7 @@
  * @packageDocumentation
  * @module @mathtune/loaders/synthetic
  */
-import { defineAdapter } from "@mathtune/core";
+import { defineAdapter, reject } from "@mathtune/core";
 import { generateIter, SynthOptionsSchema, verify } from "@mathtune/synth";
 
 /**
@@ -26,13 +26,7 @@ export const synthetic = defineAdapter({
       n++;
       const check = options.verify ? verify(record) : undefined;
       if (check && !check.ok) {
-        ctx.reject({
-          code: "E_SYNTH_UNVERIFIED",
-          message: `generated record failed independent verification: ${check.problems.join("; ")}`,
-          location: { file: "@mathtune/synth", entry: record.id },
-          raw: record,
-          id: record.id,
-        });
+        ctx.reject(reject("E_SYNTH_UNVERIFIED", `generated record failed independent verification: ${check.problems.join("; ")}`, { location: { file: "@mathtune/synth", entry: record.id }, raw: record, id: record.id }));
       } else yield record;
       // Every 64 records: a few milliseconds of work, so the build's ETA moves smoothly.
       if (n % 64 === 0 || n === options.count) ctx.progress?.(n, options.count);

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type MathRecord, readRawLineBatches, type Stage, writeFileAtomic } from "@mathtune/core";
 import { mulberry32 } from "@mathtune/core/internal";
+import type { ChatMessage } from "@mathtune/format";
 import { barSpec, type Bin, chartSvg, type Count, histogramSpec } from "./charts.js";
 import { chartBlock, esc, page, table } from "./html.js";
 import { type Highlight, renderMathText } from "./math.js";
@@ -306,7 +307,7 @@ export async function renderDatasetReport(dir: string, opts: DatasetReportOption
     for (const r of samples[split]) {
       const d = dollarsFor(r);
       let turns: string;
-      const formatted = formatter ? (formatter.formatRecord(r) as { messages?: { role: string; content: string }[] }) : undefined;
+      const formatted = formatter ? (formatter.formatRecord(r) as { messages?: ChatMessage[] }) : undefined;
       if (formatted?.messages) turns = formatted.messages.map((t) => `<div class="turn ${esc(t.role)}"><span class="role">${esc(t.role)}</span>${renderMathText(short(t.content, 2000), { dollars: d })}</div>`).join("");
       else turns = recordText(r);
       b.push(`<div class="sample" data-split="${split}"><div class="id">${esc(r.id)} · ${esc(r.source)}${r.category ? ` · ${esc(r.category)}` : ""}${r.difficulty !== undefined ? ` · ${esc(r.difficulty)}` : ""}</div>${turns}</div>`);

@@ -1,6 +1,7 @@
-import { locationOf, type MathRecord, MathtuneError, parseOptions, type Rejection, type Stage, type Static, throwIfAborted, Type } from "@mathtune/core";
+import { locationOf, type MathRecord, MathtuneError, parseOptions, type Rejection, type Stage, type Static, throwIfAborted, Type, reject } from "@mathtune/core";
 import { fmix32, Table64 } from "./internal/hash.js";
 import { normalizeProblem, wordHashes, words } from "./internal/text.js";
+import { FNV_PRIME_32 } from "@mathtune/core/internal";
 
 /** JSON Schema (TypeBox) of the recipe's decontamination options (the evaluation sets are given apart). */
 export const DecontaminationOptionsSchema = Type.Object(
@@ -155,7 +156,7 @@ export function signedNumbers(text: string): string[] {
   return out;
 }
 
-const B1 = 0x01000193;
+const B1 = FNV_PRIME_32;
 const B2 = 0x5bd1e995;
 
 /**
@@ -476,13 +477,7 @@ export async function createDecontaminationStage(
         entries.push({ id: record.id, reason, share: first.share, matches });
         for (const s of new Set(matches.map((m) => m.evalSet))) byEvalSet[s] = (byEvalSet[s] ?? 0) + 1;
         const location = locationOf(record);
-        return {
-          code: "E_CONTAMINATED",
-          message: `${reason}; first shared span (${first.end - first.start} words): "${first.span}"${matches.length > 1 ? ` (and ${matches.length - 1} more)` : ""}`,
-          id: record.id,
-          raw: record,
-          ...(location ? { location } : {}),
-        };
+        return reject("E_CONTAMINATED", `${reason}; first shared span (${first.end - first.start} words): "${first.span}"${matches.length > 1 ? ` (and ${matches.length - 1} more)` : ""}`, { id: record.id, raw: record, ...(location ? { location } : {}) });
       });
     },
     report,

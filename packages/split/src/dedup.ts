@@ -1,7 +1,8 @@
-import { locationOf, type MathRecord, parseOptions, type Rejection, type Stage, type Static, Type } from "@mathtune/core";
+import { locationOf, type MathRecord, parseOptions, type Rejection, type Stage, type Static, Type, reject } from "@mathtune/core";
 import { fmix32, hash32, hash64, MultiTable32, Table64 } from "./internal/hash.js";
 import { lshParams, MinHasher } from "./internal/minhash.js";
 import { mathSignature, normalizeProblem } from "./internal/text.js";
+import { FNV_PRIME_32 } from "@mathtune/core/internal";
 
 /** JSON Schema (TypeBox) of the recipe's dedup options. */
 export const DedupOptionsSchema = Type.Object(
@@ -104,7 +105,7 @@ export class Deduplicator {
       const r = this.rows;
       for (let b = 0; b < this.bands; b++) {
         let h = Math.imul(b + 1, 0x9e3779b1);
-        for (let j = b * r; j < (b + 1) * r; j++) h = Math.imul(h ^ sig[j]!, 0x01000193);
+        for (let j = b * r; j < (b + 1) * r; j++) h = Math.imul(h ^ sig[j]!, FNV_PRIME_32);
         this.bandKeys[b] = (h ^ (h >>> 15)) >>> 0;
       }
       let best = -1;
@@ -192,7 +193,7 @@ export function createDedupStage(options: Partial<DedupOptions> | Record<string,
         const m = dedup.check(record.id, record.problem);
         if (!m) return record;
         const location = locationOf(record);
-        return { code: "E_DUPLICATE", message: duplicateMessage(m), id: record.id, raw: record, ...(location ? { location } : {}) };
+        return reject("E_DUPLICATE", duplicateMessage(m), { id: record.id, raw: record, ...(location ? { location } : {}) });
       });
     },
     summary: () => dedup.summary(),

@@ -10,6 +10,7 @@ import { Rng } from "./rng.js";
 import type { Lang } from "./text.js";
 import { CATEGORIES, type Category, type CategoryGenerator, type Draft, LANGS, LEVELS, type Level } from "./types.js";
 import { verify } from "./verify.js";
+import { FNV_OFFSET_32, FNV_PRIME_32 } from "@mathtune/core/internal";
 
 export const GENERATORS: Record<Category, CategoryGenerator> = {
   arithmetic,
@@ -82,11 +83,11 @@ const MAX_ATTEMPTS = 400;
  * text. A collision (about one in a million runs of a million records) only makes a record draw again.
  */
 function textKey(s: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ s.length;
+  let a = FNV_OFFSET_32;
+  let b = FNV_PRIME_32 ^ s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
+    a = Math.imul(a ^ c, FNV_PRIME_32);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }

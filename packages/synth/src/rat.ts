@@ -1,3 +1,4 @@
+import { gcd } from "@mathtune/core/internal";
 /**
  * The generator's exact numbers: rationals over JavaScript safe integers. (The verifier uses its own
  * BigInt fractions, parsed from text, so a bug here cannot hide itself.) Any operation that would leave
@@ -7,13 +8,6 @@
 /** Thrown inside a category generator to draw again. Not an Error: no stack trace to capture, so it is cheap. */
 export class Retry {
   constructor(readonly why: string) {}
-}
-
-function gcd(a: number, b: number): number {
-  a = Math.abs(a);
-  b = Math.abs(b);
-  while (b) [a, b] = [b, a % b];
-  return a;
 }
 
 export function lcm(a: number, b: number): number {

@@ -1,9 +1,10 @@
 /** Small, fast, seedable PRNG (mulberry32 over a murmur-mixed key). Same keys, same stream. */
 
-import { fmix32 } from "@mathtune/core/internal";
+import { fmix32, mulberry32 } from "@mathtune/core/internal";
 
 export class Rng {
-  private s: number;
+  /** Uniform in [0, 1): core's mulberry32, seeded from the keys. */
+  readonly next: () => number;
 
   /** Keys are non-negative integers (up to 2^53); the stream depends on all of them, in order. */
   constructor(...keys: number[]) {
@@ -14,15 +15,7 @@ export class Rng {
       h = fmix32(h ^ lo) + 0x9e3779b9;
       h = fmix32(h ^ hi) + 0x7f4a7c15;
     }
-    this.s = h >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(h);
   }
 
   /** Integer in [lo, hi], both included. */

@@ -1,3 +1,5 @@
+import { FNV_OFFSET_32, FNV_PRIME_32 } from "./fnv.js";
+
 /** MurmurHash3's 32-bit finaliser: a good bijective mix of a 32-bit value. */
 export function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -16,11 +18,11 @@ export function mix32(x: number): number {
 }
 
 function hashPair(s: string): [number, number] {
-  let h1 = 0x811c9dc5;
+  let h1 = FNV_OFFSET_32;
   let h2 = 0x9e3779b9;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h1 = Math.imul(h1 ^ c, FNV_PRIME_32);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
   }
   const hi = mix32(h1 ^ s.length);
@@ -91,16 +93,4 @@ export class RepeatFilter {
     t.count++;
     return true;
   }
-}
-
-/** A small, fast, seeded PRNG (mulberry32): uniform floats in [0, 1), the same sequence for the same seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -3,7 +3,7 @@
  * holds the problem, the solution, the answer..., defaults for the rest, and what happens to the
  * columns nobody mapped. Turns one row into a MathRecord or a Rejection, never throws.
  */
-import { JSON_MAX_DEPTH, contentId, rawTopLevelValue, type MathRecord, type Rejection, type SourceLocation, Type, withLocation } from "@mathtune/core";
+import { JSON_MAX_DEPTH, contentId, rawTopLevelValue, type MathRecord, type Rejection, type SourceLocation, Type, withLocation, reject } from "@mathtune/core";
 import { uniqueIds } from "./fs.js";
 
 export const DATASET_NAME_PATTERN = "^[a-z0-9][a-z0-9_.-]*$";
@@ -149,7 +149,7 @@ export function createMapper(adapter: string, options: MappingOptions): RowMappe
   const map = (input: unknown, location: SourceLocation, rowText?: string): MapResult => {
     const fail = (code: "E_FIELD_MISSING" | "E_RECORD_INVALID", message: string): MapResult => ({
       ok: false,
-      rejection: { code, message, location, raw: rowText ?? toJsonSafe(input) },
+      rejection: reject(code, message, { location, raw: rowText ?? toJsonSafe(input) }),
     });
     if (!isPlainRow(input)) return fail("E_RECORD_INVALID", `expected an object per row, got ${describe(input)}`);
     const row = input;

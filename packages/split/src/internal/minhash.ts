@@ -1,5 +1,6 @@
 import { fmix32, hash32 } from "./hash.js";
 import { mathTokenHashes, normalizeProblem } from "./text.js";
+import { FNV_PRIME_32 } from "@mathtune/core/internal";
 
 export type ShingleUnit = "word" | "char";
 
@@ -15,7 +16,7 @@ export function shinglesOfNormalized(s: string, unit: ShingleUnit, n: number): U
     const out = new Uint32Array(s.length - n + 1);
     for (let i = 0; i + n <= s.length; i++) {
       let h = 0x3c6ef372 ^ n;
-      for (let j = 0; j < n; j++) h = Math.imul(h ^ s.charCodeAt(i + j), 0x01000193);
+      for (let j = 0; j < n; j++) h = Math.imul(h ^ s.charCodeAt(i + j), FNV_PRIME_32);
       out[i] = fmix32(h);
     }
     return out;
@@ -23,13 +24,13 @@ export function shinglesOfNormalized(s: string, unit: ShingleUnit, n: number): U
   const th = mathTokenHashes(s);
   if (th.length <= n) {
     let h = 0x6a09e667 ^ th.length;
-    for (let i = 0; i < th.length; i++) h = Math.imul(h ^ th[i]!, 0x01000193);
+    for (let i = 0; i < th.length; i++) h = Math.imul(h ^ th[i]!, FNV_PRIME_32);
     return Uint32Array.of(fmix32(h));
   }
   const out = new Uint32Array(th.length - n + 1);
   for (let i = 0; i < out.length; i++) {
     let h = 0x6a09e667 ^ n;
-    for (let j = 0; j < n; j++) h = Math.imul(h ^ th[i + j]!, 0x01000193);
+    for (let j = 0; j < n; j++) h = Math.imul(h ^ th[i + j]!, FNV_PRIME_32);
     out[i] = fmix32(h);
   }
   return out;

@@ -1,5 +1,6 @@
 /** Text normalisation and tokenisation shared by dedup and decontamination. */
 import { normalizeText } from "@mathtune/core";
+import { FNV_OFFSET_32, FNV_PRIME_32 } from "@mathtune/core/internal";
 
 const LATEX_SPACING_RE = /\\(?:[,;:! ]|q?quad\b|[hv]space\*?\{[^{}]*\}|(?:thin|med|thick|neg)space\b)|~/g;
 const LATEX_SIZING_RE = /\\(?:left|right|big|Big|bigg|Bigg)[lr]?\b/g;
@@ -67,8 +68,8 @@ export function numbersOf(text: string): string[] {
 
 /** The hash of one token, as `tokenHashes` computes it: FNV-1a over UTF-16 code units, then mixed. */
 export function tokenHash(token: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), 0x01000193);
+  let h = FNV_OFFSET_32;
+  for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), FNV_PRIME_32);
   return fmixToken(h);
 }
 
@@ -112,17 +113,17 @@ export function mathTokenHashes(norm: string): Uint32Array {
     const k = MATH_CLASS[c]!;
     if (k === C.Word) {
       if (!inWord) {
-        h = 0x811c9dc5;
+        h = FNV_OFFSET_32;
         inWord = true;
       }
-      h = Math.imul(h ^ c, 0x01000193);
+      h = Math.imul(h ^ c, FNV_PRIME_32);
       continue;
     }
     if (inWord) {
       out[n++] = fmixToken(h);
       inWord = false;
     }
-    if (k === C.Symbol) out[n++] = fmixToken(Math.imul(0x811c9dc5 ^ c, 0x01000193));
+    if (k === C.Symbol) out[n++] = fmixToken(Math.imul(FNV_OFFSET_32 ^ c, FNV_PRIME_32));
   }
   if (inWord) out[n++] = fmixToken(h);
   return out.subarray(0, n);
@@ -144,15 +145,15 @@ export function wordHashes(text: string): Uint32Array {
     if (WORD_CLASS[c] === C.Word) {
       if (c >= 65 && c <= 90) c += 32;
       if (!inWord) {
-        h = 0x811c9dc5;
+        h = FNV_OFFSET_32;
         inWord = true;
       }
-      h = Math.imul(h ^ c, 0x01000193);
+      h = Math.imul(h ^ c, FNV_PRIME_32);
       continue;
     }
     // an apostrophe between two word characters stays inside the word
     if (inWord && c === 39 && i + 1 < len && WORD_CLASS[text.charCodeAt(i + 1)] === C.Word) {
-      h = Math.imul(h ^ c, 0x01000193);
+      h = Math.imul(h ^ c, FNV_PRIME_32);
       continue;
     }
     if (inWord) {

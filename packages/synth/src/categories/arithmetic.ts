@@ -2,6 +2,7 @@ import { R, Rat, Retry } from "../rat.js";
 import type { Rng } from "../rng.js";
 import type { Lang } from "../text.js";
 import type { CategoryGenerator, Draft, Level } from "../types.js";
+import { gcd } from "@mathtune/core/internal";
 
 type Op = "+" | "-" | "*" | "/";
 type Node = { k: "n"; v: Rat } | { k: "op"; op: Op; l: Node; r: Node };
@@ -69,7 +70,7 @@ function fractionWork(op: Op, a: Rat, b: Rat, c: Rat): string {
       const red = Rat.of(raw, a.d);
       return red.d === a.d ? `${head} = ${rawTex}` : `${head} = ${rawTex} = ${c.fracTex()}`;
     }
-    const l = (a.d * b.d) / gcdInt(a.d, b.d);
+    const l = (a.d * b.d) / gcd(a.d, b.d);
     const an = a.n * (l / a.d);
     const bn = b.n * (l / b.d);
     const raw = op === "+" ? an + bn : an - bn;
@@ -86,13 +87,6 @@ function fractionWork(op: Op, a: Rat, b: Rat, c: Rat): string {
   }
   const inv = Rat.of(b.d, b.n);
   return `${head} = ${A} \\times ${leafTex(inv, true, false)} = ${c.fracTex()}`;
-}
-
-function gcdInt(a: number, b: number): number {
-  a = Math.abs(a);
-  b = Math.abs(b);
-  while (b) [a, b] = [b, a % b];
-  return a;
 }
 
 interface Ready {

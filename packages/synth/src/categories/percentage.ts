@@ -2,6 +2,7 @@ import { R, Rat, Retry, roundNum } from "../rat.js";
 import type { Rng } from "../rng.js";
 import { CURRENCIES_EN, type Lang, amount, money, name } from "../text.js";
 import type { CategoryGenerator, Draft, Level } from "../types.js";
+import { gcd } from "@mathtune/core/internal";
 
 const ITEMS: Array<[string, string, string]> = [
   ["jacket", "夹克", "件"], ["bicycle", "自行车", "辆"], ["desk lamp", "台灯", "盏"], ["backpack", "书包", "个"], ["pair of running shoes", "运动鞋", "双"],
@@ -103,11 +104,6 @@ function percentOf(rng: Rng, lang: Lang): Draft {
     say(lang, `${pct(p)} means ${p} hundredths: $${n} \\times ${p} \\div 100 = ${ans.tex()}$.`, `${pct(p)} 就是百分之 ${p}：$${n} \\times ${p} \\div 100 = ${ans.tex()}$。`),
   ];
   return { problem, steps, answer: ans, check: { type: "value", expr: `${n}*${p}/100`, constants: ["100"] }, template: `percentage/of/${key}` };
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return Math.abs(a);
 }
 
 function whatPercent(rng: Rng, lang: Lang): Draft {

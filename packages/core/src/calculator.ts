@@ -1,0 +1,16 @@
+/**
+ * GSM8K's calculator annotations: `48/2 = <<48/2=24>>24`. The one pattern of the project (the
+ * GSM8K loader, the formats and the grader use it): `<<`, anything but angle brackets and line
+ * breaks, `>>`; the group is the annotation's inside (`48/2=24`).
+ */
+const CALCULATOR_ANNOTATION = /<<([^<>\n]*)>>/g;
+
+/** The insides of a text's calculator annotations, in order: `4+5=<<4+5=9>>9` gives `["4+5=9"]`. */
+export function calculatorAnnotations(text: string): string[] {
+  return text.includes("<<") ? Array.from(text.matchAll(CALCULATOR_ANNOTATION), (m) => m[1]!) : [];
+}
+
+/** Removes GSM8K calculator annotations: `48/2 = <<48/2=24>>24` becomes `48/2 = 24`. */
+export function stripCalculatorAnnotations(text: string): string {
+  return text.includes("<<") ? text.replace(CALCULATOR_ANNOTATION, "") : text;
+}

@@ -26,13 +26,20 @@ out.push(`| **overall** | ${c.overall.n} | ${pct(c.overall.a.accuracy)} | ${pct(
 out.push("", `Mean gain over the ${c.byCategory.length} categories: ${pts(mean)} points.`, "");
 
 const evals = readdirSync(join(run, "eval")).sort((a, b) => (a === "base" ? -1 : b === "base" ? 1 : a < b ? -1 : 1));
-out.push("### No answer found, and answers cut at the token limit (flexible grading)", "");
-out.push("| evaluation | model file | accuracy | no answer | cut by length | mean tokens | problems/s | tokens/s |", "|---|---|---:|---:|---:|---:|---:|---:|");
+out.push("### No answer found, and answers cut at the token limit", "", "Flexible grading falls back to the last number of a reply; strict grading reads only a stated answer (an `Answer:` line, a box, `####`).", "");
+out.push("| evaluation | model file | accuracy | no answer | cut by length | strict: accuracy | strict: no answer | mean tokens | problems/s | tokens/s |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+const unfinished = [];
 for (const e of evals) {
+  if (!existsSync(join(run, "eval", e, "metrics.json"))) {
+    unfinished.push(`${e} (${readFileSync(join(run, "eval", e, "predictions.jsonl"), "utf8").trim().split("\n").filter(Boolean).length} predictions, unfinished)`);
+    continue;
+  }
   const m = json(`eval/${e}/metrics.json`);
   const f = m.overall.flexible;
-  out.push(`| ${e} | ${m.model.name.split("/").slice(-2).join("/")} (${m.model.quantization ?? "?"}) | ${pct(f.accuracy)} | ${f.noAnswer} (${pct(f.noAnswer / f.n)}) | ${f.length} (${pct(f.length / f.n)}) | ${m.tokens.meanPerProblem} | ${m.speed.problemsPerSecond} | ${m.speed.tokensPerSecond} |`);
+  const st = m.overall.strict;
+  out.push(`| ${e} | ${m.model.name.split("/").slice(-2).join("/")} (${m.model.quantization ?? "?"}) | ${pct(f.accuracy)} | ${f.noAnswer} (${pct(f.noAnswer / f.n)}) | ${f.length} (${pct(f.length / f.n)}) | ${pct(st.accuracy)} | ${st.noAnswer} (${pct(st.noAnswer / st.n)}) | ${m.tokens.meanPerProblem} | ${m.speed.problemsPerSecond} | ${m.speed.tokensPerSecond} |`);
 }
+if (unfinished.length) out.push("", `Not in the table: ${unfinished.join(", ")}.`);
 out.push("");
 
 for (const d of readdirSync(join(run, "compare")).filter((d) => d !== "base-vs-tuned").sort()) {

@@ -1,4 +1,4 @@
-import { compare, type CompareReason, extractAnswer, type ExtractRule } from "@mathtune/answer";
+import { compare, type CompareReason, extractAnswer, type ExtractRule, normalizeAnswer, parseNumber } from "@mathtune/answer";
 import type { FinishReason } from "./backends/types.js";
 
 /**
@@ -22,8 +22,32 @@ export interface Grade {
   /** The extraction rule that fired (boxed, gsm8k, answer-line, last-number), or null. */
   rule: ExtractRule | null;
   verdict: Verdict;
-  /** How the comparison decided (number, symbolic, ...), when an answer was found. */
-  reason?: CompareReason;
+  /**
+   * How the comparison decided (number, symbolic, ...), when an answer was found; `restated` when
+   * the answer only copies a calculation out of the question (it is then wrong, whatever it equals).
+   */
+  reason?: CompareReason | "restated";
+}
+
+/** Math text with spacing, dollar signs, `\left`/`\right` and operator spellings made uniform. */
+function mathKey(s: string): string {
+  return s
+    .replace(/\\left|\\right|\\[,;:! ]|\\displaystyle|\$|\s+/g, "")
+    .replace(/\\[dt]frac/g, "\\frac")
+    .replace(/\\times|\\cdot|\*/g, "*")
+    .replace(/\\div/g, "/");
+}
+
+/**
+ * True when an answer is a calculation copied out of the question (`\frac16 - (\frac14 + \frac43)`
+ * for "What is $\frac16 - (\frac14 + \frac43)$?"), which the equivalence check would find equal to
+ * the gold value. A literal value (`-\frac{17}{12}`, `0.5`) never counts as restated.
+ */
+export function restatesQuestion(answer: string, question: string): boolean {
+  if (parseNumber(normalizeAnswer(answer).text) !== undefined) return false;
+  const key = mathKey(answer);
+  if (key.length < 3 || !/.[-+*/^]|\\sqrt|\\frac/.test(key)) return false;
+  return mathKey(question).includes(key);
 }
 
 /**
@@ -33,6 +57,9 @@ export interface Grade {
 export function gradeOutput(output: string, gold: string, finish: FinishReason, mode: GradeMode, question?: string): Grade {
   const found = extractAnswer(output, { mode });
   if (!found) return { answer: null, rule: null, verdict: finish === "length" ? "length" : "no-answer" };
+  if (question && restatesQuestion(found.answer, question) && mathKey(found.answer) !== mathKey(gold)) {
+    return { answer: found.answer, rule: found.rule, verdict: finish === "length" ? "length" : "wrong", reason: "restated" };
+  }
   const c = compare(found.answer, gold, question ? { question } : {});
   const verdict = c.equal ? "correct" : finish === "length" ? "length" : "wrong";
   return { answer: found.answer, rule: found.rule, verdict, reason: c.reason };

@@ -24,6 +24,27 @@ describe("gradeOutput: fixture outputs with known verdicts", () => {
   it("uses the question: base-16 answers compare as numbers in that base", () => {
     expect(gradeOutput("Answer: 1A", "1a", "stop", "strict", "Convert 26 to base 16.").verdict).toBe("correct");
   });
+
+  it("uses the question: an answer that copies the calculation out of it is wrong, though equal in value", () => {
+    // A real base-model output from the SmolLM2 run (docs/RESULTS.md) that the equivalence check called correct.
+    const q = "Simplify $\\frac{1}{6} - \\left(\\frac{1}{4} + \\frac{4}{3}\\right)$.";
+    const out = "The answer is $\\frac{1}{6} - (\\frac{1}{4}+\\frac{4}{3})$.";
+    for (const mode of ["strict", "flexible"] as const) {
+      const g = gradeOutput(out, "-17/12", "stop", mode, q);
+      expect([g.verdict, g.reason]).toEqual(["wrong", "restated"]);
+      // without the question nothing tells a restatement from a result
+      expect(gradeOutput(out, "-17/12", "stop", mode).verdict).toBe("correct");
+    }
+    expect(gradeOutput("Answer: 7 \\times 8", "56", "stop", "strict", "What is $7 \\times 8$?").verdict).toBe("wrong");
+    expect(gradeOutput("Answer: \\sqrt{16}", "4", "stop", "strict", "What is $\\sqrt{16}$?").verdict).toBe("wrong");
+    // a value that appears in the question is still an answer: a literal, not a calculation
+    expect(gradeOutput("Answer: \\frac{1}{2}", "1/2", "stop", "strict", "Which is larger, $\\frac{1}{2}$ or $\\frac{1}{3}$?").verdict).toBe("correct");
+    expect(gradeOutput("Answer: 56", "56", "stop", "strict", "What is $7 \\times 8$? (Hint: 56 is close.)").verdict).toBe("correct");
+    // the result of a calculation in the question is not the calculation
+    expect(gradeOutput("Answer: -\\frac{17}{12}", "-17/12", "stop", "strict", q).verdict).toBe("correct");
+    // a gold answer that is itself an expression found in the question still matches
+    expect(gradeOutput("Answer: x + 1", "x+1", "stop", "strict", "Which factor do $x^2 - 1$ and $x + 1$ share?").verdict).toBe("correct");
+  });
 });
 
 describe("computeMetrics", () => {

@@ -15,7 +15,7 @@ import { copyFile, mkdir, readFile, readdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { type BuildEvent, buildIter, datasetPart, loadRecipe } from "@mathtune/build";
 import { MathtuneError, OUTPUT_MARKER, outputMarker, prepareOutputDir, throwIfAborted, writeFileAtomic } from "@mathtune/core";
-import { type DeployEvent, type DeployResult, deploy, OllamaClient, type ToolEvent } from "@mathtune/deploy";
+import { createOllamaModel, type DeployEvent, type DeployResult, deploy, OllamaClient, type ToolEvent } from "@mathtune/deploy";
 import { type Comparison, compareRuns, type EvalEvent, evaluateIter, type EvalMetrics, promptMessages, promptSettings } from "@mathtune/eval";
 import { KNOWN_MODELS, fetchModel, merge, type TrainEvent, trainIter } from "@mathtune/train";
 import { type StageEvent, type StageName, runStage } from "./lineage.js";
@@ -298,7 +298,6 @@ async function createOllama(
     emit({ type: "note", message: why });
     return { skipped: why };
   }
-  const { createOllamaModel } = await import("@mathtune/deploy");
   const name = sections.deploy.name ?? recipeName.toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
   const serve = (JSON.parse(await readFile(join(deployDir, "deploy.json"), "utf8")) as DeployResult).serve;
   const created = await createOllamaModel({

@@ -149,8 +149,12 @@ class Trainer:
                 want = "fp32"
             else:
                 want = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        if want != "fp32" and not self.cuda:
-            proto.log(f"{want} training needs CUDA here; using fp32 on the CPU", level="warn")
+        if want == "fp16" and not self.cuda:
+            proto.log("fp16 training needs CUDA here; using fp32 on the CPU (bf16 runs on a CPU)", level="warn")
+            want = "fp32"
+        if want == "bf16" and not self.cuda and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            # Without bf16 instructions (AVX512-BF16, AMX) oneDNN emulates it, slower than fp32.
+            proto.log("this CPU has no bf16 instructions (AVX512-BF16 or AMX); bf16 would be emulated and slower, so using fp32", level="warn")
             want = "fp32"
         return want, {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[want]
 
@@ -406,7 +410,12 @@ class Trainer:
         import torch.nn.functional as F
 
         labels = batch.pop("labels")
-        ctx = torch.autocast("cuda", dtype=torch.bfloat16 if self.precision == "bf16" else torch.float16) if self.cuda and self.precision != "fp32" else _null()
+        # On a CPU, bf16 is autocast over fp32 weights (oneDNN's bf16 kernels); on CUDA, bf16 or fp16.
+        ctx = (
+            torch.autocast(self.device.type, dtype=torch.bfloat16 if self.precision == "bf16" else torch.float16)
+            if self.precision != "fp32"
+            else _null()
+        )
         with ctx:
             out = model(**batch, use_cache=False)
         logits = out.logits[:, :-1, :].float()

@@ -45,7 +45,7 @@ export const TrainConfigSchema: TSchema & { properties: Record<string, TSchema> 
     saveSteps: Type.Optional(Type.Integer({ minimum: 1, default: 100, description: "checkpoint every N steps" })),
     saveTotalLimit: Type.Integer({ minimum: 0, default: 2, description: "checkpoints kept (0: all)" }),
     quantization: Type.Union([Type.Literal("auto"), Type.Literal("4bit"), Type.Literal("none")], { default: "auto", description: "auto: 4-bit (QLoRA, bitsandbytes) when CUDA is present" }),
-    precision: Type.Union([Type.Literal("auto"), Type.Literal("bf16"), Type.Literal("fp16"), Type.Literal("fp32")], { default: "auto", description: "auto: bf16 where the GPU has it, else fp16; fp32 on CPU" }),
+    precision: Type.Union([Type.Literal("auto"), Type.Literal("bf16"), Type.Literal("fp16"), Type.Literal("fp32")], { default: "auto", description: "auto: bf16 where the GPU has it, else fp16; fp32 on a CPU. bf16 also runs on a CPU with bf16 instructions (AVX512-BF16, AMX), autocast over fp32 weights: 2.2x the tokens/s of fp32 on 2 Zen 4 cores (bench/train-precision.py)" }),
     gradientCheckpointing: Type.Boolean({ default: false }),
     threads: Type.Optional(Type.Integer({ minimum: 1, description: "torch CPU threads per process" })),
     cpu: Type.Boolean({ default: false, description: "train on the CPU even when CUDA is present" }),

@@ -260,6 +260,22 @@ describe("checks before the work", () => {
     expect(events.some((e) => e.type === "progress" && e.phase === "load")).toBe(false);
   });
 
+  it("bf16 on a CPU: autocast where the CPU has bf16 instructions (the loss still falls), else fp32 with a warning", async () => {
+    const r = await execa(python, ["-c", "import torch; print(torch.ops.mkldnn._is_mkldnn_bf16_supported())"]);
+    const native = String(r.stdout).trim() === "True";
+    const events: TrainEvent[] = [];
+    const out = await tempDir("bf16");
+    const res = await train({ data: DATA, model, out, ...SMALL, epochs: 2, precision: "bf16", onEvent: (e) => events.push(e) });
+    const cfg = JSON.parse(await readFile(join(res.runDir, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(cfg).toMatchObject({ precision: native ? "bf16" : "fp32", requested: { precision: "bf16" } });
+    const warned = events.some((e) => e.type === "log" && /no bf16 instructions/.test(e.message));
+    expect(warned).toBe(!native);
+    const losses = events.flatMap((e) => (e.type === "metric" && e.split === "train" ? [e.loss] : []));
+    expect(losses.length).toBeGreaterThan(2);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+  });
+
   it("the run's config.json records the precision and quantization training resolved, not auto", async () => {
     const cfg = JSON.parse(await readFile(join(run.runDir, "config.json"), "utf8")) as Record<string, unknown>;
     expect(cfg).toMatchObject({ precision: "fp32", quantization: "none", requested: { precision: "auto", quantization: "auto" } });

@@ -11,6 +11,7 @@
  *   eval/tuned-<type>/  compare/base-vs-tuned/  compare/<f16>-vs-<quant>/  report/  lineage.json
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { copyFile, mkdir, readFile, readdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { type BuildEvent, buildIter, datasetPart, loadRecipe } from "@mathtune/build";
@@ -152,8 +153,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     // evaluate() resumes a folder whose predictions were made with the same model, test set, decoding
     // and prompt, and starts it again otherwise (overwrite): an interrupted evaluation goes on.
     const { types: _types, sideBySide: _sideBySide, ...evalOptions } = sections.eval;
-    const evaluateInto = async (name: StageName, gguf: string, out: string) => {
-      for await (const ev of evaluateIter({ model: gguf, testSet: at("data"), out, ...evalOptions, overwrite: true, ...signalOpts })) sub(name)(ev);
+    const evaluateInto = async (name: StageName, gguf: string, out: string, threads = evalOptions.threads) => {
+      for await (const ev of evaluateIter({ model: gguf, testSet: at("data"), out, ...evalOptions, ...(threads ? { threads } : {}), overwrite: true, ...signalOpts })) sub(name)(ev);
     };
 
     // 2. The base model: converted like the tuned one and evaluated before training, so that a
@@ -224,7 +225,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     const evalTypes = sections.eval.types ?? types;
     for (const t of evalTypes) if (!d.outputs[`gguf:${t}`]) throw new MathtuneError("E_CONFIG_INVALID", `eval.types names ${t}, which the deploy did not write (it wrote ${types.join(", ")})`, { details: { exitCode: 2 } });
     await stage("eval-tuned", { paths: Object.fromEntries([["dataset", at("data")], ...evalTypes.map((t) => [`gguf:${t}`, join(runDir, d.outputs[`gguf:${t}`]!.path)])]), values: { eval: evalValues } }, async () => {
-      const one = (t: string) => evaluateInto("eval-tuned", join(runDir, d.outputs[`gguf:${t}`]!.path), at(`eval/tuned-${t}`));
+      // Side by side without `eval.threads`, the cores are shared out: one evaluation each when there are as many.
+      const shared = sections.eval.sideBySide ? (sections.eval.threads ?? Math.max(1, Math.floor(availableParallelism() / evalTypes.length))) : sections.eval.threads;
+      const one = (t: string) => evaluateInto("eval-tuned", join(runDir, d.outputs[`gguf:${t}`]!.path), at(`eval/tuned-${t}`), shared);
       if (sections.eval.sideBySide) await Promise.all(evalTypes.map(one));
       else for (const t of evalTypes) await one(t);
       return Object.fromEntries(evalTypes.map((t) => [`eval:${t}`, `eval/tuned-${t}`]));

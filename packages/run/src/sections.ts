@@ -40,7 +40,7 @@ export const RunEvalSchema = Type.Object(
     threads: Type.Optional(Type.Integer({ minimum: 1 })),
     contextSize: Type.Optional(Type.Integer({ minimum: 128 })),
     system: Type.Optional(Type.String({ description: "a system prompt instead of the build's" })),
-    sideBySide: Type.Boolean({ default: false, description: "evaluate the tuned model's GGUF types at the same time (each with `threads` threads): on a CPU, one thread each uses the cores better than taking turns" }),
+    sideBySide: Type.Boolean({ default: false, description: "evaluate the tuned model's GGUF types at the same time (each with `threads` threads; unset, the cores shared out among them): on a CPU, one thread each uses the cores better than taking turns" }),
     types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "the tuned model's GGUF types evaluated (default: the unquantized one and every quant type)" })),
   },
   { additionalProperties: false, default: {} },

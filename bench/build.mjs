@@ -6,6 +6,7 @@
 //   node bench/build.mjs --records 50000              # other sizes; a list (1000000,4000000) adds the RSS growth line
 //   node bench/build.mjs --one-thread                 # also the build reading in the main thread (readInWorker: false)
 //   node bench/build.mjs --no-peer                    # without Hugging Face datasets
+//   node bench/build.mjs --peer-rowwise               # also datasets with its map and filter a row at a time
 //   node bench/build.mjs --seed-file FILE.jsonl       # GSM8K-format lines to repeat (default below)
 //   node bench/build.mjs --venv DIR --python PY       # where the datasets venv is made, and from which Python
 //
@@ -21,6 +22,7 @@
 //             split. Runs in its own venv, made here on first use: DATASETS_PIN below into
 //             $MATHTUNE_CACHE/bench-venv-datasets (else ~/.cache/mathtune/...), never the project's venv.
 //             pyarrow reads JSON with its own thread pool.
+//   datasets-rw  (--peer-rowwise) the same with map and filter a row at a time (datasets' default).
 // Wall seconds are timed here, from spawn to exit (start-up and imports included); CPU seconds and
 // peak RSS are reported by each child for itself (all its threads).
 //
@@ -162,7 +164,7 @@ const peer = args.includes("--no-peer") ? { error: "left out (--no-peer)" } : pe
 console.log(`input: ${seedFile} repeated, ${seedLines.length} distinct seed records; seed ${SEED}; ${availableParallelism()} cores`);
 console.log("floor: 1 thread; build: main thread + a reader worker thread (2 threads)" + (modes.includes("build-1t") ? "; build-1t: 1 thread" : ""));
 if (peer.error) console.log(`datasets: not run: ${peer.error}`);
-const header = "records    contender   written    seconds   records/s   CPU seconds   peak RSS MB";
+const header = `${"records".padEnd(10)} ${"contender".padEnd(11)} ${"written".padStart(8)} ${"seconds".padStart(10)} ${"records/s".padStart(11)} ${"CPU seconds".padStart(13)} ${"peak RSS MB".padStart(13)}`;
 const results = {};
 for (const size of sizes) {
   const dir = mkdtempSync(join(tmpdir(), "mt-bench-build-"));
@@ -181,11 +183,11 @@ for (const size of sizes) {
     const row = (name, r) => {
       results[`${size}-${name}`] = r;
       if (r.error) {
-        console.log(`${String(size).padEnd(10)} ${name.padEnd(10)} failed: ${r.error}`);
+        console.log(`${String(size).padEnd(10)} ${name.padEnd(11)} failed: ${r.error}`);
         return;
       }
       console.log(
-        `${String(size).padEnd(10)} ${name.padEnd(10)} ${String(r.written).padStart(8)} ${r.seconds.toFixed(2).padStart(10)} ${String(Math.round(r.records / r.seconds)).padStart(11)} ${r.cpuSeconds.toFixed(2).padStart(13)} ${r.maxRssMB.toFixed(0).padStart(13)}`,
+        `${String(size).padEnd(10)} ${name.padEnd(11)} ${String(r.written).padStart(8)} ${r.seconds.toFixed(2).padStart(10)} ${String(Math.round(r.records / r.seconds)).padStart(11)} ${r.cpuSeconds.toFixed(2).padStart(13)} ${r.maxRssMB.toFixed(0).padStart(13)}`,
       );
     };
     for (const mode of modes) {
@@ -193,17 +195,17 @@ for (const size of sizes) {
       row(mode, measure(process.execPath, [fileURLToPath(import.meta.url), "--child", mode, input, out]));
       rmSync(out, { recursive: true, force: true });
     }
-    if (!peer.error) {
-      const out = join(dir, "out-datasets");
+    for (const name of peer.error ? [] : ["datasets", ...(args.includes("--peer-rowwise") ? ["datasets-rw"] : [])]) {
+      const out = join(dir, `out-${name}`);
       // A fresh datasets cache each run: the peer converts the JSON to Arrow as a first run would.
-      const r = measure(peer.py, [join(here, "build-peer-datasets.py"), input, out, "--seed", String(SEED)], {
+      const r = measure(peer.py, [join(here, "build-peer-datasets.py"), input, out, "--seed", String(SEED), ...(name === "datasets-rw" ? ["--rowwise"] : [])], {
         HF_DATASETS_CACHE: join(dir, "hf-datasets-cache"),
         HF_HUB_OFFLINE: "1",
         HF_DATASETS_OFFLINE: "1",
         PYTHONUNBUFFERED: "1",
       });
-      row("datasets", r);
-      if (!r.error && size === sizes[0]) console.log(`           datasets ${r.versions.datasets}, pyarrow ${r.versions.pyarrow}, Python ${r.versions.python} (venv ${peer.venv})`);
+      row(name, r);
+      if (!r.error && size === sizes[0] && name === "datasets") console.log(`           datasets ${r.versions.datasets}, pyarrow ${r.versions.pyarrow}, Python ${r.versions.python} (venv ${peer.venv})`);
       rmSync(out, { recursive: true, force: true });
       rmSync(join(dir, "hf-datasets-cache"), { recursive: true, force: true });
     }
@@ -221,11 +223,12 @@ for (const size of sizes) {
         `           ${mode} / floor: ${(b.seconds / base.seconds).toFixed(2)}x wall (target <= 2x at 1M), ${(b.cpuSeconds / base.cpuSeconds).toFixed(2)}x CPU; peak RSS ${b.maxRssMB.toFixed(0)} vs ${base.maxRssMB.toFixed(0)} MB (${(b.maxRssMB / base.maxRssMB).toFixed(2)}x)`,
       );
     }
-    const p = results[`${size}-datasets`];
     const b = results[`${size}-build`];
-    if (p && !p.error && !b.error) {
+    for (const name of ["datasets", "datasets-rw"]) {
+      const p = results[`${size}-${name}`];
+      if (!p || p.error || b.error) continue;
       console.log(
-        `           datasets / build: ${(p.seconds / b.seconds).toFixed(2)}x wall (target >= 3x), ${(p.cpuSeconds / b.cpuSeconds).toFixed(2)}x CPU; peak RSS ${p.maxRssMB.toFixed(0)} vs ${b.maxRssMB.toFixed(0)} MB (${(p.maxRssMB / b.maxRssMB).toFixed(2)}x; target > 1x)`,
+        `           ${name} / build: ${(p.seconds / b.seconds).toFixed(2)}x wall (target >= 3x), ${(p.cpuSeconds / b.cpuSeconds).toFixed(2)}x CPU; peak RSS ${p.maxRssMB.toFixed(0)} vs ${b.maxRssMB.toFixed(0)} MB (${(p.maxRssMB / b.maxRssMB).toFixed(2)}x; target > 1x)`,
       );
     }
   } finally {

@@ -102,7 +102,12 @@ export class HashingWriter {
     if (hash?.takesBytes) written = (err) => void (err ? undefined : this.hashing(hash.update(data)));
     else this.hashing(hash?.update(data));
     if (!this.stream.write(data, written) && !this.drained) {
-      this.drained = Promise.race([once(this.stream, "drain"), once(this.stream, "close")]).then(
+      // Whichever comes first, the other listener (and the error listener `once` adds) is removed:
+      // left attached, they would pile up on the stream, one pair per drain.
+      const settled = new AbortController();
+      this.drained = Promise.race([once(this.stream, "drain", { signal: settled.signal }), once(this.stream, "close", { signal: settled.signal })])
+        .finally(() => settled.abort())
+        .then(
         () => {
           this.drained = undefined;
           if (this.error) throw this.error;

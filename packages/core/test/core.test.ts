@@ -147,6 +147,28 @@ describe("outputs", () => {
     expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("HashingWriter leaves no listeners behind on its stream, however often the disk falls behind", async () => {
+    const dir = await tmp();
+    const w = new HashingWriter(join(dir, "big.jsonl"), { flushAt: 8 });
+    const stream = (w as unknown as { stream: NodeJS.EventEmitter }).stream;
+    const line = "x".repeat(40_000); // each flush is over the stream's 16 KiB high-water mark: a wait for drain
+    let waits = 0;
+    for (let i = 0; i < 150; i++) {
+      const p = w.writeLine(line);
+      if (p) {
+        waits++;
+        await p;
+      }
+    }
+    expect(waits).toBeGreaterThan(100);
+    // the writer's own error listener, and nothing per drain
+    expect(stream.listenerCount("close")).toBe(0);
+    expect(stream.listenerCount("drain")).toBe(0);
+    expect(stream.listenerCount("error")).toBe(1);
+    const r = await w.close();
+    expect(r.lines).toBe(150);
+  });
+
   it("readRawLineBatches gives every line's bytes, whatever the chunk size cuts", async () => {
     const dir = await tmp();
     let n = 0;

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { BuildCounts, OutputFile } from "./build.js";
+import type { BuildCounts, OutputFile } from "./types.js";
 import type { Recipe, SplitName } from "./recipe.js";
 
 const SPLITS: SplitName[] = ["train", "validation", "test"];

@@ -4,7 +4,23 @@
  * @packageDocumentation
  * @module @mathtune/build
  */
-export { build, buildIter, datasetPart, type BuildCounts, type BuildEvent, type BuildOptions, type BuildResult, type OutputFile, type SourceCounts } from "./build.js";
-export { loadRecipe, parseRecipe, recipeJsonSchema, recipeLocator, RecipeSchema, type LoadedRecipe, type RecipeLocator, type Recipe, type RecipeInput, type RecipeSource, SPLITS } from "./recipe.js";
+export { build, buildIter } from "./build.js";
+export type { BuildCounts, BuildEvent, BuildOptions, BuildResult, OutputFile, SourceCounts } from "./types.js";
+export type { Manifest, ManifestHubFile, ManifestInput } from "./manifest.js";
+export {
+  datasetPart,
+  loadRecipe,
+  parseRecipe,
+  recipeJsonSchema,
+  recipeLocator,
+  RecipeSchema,
+  type DatasetRecipe,
+  type LoadedRecipe,
+  type RecipeLocator,
+  type Recipe,
+  type RecipeInput,
+  type RecipeSource,
+  SPLITS,
+} from "./recipe.js";
 export { resolveAdapter } from "./adapters.js";
 export { renderCard } from "./card.js";

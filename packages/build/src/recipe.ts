@@ -112,6 +112,15 @@ export type RecipeInput = DeepPartial<Omit<Recipe, "sources">> & {
 };
 /** One source of a recipe: an adapter and its options. */
 export type RecipeSource = Static<typeof SourceSchema>;
+
+/** The sections of a recipe that shape the dataset: all but those only `mathtune run` reads. */
+export type DatasetRecipe = Omit<Recipe, "model" | "train" | "deploy" | "eval">;
+
+/** A recipe without the sections only `mathtune run` reads. */
+export function datasetPart<T extends object>(recipe: T): Omit<T, "model" | "train" | "deploy" | "eval"> {
+  const { model: _m, train: _t, deploy: _d, eval: _e, ...rest } = recipe as T & { model?: unknown; train?: unknown; deploy?: unknown; eval?: unknown };
+  return rest;
+}
 export { type SplitName, SPLITS } from "@mathtune/split";
 
 /** Finds the line of a JSON pointer (`/sources/0/colour`) in a recipe's text; undefined where it is not there. */

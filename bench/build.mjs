@@ -13,7 +13,7 @@
 // Contenders, each in its own child process (its own peak RSS), on the same input file:
 //   floor     one thread: readline, JSON.parse, problem/solution/answer from `#### N` (rows without
 //             one skipped), JSON.stringify, one write per line awaiting drain; one output file.
-//   build     `build()` of @mathtune/build with the recipe's defaults (answer checks, 0.8/0.1/0.1 seeded
+//   build     `buildDataset()` of @mathtune/dataset with the recipe's defaults (answer checks, 0.8/0.1/0.1 seeded
 //             split, JSON lines, quarantine, manifest, card, report.html); sources read in a worker
 //             thread, so two threads.
 //   build-1t  (--one-thread) the same with readInWorker: false.
@@ -81,8 +81,8 @@ if (args[0] === "--child") {
   if (mode === "floor") {
     r = await floor(input, outDir);
   } else {
-    const { build } = await import(join(root, "packages/build/dist/index.js"));
-    const res = await build({
+    const { buildDataset } = await import(join(root, "packages/dataset/dist/index.js"));
+    const res = await buildDataset({
       recipe: { name: "bench", seed: SEED, sources: [{ adapter: "gsm8k", options: { path: input } }] },
       out: outDir,
       readInWorker: mode !== "build-1t",

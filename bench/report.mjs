@@ -7,12 +7,12 @@
 //   node bench/report.mjs               # 1,000,000 records
 //   node bench/report.mjs 200000
 //
-// Needs `pnpm build` first (or `pnpm turbo run build --filter @mathtune/build`).
+// Needs `pnpm build` first (or `pnpm turbo run build --filter @mathtune/dataset`).
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "../packages/build/dist/index.js";
+import { buildDataset } from "../packages/dataset/dist/index.js";
 import { DatasetReportCollector, renderDatasetReport } from "../packages/report/dist/index.js";
 
 const n = Number(process.argv[2] ?? 1_000_000);
@@ -35,7 +35,7 @@ out.end();
 await once(out, "finish");
 const inputBytes = statSync(input).size;
 const t0 = performance.now();
-const r = await build({ recipe: { name: "bench", sources: [{ adapter: "jsonl", options: { path: input } }] }, out: join(dir, "out") });
+const r = await buildDataset({ recipe: { name: "bench", sources: [{ adapter: "jsonl", options: { path: input } }] }, out: join(dir, "out") });
 const buildS = (performance.now() - t0) / 1000;
 const bytes = statSync(join(r.out, "report.html")).size;
 // The render again, from the finished folder, with a collector fed the kept records' counts

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Writes the reliability battery (issue 11) into this folder: inputs that once lost, altered or
- * ran something, each now with its test (packages/build/test/battery.test.ts and the loaders'
+ * ran something, each now with its test (packages/dataset/test/battery.test.ts and the loaders'
  * tests). Deterministic: run it again and nothing changes. Run from anywhere:
  * `node test-fixtures/battery/make.mjs`. Needs the dependencies of packages/loaders (tar-stream).
  */

@@ -1,4 +1,4 @@
-import type { BuildEvent, BuildResult } from "@mathtune/build";
+import type { BuildEvent, BuildResult } from "@mathtune/dataset";
 import cliProgress from "cli-progress";
 
 const fmt = new Intl.NumberFormat("en-US");

@@ -198,10 +198,10 @@ describe("recipe errors", () => {
 });
 
 describe("mathtune schema", () => {
-  it("prints the recipe JSON Schema that @mathtune/build ships as recipe.schema.json", async () => {
+  it("prints the recipe JSON Schema that @mathtune/dataset ships as recipe.schema.json", async () => {
     const r = await runCli(["schema"]);
     expect(r.code).toBe(0);
-    const shipped = await readFile(join(repoRoot, "packages/build/recipe.schema.json"), "utf8");
+    const shipped = await readFile(join(repoRoot, "packages/dataset/recipe.schema.json"), "utf8");
     expect(r.stdout).toBe(shipped);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "@mathtune/build";
+import { buildDataset } from "@mathtune/dataset";
 
 const made: string[] = [];
 
@@ -37,7 +37,7 @@ export async function smallBuild(count = 150): Promise<string> {
     }),
   );
   const out = join(dir, "out");
-  await build({ recipe, out, readInWorker: false });
+  await buildDataset({ recipe, out, readInWorker: false });
   return out;
 }
 
@@ -71,6 +71,6 @@ export async function arithmeticBuild(): Promise<string> {
     }),
   );
   const out = join(dir, "out");
-  await build({ recipe, out, readInWorker: false });
+  await buildDataset({ recipe, out, readInWorker: false });
   return out;
 }

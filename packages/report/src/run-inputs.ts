@@ -1,6 +1,6 @@
 /**
  * The one place that reads the files of `mathtune eval` / `compare` / `train` / `build` for the run
- * report. Formats (from @mathtune/eval, @mathtune/train, @mathtune/build):
+ * report. Formats (from @mathtune/eval, @mathtune/train, @mathtune/dataset):
  * - eval run folder: `metrics.json` (EvalMetrics: overall/byCategory tallies with accuracy and
  *   Wilson ci95 per grading mode, model info, testSet hash) and `predictions.jsonl` (one
  *   prediction per line: id, problem, gold, output, strict/flexible grades).

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-// The build is imported from its sources: @mathtune/build depends on this package, so a devDependency back would be a cycle.
-import { build } from "../../build/src/index.ts";
+// The build is imported from its sources: @mathtune/dataset depends on this package, so a devDependency back would be a cycle.
+import { buildDataset } from "../../dataset/src/index.ts";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chartMarks, launch, markLabels, open, shownNumbers } from "./browser.js";
@@ -51,8 +51,8 @@ async function recipe(dir: string) {
 describe("dataset report", () => {
   it("every build writes report.html: byte-identical on a rerun, and in Chromium: no errors, math rendered, charts drawn, numbers = manifest", async () => {
     const dir = await mkdtemp(join(tmp, "in-"));
-    const r1 = await build({ recipe: await recipe(dir), out: join(tmp, "a") });
-    await build({ recipe: await recipe(dir), out: join(tmp, "b") });
+    const r1 = await buildDataset({ recipe: await recipe(dir), out: join(tmp, "a") });
+    await buildDataset({ recipe: await recipe(dir), out: join(tmp, "b") });
     const html = await readFile(join(tmp, "a", "report.html"), "utf8");
     expect(await readFile(join(tmp, "b", "report.html"), "utf8")).toBe(html);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/); // nothing fetched from the network

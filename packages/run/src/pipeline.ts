@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { copyFile, mkdir, readFile, readdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { type BuildEvent, buildIter, datasetPart, loadRecipe } from "@mathtune/build";
+import { type BuildEvent, buildDatasetIter, datasetPart, loadRecipe } from "@mathtune/dataset";
 import { MathtuneError, OUTPUT_MARKER, outputMarker, prepareOutputDir, throwIfAborted, writeFileAtomic } from "@mathtune/core";
 import { createOllamaModel, type DeployEvent, type DeployResult, deploy, OllamaClient, type ToolEvent } from "@mathtune/deploy";
 import { type Comparison, compareRuns, type EvalEvent, evaluateIter, type EvalMetrics, promptMessages, promptSettings } from "@mathtune/eval";
@@ -145,7 +145,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
 
     // 1. The dataset.
     await stage("build", { paths: sourcePaths(loaded.recipe, baseDir), values: { recipe: datasetPart(loaded.recipe), allowCode: opts.allowCode ?? true } }, async () => {
-      for await (const e of buildIter({ recipe: loaded, out: at("data"), allowCode: opts.allowCode ?? true, ...signalOpts })) sub("build")(e);
+      for await (const e of buildDatasetIter({ recipe: loaded, out: at("data"), allowCode: opts.allowCode ?? true, ...signalOpts })) sub("build")(e);
       return { dataset: "data" };
     });
     // The options of one evaluation: which types, and whether side by side, do not change its predictions.

@@ -6,7 +6,7 @@
  * flags spell in kebab case (`learningRate` is `--learning-rate`).
  */
 import { parseOptions, type Static, Type } from "@mathtune/core";
-import type { LoadedRecipe } from "@mathtune/build";
+import type { LoadedRecipe } from "@mathtune/dataset";
 import { QUANT_TYPES } from "@mathtune/deploy";
 import { TrainConfigSchema, type TrainConfigInput } from "@mathtune/train";
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRecipe } from "@mathtune/build";
+import { loadRecipe } from "@mathtune/dataset";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
 import { parseRunSections, runPipeline } from "@mathtune/run";
 import { afterAll, describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildIter, type BuildResult } from "@mathtune/build";
+import { buildDatasetIter, type BuildResult } from "@mathtune/dataset";
 import { MathtuneError } from "@mathtune/core";
 import { defineCommand } from "citty";
 import { jsonReporter, summaryTable, terminalReporter } from "../progress.js";
@@ -33,7 +33,7 @@ export default defineCommand({
       seed = Number(args.seed);
       if (!/^\d+$/.test(String(args.seed)) || !Number.isSafeInteger(seed)) throw new MathtuneError("E_USAGE", `--seed must be a non-negative integer (got '${args.seed}')`);
     }
-    const { loadRecipe } = await import("@mathtune/build");
+    const { loadRecipe } = await import("@mathtune/dataset");
     const loaded = await loadRecipe(recipePath);
     // An empty --out is refused by the build (resolve("") would be the current folder).
     const out = args.out === undefined ? resolve(join("datasets", "out", loaded.recipe.name)) : args.out.trim() === "" ? "" : resolve(args.out);
@@ -41,7 +41,7 @@ export default defineCommand({
     let result: BuildResult | undefined;
     await withSignal(async (signal) => {
       try {
-        for await (const ev of buildIter({ recipe: loaded, out, force: Boolean(args.force), allowCode: args.code !== false, ...(seed !== undefined ? { seed } : {}), signal })) {
+        for await (const ev of buildDatasetIter({ recipe: loaded, out, force: Boolean(args.force), allowCode: args.code !== false, ...(seed !== undefined ? { seed } : {}), signal })) {
           reporter.onEvent(ev);
           if (ev.type === "done") result = ev.result;
         }

@@ -74,7 +74,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const { runPipeline } = await import("@mathtune/run");
-    const { loadRecipe } = await import("@mathtune/build");
+    const { loadRecipe } = await import("@mathtune/dataset");
     const recipe = args.recipe ? resolve(args.recipe) : defaultRecipePath();
     const out = resolve(args.out ?? `runs/${(await loadRecipe(recipe)).recipe.name}`);
     const json = Boolean(args.json) || !process.stderr.isTTY;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, buildIter, loadRecipe, parseRecipe } from "@mathtune/build";
+import { buildDataset, buildDatasetIter, loadRecipe, parseRecipe } from "@mathtune/dataset";
 import { MathtuneError, reject, sha256, type Stage } from "@mathtune/core";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -45,7 +45,7 @@ const lines = (text: string) => text.split("\n").filter(Boolean).map((l) => JSON
 describe("build", () => {
   it("writes splits, quarantine, manifest and card; records in = out + quarantined", async () => {
     const out = join(tmp, "a");
-    const result = await build({ recipe, out });
+    const result = await buildDataset({ recipe, out });
     const files = await readOut(out);
     expect(Object.keys(files)).toEqual(["README.md", "manifest.json", "quarantine.jsonl", "report.html", "test.jsonl", "train.jsonl", "validation.jsonl"]);
     const c = result.counts;
@@ -85,9 +85,9 @@ describe("build", () => {
   });
 
   it("is byte-identical for the same inputs and seed, and splits differently with another seed", async () => {
-    await build({ recipe, out: join(tmp, "b1") });
-    await build({ recipe, out: join(tmp, "b2") });
-    const r3 = await build({ recipe, out: join(tmp, "b3"), seed: 8 });
+    await buildDataset({ recipe, out: join(tmp, "b1") });
+    await buildDataset({ recipe, out: join(tmp, "b2") });
+    const r3 = await buildDataset({ recipe, out: join(tmp, "b3"), seed: 8 });
     const [b1, b2, b3] = await Promise.all([readOut(join(tmp, "b1")), readOut(join(tmp, "b2")), readOut(join(tmp, "b3"))]);
     expect(b2).toEqual(b1);
     expect(b3["train.jsonl"]).not.toEqual(b1["train.jsonl"]);
@@ -95,7 +95,7 @@ describe("build", () => {
   });
 
   it("stratifies: each stratum's split sizes are within one record of the fractions", async () => {
-    const r = await build({ recipe: { ...recipe, split: { train: 0.5, validation: 0.25, test: 0.25, by: ["source", "category"] } }, out: join(tmp, "c") });
+    const r = await buildDataset({ recipe: { ...recipe, split: { train: 0.5, validation: 0.25, test: 0.25, by: ["source", "category"] } }, out: join(tmp, "c") });
     const strata = (r.manifest.strata ?? {}) as Record<string, { train: number; validation: number; test: number }>;
     expect(Object.keys(strata).length).toBeGreaterThan(4);
     for (const s of Object.values(strata)) {
@@ -108,7 +108,7 @@ describe("build", () => {
 
   it("keeps a source's own test split when asked", async () => {
     const out = join(tmp, "d");
-    await build({ recipe: { ...recipe, split: { ...recipe.split, respectSourceSplit: true } }, out });
+    await buildDataset({ recipe: { ...recipe, split: { ...recipe.split, respectSourceSplit: true } }, out });
     const test = lines(await readFile(join(out, "test.jsonl"), "utf8"));
     const train = lines(await readFile(join(out, "train.jsonl"), "utf8"));
     expect(test.map((r) => r.id)).toContain("math/test/algebra/3");
@@ -150,21 +150,21 @@ describe("build", () => {
 
   it("checks every source's options before reading anything", async () => {
     const out = join(tmp, "e");
-    await expect(build({ recipe: { ...recipe, sources: [...recipe.sources, { adapter: "math", name: "m2", options: { path: 3 } }] }, out })).rejects.toThrow(
+    await expect(buildDataset({ recipe: { ...recipe, sources: [...recipe.sources, { adapter: "math", name: "m2", options: { path: 3 } }] }, out })).rejects.toThrow(
       /\/sources\/5\/options\/path: must be string/,
     );
-    await expect(build({ recipe: { ...recipe, sources: [{ adapter: "no-such-adapter", options: {} }] }, out })).rejects.toMatchObject({ code: "E_ADAPTER_NOT_FOUND" });
+    await expect(buildDataset({ recipe: { ...recipe, sources: [{ adapter: "no-such-adapter", options: {} }] }, out })).rejects.toMatchObject({ code: "E_ADAPTER_NOT_FOUND" });
     expect(existsSync(out)).toBe(false);
   });
 
   it("leaves no output and no staging folder when canceled, and keeps the previous output", async () => {
     const out = join(tmp, "f");
-    await build({ recipe, out });
+    await buildDataset({ recipe, out });
     const before = await readOut(out);
     const ac = new AbortController();
     let events = 0;
     const err = await (async () => {
-      for await (const ev of buildIter({ recipe, out, signal: ac.signal, seed: 99, batchSize: 1 })) {
+      for await (const ev of buildDatasetIter({ recipe, out, signal: ac.signal, seed: 99, batchSize: 1 })) {
         events++;
         if (ev.type === "source-start" && ev.index === 2) ac.abort();
       }
@@ -186,7 +186,7 @@ describe("build", () => {
         }),
       summary: () => ({ looked: seen.length }),
     };
-    const r = await build({ recipe, out: join(tmp, "g"), stages: [stage] });
+    const r = await buildDataset({ recipe, out: join(tmp, "g"), stages: [stage] });
     expect(r.counts.quarantineByCode.E_TEST_STAGE).toBe(2);
     expect((r.manifest.stages as Record<string, { looked: number }>)["no-geometry"]!.looked).toBe(seen.length);
     expect(r.counts.read).toBe(r.counts.written + r.counts.quarantined);
@@ -202,9 +202,9 @@ describe("reading sources in a worker thread", () => {
   const both = { ...recipe, sources: [...recipe.sources, { adapter: "gsm8k", name: "gsm8k-first3", limit: 3, options: { path: fx("gsm8k"), split: "test" } }], checks: { dedup: true, latex: true } };
 
   it("writes the same bytes as reading in this thread, quarantine order included", async () => {
-    const a = await build({ recipe: both, out: join(tmp, "w-inline"), readInWorker: false });
-    const b = await build({ recipe: both, out: join(tmp, "w-worker"), readInWorker: true, loadWorkerUrl: workerUrl, batchSize: 2 });
-    const c = await build({ recipe: both, out: join(tmp, "w-inline-2"), readInWorker: false, batchSize: 2 });
+    const a = await buildDataset({ recipe: both, out: join(tmp, "w-inline"), readInWorker: false });
+    const b = await buildDataset({ recipe: both, out: join(tmp, "w-worker"), readInWorker: true, loadWorkerUrl: workerUrl, batchSize: 2 });
+    const c = await buildDataset({ recipe: both, out: join(tmp, "w-inline-2"), readInWorker: false, batchSize: 2 });
     expect(b.counts).toEqual(a.counts);
     expect(b.counts.sources["gsm8k-first3"]!.read).toBe(3);
     expect(b.counts.quarantined).toBeGreaterThan(5);
@@ -216,8 +216,8 @@ describe("reading sources in a worker thread", () => {
 
   it("brings an adapter's error back with its code, location and hint", async () => {
     const bad = { name: "bad", sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k/no-such-file.jsonl") } }] };
-    const inline = await build({ recipe: bad, out: join(tmp, "w-bad-1"), readInWorker: false }).catch((e: unknown) => e as MathtuneError);
-    const worker = await build({ recipe: bad, out: join(tmp, "w-bad-2"), readInWorker: true, loadWorkerUrl: workerUrl }).catch((e: unknown) => e as MathtuneError);
+    const inline = await buildDataset({ recipe: bad, out: join(tmp, "w-bad-1"), readInWorker: false }).catch((e: unknown) => e as MathtuneError);
+    const worker = await buildDataset({ recipe: bad, out: join(tmp, "w-bad-2"), readInWorker: true, loadWorkerUrl: workerUrl }).catch((e: unknown) => e as MathtuneError);
     expect(inline).toBeInstanceOf(MathtuneError);
     expect(worker).toBeInstanceOf(MathtuneError);
     expect((worker as MathtuneError).code).toBe((inline as MathtuneError).code);
@@ -231,7 +231,7 @@ describe("reading sources in a worker thread", () => {
   it("stops when canceled, leaving no output", async () => {
     const ac = new AbortController();
     const err = await (async () => {
-      for await (const ev of buildIter({ recipe, out: join(tmp, "w-cancel"), signal: ac.signal, batchSize: 1, readInWorker: true, loadWorkerUrl: workerUrl })) {
+      for await (const ev of buildDatasetIter({ recipe, out: join(tmp, "w-cancel"), signal: ac.signal, batchSize: 1, readInWorker: true, loadWorkerUrl: workerUrl })) {
         if (ev.type === "progress" || (ev.type === "source-start" && ev.index === 1)) ac.abort();
       }
     })().catch((e: unknown) => e);
@@ -240,14 +240,14 @@ describe("reading sources in a worker thread", () => {
   });
 
   it("refuses readInWorker: true without the worker script", async () => {
-    const err = await build({ recipe, out: join(tmp, "w-none"), readInWorker: true, loadWorkerUrl: new URL("./no-such-worker.js", workerUrl) }).catch((e: unknown) => e);
+    const err = await buildDataset({ recipe, out: join(tmp, "w-none"), readInWorker: true, loadWorkerUrl: new URL("./no-such-worker.js", workerUrl) }).catch((e: unknown) => e);
     expect((err as MathtuneError).code).toBe("E_CONFIG_INVALID");
   });
 });
 
 describe("exact per-stratum counts", () => {
   it("takes exactly N validation and test records from each stratum, capped by its size", async () => {
-    const r = await build({ recipe: { ...recipe, split: { by: ["source"], counts: { validation: 1, test: 2 } } }, out: join(tmp, "counts") });
+    const r = await buildDataset({ recipe: { ...recipe, split: { by: ["source"], counts: { validation: 1, test: 2 } } }, out: join(tmp, "counts") });
     const strata = r.manifest.strata as Record<string, { train: number; validation: number; test: number }>;
     for (const [name, s] of Object.entries(strata)) {
       const n = s.train + s.validation + s.test;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BuildEvent, type BuildResult, type Manifest, build, buildIter } from "@mathtune/build";
+import { type BuildEvent, type BuildResult, type Manifest, buildDataset, buildDatasetIter } from "@mathtune/dataset";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageVersions } from "../src/manifest.js";
 
@@ -11,7 +11,7 @@ const packagesDir = fileURLToPath(new URL("../../", import.meta.url));
 const fx = (p: string) => fileURLToPath(new URL(`../../../test-fixtures/${p}`, import.meta.url));
 
 /** The mathtune packages whose code shapes a build's bytes: the build and everything it runs. */
-const SHAPING = ["answer", "build", "core", "format", "hub", "latex", "loaders", "report", "split", "synth"];
+const SHAPING = ["answer", "core", "dataset", "format", "hub", "latex", "loaders", "report", "split", "synth"];
 
 const pkgJson = (dir: string) => JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as { name: string; version: string };
 
@@ -46,7 +46,7 @@ describe("the manifest's package versions", () => {
       reached.add(dir);
       for (const d of importsOf(dir)) visit(d);
     };
-    visit("build");
+    visit("dataset");
     // Every package the sources reach is listed (train is only a test dependency: not in src).
     expect([...reached].sort()).toEqual(SHAPING);
   });
@@ -69,8 +69,8 @@ describe("a build's manifest and result", () => {
     ],
   };
 
-  it("buildIter returns the result that its done event carries and build() resolves with", async () => {
-    const it = buildIter({ recipe, out: join(tmp, "a"), readInWorker: false });
+  it("buildDatasetIter returns the result that its done event carries and buildDataset() resolves with", async () => {
+    const it = buildDatasetIter({ recipe, out: join(tmp, "a"), readInWorker: false });
     const events: BuildEvent[] = [];
     let returned: BuildResult | undefined;
     for (;;) {
@@ -85,12 +85,12 @@ describe("a build's manifest and result", () => {
     expect(done?.type).toBe("done");
     expect(returned).toBe(done?.type === "done" ? done.result : undefined);
     expect(returned!.counts.written).toBeGreaterThan(40);
-    const again = await build({ recipe, out: join(tmp, "b"), readInWorker: false });
+    const again = await buildDataset({ recipe, out: join(tmp, "b"), readInWorker: false });
     expect({ ...again, out: "", elapsedMs: 0 }).toEqual({ ...returned!, out: "", elapsedMs: 0 });
   });
 
   it("manifest.json is the result's manifest, with the fields of Manifest", async () => {
-    const r = await build({ recipe, out: join(tmp, "c"), readInWorker: false });
+    const r = await buildDataset({ recipe, out: join(tmp, "c"), readInWorker: false });
     const written = JSON.parse(await readFile(join(tmp, "c", "manifest.json"), "utf8")) as Manifest;
     expect(written).toEqual(JSON.parse(JSON.stringify(r.manifest)));
     const keys: (keyof Manifest)[] = ["counts", "inputs", "mathtune", "outputs", "recipe", "seed", "stages", "strata"];

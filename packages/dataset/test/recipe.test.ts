@@ -68,15 +68,15 @@ describe("adapter packages", () => {
 
 describe("dataset card", () => {
   it("takes its language list from the data, most records first, in YAML front matter", async () => {
-    const { build } = await import("../src/index.js");
+    const { buildDataset } = await import("../src/index.js");
     const dir = await mkdtemp(join(tmpdir(), "mt-card-"));
     const zhMostly = { sources: [{ adapter: "synthetic", options: { count: 60, seed: 1, langs: { en: 1, zh: 3 } } }] };
-    await build({ recipe: zhMostly, out: join(dir, "zh") });
+    await buildDataset({ recipe: zhMostly, out: join(dir, "zh") });
     const card = await readFile(join(dir, "zh", "README.md"), "utf8");
     const front = parse(card.split("---\n")[1]!) as { language: string[]; configs: { data_files: { split: string }[] }[] };
     expect(front.language).toEqual(["zh", "en"]);
     expect(front.configs[0]!.data_files.map((d) => d.split)).toEqual(["train", "validation", "test"]);
-    await build({ recipe: { sources: [{ adapter: "synthetic", options: { count: 20, seed: 1, langs: ["en"] } }] }, out: join(dir, "en") });
+    await buildDataset({ recipe: { sources: [{ adapter: "synthetic", options: { count: 20, seed: 1, langs: ["en"] } }] }, out: join(dir, "en") });
     const en = parse((await readFile(join(dir, "en", "README.md"), "utf8")).split("---\n")[1]!) as { language: string[] };
     expect(en.language).toEqual(["en"]);
   });

@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, loadRecipe } from "@mathtune/build";
+import { buildDataset, loadRecipe } from "@mathtune/dataset";
 import { MathtuneError } from "@mathtune/core";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -35,12 +35,12 @@ describe("--out never deletes what mathtune did not write", () => {
     await mkdir(out);
     await writeFile(join(out, "thesis.tex"), "years of work");
     const recipe = one({ adapter: "gsm8k", options: { path: fx("gsm8k") } });
-    await expect(build({ recipe, out })).rejects.toMatchObject({ code: "E_OUTPUT_NOT_OURS" });
+    await expect(buildDataset({ recipe, out })).rejects.toMatchObject({ code: "E_OUTPUT_NOT_OURS" });
     expect(await readdir(out)).toEqual(["thesis.tex"]);
-    await build({ recipe, out, force: true });
+    await buildDataset({ recipe, out, force: true });
     expect(existsSync(join(out, "thesis.tex"))).toBe(false);
     // a second build replaces the first: it is recognised by its manifest
-    await build({ recipe, out });
+    await buildDataset({ recipe, out });
     expect(existsSync(join(out, "manifest.json"))).toBe(true);
   });
 
@@ -50,7 +50,7 @@ describe("--out never deletes what mathtune did not write", () => {
     await writeFile(join(dir, "r.yaml"), "sources:\n  - adapter: gsm8k\n    options: { path: data }\n");
     const loaded = await loadRecipe(join(dir, "r.yaml"));
     for (const out of [process.cwd(), join(process.cwd(), ".."), "", dir, join(dir, "data")]) {
-      await expect(build({ recipe: loaded, out, force: true })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
+      await expect(buildDataset({ recipe: loaded, out, force: true })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
     }
     expect((await readdir(dir)).sort()).toEqual(["data", "r.yaml"]);
   });
@@ -59,7 +59,7 @@ describe("--out never deletes what mathtune did not write", () => {
     const out = join(tmp, "locked");
     const recipe = one({ adapter: "gsm8k", options: { path: fx("gsm8k") } });
     // whichever takes the lock first completes; the other fails at once, naming the lock
-    const results = await Promise.allSettled([build({ recipe, out }), build({ recipe, out })]);
+    const results = await Promise.allSettled([buildDataset({ recipe, out }), buildDataset({ recipe, out })]);
     const done = results.filter((r) => r.status === "fulfilled");
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(done).toHaveLength(1);
@@ -72,7 +72,7 @@ describe("--out never deletes what mathtune did not write", () => {
 describe("data is never silently altered", () => {
   it("JSON-number answers and ids keep their text as written; the quarantine's raw is the line as read", async () => {
     const out = join(tmp, "numbers");
-    await build({ recipe: one({ adapter: "jsonl", options: { path: bx("numbers.jsonl") } }), out, stages: [] });
+    await buildDataset({ recipe: one({ adapter: "jsonl", options: { path: bx("numbers.jsonl") } }), out, stages: [] });
     const byProblem = Object.fromEntries((await records(out)).map((r) => [r.problem, r]));
     expect(byProblem["How many grains of sand?"]!.answer).toBe("12345678901234567890123");
     expect(byProblem["What does the pen cost in dollars?"]!.answer).toBe("3.50");
@@ -82,7 +82,7 @@ describe("data is never silently altered", () => {
 
   it("a repeated key is quarantined with E_DUPLICATE_KEY, naming the key; raw is the line", async () => {
     const out = join(tmp, "dup");
-    await build({ recipe: one({ adapter: "jsonl", options: { path: bx("dup-keys.jsonl") } }), out });
+    await buildDataset({ recipe: one({ adapter: "jsonl", options: { path: bx("dup-keys.jsonl") } }), out });
     const q = await quarantine(out);
     expect(q.map((e) => e.code)).toEqual(["E_DUPLICATE_KEY", "E_DUPLICATE_KEY"]);
     expect(q.map((e) => String(e.location).split(":").pop())).toEqual(["1", "2"]);
@@ -93,7 +93,7 @@ describe("data is never silently altered", () => {
 
   it("deep nesting: kept exactly up to the limit, one quarantined record (with its line) beyond it, in any adapter", async () => {
     const out = join(tmp, "deep");
-    await build({ recipe: one({ adapter: "jsonl", options: { path: bx("deep.jsonl") } }), out });
+    await buildDataset({ recipe: one({ adapter: "jsonl", options: { path: bx("deep.jsonl") } }), out });
     const kept = await records(out);
     expect(kept).toHaveLength(1);
     let v: unknown = (kept[0]!.meta as { extra: unknown }).extra;
@@ -106,14 +106,14 @@ describe("data is never silently altered", () => {
     expect((await quarantine(out)).map((e) => [e.code, String(e.location).split(":").pop()])).toEqual([["E_TOO_DEEP", "2"]]);
     // 100,000 levels in a MATH JSON-lines file: one record quarantined, never a lost build
     const out2 = join(tmp, "deep-math");
-    const r = await build({ recipe: one({ adapter: "math", options: { path: bx("MATH-deep.jsonl"), split: "train" } }), out: out2 });
+    const r = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("MATH-deep.jsonl"), split: "train" } }), out: out2 });
     expect([r.counts.read, r.counts.written, r.counts.quarantined]).toEqual([2, 1, 1]);
     expect((await quarantine(out2))[0]).toMatchObject({ code: "E_TOO_DEEP", location: expect.stringMatching(/MATH-deep\.jsonl:2$/) });
   });
 
   it("invalid UTF-8 in the MATH folder reader is quarantined (E_ENCODING), raw as base64 of the bytes", async () => {
     const out = join(tmp, "utf8");
-    const r = await build({ recipe: one({ adapter: "math", options: { path: bx("MATH-utf8") } }), out });
+    const r = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("MATH-utf8") } }), out });
     expect([r.counts.written, r.counts.quarantined]).toEqual([1, 1]);
     const q = (await quarantine(out))[0]!;
     expect(q.code).toBe("E_ENCODING");
@@ -124,7 +124,7 @@ describe("data is never silently altered", () => {
 
   it("tar symbolic and hard links are counted and quarantined with their names", async () => {
     const out = join(tmp, "links");
-    const r = await build({ recipe: one({ adapter: "math", options: { path: bx("links.tar") } }), out });
+    const r = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("links.tar") } }), out });
     expect([r.counts.read, r.counts.written, r.counts.quarantined]).toEqual([3, 1, 2]);
     const q = await quarantine(out);
     expect(q.map((e) => [e.code, String(e.location).split("#")[1]])).toEqual([
@@ -135,20 +135,20 @@ describe("data is never silently altered", () => {
   });
 
   it("a tar entry over the limit is refused before it is buffered; the limit can be raised", async () => {
-    const small = await build({ recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 1_000_000 } }), out: join(tmp, "big-1") });
+    const small = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 1_000_000 } }), out: join(tmp, "big-1") });
     expect(small.counts.quarantineByCode).toEqual({ E_ENTRY_TOO_LARGE: 1 });
-    const raised = await build({ recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 8_000_000 } }), out: join(tmp, "big-2") });
+    const raised = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 8_000_000 } }), out: join(tmp, "big-2") });
     expect(raised.counts.written).toBe(2);
   });
 
   it("a source that yields no record at all fails the build (E_SOURCE_EMPTY), unless the recipe allows it", async () => {
     const out = join(tmp, "empty");
-    const e = await build({ recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") } }), out }).catch((x: unknown) => x);
+    const e = await buildDataset({ recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") } }), out }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(MathtuneError);
     expect(e).toMatchObject({ code: "E_SOURCE_EMPTY" });
     expect(String((e as Error).message)).toMatch(/3 read, all quarantined/);
     expect(existsSync(out)).toBe(false);
-    const allowed = await build({ recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") }, allowEmpty: true }), out });
+    const allowed = await buildDataset({ recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") }, allowEmpty: true }), out });
     expect([allowed.counts.read, allowed.counts.written]).toEqual([3, 0]);
   });
 });
@@ -156,7 +156,7 @@ describe("data is never silently altered", () => {
 describe("Unicode: one normalisation for dedup and answers, original text kept", () => {
   it("copies differing by zero-width spaces or the digits' script are duplicates; answers ５, ٦, 7+ZWSP become digits, originals in meta", async () => {
     const out = join(tmp, "unicode");
-    const r = await build({ recipe: { ...one({ adapter: "jsonl", options: { path: bx("unicode.jsonl") } }), checks: { dedup: true } }, out });
+    const r = await buildDataset({ recipe: { ...one({ adapter: "jsonl", options: { path: bx("unicode.jsonl") } }), checks: { dedup: true } }, out });
     const kept = Object.fromEntries((await records(out)).map((x) => [String(x.id).split("/").pop(), x]));
     expect(Object.keys(kept).sort()).toEqual(["a", "d", "e"]);
     expect(r.counts.quarantined).toBe(2);
@@ -172,14 +172,14 @@ describe("trust", () => {
     const mark = join(tmp, "evil-ran");
     process.env.MATHTUNE_TEST_EVIL_MARK = mark;
     try {
-      await expect(build({ recipe: bx("evil-recipe.yaml"), out: join(tmp, "evil-1") })).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
+      await expect(buildDataset({ recipe: bx("evil-recipe.yaml"), out: join(tmp, "evil-1") })).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
       expect(existsSync(mark)).toBe(false);
       // valid otherwise, but a bad output format: still nothing imported
       const loaded = await loadRecipe(bx("evil-valid-recipe.yaml"));
       loaded.recipe.output.formats = ["no-such-format"];
-      await expect(build({ recipe: loaded, out: join(tmp, "evil-2") })).rejects.toBeInstanceOf(MathtuneError);
+      await expect(buildDataset({ recipe: loaded, out: join(tmp, "evil-2") })).rejects.toBeInstanceOf(MathtuneError);
       expect(existsSync(mark)).toBe(false);
-      await expect(build({ recipe: bx("evil-valid-recipe.yaml"), out: join(tmp, "evil-3"), allowCode: false })).rejects.toMatchObject({ code: "E_CODE_REFUSED" });
+      await expect(buildDataset({ recipe: bx("evil-valid-recipe.yaml"), out: join(tmp, "evil-3"), allowCode: false })).rejects.toMatchObject({ code: "E_CODE_REFUSED" });
       expect(existsSync(mark)).toBe(false);
     } finally {
       delete process.env.MATHTUNE_TEST_EVIL_MARK;
@@ -187,7 +187,7 @@ describe("trust", () => {
   });
 
   it("the DeepMind adapter refuses a file that is not in its format (/etc/passwd-like)", async () => {
-    await expect(build({ recipe: one({ adapter: "mathematics", options: { path: bx("not-deepmind/passwd") } }), out: join(tmp, "passwd") })).rejects.toMatchObject({
+    await expect(buildDataset({ recipe: one({ adapter: "mathematics", options: { path: bx("not-deepmind/passwd") } }), out: join(tmp, "passwd") })).rejects.toMatchObject({
       code: "E_NOT_IN_FORMAT",
     });
   });
@@ -207,7 +207,7 @@ describe("trust", () => {
         "name: moved\nsources:\n  - adapter: gsm8k\n    options: { path: data/gsm8k-bad/bad.jsonl }\n  - adapter: math\n    options: { path: data/MATH }\n",
       );
       const out = join(dir, "out");
-      await build({ recipe: join(dir, "recipe.yaml"), out });
+      await buildDataset({ recipe: join(dir, "recipe.yaml"), out });
       const files: Record<string, string> = {};
       for (const f of (await readdir(out)).sort()) files[f] = await readFile(join(out, f), "utf8");
       outs.push(files);

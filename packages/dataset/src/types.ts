@@ -3,7 +3,7 @@ import type { HubDownloadEvent } from "./hub-sources.js";
 import type { Manifest } from "./manifest.js";
 import type { LoadedRecipe, RecipeInput, SplitName } from "./recipe.js";
 
-/** Options of `build` and `buildIter`. */
+/** Options of `buildDataset` and `buildDatasetIter`. */
 export interface BuildOptions {
   /** A recipe file, a recipe object (defaults filled in), or a loaded recipe. */
   recipe: string | RecipeInput | LoadedRecipe;
@@ -70,7 +70,7 @@ export interface OutputFile {
 }
 
 /**
- * What a finished build returns (`build`'s value, `buildIter`'s return value and its `done` event):
+ * What a finished build returns (`buildDataset`'s value, `buildDatasetIter`'s return value and its `done` event):
  * the output folder, the counts, the files written and the manifest (as written to manifest.json).
  */
 export interface BuildResult {
@@ -82,7 +82,7 @@ export interface BuildResult {
 }
 
 /**
- * The events of `buildIter`, in order: start, then per source its start, progress and end, then the phases,
+ * The events of `buildDatasetIter`, in order: start, then per source its start, progress and end, then the phases,
  * then done (whose result is also the generator's return value).
  */
 export type BuildEvent =

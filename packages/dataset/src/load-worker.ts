@@ -3,5 +3,5 @@ import { parentPort } from "node:worker_threads";
 import { resolveAdapter } from "./adapters.js";
 import { serveLoads } from "./source-reader.js";
 
-if (!parentPort) throw new Error("load-worker.js runs as a worker thread of @mathtune/build");
+if (!parentPort) throw new Error("load-worker.js runs as a worker thread of @mathtune/dataset");
 serveLoads(parentPort, resolveAdapter);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build } from "@mathtune/build";
+import { buildDataset } from "@mathtune/dataset";
 import { setup } from "@mathtune/train";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
 describe("Parquet and Arrow outputs in Python", () => {
   it("pyarrow reads every split in both formats, with the same rows and ids as the JSON lines", async () => {
     const out = join(await mkdtemp(join(tmpdir(), "mt-py-out-")), "o");
-    await build({
+    await buildDataset({
       recipe: {
         name: "py",
         sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k") } }, { adapter: "math", options: { path: fx("MATH") } }, { adapter: "mathematics", options: { path: fx("mathematics/v1.0") } }],

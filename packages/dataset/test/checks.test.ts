@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "@mathtune/build";
+import { buildDataset } from "@mathtune/dataset";
 import { MathtuneError } from "@mathtune/core";
 import { parquetReadObjects } from "hyparquet";
 import { tableFromIPC } from "apache-arrow";
@@ -26,7 +26,7 @@ describe("recipe checks wired into the build", () => {
     ];
     await writeFile(join(dir, "t.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n"));
     const out = join(tmp, "latex");
-    const r = await build({
+    const r = await buildDataset({
       recipe: {
         name: "latex",
         sources: [
@@ -48,7 +48,7 @@ describe("recipe checks wired into the build", () => {
   });
 
   it("rejects bad check options as /checks/...: problems before reading", async () => {
-    const e = await build({ recipe: { name: "x", sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k") } }], checks: { latex: { policy: { default: "maybe" } } } }, out: join(tmp, "x") }).catch((x: unknown) => x);
+    const e = await buildDataset({ recipe: { name: "x", sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k") } }], checks: { latex: { policy: { default: "maybe" } } } }, out: join(tmp, "x") }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(MathtuneError);
     expect((e as MathtuneError).code).toBe("E_CONFIG_INVALID");
     expect((e as Error).message).toMatch(/^  \/checks\/latex\/policy\/default: must be one of /m);
@@ -66,7 +66,7 @@ describe("recipe checks wired into the build", () => {
     await writeFile(join(dir, "train.jsonl"), train.map((r) => JSON.stringify(r)).join("\n"));
     await writeFile(join(dir, "test.jsonl"), JSON.stringify({ question: long, answer: "#### 210" }));
     const out = join(tmp, "dd");
-    const r = await build({
+    const r = await buildDataset({
       recipe: {
         name: "dd",
         sources: [{ adapter: "gsm8k", options: { path: join(dir, "train.jsonl") } }],
@@ -90,8 +90,8 @@ describe("recipe checks wired into the build", () => {
     };
     const a = join(tmp, "f1");
     const b = join(tmp, "f2");
-    await build({ recipe, out: a });
-    await build({ recipe, out: b });
+    await buildDataset({ recipe, out: a });
+    await buildDataset({ recipe, out: b });
     const files = (await readdir(a)).sort();
     expect(files).toEqual(
       expect.arrayContaining(["train.jsonl", "train.parquet", "train.arrow", "train.messages.jsonl", "train.messages.parquet", "train.alpaca.arrow", "test.alpaca.jsonl"]),
@@ -123,7 +123,7 @@ describe("answer checks with the one grader", () => {
     ];
     await writeFile(join(dir, "train.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n"));
     const src = [{ adapter: "gsm8k", options: { path: join(dir, "train.jsonl") } }];
-    const flagged = await build({ recipe: { name: "a", sources: src, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-flag") });
+    const flagged = await buildDataset({ recipe: { name: "a", sources: src, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-flag") });
     expect(flagged.counts.written).toBe(3);
     const recs = await lines(join(tmp, "agree-flag/train.jsonl"));
     const bad = recs.find((r) => String(r.problem).startsWith("How many"))!;
@@ -132,7 +132,7 @@ describe("answer checks with the one grader", () => {
     expect((recs.find((r) => String(r.problem).startsWith("How many points"))!.meta as Record<string, unknown>).answerCheck).toBeUndefined();
     const summary = (flagged.manifest.stages as Record<string, { bySource: Record<string, Record<string, number>> }>).answer!;
     expect(summary.bySource.gsm8k).toEqual({ checked: 3, E_ANSWER_DISAGREES: 1 });
-    const rejected = await build({ recipe: { name: "a", sources: src, checks: { answer: { agree: "reject" } }, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-reject") });
+    const rejected = await buildDataset({ recipe: { name: "a", sources: src, checks: { answer: { agree: "reject" } }, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-reject") });
     expect(rejected.counts.quarantineByCode).toEqual({ E_ANSWER_DISAGREES: 1 });
   });
 });

@@ -19,7 +19,7 @@ import type { BuildCounts, BuildEvent, BuildOptions, BuildResult, OutputFile } f
  * (pass 2), and writes the manifest, the card and the report. Yields progress events, the last one
  * `done`; returns the result.
  */
-export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent, BuildResult> {
+export async function* buildDatasetIter(opts: BuildOptions): AsyncGenerator<BuildEvent, BuildResult> {
   const started = Date.now();
   const loaded = await resolveLoaded(opts);
   const recipe = structuredClone(loaded.recipe);
@@ -37,7 +37,7 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent,
 
   // Every source's options, the formats and the checks are checked before anything is read.
   const { adapters, formatters, checks } = await prepareRecipe(recipe, loaded, allowCode, signal);
-  // The report (Vega, KaTeX) loads only when a build runs: importing @mathtune/build stays light.
+  // The report (Vega, KaTeX) loads only when a build runs: importing @mathtune/dataset stays light.
   const { DatasetReportCollector, writeDatasetReport } = await import("@mathtune/report");
   const report = new DatasetReportCollector();
   const stages = [...checks.stages, ...(opts.stages ?? []), report.stage];
@@ -130,9 +130,9 @@ export async function* buildIter(opts: BuildOptions): AsyncGenerator<BuildEvent,
   }
 }
 
-/** Runs a build to the end and returns its result (`buildIter`'s return value). */
-export async function build(opts: BuildOptions): Promise<BuildResult> {
-  const it = buildIter(opts);
+/** Runs a build to the end and returns its result (`buildDatasetIter`'s return value). */
+export async function buildDataset(opts: BuildOptions): Promise<BuildResult> {
+  const it = buildDatasetIter(opts);
   for (;;) {
     const next = await it.next();
     if (next.done) return next.value;

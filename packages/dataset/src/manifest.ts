@@ -53,7 +53,7 @@ export interface Manifest {
     /** 1: the shape described here. */
     manifestVersion: 1;
     /**
-     * Every mathtune package whose code shapes the output (`@mathtune/build` and the mathtune
+     * Every mathtune package whose code shapes the output (`@mathtune/dataset` and the mathtune
      * packages it depends on, directly or not), with its version, sorted by name.
      */
     packages: Record<string, string>;
@@ -81,7 +81,7 @@ export interface Manifest {
 }
 
 /**
- * The versions of `@mathtune/build` and every mathtune package it depends on, directly or not
+ * The versions of `@mathtune/dataset` and every mathtune package it depends on, directly or not
  * (dependencies and optional dependencies, each resolved as Node resolves it from its dependent),
  * read from their package.json files, sorted by name.
  */
@@ -95,7 +95,7 @@ export function packageVersions(): Record<string, string> {
     } catch (e) {
       throw new MathtuneError("E_DEPENDENCY_MISSING", `the package ${name} (a dependency of the build) cannot be found from ${from}`, {
         cause: e,
-        hint: "reinstall @mathtune/build (npm install), or run scripts/setup.sh in the repository",
+        hint: "reinstall @mathtune/dataset (npm install), or run scripts/setup.sh in the repository",
       });
     }
     const pkg = JSON.parse(readFileSync(file, "utf8")) as { version?: unknown; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
@@ -105,7 +105,7 @@ export function packageVersions(): Record<string, string> {
       if (dep.startsWith("@mathtune/")) visit(dep, file);
     }
   };
-  visit("@mathtune/build", import.meta.url);
+  visit("@mathtune/dataset", import.meta.url);
   return Object.fromEntries([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

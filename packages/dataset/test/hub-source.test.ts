@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, buildIter, type BuildEvent } from "@mathtune/build";
+import { buildDataset, buildDatasetIter, type BuildEvent } from "@mathtune/dataset";
 import { isMathtuneError } from "@mathtune/core";
 import { type HubServer, startHubServer } from "@mathtune/hub/testing";
 import { parquetWriteBuffer } from "hyparquet-writer";
@@ -106,7 +106,7 @@ describe("Hub sources", () => {
     const commit = server.commit("dataset", "acme/gsm8k");
     const events: BuildEvent[] = [];
     let result;
-    for await (const ev of buildIter({ recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }), out: join(tmp, "a"), readInWorker: false })) {
+    for await (const ev of buildDatasetIter({ recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }), out: join(tmp, "a"), readInWorker: false })) {
       events.push(ev);
       if (ev.type === "done") result = ev.result;
     }
@@ -127,7 +127,7 @@ describe("Hub sources", () => {
     server.requests.length = 0;
     process.env.HF_HUB_OFFLINE = "1";
     try {
-      await build({ recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }), out: join(tmp, "b"), readInWorker: false });
+      await buildDataset({ recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }), out: join(tmp, "b"), readInWorker: false });
     } finally {
       delete process.env.HF_HUB_OFFLINE;
     }
@@ -139,7 +139,7 @@ describe("Hub sources", () => {
 
   it("the reference recipe (datasets/reference) builds from Hub repositories in their real layouts", async () => {
     const file = fileURLToPath(new URL("../../../datasets/reference/recipe.yaml", import.meta.url));
-    const r = await build({ recipe: file, out: join(tmp, "ref"), readInWorker: false });
+    const r = await buildDataset({ recipe: file, out: join(tmp, "ref"), readInWorker: false });
     expect(Object.fromEntries(Object.entries(r.counts.sources).map(([k, v]) => [k, v.read]))).toEqual({
       gsm8k: rows.length,
       math: mathRows.length,
@@ -155,7 +155,7 @@ describe("Hub sources", () => {
   it("bad Hub options are recipe errors; an unknown repository names itself", async () => {
     const bad = async (options: Record<string, unknown>, code: string, text: string): Promise<void> => {
       try {
-        await build({ recipe: recipe(options), out: join(tmp, "x"), readInWorker: false });
+        await buildDataset({ recipe: recipe(options), out: join(tmp, "x"), readInWorker: false });
       } catch (e) {
         expect(isMathtuneError(e) && e.code, String(e)).toBe(code);
         expect(String((e as Error).message)).toContain(text);

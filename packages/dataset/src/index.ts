@@ -2,9 +2,9 @@
  * The mathtune dataset build: recipe, stages, split, outputs, manifest and dataset card.
  *
  * @packageDocumentation
- * @module @mathtune/build
+ * @module @mathtune/dataset
  */
-export { build, buildIter } from "./build.js";
+export { buildDataset, buildDatasetIter } from "./build.js";
 export type { BuildCounts, BuildEvent, BuildOptions, BuildResult, OutputFile, SourceCounts } from "./types.js";
 export type { Manifest, ManifestHubFile, ManifestInput } from "./manifest.js";
 export {

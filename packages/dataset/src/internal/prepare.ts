@@ -173,7 +173,7 @@ export function loadWorkerUrl(opts: BuildOptions, base: string): URL | undefined
     throw new MathtuneError("E_CONFIG_INVALID", `loadWorkerUrl: no worker script at ${fileURLToPath(workerUrl)}`);
   }
   if (opts.readInWorker === true && !workerUrl) {
-    throw new MathtuneError("E_CONFIG_INVALID", "readInWorker: the worker script load-worker.js is missing", { hint: "build @mathtune/build, or leave readInWorker unset" });
+    throw new MathtuneError("E_CONFIG_INVALID", "readInWorker: the worker script load-worker.js is missing", { hint: "build @mathtune/dataset, or leave readInWorker unset" });
   }
   return workerUrl;
 }

@@ -76,7 +76,10 @@ const fetchCmd = defineCommand({
           onEvent: rep.onEvent,
         });
         rep.close();
-        if (r.changed && !json)
+        if (r.changed && json) {
+          const { name, architecture, parameters, dtype, sourceQuantization, loadSeconds, convertSeconds } = r;
+          writeEvent({ type: "model", event: { type: "converted", name, architecture, parameters, dtype, sourceQuantization, loadSeconds, convertSeconds } });
+        } else if (r.changed)
           process.stderr.write(
             `${r.name}: ${r.architecture}, ${(r.parameters / 1e6).toFixed(1)}M parameters, ${r.dtype} (from ${r.sourceQuantization.join("/")} GGUF); load ${r.loadSeconds.toFixed(0)}s, conversion ${r.convertSeconds.toFixed(0)}s\n`,
           );

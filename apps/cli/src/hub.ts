@@ -1,4 +1,5 @@
 import { type HubEvent, resolveModel } from "@mathtune/hub";
+import { writeEvent } from "./output.js";
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
 const secs = (s: number | undefined): string => (s === undefined || !Number.isFinite(s) ? "--" : s < 60 ? `${Math.ceil(s)}s` : `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, "0")}s`);
@@ -11,7 +12,7 @@ export function hubProgress(json: boolean): (e: HubEvent) => void {
   let last = 0;
   return (e) => {
     if (json) {
-      if (e.type !== "done") process.stderr.write(`${JSON.stringify({ type: "download", event: e })}\n`);
+      if (e.type !== "done") writeEvent({ type: "download", event: e });
       return;
     }
     if (e.type === "resolved" && e.missingFiles > 0) process.stderr.write(`${e.repo}@${e.commit.slice(0, 12)} (${e.revision}): downloading ${e.missingFiles} file(s), ${mb(e.missingBytes)}\n`);

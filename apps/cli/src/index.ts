@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { MathtuneError, didYouMean } from "@mathtune/core";
 import { defineCommand, renderUsage, runCommand } from "citty";
 import type { ArgDef, CommandDef } from "citty";
+import { jsonWasRequested, resetJsonRequested } from "./output.js";
 
 // Subcommands load on first use, so `mathtune build` never pays for the training code.
 const lazy = (load: () => Promise<{ default: unknown }>) => () => load().then((m) => m.default as CommandDef);
@@ -147,6 +148,7 @@ export function exitCodeOf(e: MathtuneError): number {
 
 /** Runs the CLI with the given arguments; sets process.exitCode, never exits. */
 export async function run(argv: string[]): Promise<void> {
+  resetJsonRequested();
   try {
     if (argv[0] === "--version" || argv[0] === "-v") {
       if (argv.length > 1) throw usageError(`'${argv[0]}' takes no arguments`);
@@ -178,18 +180,22 @@ export async function run(argv: string[]): Promise<void> {
     if (required.length) throw usageError(`'${path}' needs ${required.map(([n]) => `--${n}`).join(", ")}`, `see '${path} --help'`);
     await runCommand(cmd, { rawArgs: checked });
   } catch (e) {
+    // A verb given --json keeps its stderr JSON lines to the end: the error is the last event.
+    const report = (code: string, message: string, exitCode: number, extra: Record<string, unknown> = {}, note = "") => {
+      process.exitCode = exitCode;
+      if (jsonWasRequested()) process.stderr.write(`${JSON.stringify({ type: "error", code, message, ...extra, exitCode })}\n`);
+      else process.stderr.write(`error ${code}: ${message}\n${note}`);
+    };
     if (e instanceof MathtuneError) {
-      process.stderr.write(`error ${e.code}: ${e.message}\n`);
-      process.exitCode = exitCodeOf(e);
+      report(e.code, e.message, exitCodeOf(e), { ...(e.location ? { location: e.location } : {}), ...(e.hint ? { hint: e.hint } : {}) });
     } else if (e instanceof Error && /Unknown command|Missing required|No command specified/i.test(e.message)) {
-      process.stderr.write(`error E_USAGE: ${e.message.replaceAll("`", "'")}\n`);
-      process.exitCode = 2;
+      report("E_USAGE", e.message.replaceAll("`", "'"), 2);
     } else {
       // A bug: the stack helps its report, but only on request.
       const debug = process.env.MATHTUNE_DEBUG === "1";
       const text = e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e);
-      process.stderr.write(`error E_INTERNAL: ${text}\n${debug ? "" : "(a bug in mathtune: rerun with MATHTUNE_DEBUG=1 for the stack trace, and report it)\n"}`);
-      process.exitCode = 1;
+      const hint = "a bug in mathtune: rerun with MATHTUNE_DEBUG=1 for the stack trace, and report it";
+      report("E_INTERNAL", text, 1, debug ? {} : { hint }, debug ? "" : `(${hint})\n`);
     }
   }
 }

@@ -1,10 +1,12 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, runCli } from "./helpers.js";
+import { assertBuilt, cliPath, runCli } from "./helpers.js";
 
 // The eval and compare verbs through the built CLI, against a loopback OpenAI-compatible server
 // that answers with the problem's last number (real generation is tested in packages/eval).
@@ -32,6 +34,12 @@ beforeAll(async () => {
       const last = body.messages.at(-1)!.content.match(/\d+/g)!.at(-1);
       // "tuned" (its key) always says "Answer: 7"; "base" says the problem's last number without an answer line
       const tuned = req.headers.authorization === "Bearer tuned";
+      // "slow" (its key) answers after 20 s: an evaluation that is still running when Ctrl-C comes
+      if (req.headers.authorization === "Bearer slow") {
+        const t = setTimeout(() => res.end(JSON.stringify({ choices: [{ message: { content: "Answer: 7" }, finish_reason: "stop" }] })), 20_000);
+        res.on("close", () => clearTimeout(t));
+        return;
+      }
       res.end(JSON.stringify({ choices: [{ message: { content: tuned ? "Answer: 7" : `perhaps it is ${last}` }, finish_reason: "stop" }], usage: { completion_tokens: 3 } }));
     });
   });
@@ -65,6 +73,7 @@ describe("mathtune eval / compare", () => {
     const out = join(tmp, "self");
     const c = await runCli(["compare", join(tmp, "base"), join(tmp, "base"), "--out", out, "--json"], { cwd: tmp });
     expect(c.code).toBe(0);
+    expect(c.stdout.trim().split("\n")).toHaveLength(1); // one JSON line
     const cmp = JSON.parse(c.stdout) as { overall: { n: number; a: { accuracy: number } } };
     expect(cmp.overall.n).toBe(3);
     const pct = `${(cmp.overall.a.accuracy * 100).toFixed(1)}%`;
@@ -75,6 +84,7 @@ describe("mathtune eval / compare", () => {
     // `mathtune report` on the same folder writes the same page elsewhere
     const r = await runCli(["report", out, "--out", join(tmp, "again"), "--json"], { cwd: tmp });
     expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
     const written = JSON.parse(r.stdout) as { out: string; files: string[] };
     expect(written.files).toEqual(expect.arrayContaining([join(tmp, "again", "report.html"), join(tmp, "again", "report.md")]));
     expect(await readFile(join(tmp, "again", "report.html"), "utf8")).toBe(html);
@@ -96,5 +106,41 @@ describe("mathtune eval / compare", () => {
     expect(q.stderr).toMatch(/error E_TEST_NO_ANSWER: .*q\.jsonl:1/);
     const m = await runCli(["compare", join(tmp, "base"), join(tmp, "nope")], { cwd: tmp });
     expect(m.stderr).toMatch(/error E_INPUT_NOT_FOUND/);
+  });
+
+  it("--json: the result alone on stdout; one Ctrl-C stops a running evaluation (exit 130, no metrics.json, nothing on stdout)", async () => {
+    const ok = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "json"), "--json"], { cwd: tmp });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.trim().split("\n")).toHaveLength(1);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ type: "result", out: join(tmp, "json"), metrics: join(tmp, "json", "metrics.json") });
+    for (const l of ok.stderr.trim().split("\n")) expect(() => JSON.parse(l), l).not.toThrow();
+
+    const out = join(tmp, "interrupted");
+    const child = spawn(process.execPath, [cliPath, "eval", "--model", `openai:${url}`, "--data", testFile, "--out", out, "--api-key-env", "SLOW_KEY", "--json"], {
+      cwd: tmp,
+      env: { ...process.env, SLOW_KEY: "slow" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let sent = false;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && stderr.includes('"type":"start"')) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    });
+    const t0 = Date.now();
+    const code = await new Promise<number | null>((res) => child.on("close", (c) => res(c)));
+    expect(sent).toBe(true);
+    expect(code).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(15_000); // not the slow server's 20 s
+    expect(stdout).toBe("");
+    const events = stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string; code?: string; action?: string });
+    expect(events).toContainEqual(expect.objectContaining({ type: "signal", signal: "SIGINT", action: "stop" }));
+    expect(events.at(-1)).toMatchObject({ type: "error", code: "E_CANCELED", exitCode: 130 });
+    expect(existsSync(join(out, "metrics.json"))).toBe(false);
   });
 });

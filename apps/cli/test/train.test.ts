@@ -36,17 +36,17 @@ const alive = (pid: number) => {
   }
 };
 
-/** Runs the CLI; `onStdout` may send it signals. */
-function runWith(args: string[], env: NodeJS.ProcessEnv, onStdout: (text: string, pid: number) => void): Promise<RunResult> {
+/** Runs the CLI; `onStderr` (its progress events) may send it signals. */
+function runWith(args: string[], env: NodeJS.ProcessEnv, onStderr: (text: string, pid: number) => void): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      onStdout(stdout, child.pid!);
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      onStderr(stderr, child.pid!);
     });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.on("error", reject);
     child.on("close", (code) => {
@@ -100,6 +100,7 @@ describe("mathtune train: signals reach the trainer, and the run ends with a che
       }
     });
     expect(r.code).toBe(130);
+    expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/SIGTERM: stopping after this step/);
     expect(r.stderr).toMatch(/error E_CANCELED: training canceled \(checkpoint kept at \/run\/checkpoints\/checkpoint-2/);
     expect(alive(Number(await readFile(pidFile, "utf8")))).toBe(false);
@@ -121,6 +122,7 @@ describe("mathtune train: signals reach the trainer, and the run ends with a che
       },
     );
     expect(r.code).toBe(130);
+    expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/SIGINT: killing the trainer/);
     expect(r.stderr).toMatch(/error E_CANCELED: training killed at once/);
     expect(Date.now() - t0).toBeLessThan(20_000); // not the 30 s grace period

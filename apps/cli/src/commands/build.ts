@@ -5,7 +5,8 @@ import { buildDatasetIter, type BuildResult } from "@mathtune/dataset";
 import { MathtuneError } from "@mathtune/core";
 import { defineCommand } from "citty";
 import { jsonReporter, summaryTable, terminalReporter } from "../progress.js";
-import { withSignal } from "../signals.js";
+import { eventsAsJson, JSON_FLAG, writeResult } from "../output.js";
+import { withSignals } from "../signals.js";
 
 /** The embedded default recipe: shipped in dist/datasets/default (copied from the repository's datasets/default). */
 export function defaultRecipePath(): string {
@@ -22,11 +23,12 @@ export default defineCommand({
     recipe: { type: "positional", required: false, description: "recipe file (.yaml, .yml or .json); none for the embedded default" },
     out: { type: "string", alias: "o", description: "output folder (default: datasets/out/<recipe name>)" },
     seed: { type: "string", description: "seed for the split and the generators (overrides the recipe's)" },
-    json: { type: "boolean", description: "JSON events on stderr instead of a progress bar", default: false },
+    json: JSON_FLAG,
     code: { type: "boolean", description: "allow module adapters (a recipe is code, like a Makefile); --no-code refuses them, for recipes you do not trust", default: true },
     force: { type: "boolean", description: "replace an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding the recipe or an input)", default: false },
   },
   async run({ args }) {
+    const json = eventsAsJson(args.json);
     const recipePath = args.recipe ? resolve(args.recipe) : defaultRecipePath();
     let seed: number | undefined;
     if (args.seed !== undefined) {
@@ -37,9 +39,9 @@ export default defineCommand({
     const loaded = await loadRecipe(recipePath);
     // An empty --out is refused by the build (resolve("") would be the current folder).
     const out = args.out === undefined ? resolve(join("datasets", "out", loaded.recipe.name)) : args.out.trim() === "" ? "" : resolve(args.out);
-    const reporter = !args.json && process.stderr.isTTY ? terminalReporter(process.stderr) : jsonReporter(process.stderr);
+    const reporter = json ? jsonReporter(process.stderr) : terminalReporter(process.stderr);
     let result: BuildResult | undefined;
-    await withSignal(async (signal) => {
+    await withSignals(async (signal) => {
       try {
         for await (const ev of buildDatasetIter({ recipe: loaded, out, force: Boolean(args.force), allowCode: args.code !== false, ...(seed !== undefined ? { seed } : {}), signal })) {
           reporter.onEvent(ev);
@@ -48,11 +50,15 @@ export default defineCommand({
       } finally {
         reporter.close();
       }
-    });
+    }, { json });
     if (result) {
-      process.stdout.write(`\n${summaryTable(result)}`);
-      const files = [...result.outputs.map((o) => o.file), "manifest.json", "README.md"];
-      process.stdout.write(`\nwrote ${result.out} (${files.join(", ")}) in ${(result.elapsedMs / 1000).toFixed(1)}s\n`);
+      const r = result;
+      const files = [...r.outputs.map((o) => o.file), "manifest.json", "README.md"];
+      writeResult(
+        args.json,
+        { type: "result", out: r.out, files, counts: r.counts, outputs: r.outputs, elapsedMs: r.elapsedMs },
+        () => `\n${summaryTable(r)}\nwrote ${r.out} (${files.join(", ")}) in ${(r.elapsedMs / 1000).toFixed(1)}s\n`,
+      );
     }
   },
 });

@@ -4,6 +4,7 @@ import type { GradeMode } from "@mathtune/eval";
 // eval's Comparison must stay readable as the report's ComparisonLike (a type check of the format).
 import type { ComparisonLike } from "@mathtune/report";
 import { defineCommand } from "citty";
+import { eventsAsJson, JSON_FLAG, writeResult } from "../output.js";
 
 export default defineCommand({
   meta: { name: "compare", description: "Compare two evaluations of the same test set: accuracy per category, difference, exact McNemar p-values, fixed and broken problems" },
@@ -13,9 +14,10 @@ export default defineCommand({
     out: { type: "string", alias: "o", description: "folder for comparison.md, comparison.json and the run report report.html (default: the current folder)" },
     mode: { type: "string", description: "strict | flexible grading (default flexible)" },
     examples: { type: "string", description: "fixed and broken examples shown (5)" },
-    json: { type: "boolean", description: "print comparison.json instead of the table", default: false },
+    json: JSON_FLAG,
   },
   async run({ args }) {
+    eventsAsJson(args.json);
     if (args.mode !== undefined && args.mode !== "strict" && args.mode !== "flexible") throw new MathtuneError("E_CONFIG_INVALID", `--mode must be strict or flexible (got '${args.mode}')`);
     const examples = args.examples === undefined ? undefined : Number(args.examples);
     if (examples !== undefined && !(Number.isInteger(examples) && examples >= 0)) throw new MathtuneError("E_CONFIG_INVALID", `--examples must be a non-negative integer (got '${args.examples}')`);
@@ -25,6 +27,6 @@ export default defineCommand({
     // The run report of the --out folder: the comparison, and the evaluations when they lie inside it.
     const { writeRunReport } = await import("@mathtune/report");
     await writeRunReport(out);
-    process.stdout.write(args.json ? `${JSON.stringify(c satisfies ComparisonLike, null, 2)}\n` : `${comparisonMarkdown(c)}\nwrote ${resolve(out, "comparison.md")}, comparison.json and report.html\n`);
+    writeResult(args.json, c satisfies ComparisonLike, () => `${comparisonMarkdown(c)}\nwrote ${resolve(out, "comparison.md")}, comparison.json and report.html\n`);
   },
 });

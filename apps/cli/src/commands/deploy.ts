@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { deploy, type DeployEvent, ensureLlamaCpp, ensureOllama, type ToolEvent } from "@mathtune/deploy";
 import { defineCommand } from "citty";
+import { eventsAsJson, JSON_FLAG, writeEvent, writeResult } from "../output.js";
+import { withSignals } from "../signals.js";
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 1)} MiB`;
 
@@ -17,7 +19,7 @@ function reporter(json: boolean): { onEvent: (e: DeployEvent | ToolEvent) => voi
       if (json) {
         if (e.type === "build" && Date.now() - lastBuild < 1000) return;
         if (e.type === "build") lastBuild = Date.now();
-        process.stderr.write(`${JSON.stringify(e)}\n`);
+        writeEvent(e);
         return;
       }
       if (e.type === "stage") line(`${e.stage}: ${e.message}`, true);
@@ -54,62 +56,59 @@ export default defineCommand({
     setup: { type: "boolean", description: "only build the deploy tools (llama-quantize, Ollama) into the cache" },
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
-    json: { type: "boolean", description: "JSON events on stderr and the result as JSON on stdout" },
+    json: JSON_FLAG,
   },
   async run({ args }) {
-    const ac = new AbortController();
-    const onSigint = () => ac.abort();
-    process.once("SIGINT", onSigint);
-    const json = Boolean(args.json) || !process.stderr.isTTY;
+    const json = eventsAsJson(args.json);
     const rep = reporter(json);
+    const stopping = args.setup ? "stopping the tool build" : "stopping the deploy; the output folder is not written";
     try {
-      if (args.setup) {
-        const t0 = Date.now();
-        const l = await ensureLlamaCpp({ ...(args["llama-cpp"] ? { llamaCpp: args["llama-cpp"] } : {}), signal: ac.signal, onEvent: rep.onEvent });
-        const o = await ensureOllama({ signal: ac.signal, onEvent: rep.onEvent });
+      await withSignals(async (signal) => {
+        if (args.setup) {
+          const t0 = Date.now();
+          const l = await ensureLlamaCpp({ ...(args["llama-cpp"] ? { llamaCpp: args["llama-cpp"] } : {}), signal, onEvent: rep.onEvent });
+          const o = await ensureOllama({ signal, onEvent: rep.onEvent });
+          rep.done();
+          writeResult(args.json, { llamaCpp: l, ollama: o, seconds: (Date.now() - t0) / 1000 }, () => `llama-quantize: ${l.quantize}\nollama: ${o.path}\n`);
+          return;
+        }
+        if (!args.out) throw new Error("Missing required argument: --out");
+        const r = await deploy({
+          ...(args.model ? { model: args.model } : {}),
+          ...(args.adapter ? { adapter: args.adapter } : {}),
+          ...(args.base ? { base: args.base } : {}),
+          out: args.out,
+          ...(args.quant ? { quant: args.quant } : {}),
+          ...(args.outtype ? { outtype: args.outtype as "f16" } : {}),
+          ...(args.name ? { name: args.name } : {}),
+          ...(args.host ? { host: args.host } : {}),
+          ...(args.system ? { system: args.system } : {}),
+          ...(args.template ? { template: await readFile(args.template, "utf8") } : {}),
+          ...(args.stop ? { stop: args.stop.split(",").map((s) => s.trim()).filter(Boolean) } : {}),
+          ...(args["num-ctx"] ? { numCtx: Number(args["num-ctx"]) } : {}),
+          ...(args["pre-tokenizer"] ? { preTokenizer: args["pre-tokenizer"] } : {}),
+          ...(args.smoke === false ? { smoke: false as const } : {}),
+          ...(args["llama-cpp"] ? { llamaCpp: args["llama-cpp"] } : {}),
+          ...(args.python ? { python: args.python } : {}),
+          ...(args.venv ? { venv: args.venv } : {}),
+          signal,
+          onEvent: rep.onEvent,
+        });
         rep.done();
-        process.stdout.write(json ? `${JSON.stringify({ llamaCpp: l, ollama: o, seconds: (Date.now() - t0) / 1000 })}\n` : `llama-quantize: ${l.quantize}\nollama: ${o.path}\n`);
-        return;
-      }
-      if (!args.out) throw new Error("Missing required argument: --out");
-      const r = await deploy({
-        ...(args.model ? { model: args.model } : {}),
-        ...(args.adapter ? { adapter: args.adapter } : {}),
-        ...(args.base ? { base: args.base } : {}),
-        out: args.out,
-        ...(args.quant ? { quant: args.quant } : {}),
-        ...(args.outtype ? { outtype: args.outtype as "f16" } : {}),
-        ...(args.name ? { name: args.name } : {}),
-        ...(args.host ? { host: args.host } : {}),
-        ...(args.system ? { system: args.system } : {}),
-        ...(args.template ? { template: await readFile(args.template, "utf8") } : {}),
-        ...(args.stop ? { stop: args.stop.split(",").map((s) => s.trim()).filter(Boolean) } : {}),
-        ...(args["num-ctx"] ? { numCtx: Number(args["num-ctx"]) } : {}),
-        ...(args["pre-tokenizer"] ? { preTokenizer: args["pre-tokenizer"] } : {}),
-        ...(args.smoke === false ? { smoke: false as const } : {}),
-        ...(args["llama-cpp"] ? { llamaCpp: args["llama-cpp"] } : {}),
-        ...(args.python ? { python: args.python } : {}),
-        ...(args.venv ? { venv: args.venv } : {}),
-        signal: ac.signal,
-        onEvent: rep.onEvent,
-      });
-      rep.done();
-      if (json) {
-        process.stdout.write(`${JSON.stringify(r)}\n`);
-        return;
-      }
-      const rows = [...r.files, ...(r.adapter ? [r.adapter] : [])].map((f) => `  ${f.file.padEnd(22)} ${f.type.padEnd(7)} ${mib(f.bytes).padStart(12)}  ${f.type === "lora" ? "" : `${(100 * f.ratio).toFixed(1)}% of ${r.files[0]!.type}`}${f.check.fallbacks.length ? `  (${f.check.fallbacks.length} tensors fell back: ${[...new Set(f.check.fallbacks.map((x) => x.actual))].join(", ")})` : ""}`);
-      const lines = [
-        `deployed to ${r.out} (llama.cpp ${r.llamaCpp.commit ?? r.llamaCpp.dir}, ${r.llamaCpp.source})`,
-        ...rows,
-        `Modelfile: ${r.modelfile} (template: ${r.template.source}; stop ${r.template.stop.join(" ")})`,
-        ...Object.entries(r.smoke ?? {}).map(([q, s]) => `smoke ${q}: ${s.ok ? "ok" : "FAILED"} (${s.reason}, ${s.tokensPerSecond.toFixed(1)} tokens/s): ${JSON.stringify(s.text.slice(0, 80))}`),
-        ...(r.ollama ? [`ollama: ${r.ollama.name} at ${r.ollama.host}${r.ollama.reply ? `; replied ${JSON.stringify(r.ollama.reply.content.slice(0, 80))} (${r.ollama.reply.doneReason})` : ""}`] : []),
-      ];
-      process.stdout.write(`${lines.join("\n")}\n`);
+        writeResult(args.json, r, () => {
+          const rows = [...r.files, ...(r.adapter ? [r.adapter] : [])].map((f) => `  ${f.file.padEnd(22)} ${f.type.padEnd(7)} ${mib(f.bytes).padStart(12)}  ${f.type === "lora" ? "" : `${(100 * f.ratio).toFixed(1)}% of ${r.files[0]!.type}`}${f.check.fallbacks.length ? `  (${f.check.fallbacks.length} tensors fell back: ${[...new Set(f.check.fallbacks.map((x) => x.actual))].join(", ")})` : ""}`);
+          const lines = [
+            `deployed to ${r.out} (llama.cpp ${r.llamaCpp.commit ?? r.llamaCpp.dir}, ${r.llamaCpp.source})`,
+            ...rows,
+            `Modelfile: ${r.modelfile} (template: ${r.template.source}; stop ${r.template.stop.join(" ")})`,
+            ...Object.entries(r.smoke ?? {}).map(([q, s]) => `smoke ${q}: ${s.ok ? "ok" : "FAILED"} (${s.reason}, ${s.tokensPerSecond.toFixed(1)} tokens/s): ${JSON.stringify(s.text.slice(0, 80))}`),
+            ...(r.ollama ? [`ollama: ${r.ollama.name} at ${r.ollama.host}${r.ollama.reply ? `; replied ${JSON.stringify(r.ollama.reply.content.slice(0, 80))} (${r.ollama.reply.doneReason})` : ""}`] : []),
+          ];
+          return lines.join("\n");
+        });
+      }, { json, stopping });
     } finally {
       rep.done();
-      process.off("SIGINT", onSigint);
     }
   },
 });

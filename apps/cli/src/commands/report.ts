@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
+import { eventsAsJson, JSON_FLAG, writeResult } from "../output.js";
 
 export default defineCommand({
   meta: {
@@ -9,12 +10,13 @@ export default defineCommand({
   args: {
     dir: { type: "positional", required: true, description: "the folder of `mathtune compare`, `eval` or `train` (read three levels deep)" },
     out: { type: "string", alias: "o", description: "folder for report.html, report.md and the charts (default: the run folder)" },
-    json: { type: "boolean", description: "print the written files as JSON", default: false },
+    json: JSON_FLAG,
   },
   async run({ args }) {
+    eventsAsJson(args.json);
     const { writeRunReport } = await import("@mathtune/report");
     const r = await writeRunReport(resolve(args.dir), args.out ? { out: resolve(args.out) } : {});
     const files = ["report.html", "report.md", ...Object.keys(r.charts)].map((f) => resolve(r.out, f));
-    process.stdout.write(args.json ? `${JSON.stringify({ out: r.out, files }, null, 2)}\n` : `wrote ${files.join(", ")}\n`);
+    writeResult(args.json, { out: r.out, files }, () => `wrote ${files.join(", ")}`);
   },
 });

@@ -3,7 +3,9 @@ import type { RunEvent, RunResult } from "@mathtune/run";
 import { createProgressReporter } from "@mathtune/train";
 import { defineCommand } from "citty";
 import { defaultRecipePath } from "./build.js";
-import { printLogTail, withTrainSignals } from "./train.js";
+import { eventsAsJson, JSON_FLAG, writeEvent, writeResult } from "../output.js";
+import { withSignals } from "../signals.js";
+import { printLogTail } from "./train.js";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -19,7 +21,7 @@ function reporter(json: boolean): { onEvent: (e: RunEvent) => void; done: () => 
   return {
     onEvent(e) {
       if (json) {
-        err.write(`${JSON.stringify(e.type === "stage-event" && e.event.type === "done" && "result" in e.event ? { type: "stage-event", stage: e.stage, event: { type: "done" } } : e)}\n`);
+        writeEvent(e.type === "stage-event" && e.event.type === "done" && "result" in e.event ? { type: "stage-event", stage: e.stage, event: { type: "done" } } : e);
         return;
       }
       if (e.type === "stage-skip") line(`${e.stage}: unchanged, skipped`);
@@ -70,17 +72,17 @@ export default defineCommand({
     venv: { type: "string", description: "venv folder" },
     code: { type: "boolean", description: "allow module adapters (--no-code refuses them)", default: true },
     force: { type: "boolean", description: "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)" },
-    json: { type: "boolean", description: "JSON events on stderr and the result as JSON on stdout (the default when stderr is not a terminal)" },
+    json: JSON_FLAG,
   },
   async run({ args }) {
+    const json = eventsAsJson(args.json);
     const { runPipeline } = await import("@mathtune/run");
     const { loadRecipe } = await import("@mathtune/dataset");
     const recipe = args.recipe ? resolve(args.recipe) : defaultRecipePath();
     const out = resolve(args.out ?? `runs/${(await loadRecipe(recipe)).recipe.name}`);
-    const json = Boolean(args.json) || !process.stderr.isTTY;
     const rep = reporter(json);
     try {
-      const r = await withTrainSignals(
+      const r = await withSignals(
         (signal, killSignal) =>
           runPipeline({
             recipe,
@@ -94,11 +96,10 @@ export default defineCommand({
             killSignal,
             onEvent: rep.onEvent,
           }),
-        "stopping the running stage cleanly; the same command goes on from there",
-        "the run",
+        { json, stopping: "stopping the running stage cleanly; the same command goes on from there", child: "the running stage" },
       );
       rep.done();
-      process.stdout.write(json ? `${JSON.stringify({ type: "result", ...r, metrics: undefined })}\n` : `${summary(r)}\n`);
+      writeResult(args.json, { type: "result", ...r, metrics: undefined }, () => summary(r));
     } catch (e) {
       rep.done();
       await printLogTail(e);

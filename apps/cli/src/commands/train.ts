@@ -3,6 +3,8 @@ import { isMathtuneError, MathtuneError } from "@mathtune/core";
 import { createProgressReporter, train, type TrainConfigInput, type TrainResult } from "@mathtune/train";
 import { defineCommand } from "citty";
 import { modelPath } from "../hub.js";
+import { eventsAsJson, JSON_FLAG, jsonWasRequested, writeEvent, writeResult } from "../output.js";
+import { withSignals } from "../signals.js";
 
 /** A number flag: undefined when absent, E_CONFIG_INVALID (exit code 2) when it is not a number. */
 export function numberFlag(v: string | undefined, name: string, integer = false): number | undefined {
@@ -15,46 +17,17 @@ export function numberFlag(v: string | undefined, name: string, integer = false)
 }
 
 /**
- * Runs `fn` with two signals: the first Ctrl-C or SIGTERM asks the trainer to stop after the current
- * step and keep a checkpoint; a second one kills its whole process group at once. Either way the
- * run ends (E_CANCELED) before this returns: no trainer is left behind.
+ * Prints the last lines of the run's log when a failure names one (the Python traceback is there):
+ * on stderr, as a `log-tail` JSON event when the verb was given --json.
  */
-export async function withTrainSignals<T>(
-  fn: (signal: AbortSignal, killSignal: AbortSignal) => Promise<T>,
-  first = "stopping after this step and keeping a checkpoint",
-  what = "the trainer",
-): Promise<T> {
-  const stop = new AbortController();
-  const kill = new AbortController();
-  let count = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    count++;
-    if (count === 1) {
-      process.stderr.write(`\n${sig}: ${first} (Ctrl-C again to kill ${what} at once)\n`);
-      stop.abort(new Error(sig));
-    } else if (!kill.signal.aborted) {
-      process.stderr.write(`\n${sig}: killing ${what}\n`);
-      kill.abort(new Error(sig));
-    }
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    return await fn(stop.signal, kill.signal);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
-}
-
-/** Prints the last lines of the run's log when a failure names one (the Python traceback is there). */
 export async function printLogTail(e: unknown, lines = 20): Promise<void> {
   const file = isMathtuneError(e) ? (e.details as { logFile?: unknown } | undefined)?.logFile : undefined;
   if (typeof file !== "string" || (isMathtuneError(e) && e.code === "E_CANCELED")) return;
   const text = await readFile(file, "utf8").catch(() => "");
   const tail = text.trimEnd().split("\n").slice(-lines);
   if (!text.trim()) return;
-  process.stderr.write(`last ${tail.length} lines of ${file}:\n${tail.map((l) => `  ${l}`).join("\n")}\n`);
+  if (jsonWasRequested()) writeEvent({ type: "log-tail", file, lines: tail });
+  else process.stderr.write(`last ${tail.length} lines of ${file}:\n${tail.map((l) => `  ${l}`).join("\n")}\n`);
 }
 
 /** The summary printed after a run. */
@@ -160,16 +133,16 @@ export default defineCommand({
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
     force: { type: "boolean", description: "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)" },
-    json: { type: "boolean", description: "JSON events on stdout even on a terminal (the default when stderr is not a TTY)" },
+    json: JSON_FLAG,
   },
   async run({ args }) {
+    const json = eventsAsJson(args.json);
     const fromFile = args.config ? await readConfigFile(args.config) : {};
     const config = { ...fromFile, ...configFromArgs(args as Record<string, string | boolean | undefined>) };
     const processes = numberFlag(args.processes, "processes", true);
-    const json = Boolean(args.json) || !process.stderr.isTTY;
-    const reporter = createProgressReporter({ json });
+    const reporter = createProgressReporter({ json, stream: process.stderr, jsonStream: process.stderr });
     try {
-      const r = await withTrainSignals(async (signal, killSignal) =>
+      const r = await withSignals(async (signal, killSignal) =>
         train({
           data: args.data,
           model: await modelPath(args.model, { json, signal }),
@@ -185,10 +158,10 @@ export default defineCommand({
           killSignal,
           onEvent: reporter.onEvent,
         }),
+        { json, stopping: "stopping after this step and keeping a checkpoint", child: "the trainer" },
       );
       reporter.done();
-      if (json) process.stdout.write(`${JSON.stringify({ type: "result", ...r })}\n`);
-      else process.stdout.write(`${summaryLines(r).join("\n")}\n`);
+      writeResult(args.json, { type: "result", ...r }, () => summaryLines(r).join("\n"));
     } catch (e) {
       reporter.done();
       await printLogTail(e);

@@ -6,7 +6,7 @@ export interface ProgressReporterOptions {
   stream?: NodeJS.WriteStream;
   /** JSON lines instead of a bar; default: when the stream is not a TTY. */
   json?: boolean;
-  /** Where JSON lines go (default process.stdout). */
+  /** Where JSON lines go (default: the bar's stream, process.stderr): progress on stderr, results on stdout, like the CLI. */
   jsonStream?: NodeJS.WritableStream;
   width?: number;
 }
@@ -109,7 +109,7 @@ export function createProgressReporter(opts: ProgressReporterOptions = {}): {
 } {
   const stream = opts.stream ?? process.stderr;
   const json = opts.json ?? !stream.isTTY;
-  const out = opts.jsonStream ?? process.stdout;
+  const out = opts.jsonStream ?? stream;
   let barShown = false;
   const above = (text: string) => {
     stream.write(`${barShown ? "\r\x1b[K" : ""}${text}\n`);

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/setup-tools.sh
 bash scripts/setup-chromium.sh
+echo "==> formatting (Biome; \`pnpm format\` fixes it)" >&2
+pnpm exec biome format . >&2
 echo "==> type-checking every package and its tests" >&2
 pnpm turbo run typecheck --output-logs=errors-only >&2
 echo "==> API docs of the public entries (an undocumented export or a broken link fails)" >&2

@@ -16,7 +16,9 @@ for (const dir of readdirSync(join(root, "packages")).sort()) {
   for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
     if (typeof target !== "object" || !target.types) continue;
     const internal = subpath.endsWith("/internal");
-    const file = internal ? "src/internal/index.ts" : target.types.replace(/^\.\/dist\//, "src/").replace(/\.d\.ts$/, ".ts");
+    const file = internal
+      ? "src/internal/index.ts"
+      : target.types.replace(/^\.\/dist\//, "src/").replace(/\.d\.ts$/, ".ts");
     const source = resolve(root, "packages", dir, file);
     // Resolve sibling packages to their sources, so a type is documented once, where it is declared.
     paths[pkg.name + subpath.slice(1)] = [source];
@@ -42,6 +44,12 @@ export default {
   treatWarningsAsErrors: true,
   treatValidationWarningsAsErrors: true,
   packagesRequiringDocumentation: packages,
-  validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },
+  validation: {
+    notExported: true,
+    invalidLink: true,
+    rewrittenLink: true,
+    notDocumented: true,
+    unusedMergeModuleWith: true,
+  },
   requiredToBeDocumented: ["Enum", "Variable", "Function", "Class", "Interface", "TypeAlias"],
 };

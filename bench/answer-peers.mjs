@@ -29,7 +29,10 @@ if (!corpus) {
   console.error("usage: node bench/answer-peers.mjs corpus.jsonl [--python PY] [--peer-results FILE]");
   process.exit(2);
 }
-const rows = readFileSync(corpus, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const rows = readFileSync(corpus, "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 
 // ---------------------------------------------------------------- mathtune
 /** Grades every case in one mode; each mode runs in a fresh process, so no cache carries over. */
@@ -56,7 +59,10 @@ if (opt("grade")) {
 }
 const graders = {};
 for (const mode of ["strict", "flexible"]) {
-  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), corpus, "--grade", mode], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), corpus, "--grade", mode], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   if (p.status !== 0) {
     console.error(p.stderr);
     process.exit(1);
@@ -99,7 +105,10 @@ console.log(`|---|---|---|---|---|---|`);
 for (const set of [...sets, "all"]) {
   const rs = rows.filter((r) => set === "all" || r.set === set);
   for (const [name, g] of Object.entries(graders)) {
-    let ok = 0, fe = 0, fd = 0, und = 0;
+    let ok = 0,
+      fe = 0,
+      fd = 0,
+      und = 0;
     for (const r of rs) {
       const v = g.res.get(r.id);
       if (v === null || v === undefined) und++;
@@ -113,12 +122,16 @@ for (const set of [...sets, "all"]) {
 // CPU time is the fairer figure on a shared machine (wall time counts the waits for a core)
 console.log(`\n| grader | pairs/s by CPU time (${rows.length} cases, one core) | pairs/s by wall time |`);
 console.log(`|---|---|---|`);
-for (const [name, g] of Object.entries(graders)) console.log(`| ${name} | ${Math.round(rows.length / g.cpuSeconds)} | ${Math.round(rows.length / g.seconds)} |`);
+for (const [name, g] of Object.entries(graders))
+  console.log(`| ${name} | ${Math.round(rows.length / g.cpuSeconds)} | ${Math.round(rows.length / g.seconds)} |`);
 
 // agreement between mathtune strict and Math-Verify
-const a = graders["mathtune strict"].res, b = graders["Math-Verify 0.9.0"].res;
+const a = graders["mathtune strict"].res,
+  b = graders["Math-Verify 0.9.0"].res;
 const agree = rows.filter((r) => a.get(r.id) === b.get(r.id)).length;
-console.log(`\nmathtune strict and Math-Verify agree on ${agree} of ${rows.length} cases (${pct(agree / rows.length)}).`);
+console.log(
+  `\nmathtune strict and Math-Verify agree on ${agree} of ${rows.length} cases (${pct(agree / rows.length)}).`,
+);
 
 const show = opt("show-misses");
 if (show) {
@@ -127,6 +140,17 @@ if (show) {
     const v = g.res.get(r.id);
     if (v === r.truth) continue;
     const got = extractAnswer(r.output, { mode: show === "flexible" ? "flexible" : "strict" });
-    console.log(JSON.stringify({ id: r.id, style: r.style, truth: r.truth, got: v, gold: r.gold, extracted: got?.answer, rule: got?.rule, tail: r.output.slice(-160) }));
+    console.log(
+      JSON.stringify({
+        id: r.id,
+        style: r.style,
+        truth: r.truth,
+        got: v,
+        gold: r.gold,
+        extracted: got?.answer,
+        rule: got?.rule,
+        tail: r.output.slice(-160),
+      }),
+    );
   }
 }

@@ -65,9 +65,16 @@ async function floor(input, outDir) {
     const { question, answer: text } = JSON.parse(line);
     if (typeof question !== "string" || typeof text !== "string") continue;
     const cut = text.lastIndexOf("####");
-    const answer = cut < 0 ? "" : text.slice(cut + 4).trim().replace(/,(?=\d)/g, "");
+    const answer =
+      cut < 0
+        ? ""
+        : text
+            .slice(cut + 4)
+            .trim()
+            .replace(/,(?=\d)/g, "");
     if (!answer) continue;
-    if (!out.write(`${JSON.stringify({ problem: question, solution: text.slice(0, cut).trimEnd(), answer })}\n`)) await once(out, "drain");
+    if (!out.write(`${JSON.stringify({ problem: question, solution: text.slice(0, cut).trimEnd(), answer })}\n`))
+      await once(out, "drain");
     written++;
   }
   out.end();
@@ -91,7 +98,13 @@ if (args[0] === "--child") {
     r = { records: res.counts.read, written: res.counts.written, splits: res.counts.splits };
   }
   const cpu = process.cpuUsage();
-  console.log(JSON.stringify({ ...r, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({
+      ...r,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
   process.exit(0);
 }
 
@@ -149,20 +162,40 @@ function peerPython() {
   };
   const failed =
     (!existsSync(py) && step(`creating the venv ${venv} with ${base}`, base, ["-m", "venv", venv])) ||
-    step(`installing ${DATASETS_PIN} into ${venv}${have ? ` (it has ${have})` : ""} (once; a few minutes)`, py, ["-m", "pip", "install", "--disable-pip-version-check", "-q", DATASETS_PIN]);
+    step(`installing ${DATASETS_PIN} into ${venv}${have ? ` (it has ${have})` : ""} (once; a few minutes)`, py, [
+      "-m",
+      "pip",
+      "install",
+      "--disable-pip-version-check",
+      "-q",
+      DATASETS_PIN,
+    ]);
   if (failed) return { error: failed, venv };
-  return installed() === want ? { py, venv } : { error: `${venv} still has no importable ${DATASETS_PIN} after the install`, venv };
+  return installed() === want
+    ? { py, venv }
+    : { error: `${venv} still has no importable ${DATASETS_PIN} after the install`, venv };
 }
 
-const sizes = String(opt("records", opt("sizes", "1000000"))).split(",").map(Number);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--records: positive integers, comma-separated (got ${opt("records", opt("sizes", ""))})`);
+const sizes = String(opt("records", opt("sizes", "1000000")))
+  .split(",")
+  .map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+  throw new Error(`--records: positive integers, comma-separated (got ${opt("records", opt("sizes", ""))})`);
 const real = join(root, "../shared/realdata/gsm8k/train.jsonl");
 const seedFile = resolve(opt("seed-file", existsSync(real) ? real : join(root, "test-fixtures/gsm8k/train.jsonl")));
-const seedLines = readFileSync(seedFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const seedLines = readFileSync(seedFile, "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const modes = ["floor", "build", ...(args.includes("--one-thread") ? ["build-1t"] : [])];
 const peer = args.includes("--no-peer") ? { error: "left out (--no-peer)" } : peerPython();
-console.log(`input: ${seedFile} repeated, ${seedLines.length} distinct seed records; seed ${SEED}; ${availableParallelism()} cores`);
-console.log("floor: 1 thread; build: main thread + a reader worker thread (2 threads)" + (modes.includes("build-1t") ? "; build-1t: 1 thread" : ""));
+console.log(
+  `input: ${seedFile} repeated, ${seedLines.length} distinct seed records; seed ${SEED}; ${availableParallelism()} cores`,
+);
+console.log(
+  "floor: 1 thread; build: main thread + a reader worker thread (2 threads)" +
+    (modes.includes("build-1t") ? "; build-1t: 1 thread" : ""),
+);
 if (peer.error) console.log(`datasets: not run: ${peer.error}`);
 const header = `${"records".padEnd(10)} ${"contender".padEnd(11)} ${"written".padStart(8)} ${"seconds".padStart(10)} ${"records/s".padStart(11)} ${"CPU seconds".padStart(13)} ${"peak RSS MB".padStart(13)}`;
 const results = {};
@@ -198,22 +231,42 @@ for (const size of sizes) {
     for (const name of peer.error ? [] : ["datasets", ...(args.includes("--peer-rowwise") ? ["datasets-rw"] : [])]) {
       const out = join(dir, `out-${name}`);
       // A fresh datasets cache each run: the peer converts the JSON to Arrow as a first run would.
-      const r = measure(peer.py, [join(here, "build-peer-datasets.py"), input, out, "--seed", String(SEED), ...(name === "datasets-rw" ? ["--rowwise"] : [])], {
-        HF_DATASETS_CACHE: join(dir, "hf-datasets-cache"),
-        HF_HUB_OFFLINE: "1",
-        HF_DATASETS_OFFLINE: "1",
-        PYTHONUNBUFFERED: "1",
-      });
+      const r = measure(
+        peer.py,
+        [
+          join(here, "build-peer-datasets.py"),
+          input,
+          out,
+          "--seed",
+          String(SEED),
+          ...(name === "datasets-rw" ? ["--rowwise"] : []),
+        ],
+        {
+          HF_DATASETS_CACHE: join(dir, "hf-datasets-cache"),
+          HF_HUB_OFFLINE: "1",
+          HF_DATASETS_OFFLINE: "1",
+          PYTHONUNBUFFERED: "1",
+        },
+      );
       row(name, r);
-      if (!r.error && size === sizes[0] && name === "datasets") console.log(`           datasets ${r.versions.datasets}, pyarrow ${r.versions.pyarrow}, Python ${r.versions.python} (venv ${peer.venv})`);
+      if (!r.error && size === sizes[0] && name === "datasets")
+        console.log(
+          `           datasets ${r.versions.datasets}, pyarrow ${r.versions.pyarrow}, Python ${r.versions.python} (venv ${peer.venv})`,
+        );
       rmSync(out, { recursive: true, force: true });
       rmSync(join(dir, "hf-datasets-cache"), { recursive: true, force: true });
     }
     // Every contender must have done the same job: the same records in and out.
     const done = Object.entries(results).filter(([k, r]) => k.startsWith(`${size}-`) && !r.error);
     const outs = new Set(done.map(([, r]) => `${r.records} in, ${r.written} out`));
-    console.log(outs.size === 1 ? `           all contenders: ${[...outs][0]}` : `           WARNING: the contenders disagree: ${done.map(([k, r]) => `${k.slice(String(size).length + 1)} ${r.records} in, ${r.written} out`).join("; ")}`);
-    const splits = done.filter(([, r]) => r.splits).map(([k, r]) => `${k.slice(String(size).length + 1)} ${r.splits.train}/${r.splits.validation}/${r.splits.test}`);
+    console.log(
+      outs.size === 1
+        ? `           all contenders: ${[...outs][0]}`
+        : `           WARNING: the contenders disagree: ${done.map(([k, r]) => `${k.slice(String(size).length + 1)} ${r.records} in, ${r.written} out`).join("; ")}`,
+    );
+    const splits = done
+      .filter(([, r]) => r.splits)
+      .map(([k, r]) => `${k.slice(String(size).length + 1)} ${r.splits.train}/${r.splits.validation}/${r.splits.test}`);
     if (splits.length) console.log(`           train/validation/test: ${splits.join("; ")}`);
     const base = results[`${size}-floor`];
     for (const mode of ["build", "build-1t"]) {
@@ -236,8 +289,13 @@ for (const size of sizes) {
   }
 }
 if (sizes.length > 1) {
-  const rss = sizes.map((s) => results[`${s}-build`]).filter((r) => !r.error).map((r) => r.maxRssMB);
+  const rss = sizes
+    .map((s) => results[`${s}-build`])
+    .filter((r) => !r.error)
+    .map((r) => r.maxRssMB);
   if (rss.length === sizes.length) {
-    console.log(`build peak RSS ${sizes.join(" vs ")}: ${rss.map((r) => r.toFixed(0)).join(" vs ")} MB; growth ${(((Math.max(...rss) - Math.min(...rss)) / Math.min(...rss)) * 100).toFixed(1)}% (target within 20%)`);
+    console.log(
+      `build peak RSS ${sizes.join(" vs ")}: ${rss.map((r) => r.toFixed(0)).join(" vs ")} MB; growth ${(((Math.max(...rss) - Math.min(...rss)) / Math.min(...rss)) * 100).toFixed(1)}% (target within 20%)`,
+    );
   }
 }

@@ -21,5 +21,9 @@ function time(args, cwd) {
 }
 
 console.log(`mathtune --help:           ${time("apps/cli/dist/cli.js --help > /dev/null", root)}`);
-console.log(`import("@mathtune/core"):  ${time(`--input-type=module -e 'await import("@mathtune/core")'`, `${root}packages/dataset`)}`);
-console.log(`import("@mathtune/dataset"): ${time(`--input-type=module -e 'await import("@mathtune/dataset")'`, `${root}apps/cli`)}`);
+console.log(
+  `import("@mathtune/core"):  ${time(`--input-type=module -e 'await import("@mathtune/core")'`, `${root}packages/dataset`)}`,
+);
+console.log(
+  `import("@mathtune/dataset"): ${time(`--input-type=module -e 'await import("@mathtune/dataset")'`, `${root}apps/cli`)}`,
+);

@@ -38,7 +38,12 @@ const all = [];
 for (const subject of readdirSync(dir).sort()) {
   for (const f of readdirSync(join(dir, subject)).sort((a, b) => parseInt(a) - parseInt(b))) {
     const o = JSON.parse(readFileSync(join(dir, subject, f), "utf8"));
-    all.push({ id: `math/train/${subject}/${f.replace(/\.json$/, "")}`, source: "math", problem: o.problem, lang: "en" });
+    all.push({
+      id: `math/train/${subject}/${f.replace(/\.json$/, "")}`,
+      source: "math",
+      problem: o.problem,
+      lang: "en",
+    });
   }
 }
 const sha = (s) => createHash("sha256").update(s).digest("hex");
@@ -66,7 +71,12 @@ function partial(p) {
 const injected = [];
 for (const [i, r] of evalRecs.slice(0, 150).entries()) {
   const kind = i < 50 ? "copy" : i < 100 ? "edit" : "partial";
-  const problem = kind === "copy" ? `Problem ${i + 1}. ${r.problem.replace(/\\,/g, " ").replace(/ = /g, "=")}` : kind === "edit" ? edit(r.problem) : partial(r.problem);
+  const problem =
+    kind === "copy"
+      ? `Problem ${i + 1}. ${r.problem.replace(/\\,/g, " ").replace(/ = /g, "=")}`
+      : kind === "edit"
+        ? edit(r.problem)
+        : partial(r.problem);
   injected.push({ id: `injected/${kind}/${i}`, source: "math", problem, lang: "en", meta: { of: r.id, kind } });
 }
 
@@ -90,7 +100,14 @@ async function run(name, options) {
     const evalId = e.matches[0].evalId;
     const key = `${e.id} ${evalId}`;
     const label = labels[key];
-    pairs.push({ key, share: e.share, reason: e.reason, train: train.find((r) => r.id === e.id).problem, eval: evalRecs.find((r) => r.id === evalId).problem, label: label?.same });
+    pairs.push({
+      key,
+      share: e.share,
+      reason: e.reason,
+      train: train.find((r) => r.id === e.id).problem,
+      eval: evalRecs.find((r) => r.id === evalId).problem,
+      label: label?.same,
+    });
     if (label === undefined) unlabelled.push(key);
     else if (label.same) trueRemovals++;
     else falseRemovals++;
@@ -132,9 +149,13 @@ for (const [name, options] of configs) {
   const { row, pairs, unlabelled } = await run(name, options);
   rows.push(row);
   for (const p of pairs) allPairs.set(p.key, p);
-  if (unlabelled.length) console.error(`${name}: ${unlabelled.length} removals not labelled: ${unlabelled.slice(0, 5).join(", ")}${unlabelled.length > 5 ? " ..." : ""}`);
+  if (unlabelled.length)
+    console.error(
+      `${name}: ${unlabelled.length} removals not labelled: ${unlabelled.slice(0, 5).join(", ")}${unlabelled.length > 5 ? " ..." : ""}`,
+    );
 }
 const cols = Object.keys(rows[0]);
 console.log(`| ${cols.join(" | ")} |\n|${cols.map(() => "---").join("|")}|`);
 for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(" | ")} |`);
-if (dumpAt > 0) writeFileSync(process.argv[dumpAt + 1], [...allPairs.values()].map((p) => JSON.stringify(p)).join("\n") + "\n");
+if (dumpAt > 0)
+  writeFileSync(process.argv[dumpAt + 1], [...allPairs.values()].map((p) => JSON.stringify(p)).join("\n") + "\n");

@@ -18,12 +18,17 @@ function defaultModel() {
   const dir = join(cache, "fixtures");
   const found = (() => {
     try {
-      return readdirSync(dir).filter((f) => /^tiny-qwen2-.*\.f16\.gguf$/.test(f)).map((f) => join(dir, f));
+      return readdirSync(dir)
+        .filter((f) => /^tiny-qwen2-.*\.f16\.gguf$/.test(f))
+        .map((f) => join(dir, f));
     } catch {
       return [];
     }
   })().sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  if (!found.length) throw new Error(`no GGUF given and none in ${dir}: run the eval tests once (pnpm exec vitest run --project eval test/llama.test.ts) or pass a .gguf`);
+  if (!found.length)
+    throw new Error(
+      `no GGUF given and none in ${dir}: run the eval tests once (pnpm exec vitest run --project eval test/llama.test.ts) or pass a .gguf`,
+    );
   return found[0];
 }
 
@@ -38,7 +43,14 @@ const rows = [];
 for (let i = 0; i < problems; i++) {
   const a = 12 + i * 7;
   const b = 30 + i * 3;
-  rows.push(JSON.stringify({ id: `p${i}`, problem: `A shop sells ${a} apples in the morning and ${b} in the afternoon. How many apples does it sell in all?`, answer: String(a + b), category: i % 2 ? "word" : "sum" }));
+  rows.push(
+    JSON.stringify({
+      id: `p${i}`,
+      problem: `A shop sells ${a} apples in the morning and ${b} in the afternoon. How many apples does it sell in all?`,
+      answer: String(a + b),
+      category: i % 2 ? "word" : "sum",
+    }),
+  );
 }
 await writeFile(testFile, `${rows.join("\n")}\n`);
 
@@ -50,7 +62,9 @@ for (const parallel of [1, 2, 4]) {
   const out = join(tmp, `p${parallel}`);
   const r = await evaluate({ model, testSet: testFile, out, parallel, maxTokens, threads });
   const s = r.metrics.speed;
-  console.log(`${String(parallel).padStart(9)}  ${s.problemsPerSecond.toFixed(3).padStart(10)}  ${s.tokensPerSecond.toFixed(1).padStart(8)}  ${s.seconds.toFixed(2).padStart(7)}  ${String(r.metrics.tokens.generated).padStart(6)}`);
+  console.log(
+    `${String(parallel).padStart(9)}  ${s.problemsPerSecond.toFixed(3).padStart(10)}  ${s.tokensPerSecond.toFixed(1).padStart(8)}  ${s.seconds.toFixed(2).padStart(7)}  ${String(r.metrics.tokens.generated).padStart(6)}`,
+  );
   last = r;
 }
 
@@ -66,11 +80,14 @@ const samples = [
 for (const [o, g, f] of samples) gradeOutput(o, g, f, "flexible"); // warm up the compute engine
 const reps = Math.max(1, Math.ceil(4000 / samples.length));
 const t0 = performance.now();
-for (let k = 0; k < reps; k++) for (const [o, g, f] of samples) {
-  gradeOutput(o, g, f, "strict");
-  gradeOutput(o, g, f, "flexible");
-}
+for (let k = 0; k < reps; k++)
+  for (const [o, g, f] of samples) {
+    gradeOutput(o, g, f, "strict");
+    gradeOutput(o, g, f, "flexible");
+  }
 const perPrediction = (performance.now() - t0) / (reps * samples.length);
 const genPerProblem = (last.metrics.speed.seconds * 1000) / problems;
-console.log(`\ngrading: ${(perPrediction * 1000).toFixed(1)} µs per prediction (strict + flexible, ${reps * samples.length} predictions), ${((perPrediction / genPerProblem) * 100).toFixed(3)}% of the generation time per problem at 4 sequences (${genPerProblem.toFixed(0)} ms)`);
+console.log(
+  `\ngrading: ${(perPrediction * 1000).toFixed(1)} µs per prediction (strict + flexible, ${reps * samples.length} predictions), ${((perPrediction / genPerProblem) * 100).toFixed(3)}% of the generation time per problem at 4 sequences (${genPerProblem.toFixed(0)} ms)`,
+);
 await rm(tmp, { recursive: true, force: true });

@@ -43,7 +43,8 @@ function mathLike(n, seed) {
   const words = "so we have then since the sum of each and thus which gives us a number".split(" ");
   const sentence = () => {
     const parts = [];
-    for (let i = 0; i < 6 + int(8); i++) parts.push(r() < 0.3 ? pieces[int(pieces.length)]() : words[int(words.length)]);
+    for (let i = 0; i < 6 + int(8); i++)
+      parts.push(r() < 0.3 ? pieces[int(pieces.length)]() : words[int(words.length)]);
     return `${parts.join(" ")}.`;
   };
   const out = [];
@@ -52,7 +53,14 @@ function mathLike(n, seed) {
     let solution = Array.from({ length: 3 + int(6) }, sentence).join(" ");
     if (r() < 0.1) solution = `[asy] draw((0,0)--(${int(9)},${int(9)})); label("$A$", (0,0), S); [/asy] ${solution}`;
     const answer = `\\frac{${int(99)}}{${int(99) + 1}}`;
-    out.push({ id: `bench/${seed}/${i}`, source: "math", problem, solution: `${solution} The answer is $\\boxed{${answer}}$.`, answer, lang: "en" });
+    out.push({
+      id: `bench/${seed}/${i}`,
+      source: "math",
+      problem,
+      solution: `${solution} The answer is $\\boxed{${answer}}$.`,
+      answer,
+      lang: "en",
+    });
   }
   return out;
 }
@@ -64,7 +72,13 @@ function realMath() {
   for (const subject of readdirSync(root).sort()) {
     for (const f of readdirSync(join(root, subject)).sort()) {
       const o = JSON.parse(readFileSync(join(root, subject, f), "utf8"));
-      records.push({ id: `math/train/${subject}/${f}`, source: "math", problem: o.problem, solution: o.solution, lang: "en" });
+      records.push({
+        id: `math/train/${subject}/${f}`,
+        source: "math",
+        problem: o.problem,
+        solution: o.solution,
+        lang: "en",
+      });
     }
   }
   return { root, records };
@@ -134,15 +148,22 @@ async function run(label, records) {
     p = best(p, await pooled(pool, records));
   }
   await pool.close();
-  if (p.segments !== s.segments || p.findings !== s.findings) throw new Error(`pooled and single-threaded disagree: ${JSON.stringify({ s, p })}`);
+  if (p.segments !== s.segments || p.findings !== s.findings)
+    throw new Error(`pooled and single-threaded disagree: ${JSON.stringify({ s, p })}`);
   console.log(`\n${label}: ${fmt(records.length)} records`);
   line("single-threaded", s, records.length);
   line(`pool, ${WORKERS} workers`, p, records.length);
-  console.log(`speed-up ${(s.ms / p.ms).toFixed(2)}x; cpu time of the pooled run ${(p.cpu / s.cpu).toFixed(2)}x the single-threaded one`);
+  console.log(
+    `speed-up ${(s.ms / p.ms).toFixed(2)}x; cpu time of the pooled run ${(p.cpu / s.cpu).toFixed(2)}x the single-threaded one`,
+  );
   console.log(`first pass of a fresh pool (worker start and JIT warm-up included): ${fmt(coldMs)} ms`);
 }
 
-console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}, ${WORKERS} workers, batches of ${BATCH}, best of ${REPEAT}`);
+console.log(
+  `node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}, ${WORKERS} workers, batches of ${BATCH}, best of ${REPEAT}`,
+);
 await run("MATH-like (generated)", mathLike(N, 2));
 const real = realMath();
 if (real) await run(`MATH train (${real.root})`, real.records);

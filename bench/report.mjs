@@ -17,7 +17,15 @@ import { DatasetReportCollector, renderDatasetReport } from "../packages/report/
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), "mt-bench-report-"));
-const cats = ["Algebra", "Geometry", "Number Theory", "Counting & Probability", "Precalculus", "Prealgebra", "Intermediate Algebra"];
+const cats = [
+  "Algebra",
+  "Geometry",
+  "Number Theory",
+  "Counting & Probability",
+  "Precalculus",
+  "Prealgebra",
+  "Intermediate Algebra",
+];
 const input = join(dir, "in.jsonl");
 const out = createWriteStream(input);
 for (let i = 0; i < n; i++) {
@@ -35,7 +43,10 @@ out.end();
 await once(out, "finish");
 const inputBytes = statSync(input).size;
 const t0 = performance.now();
-const r = await buildDataset({ recipe: { name: "bench", sources: [{ adapter: "jsonl", options: { path: input } }] }, out: join(dir, "out") });
+const r = await buildDataset({
+  recipe: { name: "bench", sources: [{ adapter: "jsonl", options: { path: input } }] },
+  out: join(dir, "out"),
+});
 const buildS = (performance.now() - t0) / 1000;
 const bytes = statSync(join(r.out, "report.html")).size;
 // The render again, from the finished folder, with a collector fed the kept records' counts
@@ -45,7 +56,13 @@ const t1 = performance.now();
 await renderDatasetReport(r.out, { manifest, collector: c });
 const renderS = (performance.now() - t1) / 1000;
 console.log(`records ${n}, input ${(inputBytes / 1e6).toFixed(0)} MB`);
-console.log(`build (with the report): ${buildS.toFixed(1)} s, ${(n / buildS).toFixed(0)} records/s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-console.log(`report.html: ${(bytes / 1e6).toFixed(2)} MB (KaTeX CSS and fonts inlined: ${(Buffer.byteLength((await import("../packages/report/dist/index.js")).inlineKatexCss()) / 1e6).toFixed(2)} MB)`);
-console.log(`report render from the finished folder (reads quarantine and split files, charts, KaTeX): ${renderS.toFixed(1)} s`);
+console.log(
+  `build (with the report): ${buildS.toFixed(1)} s, ${(n / buildS).toFixed(0)} records/s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+);
+console.log(
+  `report.html: ${(bytes / 1e6).toFixed(2)} MB (KaTeX CSS and fonts inlined: ${(Buffer.byteLength((await import("../packages/report/dist/index.js")).inlineKatexCss()) / 1e6).toFixed(2)} MB)`,
+);
+console.log(
+  `report render from the finished folder (reads quarantine and split files, charts, KaTeX): ${renderS.toFixed(1)} s`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,8 @@ if (!existsSync(dist)) {
   console.error("packages/split/dist is missing: run `pnpm turbo run build --filter @mathtune/split` first");
   process.exit(1);
 }
-const { createDedupStage, createDecontaminationStage, parseSplitOptions, pinnedSplit, StratifiedSplitter, stratumOf } = await import(dist);
+const { createDedupStage, createDecontaminationStage, parseSplitOptions, pinnedSplit, StratifiedSplitter, stratumOf } =
+  await import(dist);
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -44,7 +45,10 @@ const realPath = join(root, "..", "shared", "realdata", "gsm8k", "train.jsonl");
 let questions;
 let origin;
 if (existsSync(realPath)) {
-  questions = readFileSync(realPath, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).question);
+  questions = readFileSync(realPath, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).question);
   origin = `GSM8K train questions from ${realPath} (${questions.length})`;
 } else {
   const r = rng(1);
@@ -52,7 +56,8 @@ if (existsSync(realPath)) {
   questions = Array.from({ length: 8000 }, () => {
     const len = 25 + Math.floor(r() * 40);
     const ws = [];
-    for (let k = 0; k < len; k++) ws.push(r() < 0.08 ? String(Math.floor(r() * 500)) : vocab[Math.floor(r() * vocab.length)]);
+    for (let k = 0; k < len; k++)
+      ws.push(r() < 0.08 ? String(Math.floor(r() * 500)) : vocab[Math.floor(r() * vocab.length)]);
     return `${ws.join(" ")}?`;
   });
   origin = "synthetic word problems (../shared/realdata is not present)";
@@ -60,11 +65,40 @@ if (existsSync(realPath)) {
 const heldOut = questions.slice(0, 1319);
 const templates = questions.slice(1319);
 const r2 = rng(2);
-const mathVocab = ["let", "x", "y", "be", "real", "numbers", "such", "that", "find", "the", "value", "of", "sum", "product", "\\frac", "integer", "positive", "triangle", "area", "circle", "radius", "compute", "what", "is", "if", "and", "then"];
+const mathVocab = [
+  "let",
+  "x",
+  "y",
+  "be",
+  "real",
+  "numbers",
+  "such",
+  "that",
+  "find",
+  "the",
+  "value",
+  "of",
+  "sum",
+  "product",
+  "\\frac",
+  "integer",
+  "positive",
+  "triangle",
+  "area",
+  "circle",
+  "radius",
+  "compute",
+  "what",
+  "is",
+  "if",
+  "and",
+  "then",
+];
 const mathTest = Array.from({ length: 5000 }, (_, i) => {
   const len = 20 + Math.floor(r2() * 30);
   const ws = [];
-  for (let k = 0; k < len; k++) ws.push(r2() < 0.15 ? String(Math.floor(r2() * 100)) : mathVocab[Math.floor(r2() * mathVocab.length)]);
+  for (let k = 0; k < len; k++)
+    ws.push(r2() < 0.15 ? String(Math.floor(r2() * 100)) : mathVocab[Math.floor(r2() * mathVocab.length)]);
   return { id: `math/test/${i}`, text: ws.join(" ") };
 });
 
@@ -83,9 +117,14 @@ function problemAt(i) {
 function* records() {
   for (let i = 0; i < N; i++) {
     let problem;
-    if (i % 50 === 1) problem = `  ${problemAt(i - 1).toUpperCase().replace(/ /g, "  ")}`; // exact duplicate
-    else if (i % 100 === 3) problem = problemAt(i - 3).replace(/^\S+/, "Alex"); // near duplicate: another first word (a name, often)
-    else if (i % 200 === 7) problem = `Question: ${i % 400 === 7 ? heldOut[i % heldOut.length] : mathTest[i % mathTest.length].text}`; // contaminated
+    if (i % 50 === 1)
+      problem = `  ${problemAt(i - 1)
+        .toUpperCase()
+        .replace(/ /g, "  ")}`; // exact duplicate
+    else if (i % 100 === 3)
+      problem = problemAt(i - 3).replace(/^\S+/, "Alex"); // near duplicate: another first word (a name, often)
+    else if (i % 200 === 7)
+      problem = `Question: ${i % 400 === 7 ? heldOut[i % heldOut.length] : mathTest[i % mathTest.length].text}`; // contaminated
     else problem = problemAt(i);
     const source = SOURCES[i % 3];
     yield {
@@ -173,23 +212,39 @@ lap("plan");
 const total = performance.now() - t0;
 const ru = process.resourceUsage();
 
-console.log(`@mathtune/split benchmark: ${N.toLocaleString("en-US")} records, batches of ${BATCH}, Node ${process.version}`);
+console.log(
+  `@mathtune/split benchmark: ${N.toLocaleString("en-US")} records, batches of ${BATCH}, Node ${process.version}`,
+);
 console.log(`problems: ${origin}`);
-console.log(`injected: ${Math.ceil(N / 50).toLocaleString("en-US")} exact duplicates, ${Math.ceil(N / 100).toLocaleString("en-US")} near duplicates (first word replaced), ${Math.ceil(N / 200).toLocaleString("en-US")} copies of evaluation texts`);
-console.log(`dedup: exact + ${near ? `near (MinHash ${dedup.dedup.options.numPerm} perms, ${dedup.dedup.bands} bands x ${dedup.dedup.rows} rows, word ${dedup.dedup.options.n}-grams, threshold ${dedup.dedup.options.threshold})` : "no near"}`);
-console.log(`eval index: ${decon.index.size.toLocaleString("en-US")} 13-grams from ${decon.index.evalSets.map((s) => `${s.name} ${s.texts}`).join(", ")} in ${(tIndex / 1000).toFixed(2)} s`);
+console.log(
+  `injected: ${Math.ceil(N / 50).toLocaleString("en-US")} exact duplicates, ${Math.ceil(N / 100).toLocaleString("en-US")} near duplicates (first word replaced), ${Math.ceil(N / 200).toLocaleString("en-US")} copies of evaluation texts`,
+);
+console.log(
+  `dedup: exact + ${near ? `near (MinHash ${dedup.dedup.options.numPerm} perms, ${dedup.dedup.bands} bands x ${dedup.dedup.rows} rows, word ${dedup.dedup.options.n}-grams, threshold ${dedup.dedup.options.threshold})` : "no near"}`,
+);
+console.log(
+  `eval index: ${decon.index.size.toLocaleString("en-US")} 13-grams from ${decon.index.evalSets.map((s) => `${s.name} ${s.texts}`).join(", ")} in ${(tIndex / 1000).toFixed(2)} s`,
+);
 console.log("");
 const row = (label, k, n, extra = "") =>
-  console.log(`${label.padEnd(14)} ${(T[k][0] / 1000).toFixed(2).padStart(7)} s wall ${(T[k][1] / 1000).toFixed(2).padStart(7)} s cpu  ${rate(n, T[k][1]).padStart(20)} (cpu)${extra}`);
+  console.log(
+    `${label.padEnd(14)} ${(T[k][0] / 1000).toFixed(2).padStart(7)} s wall ${(T[k][1] / 1000).toFixed(2).padStart(7)} s cpu  ${rate(n, T[k][1]).padStart(20)} (cpu)${extra}`,
+  );
 row("dedup", "dedup", N, `  exact ${dedup.dedup.exactDuplicates}, near ${dedup.dedup.nearDuplicates} removed`);
 row("decontaminate", "decon", inDecon, `  ${removed.E_CONTAMINATED} removed`);
 row("split count", "add", inSplit);
 row("split assign", "plan", inSplit, `  ${Object.keys(strata).length} strata`);
 const sum = ["dedup", "decon", "add", "plan"].reduce((a, k) => [a[0] + T[k][0], a[1] + T[k][1]], [0, 0]);
-console.log(`${"all three".padEnd(14)} ${(sum[0] / 1000).toFixed(2).padStart(7)} s wall ${(sum[1] / 1000).toFixed(2).padStart(7)} s cpu  ${rate(N, sum[1]).padStart(20)} (cpu), ${rate(N, sum[0])} (wall)`);
-console.log(`(not counted: generating records ${(T.gen[1] / 1000).toFixed(2)} s cpu, whole run ${(total / 1000).toFixed(2)} s wall)`);
+console.log(
+  `${"all three".padEnd(14)} ${(sum[0] / 1000).toFixed(2).padStart(7)} s wall ${(sum[1] / 1000).toFixed(2).padStart(7)} s cpu  ${rate(N, sum[1]).padStart(20)} (cpu), ${rate(N, sum[0])} (wall)`,
+);
+console.log(
+  `(not counted: generating records ${(T.gen[1] / 1000).toFixed(2)} s cpu, whole run ${(total / 1000).toFixed(2)} s wall)`,
+);
 console.log("");
 const out = counts.train + counts.validation + counts.test;
-console.log(`splits: train ${counts.train}, validation ${counts.validation}, test ${counts.test}; in ${N} = out ${out} + removed ${removed.E_DUPLICATE + removed.E_CONTAMINATED}: ${N === out + removed.E_DUPLICATE + removed.E_CONTAMINATED ? "ok" : "MISMATCH"}`);
+console.log(
+  `splits: train ${counts.train}, validation ${counts.validation}, test ${counts.test}; in ${N} = out ${out} + removed ${removed.E_DUPLICATE + removed.E_CONTAMINATED}: ${N === out + removed.E_DUPLICATE + removed.E_CONTAMINATED ? "ok" : "MISMATCH"}`,
+);
 console.log(`dedup index ${(dedup.dedup.indexBytes / 2 ** 20).toFixed(0)} MB of typed arrays (plus kept ids)`);
 console.log(`peak RSS ${mb(ru.maxRSS)}; heap used now ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);

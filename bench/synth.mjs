@@ -47,9 +47,15 @@ function run(verify) {
 
 const fmt = (x) => Math.round(x).toLocaleString("en-US");
 const a = run(true);
-console.log(`synth: ${fmt(a.n)} records (seed ${seed}, verified) in ${a.wall.toFixed(2)} s wall, ${a.cpu.toFixed(2)} s CPU: ${fmt(a.n / a.wall)} records/s (${fmt(a.n / a.cpu)}/s per CPU second)`);
-console.log(`  ${(a.chars / a.n).toFixed(0)} characters per record (problem + solution); distinct skeletons ${fmt(a.skeletons)} = ${((100 * a.skeletons) / a.n).toFixed(1)}%`);
+console.log(
+  `synth: ${fmt(a.n)} records (seed ${seed}, verified) in ${a.wall.toFixed(2)} s wall, ${a.cpu.toFixed(2)} s CPU: ${fmt(a.n / a.wall)} records/s (${fmt(a.n / a.cpu)}/s per CPU second)`,
+);
+console.log(
+  `  ${(a.chars / a.n).toFixed(0)} characters per record (problem + solution); distinct skeletons ${fmt(a.skeletons)} = ${((100 * a.skeletons) / a.n).toFixed(1)}%`,
+);
 const b = run(false);
 console.log(`  without the verifier: ${b.wall.toFixed(2)} s wall, ${fmt(b.n / b.wall)} records/s`);
-console.log(`  target 100,000 records in under 10 s: ${((a.wall * 100_000) / a.n).toFixed(2)} s at this rate -> ${(a.wall * 100_000) / a.n < 10 ? "met" : "NOT met"}`);
+console.log(
+  `  target 100,000 records in under 10 s: ${((a.wall * 100_000) / a.n).toFixed(2)} s at this rate -> ${(a.wall * 100_000) / a.n < 10 ? "met" : "NOT met"}`,
+);
 console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

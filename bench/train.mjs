@@ -34,14 +34,18 @@ for (let i = 0; i < N; i++) {
     `Each day ${who} buys ${c} ${what} and keeps ${Math.ceil(c / 2)} of them. ` +
     `Over ${b} days that is ${b} * ${Math.ceil(c / 2)} = ${b * Math.ceil(c / 2)} ${what}. `.repeat(extra) +
     `Adding the ${a} ${what} from the start gives ${a} + ${b * Math.ceil(c / 2)} = ${total} ${what}.\n#### ${total}`;
-  lines.push(JSON.stringify({ id: `bench/${i}`, source: "bench", problem, solution, answer: String(total), lang: "en" }));
+  lines.push(
+    JSON.stringify({ id: `bench/${i}`, source: "bench", problem, solution, answer: String(total), lang: "en" }),
+  );
 }
 const data = join(root, "data");
 await import("node:fs/promises").then((fs) => fs.mkdir(data, { recursive: true }));
 await writeFile(join(data, "train.jsonl"), `${lines.join("\n")}\n`);
 
 const env = await setup({ onEvent: (e) => process.stderr.write(`[setup] ${e.type === "pip" ? e.line : e.message}\n`) });
-const model = (await createTinyModel({ out: join(root, "model"), chatTemplate: template, corpus: join(data, "train.jsonl") })).path;
+const model = (
+  await createTinyModel({ out: join(root, "model"), chatTemplate: template, corpus: join(data, "train.jsonl") })
+).path;
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 // one torch thread by default: steadier figures on a shared machine (BENCH_THREADS to change)
@@ -74,7 +78,9 @@ async function once(packing, rep) {
 // Interleaved repetitions, per-step rates pooled, median reported: the machine may be shared.
 const runs = { false: [], true: [] };
 for (let rep = 0; rep < REPS; rep++) for (const packing of [false, true]) runs[packing].push(await once(packing, rep));
-console.log(`train (tiny Qwen2, ${N} GSM8K-length samples, batch 8, ${STEPS} steps x ${REPS} runs, ${runs.false[0].result.precision}, ${THREADS} thread(s), venv ${env.venv})`);
+console.log(
+  `train (tiny Qwen2, ${N} GSM8K-length samples, batch 8, ${STEPS} steps x ${REPS} runs, ${runs.false[0].result.precision}, ${THREADS} thread(s), venv ${env.venv})`,
+);
 const summary = {};
 for (const packing of [false, true]) {
   const all = runs[packing].flatMap((x) => x.rates);

@@ -16,7 +16,11 @@ readFileSync(join(real, "gsm8k/train.jsonl"), "utf8")
 let k = 0;
 for (const subject of readdirSync(join(real, "MATH/train")).sort()) {
   for (const f of readdirSync(join(real, "MATH/train", subject)).sort()) {
-    if (k++ % 100 === 0) rows.push({ id: `math-${subject}-${f}`, problem: JSON.parse(readFileSync(join(real, "MATH/train", subject, f), "utf8")).problem });
+    if (k++ % 100 === 0)
+      rows.push({
+        id: `math-${subject}-${f}`,
+        problem: JSON.parse(readFileSync(join(real, "MATH/train", subject, f), "utf8")).problem,
+      });
   }
 }
 mkdirSync(join(here, "../out"), { recursive: true });

@@ -36,7 +36,10 @@ export const qa = defineAdapter({
     try {
       text = await readFile(file, "utf8");
     } catch (e) {
-      throw new MathtuneError("E_INPUT_NOT_FOUND", `cannot read ${file}`, { cause: e, hint: "check the path in the recipe" });
+      throw new MathtuneError("E_INPUT_NOT_FOUND", `cannot read ${file}`, {
+        cause: e,
+        hint: "check the path in the recipe",
+      });
     }
     const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
     /** @type {{ line: number, q?: string, a?: string, w: string[] } | undefined} */

@@ -18,7 +18,9 @@ export default defineConfig([
         {
           name: "browser-cas-loader",
           setup(build) {
-            build.onResolve({ filter: /^\.\/cas-load\.js$/ }, (args) => ({ path: resolve(args.resolveDir, "cas-load.browser.ts") }));
+            build.onResolve({ filter: /^\.\/cas-load\.js$/ }, (args) => ({
+              path: resolve(args.resolveDir, "cas-load.browser.ts"),
+            }));
           },
         },
       ],

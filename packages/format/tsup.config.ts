@@ -17,7 +17,9 @@ export default defineConfig([
         {
           name: "browser-files",
           setup(build) {
-            build.onResolve({ filter: /^\.\/files\.js$/ }, (args) => ({ path: resolve(args.resolveDir, "files.browser.ts") }));
+            build.onResolve({ filter: /^\.\/files\.js$/ }, (args) => ({
+              path: resolve(args.resolveDir, "files.browser.ts"),
+            }));
           },
         },
       ],

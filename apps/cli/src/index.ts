@@ -13,7 +13,11 @@ export function version(): string {
 }
 
 export const main = defineCommand({
-  meta: { name: "mathtune", description: "Build math instruction datasets, fine-tune small models with LoRA, deploy them as GGUF and Ollama models, and evaluate them." },
+  meta: {
+    name: "mathtune",
+    description:
+      "Build math instruction datasets, fine-tune small models with LoRA, deploy them as GGUF and Ollama models, and evaluate them.",
+  },
   subCommands: {
     build: lazy(() => import("./commands/build.js")),
     schema: lazy(() => import("./commands/schema.js")),
@@ -32,7 +36,8 @@ export const main = defineCommand({
 
 type Loader = () => Promise<CommandDef>;
 const subCommandsOf = (cmd: CommandDef) => (cmd.subCommands ?? {}) as Record<string, Loader | CommandDef>;
-const resolve = async <T>(v: T | (() => T | Promise<T>)): Promise<T> => (typeof v === "function" ? await (v as () => T | Promise<T>)() : v);
+const resolve = async <T>(v: T | (() => T | Promise<T>)): Promise<T> =>
+  typeof v === "function" ? await (v as () => T | Promise<T>)() : v;
 
 const usageError = (message: string, hint?: string) => new MathtuneError("E_USAGE", message, hint ? { hint } : {});
 
@@ -53,7 +58,10 @@ async function findCommand(argv: string[]): Promise<[CommandDef, CommandDef | un
     if (!names.length || !rest.length || rest[0]!.startsWith("-")) return [cmd, parent, rest, path];
     const name = rest[0]!;
     if (!Object.hasOwn(subs, name)) {
-      throw usageError(`unknown command '${name}'${didYouMean(name, names)}`, `commands: ${names.join(", ")}; see '${path} --help'`);
+      throw usageError(
+        `unknown command '${name}'${didYouMean(name, names)}`,
+        `commands: ${names.join(", ")}; see '${path} --help'`,
+      );
     }
     parent = cmd;
     cmd = await resolve(subs[name]!);
@@ -80,7 +88,9 @@ export function checkArgs(args: Record<string, ArgDef>, argv: string[], path: st
     for (const n of [name, ...aliases]) byFlag.set(n, [name, def]);
     if (def.type === "boolean") byFlag.set(`no-${name}`, [name, def]);
   }
-  const flags = [...byFlag.keys()].filter((k) => !k.startsWith("no-")).map((k) => (k.length === 1 ? `-${k}` : `--${k}`));
+  const flags = [...byFlag.keys()]
+    .filter((k) => !k.startsWith("no-"))
+    .map((k) => (k.length === 1 ? `-${k}` : `--${k}`));
   const out: string[] = [];
   let seen = 0;
   for (let i = 0; i < argv.length; i++) {
@@ -95,7 +105,10 @@ export function checkArgs(args: Record<string, ArgDef>, argv: string[], path: st
       const key = m?.[1] ?? tok;
       const entry = byFlag.get(key);
       if (!m || !entry || (tok.startsWith("--") ? false : key.length !== 1)) {
-        throw usageError(`unknown option '${tok}' for '${path}'${didYouMean(tok.split("=")[0]!, flags)}`, `see '${path} --help'`);
+        throw usageError(
+          `unknown option '${tok}' for '${path}'${didYouMean(tok.split("=")[0]!, flags)}`,
+          `see '${path} --help'`,
+        );
       }
       const [name, def] = entry;
       if (def.type === "string") {
@@ -103,7 +116,8 @@ export function checkArgs(args: Record<string, ArgDef>, argv: string[], path: st
         if (value === undefined) {
           const next = argv[i + 1];
           // A value may start with '-' only when it is a number (`--seed -1`); the command then checks it.
-          if (next === undefined || (next.startsWith("-") && !/^-\d/.test(next))) throw usageError(`option '${tok}' needs a value`, `see '${path} --help'`);
+          if (next === undefined || (next.startsWith("-") && !/^-\d/.test(next)))
+            throw usageError(`option '${tok}' needs a value`, `see '${path} --help'`);
           value = next;
           i++;
         }
@@ -119,7 +133,9 @@ export function checkArgs(args: Record<string, ArgDef>, argv: string[], path: st
     if (seen > positionals.length) {
       throw usageError(
         `unexpected argument '${tok}' for '${path}'`,
-        positionals.length ? `it takes ${positionals.map((p) => p.toUpperCase()).join(" ")} at most; see '${path} --help'` : `it takes no positional arguments; see '${path} --help'`,
+        positionals.length
+          ? `it takes ${positionals.map((p) => p.toUpperCase()).join(" ")} at most; see '${path} --help'`
+          : `it takes no positional arguments; see '${path} --help'`,
       );
     }
     out.push(tok);
@@ -175,19 +191,33 @@ export async function run(argv: string[]): Promise<void> {
     if (cmd === main) throw usageError(`unknown option '${rest[0]}'`, "see 'mathtune --help'");
     const checked = checkArgs((await resolve(cmd.args ?? {})) as Record<string, ArgDef>, rest, path);
     const required = Object.entries((await resolve(cmd.args ?? {})) as Record<string, ArgDef>).filter(
-      ([name, def]) => def.type !== "positional" && (def as { required?: boolean }).required && !checked.some((a) => a.startsWith(`--${name}=`)),
+      ([name, def]) =>
+        def.type !== "positional" &&
+        (def as { required?: boolean }).required &&
+        !checked.some((a) => a.startsWith(`--${name}=`)),
     );
-    if (required.length) throw usageError(`'${path}' needs ${required.map(([n]) => `--${n}`).join(", ")}`, `see '${path} --help'`);
+    if (required.length)
+      throw usageError(`'${path}' needs ${required.map(([n]) => `--${n}`).join(", ")}`, `see '${path} --help'`);
     await runCommand(cmd, { rawArgs: checked });
   } catch (e) {
     // A verb given --json keeps its stderr JSON lines to the end: the error is the last event.
-    const report = (code: string, message: string, exitCode: number, extra: Record<string, unknown> = {}, note = "") => {
+    const report = (
+      code: string,
+      message: string,
+      exitCode: number,
+      extra: Record<string, unknown> = {},
+      note = "",
+    ) => {
       process.exitCode = exitCode;
-      if (jsonWasRequested()) process.stderr.write(`${JSON.stringify({ type: "error", code, message, ...extra, exitCode })}\n`);
+      if (jsonWasRequested())
+        process.stderr.write(`${JSON.stringify({ type: "error", code, message, ...extra, exitCode })}\n`);
       else process.stderr.write(`error ${code}: ${message}\n${note}`);
     };
     if (e instanceof MathtuneError) {
-      report(e.code, e.message, exitCodeOf(e), { ...(e.location ? { location: e.location } : {}), ...(e.hint ? { hint: e.hint } : {}) });
+      report(e.code, e.message, exitCodeOf(e), {
+        ...(e.location ? { location: e.location } : {}),
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
     } else if (e instanceof Error && /Unknown command|Missing required|No command specified/i.test(e.message)) {
       report("E_USAGE", e.message.replaceAll("`", "'"), 2);
     } else {

@@ -11,7 +11,8 @@
 /** The `--json` flag, the same for every verb. */
 export const JSON_FLAG = {
   type: "boolean",
-  description: "progress as JSON events on stderr (the default when stderr is not a terminal) and the result as one JSON line on stdout",
+  description:
+    "progress as JSON events on stderr (the default when stderr is not a terminal) and the result as one JSON line on stdout",
   default: false,
 } as const;
 

@@ -66,13 +66,27 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
           stop();
           known = false;
           bar = new cliProgress.SingleBar(
-            { stream, format, hideCursor: true, clearOnComplete: false, barCompleteChar: "█", barIncompleteChar: "░", fps: 8, etaBuffer: 50 },
+            {
+              stream,
+              format,
+              hideCursor: true,
+              clearOnComplete: false,
+              barCompleteChar: "█",
+              barIncompleteChar: "░",
+              fps: 8,
+              etaBuffer: 50,
+            },
             cliProgress.Presets.shades_classic,
           );
           bar.start(0, 0, { source: ev.source, read: 0, quarantined: 0, rate: 0 });
           break;
         case "progress": {
-          const payload = { source: ev.source, read: ev.read, quarantined: ev.quarantined, rate: ev.read / Math.max(ev.elapsedMs / 1000, 1e-3) };
+          const payload = {
+            source: ev.source,
+            read: ev.read,
+            quarantined: ev.quarantined,
+            rate: ev.read / Math.max(ev.elapsedMs / 1000, 1e-3),
+          };
           if (ev.totalBytes && ev.bytes !== undefined) {
             known = true;
             bar?.setTotal(ev.totalBytes);
@@ -81,7 +95,12 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
           break;
         }
         case "source-end": {
-          const payload = { source: ev.source, read: ev.read, quarantined: ev.quarantined, rate: ev.read / Math.max(ev.elapsedMs / 1000, 1e-3) };
+          const payload = {
+            source: ev.source,
+            read: ev.read,
+            quarantined: ev.quarantined,
+            rate: ev.read / Math.max(ev.elapsedMs / 1000, 1e-3),
+          };
           if (known) bar?.update(bar.getTotal(), payload);
           else bar?.update(0, payload);
           stop();
@@ -92,22 +111,39 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
           if (ev.phase === "write") {
             known = true;
             bar = new cliProgress.SingleBar(
-              { stream, format, hideCursor: true, clearOnComplete: false, barCompleteChar: "█", barIncompleteChar: "░", fps: 8 },
+              {
+                stream,
+                format,
+                hideCursor: true,
+                clearOnComplete: false,
+                barCompleteChar: "█",
+                barIncompleteChar: "░",
+                fps: 8,
+              },
               cliProgress.Presets.shades_classic,
             );
             bar.start(1, 0, { source: "writing splits", read: 0, quarantined: 0, rate: 0, writing: true });
           }
           break;
         case "write-progress": {
-          const payload = { source: "writing splits", read: ev.written, quarantined: 0, rate: ev.written / Math.max(ev.elapsedMs / 1000, 1e-3), writing: true };
+          const payload = {
+            source: "writing splits",
+            read: ev.written,
+            quarantined: 0,
+            rate: ev.written / Math.max(ev.elapsedMs / 1000, 1e-3),
+            writing: true,
+          };
           bar?.setTotal(Math.max(ev.total, 1));
           bar?.update(ev.written, payload);
           break;
         }
         case "download":
           if (ev.event.type === "resolved" && ev.event.missingFiles > 0) {
-            stream.write(`  ${ev.source}: downloading ${ev.event.missingFiles} file(s) of ${ev.event.repo}@${ev.event.commit.slice(0, 12)}, ${(ev.event.missingBytes / 1e6).toFixed(1)} MB\n`);
-          } else if (ev.event.type === "file-done" && !ev.event.cached) stream.write(`    ${ev.event.path} (${(ev.event.size / 1e6).toFixed(1)} MB)\n`);
+            stream.write(
+              `  ${ev.source}: downloading ${ev.event.missingFiles} file(s) of ${ev.event.repo}@${ev.event.commit.slice(0, 12)}, ${(ev.event.missingBytes / 1e6).toFixed(1)} MB\n`,
+            );
+          } else if (ev.event.type === "file-done" && !ev.event.cached)
+            stream.write(`    ${ev.event.path} (${(ev.event.size / 1e6).toFixed(1)} MB)\n`);
           break;
         case "done":
           finish();
@@ -122,10 +158,18 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
 export function summaryTable(result: BuildResult): string {
   const rows: string[][] = [["source", "adapter", "read", "written", "quarantined", "train", "validation", "test"]];
   for (const [name, c] of Object.entries(result.counts.sources)) {
-    rows.push([name, c.adapter, c.read, c.written, c.quarantined, c.splits.train, c.splits.validation, c.splits.test].map((x): string => (typeof x === "number" ? fmt.format(x) : String(x))));
+    rows.push(
+      [name, c.adapter, c.read, c.written, c.quarantined, c.splits.train, c.splits.validation, c.splits.test].map(
+        (x): string => (typeof x === "number" ? fmt.format(x) : String(x)),
+      ),
+    );
   }
   const t = result.counts;
-  rows.push(["total", "", t.read, t.written, t.quarantined, t.splits.train, t.splits.validation, t.splits.test].map((x): string => (typeof x === "number" ? fmt.format(x) : String(x))));
+  rows.push(
+    ["total", "", t.read, t.written, t.quarantined, t.splits.train, t.splits.validation, t.splits.test].map(
+      (x): string => (typeof x === "number" ? fmt.format(x) : String(x)),
+    ),
+  );
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   const sep = widths.map((w) => "-".repeat(w)).join("  ");

@@ -26,7 +26,10 @@ export interface SignalOptions {
  *
  * The handlers are removed when `fn` settles.
  */
-export async function withSignals<T>(fn: (stop: AbortSignal, kill: AbortSignal) => Promise<T>, options: SignalOptions = {}): Promise<T> {
+export async function withSignals<T>(
+  fn: (stop: AbortSignal, kill: AbortSignal) => Promise<T>,
+  options: SignalOptions = {},
+): Promise<T> {
   const stop = new AbortController();
   const kill = new AbortController();
   const { json = false, stopping = "stopping cleanly", child } = options;

@@ -19,6 +19,10 @@ beforeAll(async () => {
 
 describe("leaf packages bundle for a browser", () => {
   it.each(Object.keys(BROWSER_LEAVES))("%s", async (name) => {
-    expect(await checkBrowserLeaf(name, join(repoRoot, "packages", name), tmp)).toEqual({ errors: [], nodeImports: false, ok: true });
+    expect(await checkBrowserLeaf(name, join(repoRoot, "packages", name), tmp)).toEqual({
+      errors: [],
+      nodeImports: false,
+      ok: true,
+    });
   });
 });

@@ -12,7 +12,15 @@ import { repoRoot, runNode } from "./helpers.js";
 /** Bundles `code` for the browser as seen from `dir`; returns the bundle's text and esbuild's errors. */
 export async function bundleForBrowser(code: string, dir: string): Promise<{ text: string; errors: string[] }> {
   try {
-    const r = await build({ stdin: { contents: code, resolveDir: dir, loader: "js" }, bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", target: "es2022" });
+    const r = await build({
+      stdin: { contents: code, resolveDir: dir, loader: "js" },
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+      target: "es2022",
+    });
     return { text: r.outputFiles[0]!.text, errors: [] };
   } catch (e) {
     return { text: "", errors: ((e as { errors?: { text: string }[] }).errors ?? []).map((x) => x.text) };
@@ -43,13 +51,24 @@ export const BROWSER_LEAVES: Record<string, string> = {
 };
 
 /** Bundles a leaf for the browser from `dir`, checks it imports nothing of Node, writes it to `outDir` and runs it. */
-export async function checkBrowserLeaf(name: string, dir: string, outDir: string): Promise<{ errors: string[]; nodeImports: boolean; ok: boolean }> {
+export async function checkBrowserLeaf(
+  name: string,
+  dir: string,
+  outDir: string,
+): Promise<{ errors: string[]; nodeImports: boolean; ok: boolean }> {
   const { text, errors } = await bundleForBrowser(BROWSER_LEAVES[name]!, dir);
   if (errors.length) return { errors, nodeImports: false, ok: false };
   const file = join(outDir, `${name}.browser.mjs`);
   await writeFile(file, text);
-  const r = await runNode(["--input-type=module", "-e", `const m = await import(${JSON.stringify(`file://${file}`)}); console.log(m.ok)`], { cwd: outDir });
-  return { errors: r.stderr ? [r.stderr] : [], nodeImports: /from\s*["']node:|require\(["'](fs|path|crypto|worker_threads)["']\)/.test(text), ok: r.stdout.trim() === "true" };
+  const r = await runNode(
+    ["--input-type=module", "-e", `const m = await import(${JSON.stringify(`file://${file}`)}); console.log(m.ok)`],
+    { cwd: outDir },
+  );
+  return {
+    errors: r.stderr ? [r.stderr] : [],
+    nodeImports: /from\s*["']node:|require\(["'](fs|path|crypto|worker_threads)["']\)/.test(text),
+    ok: r.stdout.trim() === "true",
+  };
 }
 
 export interface Example {

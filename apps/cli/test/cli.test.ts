@@ -26,14 +26,31 @@ describe("mathtune build", () => {
     expect(a.stdout).toMatch(/^total\s+/m);
     const files = await snapshot(join(tmp, "d1"));
     expect(Object.keys(files)).toEqual(
-      expect.arrayContaining(["README.md", "manifest.json", "quarantine.jsonl", "test.jsonl", "train.jsonl", "validation.jsonl", "train.messages.jsonl"]),
+      expect.arrayContaining([
+        "README.md",
+        "manifest.json",
+        "quarantine.jsonl",
+        "test.jsonl",
+        "train.jsonl",
+        "validation.jsonl",
+        "train.messages.jsonl",
+      ]),
     );
     expect(files["README.md"]).toContain("### LaTeX findings");
-    const manifest = JSON.parse(files["manifest.json"]!) as { counts: { read: number; written: number; quarantined: number; sources: Record<string, unknown> } };
+    const manifest = JSON.parse(files["manifest.json"]!) as {
+      counts: { read: number; written: number; quarantined: number; sources: Record<string, unknown> };
+    };
     expect(manifest.counts.read).toBe(manifest.counts.written + manifest.counts.quarantined);
-    expect(Object.keys(manifest.counts.sources)).toEqual(expect.arrayContaining(["gsm8k-sample", "math-sample", "mathematics-sample"]));
+    expect(Object.keys(manifest.counts.sources)).toEqual(
+      expect.arrayContaining(["gsm8k-sample", "math-sample", "mathematics-sample"]),
+    );
     // The test split shares no problem text with train (the default recipe dedups before splitting).
-    const problems = (f: string) => new Set(files[f]!.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { problem: string }).problem.trim().toLowerCase()));
+    const problems = (f: string) =>
+      new Set(
+        files[f]!.split("\n")
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { problem: string }).problem.trim().toLowerCase()),
+      );
     const train = problems("train.jsonl");
     const test = problems("test.jsonl");
     expect(test.size).toBeGreaterThan(100);
@@ -46,7 +63,10 @@ describe("mathtune build", () => {
   it("writes to datasets/out/<name> by default and emits JSON events when not on a terminal", async () => {
     const r = await runCli(["build", "--seed", "3"], { cwd: tmp });
     expect(r.code).toBe(0);
-    const events = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    const events = r.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string });
     expect(events[0]!.type).toBe("start");
     expect(events.map((e) => e.type)).toContain("source-end");
     expect(events.at(-1)!.type).toBe("done");
@@ -55,7 +75,10 @@ describe("mathtune build", () => {
 
   it("reports recipe problems as path: message with exit code 2", async () => {
     const f = join(tmp, "bad.yaml");
-    await writeFile(f, "name: bad\nsources:\n  - adapter: gsm8k\n    options: { path: 3 }\n    colour: blue\nsplit: { train: 0.9, validation: 0.1, test: 0.1 }\n");
+    await writeFile(
+      f,
+      "name: bad\nsources:\n  - adapter: gsm8k\n    options: { path: 3 }\n    colour: blue\nsplit: { train: 0.9, validation: 0.1, test: 0.1 }\n",
+    );
     const r = await runCli(["build", f, "--out", join(tmp, "bad")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("error E_CONFIG_INVALID");
@@ -76,7 +99,13 @@ describe("mathtune build", () => {
 
   it("builds a recipe of the repository's fixtures with a relative path", async () => {
     const f = join(tmp, "fixtures.json");
-    await writeFile(f, JSON.stringify({ name: "fx", sources: [{ adapter: "mathematics", options: { path: join(repoRoot, "test-fixtures/mathematics/v1.0") } }] }));
+    await writeFile(
+      f,
+      JSON.stringify({
+        name: "fx",
+        sources: [{ adapter: "mathematics", options: { path: join(repoRoot, "test-fixtures/mathematics/v1.0") } }],
+      }),
+    );
     const r = await runCli(["build", f, "--out", join(tmp, "fx"), "--json"]);
     expect(r.code).toBe(0);
     const train = (await readFile(join(tmp, "fx/train.jsonl"), "utf8")).trim().split("\n");
@@ -121,7 +150,9 @@ describe("the command line is checked", () => {
   });
 
   it("--version and -v print the CLI's version", async () => {
-    const { version } = JSON.parse(await readFile(join(repoRoot, "apps/cli/package.json"), "utf8")) as { version: string };
+    const { version } = JSON.parse(await readFile(join(repoRoot, "apps/cli/package.json"), "utf8")) as {
+      version: string;
+    };
     for (const flag of ["--version", "-v"]) {
       const r = await runCli([flag]);
       expect(r.code).toBe(0);
@@ -165,11 +196,16 @@ describe("mathtune help", () => {
 describe("recipe errors", () => {
   it("name the file and line in YAML, one line per problem, with 'did you mean'", async () => {
     const f = join(tmp, "typos.yaml");
-    await writeFile(f, "name: typos\nsources:\n  - adapter: gsm8k\n    optoins: { path: x }\nchecks:\n  answer: { readable: flg }\n  latex: 3\n");
+    await writeFile(
+      f,
+      "name: typos\nsources:\n  - adapter: gsm8k\n    optoins: { path: x }\nchecks:\n  answer: { readable: flg }\n  latex: 3\n",
+    );
     const r = await runCli(["build", f, "--out", join(tmp, "typos")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${f}:4: /sources/0: unknown property 'optoins' (did you mean 'options'?)`);
-    expect(r.stderr).toContain(`${f}:6: /checks/answer/readable: must be one of "off", "flag", "reject" (got "flg") (did you mean 'flag'?)`);
+    expect(r.stderr).toContain(
+      `${f}:6: /checks/answer/readable: must be one of "off", "flag", "reject" (got "flg") (did you mean 'flag'?)`,
+    );
     expect(r.stderr).toContain(`${f}:7: /checks/latex: must be boolean or object (got 3)`);
     // Three problems, three lines (no dump of the union's branches).
     expect(r.stderr.trim().split("\n")).toHaveLength(4);
@@ -178,13 +214,23 @@ describe("recipe errors", () => {
 
   it("name the file and line in JSON, for a misspelt adapter and a misspelt option, and never suggest installing a typo", async () => {
     const f = join(tmp, "typos.json");
-    await writeFile(f, JSON.stringify({ name: "t", sources: [{ adapter: "mathematics", options: { path: "x" } }, { adapter: "gsm8kk" }] }, null, 2));
+    await writeFile(
+      f,
+      JSON.stringify(
+        { name: "t", sources: [{ adapter: "mathematics", options: { path: "x" } }, { adapter: "gsm8kk" }] },
+        null,
+        2,
+      ),
+    );
     const r = await runCli(["build", f, "--out", join(tmp, "typos-json")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`error E_ADAPTER_NOT_FOUND: ${f}:11: unknown adapter 'gsm8kk' (did you mean 'gsm8k'?)`);
     expect(r.stderr).not.toMatch(/npm i/);
     const g = join(tmp, "option.json");
-    await writeFile(g, JSON.stringify({ name: "t", sources: [{ adapter: "gsm8k", options: { pth: "x.jsonl" } }] }, null, 2));
+    await writeFile(
+      g,
+      JSON.stringify({ name: "t", sources: [{ adapter: "gsm8k", options: { pth: "x.jsonl" } }] }, null, 2),
+    );
     const r2 = await runCli(["build", g, "--out", join(tmp, "option-json")]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain(`${g}:7: /sources/0/options: unknown property 'pth' (did you mean 'path'?)`);

@@ -14,7 +14,11 @@ const groups = ["packages", "apps"];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? sources(join(dir, d.name)) : /\.(ts|mts)$/.test(d.name) && !d.name.endsWith(".d.ts") ? [join(dir, d.name)] : [],
+    d.isDirectory()
+      ? sources(join(dir, d.name))
+      : /\.(ts|mts)$/.test(d.name) && !d.name.endsWith(".d.ts")
+        ? [join(dir, d.name)]
+        : [],
   );
 }
 
@@ -32,7 +36,8 @@ function codesInSources(): Map<string, string> {
       for (const file of files) {
         const text = readFileSync(file, "utf8");
         for (const m of text.matchAll(/(?<!startsWith\()"(E_[A-Z][A-Z0-9_]*)"/g)) {
-          if (!found.has(m[1]!)) found.set(m[1]!, `${file.slice(repoRoot.length)}:${text.slice(0, m.index).split("\n").length}`);
+          if (!found.has(m[1]!))
+            found.set(m[1]!, `${file.slice(repoRoot.length)}:${text.slice(0, m.index).split("\n").length}`);
         }
       }
     }
@@ -55,7 +60,9 @@ describe("error codes", () => {
   it("every code in the sources is registered", () => {
     const found = codesInSources();
     expect(found.size).toBeGreaterThan(80);
-    const missing = [...found].filter(([code]) => !errorCodes().has(code as never)).map(([code, where]) => `${code} (${where})`);
+    const missing = [...found]
+      .filter(([code]) => !errorCodes().has(code as never))
+      .map(([code, where]) => `${code} (${where})`);
     expect(missing).toEqual([]);
   });
 
@@ -64,7 +71,8 @@ describe("error codes", () => {
     for (const { code, package: pkg, description } of errorCodes().values()) {
       expect(description.length).toBeGreaterThan(10);
       const dir = pkg === "mathtune" ? "apps/cli" : `packages/${pkg.replace("@mathtune/", "")}`;
-      if (!documented(readFileSync(join(repoRoot, dir, "README.md"), "utf8")).has(code)) missing.push(`${code} (${dir}/README.md)`);
+      if (!documented(readFileSync(join(repoRoot, dir, "README.md"), "utf8")).has(code))
+        missing.push(`${code} (${dir}/README.md)`);
     }
     expect(missing).toEqual([]);
   });

@@ -36,11 +36,19 @@ beforeAll(async () => {
       const tuned = req.headers.authorization === "Bearer tuned";
       // "slow" (its key) answers after 20 s: an evaluation that is still running when Ctrl-C comes
       if (req.headers.authorization === "Bearer slow") {
-        const t = setTimeout(() => res.end(JSON.stringify({ choices: [{ message: { content: "Answer: 7" }, finish_reason: "stop" }] })), 20_000);
+        const t = setTimeout(
+          () => res.end(JSON.stringify({ choices: [{ message: { content: "Answer: 7" }, finish_reason: "stop" }] })),
+          20_000,
+        );
         res.on("close", () => clearTimeout(t));
         return;
       }
-      res.end(JSON.stringify({ choices: [{ message: { content: tuned ? "Answer: 7" : `perhaps it is ${last}` }, finish_reason: "stop" }], usage: { completion_tokens: 3 } }));
+      res.end(
+        JSON.stringify({
+          choices: [{ message: { content: tuned ? "Answer: 7" : `perhaps it is ${last}` }, finish_reason: "stop" }],
+          usage: { completion_tokens: 3 },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -53,16 +61,38 @@ afterAll(async () => {
 
 describe("mathtune eval / compare", () => {
   it("eval writes predictions and metrics, prints JSON events off a terminal; compare prints the table", async () => {
-    const a = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "base")], { cwd: tmp });
+    const a = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "base")], {
+      cwd: tmp,
+    });
     expect(a.code).toBe(0);
-    const events = a.stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    const events = a.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string });
     expect(events.map((e) => e.type)).toEqual(["start", "prediction", "prediction", "prediction", "done"]);
-    const m = JSON.parse(await readFile(join(tmp, "base", "metrics.json"), "utf8")) as { overall: { strict: { noAnswer: number }; flexible: { correct: number } } };
+    const m = JSON.parse(await readFile(join(tmp, "base", "metrics.json"), "utf8")) as {
+      overall: { strict: { noAnswer: number }; flexible: { correct: number } };
+    };
     expect(m.overall.strict.noAnswer).toBe(3);
     expect(m.overall.flexible.correct).toBe(1); // "perhaps it is 3" against gold 3; the 5 and the 2 are wrong (a bare "maybe 3" would now be read whole, as an expression)
-    const b = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "tuned"), "--api-key-env", "TUNED_KEY"], { cwd: tmp, env: { TUNED_KEY: "tuned" } });
+    const b = await runCli(
+      [
+        "eval",
+        "--model",
+        `openai:${url}`,
+        "--data",
+        testFile,
+        "--out",
+        join(tmp, "tuned"),
+        "--api-key-env",
+        "TUNED_KEY",
+      ],
+      { cwd: tmp, env: { TUNED_KEY: "tuned" } },
+    );
     expect(b.code).toBe(0);
-    const c = await runCli(["compare", join(tmp, "base"), join(tmp, "tuned"), "--out", tmp, "--mode", "strict"], { cwd: tmp });
+    const c = await runCli(["compare", join(tmp, "base"), join(tmp, "tuned"), "--out", tmp, "--mode", "strict"], {
+      cwd: tmp,
+    });
     expect(c.code).toBe(0);
     expect(c.stdout).toContain("| **overall** | 3 | 0.0% | 33.3% | +33.3 | 1 | 0 | 1.000 |");
     expect(await readFile(join(tmp, "comparison.md"), "utf8")).toContain("| add | 2 |");
@@ -86,7 +116,9 @@ describe("mathtune eval / compare", () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
     const written = JSON.parse(r.stdout) as { out: string; files: string[] };
-    expect(written.files).toEqual(expect.arrayContaining([join(tmp, "again", "report.html"), join(tmp, "again", "report.md")]));
+    expect(written.files).toEqual(
+      expect.arrayContaining([join(tmp, "again", "report.html"), join(tmp, "again", "report.md")]),
+    );
     expect(await readFile(join(tmp, "again", "report.html"), "utf8")).toBe(html);
     const none = await runCli(["report", join(tmp, "nothing-here")], { cwd: tmp });
     expect(none.code).toBe(1);
@@ -101,7 +133,9 @@ describe("mathtune eval / compare", () => {
     expect(r.stderr).toMatch(/error E_MODEL_NOT_GGUF: .*model\.gguf is not a GGUF model/);
     const noAnswers = join(tmp, "q.jsonl");
     await writeFile(noAnswers, `${JSON.stringify({ problem: "What is 1 + 1?" })}\n`);
-    const q = await runCli(["eval", "--model", `openai:${url}`, "--data", noAnswers, "--out", join(tmp, "y")], { cwd: tmp });
+    const q = await runCli(["eval", "--model", `openai:${url}`, "--data", noAnswers, "--out", join(tmp, "y")], {
+      cwd: tmp,
+    });
     expect(q.code).toBe(1);
     expect(q.stderr).toMatch(/error E_TEST_NO_ANSWER: .*q\.jsonl:1/);
     const m = await runCli(["compare", join(tmp, "base"), join(tmp, "nope")], { cwd: tmp });
@@ -109,18 +143,41 @@ describe("mathtune eval / compare", () => {
   });
 
   it("--json: the result alone on stdout; one Ctrl-C stops a running evaluation (exit 130, no metrics.json, nothing on stdout)", async () => {
-    const ok = await runCli(["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "json"), "--json"], { cwd: tmp });
+    const ok = await runCli(
+      ["eval", "--model", `openai:${url}`, "--data", testFile, "--out", join(tmp, "json"), "--json"],
+      { cwd: tmp },
+    );
     expect(ok.code).toBe(0);
     expect(ok.stdout.trim().split("\n")).toHaveLength(1);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ type: "result", out: join(tmp, "json"), metrics: join(tmp, "json", "metrics.json") });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      type: "result",
+      out: join(tmp, "json"),
+      metrics: join(tmp, "json", "metrics.json"),
+    });
     for (const l of ok.stderr.trim().split("\n")) expect(() => JSON.parse(l), l).not.toThrow();
 
     const out = join(tmp, "interrupted");
-    const child = spawn(process.execPath, [cliPath, "eval", "--model", `openai:${url}`, "--data", testFile, "--out", out, "--api-key-env", "SLOW_KEY", "--json"], {
-      cwd: tmp,
-      env: { ...process.env, SLOW_KEY: "slow" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        cliPath,
+        "eval",
+        "--model",
+        `openai:${url}`,
+        "--data",
+        testFile,
+        "--out",
+        out,
+        "--api-key-env",
+        "SLOW_KEY",
+        "--json",
+      ],
+      {
+        cwd: tmp,
+        env: { ...process.env, SLOW_KEY: "slow" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     let sent = false;
@@ -138,7 +195,10 @@ describe("mathtune eval / compare", () => {
     expect(code).toBe(130);
     expect(Date.now() - t0).toBeLessThan(15_000); // not the slow server's 20 s
     expect(stdout).toBe("");
-    const events = stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string; code?: string; action?: string });
+    const events = stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; code?: string; action?: string });
     expect(events).toContainEqual(expect.objectContaining({ type: "signal", signal: "SIGINT", action: "stop" }));
     expect(events.at(-1)).toMatchObject({ type: "error", code: "E_CANCELED", exitCode: 130 });
     expect(existsSync(join(out, "metrics.json"))).toBe(false);

@@ -16,9 +16,16 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runNode(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -32,4 +39,5 @@ export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.Pr
   });
 }
 
-export const runCli = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => runNode([cliPath, ...args], options);
+export const runCli = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runNode([cliPath, ...args], options);

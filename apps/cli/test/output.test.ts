@@ -31,7 +31,16 @@ beforeAll(async () => {
   recipe = join(tmp, "r.yaml");
   await writeFile(recipe, "name: out\nsources:\n  - adapter: gsm8k\n    options: { path: gsm8k }\n");
   data = join(tmp, "data.jsonl");
-  await writeFile(data, `${JSON.stringify({ id: "a", messages: [{ role: "user", content: "1+1?" }, { role: "assistant", content: "Answer: 2" }] })}\n`);
+  await writeFile(
+    data,
+    `${JSON.stringify({
+      id: "a",
+      messages: [
+        { role: "user", content: "1+1?" },
+        { role: "assistant", content: "Answer: 2" },
+      ],
+    })}\n`,
+  );
   model = join(tmp, "model");
   await mkdir(model);
   await writeFile(join(model, "config.json"), "{}");
@@ -64,9 +73,17 @@ function expectJsonFailure(r: RunResult, code: string, exitCode: number): Event 
 }
 
 /** Runs the CLI; `onStderr` sees its stderr so far and may signal it. */
-function runWatching(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }, onStderr: (text: string, child: ChildProcess) => void): Promise<RunResult> {
+function runWatching(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+  onStderr: (text: string, child: ChildProcess) => void,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? tmp, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      cwd: options.cwd ?? tmp,
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -111,21 +128,51 @@ describe("--json: the result alone on stdout, JSON events on stderr", () => {
   it("build: a bad recipe prints nothing on stdout and the error as the last JSON line on stderr", async () => {
     const bad = join(tmp, "bad.yaml");
     await writeFile(bad, "name: bad\nsources:\n  - adapter: gsm8k\n    colour: blue\n");
-    const e = expectJsonFailure(await runCli(["build", bad, "--out", join(tmp, "bad"), "--json"], { cwd: tmp }), "E_CONFIG_INVALID", 2);
+    const e = expectJsonFailure(
+      await runCli(["build", bad, "--out", join(tmp, "bad"), "--json"], { cwd: tmp }),
+      "E_CONFIG_INVALID",
+      2,
+    );
     expect(e.message).toContain("/sources/0: unknown property 'colour'");
   });
 
   it("train: its events go to stderr, never stdout; the result is one line with --json, the summary without", async () => {
-    const r = await runCli(["train", "--data", data, "--model", model, "--out", join(tmp, "run-json"), "--python", OK_TRAINER, "--json"]);
+    const r = await runCli([
+      "train",
+      "--data",
+      data,
+      "--model",
+      model,
+      "--out",
+      join(tmp, "run-json"),
+      "--python",
+      OK_TRAINER,
+      "--json",
+    ]);
     expect(r.stderr).not.toMatch(/^error /m);
     expect(r.code).toBe(0);
     const [result, ...more] = jsonLines(r.stdout, "stdout");
     expect(more).toEqual([]);
-    expect(result).toMatchObject({ type: "result", steps: 1, totalSteps: 1, adapter: join(tmp, "run-json", "adapter") });
+    expect(result).toMatchObject({
+      type: "result",
+      steps: 1,
+      totalSteps: 1,
+      adapter: join(tmp, "run-json", "adapter"),
+    });
     const events = jsonLines(r.stderr, "stderr");
     expect(events).toContainEqual(expect.objectContaining({ type: "progress", phase: "train", step: 1 }));
     // Off a terminal without --json: the same JSON events on stderr, the summary for people on stdout.
-    const human = await runCli(["train", "--data", data, "--model", model, "--out", join(tmp, "run-human"), "--python", OK_TRAINER]);
+    const human = await runCli([
+      "train",
+      "--data",
+      data,
+      "--model",
+      model,
+      "--out",
+      join(tmp, "run-human"),
+      "--python",
+      OK_TRAINER,
+    ]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^adapter: .*run-human\/adapter\nsteps: 1\/1 /);
     expect(human.stdout).not.toContain("{");
@@ -133,14 +180,39 @@ describe("--json: the result alone on stdout, JSON events on stderr", () => {
   });
 
   it("train: a bad option or a crashed trainer leaves stdout empty; the log tail and the error are JSON", async () => {
-    const bad = expectJsonFailure(await runCli(["train", "--data", data, "--model", model, "--out", join(tmp, "bad-run"), "--python", OK_TRAINER, "--epochs", "abc", "--json"]), "E_CONFIG_INVALID", 2);
+    const bad = expectJsonFailure(
+      await runCli([
+        "train",
+        "--data",
+        data,
+        "--model",
+        model,
+        "--out",
+        join(tmp, "bad-run"),
+        "--python",
+        OK_TRAINER,
+        "--epochs",
+        "abc",
+        "--json",
+      ]),
+      "E_CONFIG_INVALID",
+      2,
+    );
     expect(bad.message).toMatch(/--epochs must be a whole number, got 'abc'/);
     const crash = join(tmp, "crash.sh");
-    await writeFile(crash, "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'ValueError: the trainer broke' >&2\nexit 1\n", { mode: 0o755 });
+    await writeFile(
+      crash,
+      "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'ValueError: the trainer broke' >&2\nexit 1\n",
+      { mode: 0o755 },
+    );
     const out = join(tmp, "crash");
     const r = await runCli(["train", "--data", data, "--model", model, "--out", out, "--python", crash, "--json"]);
     expectJsonFailure(r, "E_SUBPROCESS_FAILED", 1);
-    expect(jsonLines(r.stderr, "stderr")).toContainEqual({ type: "log-tail", file: join(out, "train.log"), lines: ["Traceback (most recent call last):", "ValueError: the trainer broke"] });
+    expect(jsonLines(r.stderr, "stderr")).toContainEqual({
+      type: "log-tail",
+      file: join(out, "train.log"),
+      lines: ["Traceback (most recent call last):", "ValueError: the trainer broke"],
+    });
   });
 
   it.each([
@@ -171,7 +243,8 @@ describe("--json: the result alone on stdout, JSON events on stderr", () => {
   });
 
   it("every verb's --json flag is the same flag with the same description; only schema (whose output is JSON) has none", async () => {
-    const resolve = async (c: unknown): Promise<CommandDef> => (typeof c === "function" ? await (c as () => Promise<CommandDef>)() : (c as CommandDef));
+    const resolve = async (c: unknown): Promise<CommandDef> =>
+      typeof c === "function" ? await (c as () => Promise<CommandDef>)() : (c as CommandDef);
     const without: string[] = [];
     const verbs = async (cmd: CommandDef, path: string): Promise<void> => {
       const subs = Object.entries((cmd.subCommands ?? {}) as Record<string, unknown>);
@@ -204,7 +277,9 @@ describe("the first Ctrl-C stops a verb cleanly: exit code 130, no half-written 
     });
     expect(sent).toBe(true);
     expectJsonFailure(r, "E_CANCELED", 130);
-    expect(jsonLines(r.stderr, "stderr")).toContainEqual(expect.objectContaining({ type: "signal", signal: "SIGINT", action: "stop", count: 1 }));
+    expect(jsonLines(r.stderr, "stderr")).toContainEqual(
+      expect.objectContaining({ type: "signal", signal: "SIGINT", action: "stop", count: 1 }),
+    );
     expect(await readdir(dir)).toEqual([]);
     expect(existsSync(out)).toBe(false);
   });
@@ -212,16 +287,27 @@ describe("the first Ctrl-C stops a verb cleanly: exit code 130, no half-written 
   it("train: one SIGINT stops the trainer after its step (E_CANCELED, checkpoint kept); nothing on stdout, no trainer left", async () => {
     const pidFile = join(tmp, "sigint-train.pid");
     let sent = false;
-    const r = await runWatching(["train", "--data", data, "--model", model, "--out", join(tmp, "sigint-train"), "--python", TRAINER, "--json"], { env: { FIXTURE_PIDFILE: pidFile } }, (text, child) => {
-      if (!sent && /"phase":"train"/.test(text)) {
-        sent = true;
-        child.kill("SIGINT");
-      }
-    });
+    const r = await runWatching(
+      ["train", "--data", data, "--model", model, "--out", join(tmp, "sigint-train"), "--python", TRAINER, "--json"],
+      { env: { FIXTURE_PIDFILE: pidFile } },
+      (text, child) => {
+        if (!sent && /"phase":"train"/.test(text)) {
+          sent = true;
+          child.kill("SIGINT");
+        }
+      },
+    );
     expect(sent).toBe(true);
     const e = expectJsonFailure(r, "E_CANCELED", 130);
     expect(e.message).toMatch(/training canceled \(checkpoint kept at \/run\/checkpoints\/checkpoint-2/);
-    expect(jsonLines(r.stderr, "stderr")).toContainEqual(expect.objectContaining({ type: "signal", signal: "SIGINT", action: "stop", message: expect.stringMatching(/SIGINT: stopping after this step/) }));
+    expect(jsonLines(r.stderr, "stderr")).toContainEqual(
+      expect.objectContaining({
+        type: "signal",
+        signal: "SIGINT",
+        action: "stop",
+        message: expect.stringMatching(/SIGINT: stopping after this step/),
+      }),
+    );
     expect(alive(Number(await readFile(pidFile, "utf8")))).toBe(false);
   });
 });

@@ -66,7 +66,8 @@ beforeAll(async () => {
     if (entry === "@mathtune" || entry === "mathtune" || entry === "mathtune-adapter-qa") continue;
     if (entry.startsWith("@")) {
       await mkdir(join(nm, entry), { recursive: true });
-      for (const sub of await readdir(join(store, entry))) await symlink(join(store, entry, sub), join(nm, entry, sub)).catch(() => {});
+      for (const sub of await readdir(join(store, entry)))
+        await symlink(join(store, entry, sub), join(nm, entry, sub)).catch(() => {});
     } else await symlink(join(store, entry), join(nm, entry)).catch(() => {});
   }
   await writeFile(join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
@@ -79,8 +80,17 @@ describe("packages as npm users get them", () => {
       const { stdout } = await exec("tar", ["-tzf", tarballs.get(p.name)!]);
       const files = stdout.split("\n").filter(Boolean);
       expect(files, p.name).toContain("package/package.json");
-      if (p.name !== "mathtune-adapter-qa") expect(files.some((f) => f.startsWith("package/dist/")), p.name).toBe(true);
-      expect(files.some((f) => f.startsWith("package/test/") || f.startsWith("package/src/") || /\.test\.[cm]?[jt]s$/.test(f)), p.name).toBe(false);
+      if (p.name !== "mathtune-adapter-qa")
+        expect(
+          files.some((f) => f.startsWith("package/dist/")),
+          p.name,
+        ).toBe(true);
+      expect(
+        files.some(
+          (f) => f.startsWith("package/test/") || f.startsWith("package/src/") || /\.test\.[cm]?[jt]s$/.test(f),
+        ),
+        p.name,
+      ).toBe(false);
       const pj = await readFile(join(scratch, "node_modules", p.name, "package.json"), "utf8");
       expect(pj, p.name).not.toContain("workspace:");
     }
@@ -88,8 +98,16 @@ describe("packages as npm users get them", () => {
 
   it("every package passes publint", async () => {
     for (const p of pkgs) {
-      const { messages } = await publint({ pkgDir: join(scratch, "node_modules", p.name), level: "suggestion", strict: true, pack: false });
-      expect(messages.map((m) => `${m.type} ${m.code} ${JSON.stringify(m.args)}`), p.name).toEqual([]);
+      const { messages } = await publint({
+        pkgDir: join(scratch, "node_modules", p.name),
+        level: "suggestion",
+        strict: true,
+        pack: false,
+      });
+      expect(
+        messages.map((m) => `${m.type} ${m.code} ${JSON.stringify(m.args)}`),
+        p.name,
+      ).toEqual([]);
     }
   });
 
@@ -115,7 +133,10 @@ describe("packages as npm users get them", () => {
     const def = await runNode([cli, "build", "--out", "out-default"], { cwd: scratch });
     expect(def.stderr).not.toMatch(/error/i);
     expect(def.code).toBe(0);
-    await writeFile(join(scratch, "questions.txt"), "Q: What is 6 * 7?\nA: 42\n\nQ: What is 10 - 4?\nW: 10 - 4 = 6\nA: 6\n\nQ: no answer here\n");
+    await writeFile(
+      join(scratch, "questions.txt"),
+      "Q: What is 6 * 7?\nA: 42\n\nQ: What is 10 - 4?\nW: 10 - 4 = 6\nA: 6\n\nQ: no answer here\n",
+    );
     await writeFile(
       join(scratch, "recipe.yaml"),
       "name: third-party\nsources:\n  - adapter: mathtune-adapter-qa\n    options: { path: questions.txt, category: arithmetic }\nsplit: { train: 0.5, validation: 0, test: 0.5 }\n",
@@ -123,7 +144,9 @@ describe("packages as npm users get them", () => {
     const r = await runNode([cli, "build", "recipe.yaml", "--out", "out-qa"], { cwd: scratch });
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    const manifest = JSON.parse(await readFile(join(scratch, "out-qa/manifest.json"), "utf8")) as { counts: { read: number; written: number; quarantined: number } };
+    const manifest = JSON.parse(await readFile(join(scratch, "out-qa/manifest.json"), "utf8")) as {
+      counts: { read: number; written: number; quarantined: number };
+    };
     expect(manifest.counts).toMatchObject({ read: 3, written: 2, quarantined: 1 });
     const q = (await readFile(join(scratch, "out-qa/quarantine.jsonl"), "utf8")).trim();
     expect(q).toContain('"code":"E_FIELD_MISSING"');
@@ -132,7 +155,11 @@ describe("packages as npm users get them", () => {
 
   it("the leaf packages bundle for a browser from the installed tarballs", async () => {
     for (const name of Object.keys(BROWSER_LEAVES)) {
-      expect(await checkBrowserLeaf(name, scratch, scratch), name).toEqual({ errors: [], nodeImports: false, ok: true });
+      expect(await checkBrowserLeaf(name, scratch, scratch), name).toEqual({
+        errors: [],
+        nodeImports: false,
+        ok: true,
+      });
     }
   });
 

@@ -54,11 +54,17 @@ function sourceFiles(dir: string): string[] {
 function importedPackages(file: string): Set<string> {
   const text = readFileSync(file, "utf8");
   const names = new Set<string>();
-  const statements = /^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"'./][^"']*)["']|^\s*import\s*["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)/gm;
+  const statements =
+    /^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"'./][^"']*)["']|^\s*import\s*["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)/gm;
   for (const m of text.matchAll(statements)) {
     const spec = (m[1] ?? m[2] ?? m[3])!;
     if (spec.startsWith("node:") || builtinModules.includes(spec.split("/")[0]!)) continue;
-    names.add(spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/"));
+    names.add(
+      spec
+        .split("/")
+        .slice(0, spec.startsWith("@") ? 2 : 1)
+        .join("/"),
+    );
   }
   return names;
 }
@@ -119,8 +125,15 @@ function installClosure(dir: string): Map<string, { dir: string; pj: PackageJson
   while (queue.length) {
     const { from, via } = queue.shift()!;
     const pj = JSON.parse(readFileSync(join(from, "package.json"), "utf8")) as PackageJson;
-    const optionalPeers = new Set(Object.entries(pj.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
-    const names = [...Object.keys(pj.dependencies ?? {}), ...Object.keys(pj.peerDependencies ?? {}).filter((n) => !optionalPeers.has(n))];
+    const optionalPeers = new Set(
+      Object.entries(pj.peerDependenciesMeta ?? {})
+        .filter(([, m]) => m.optional)
+        .map(([n]) => n),
+    );
+    const names = [
+      ...Object.keys(pj.dependencies ?? {}),
+      ...Object.keys(pj.peerDependencies ?? {}).filter((n) => !optionalPeers.has(n)),
+    ];
     for (const name of names) {
       const found = findInstalled(from, name);
       if (!found) throw new Error(`${dir}: ${name} (via ${via || pj.name}) is not installed; run pnpm install`);
@@ -143,7 +156,10 @@ function installClosure(dir: string): Map<string, { dir: string; pj: PackageJson
  */
 function nodeRangeHolds(ours: string, theirs: string): boolean {
   const points = new Set<string>();
-  for (const set of new semver.Range(ours).set) for (const c of set) if (c.operator.startsWith(">")) points.add(c.operator === ">" ? semver.inc(c.semver, "patch")! : c.semver.version);
+  for (const set of new semver.Range(ours).set)
+    for (const c of set)
+      if (c.operator.startsWith(">"))
+        points.add(c.operator === ">" ? semver.inc(c.semver, "patch")! : c.semver.version);
   for (const set of new semver.Range(theirs).set) {
     for (const c of set) {
       // (`^20` ends at `<21.0.0-0`: 21.0.0 is where the gap begins for a range without prereleases)
@@ -180,21 +196,29 @@ describe("engines are true", () => {
   // The CAS (@cortex-js/compute-engine, 46 MB, Node >= 22.3) is an optional peer of @mathtune/answer,
   // loaded on first use: no package installs it, least of all one that imports only @mathtune/answer/text.
   it.each(published)("%s: does not pull the CAS", (dir) => {
-    const pulled = [...installClosure(dir).values()].filter(({ pj }) => pj.name === "@cortex-js/compute-engine").map(({ via }) => via);
+    const pulled = [...installClosure(dir).values()]
+      .filter(({ pj }) => pj.name === "@cortex-js/compute-engine")
+      .map(({ via }) => via);
     expect(pulled).toEqual([]);
   });
 });
 
 describe("require() of the ES-module packages", () => {
-  it.each(dirs.filter((d) => !d.startsWith("examples/")))("%s loads with require() on a Node that can, or says it is an ES module", async (dir) => {
-    const { name } = read(dir);
-    // A package resolves its own name through its exports (self-reference): what a CommonJS user's require() gets.
-    const r = await runNode(["-e", `const m = require(${JSON.stringify(name)}); console.log(Object.keys(m).length)`], { cwd: join(repoRoot, dir) });
-    if ((process.features as { require_module?: boolean }).require_module) {
-      expect(r.stderr).toBe("");
-      expect(Number(r.stdout)).toBeGreaterThan(0);
-    } else {
-      expect(r.stderr).toMatch(/require\(\) of ES Module/);
-    }
-  });
+  it.each(dirs.filter((d) => !d.startsWith("examples/")))(
+    "%s loads with require() on a Node that can, or says it is an ES module",
+    async (dir) => {
+      const { name } = read(dir);
+      // A package resolves its own name through its exports (self-reference): what a CommonJS user's require() gets.
+      const r = await runNode(
+        ["-e", `const m = require(${JSON.stringify(name)}); console.log(Object.keys(m).length)`],
+        { cwd: join(repoRoot, dir) },
+      );
+      if ((process.features as { require_module?: boolean }).require_module) {
+        expect(r.stderr).toBe("");
+        expect(Number(r.stdout)).toBeGreaterThan(0);
+      } else {
+        expect(r.stderr).toMatch(/require\(\) of ES Module/);
+      }
+    },
+  );
 });

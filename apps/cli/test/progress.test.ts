@@ -30,7 +30,16 @@ describe("terminalReporter", () => {
     const r = terminalReporter(term);
     r.onEvent({ type: "start", recipe: "r", sources: ["a"], out: "/tmp/x" } as never);
     r.onEvent({ type: "source-start", source: "a", adapter: "synthetic" } as never);
-    r.onEvent({ type: "progress", source: "a", read: 10, kept: 10, quarantined: 0, elapsedMs: 100, bytes: 640, totalBytes: 3000 } as never);
+    r.onEvent({
+      type: "progress",
+      source: "a",
+      read: 10,
+      kept: 10,
+      quarantined: 0,
+      elapsedMs: 100,
+      bytes: 640,
+      totalBytes: 3000,
+    } as never);
     r.onEvent({ type: "source-end", source: "a", read: 50, kept: 50, quarantined: 0, elapsedMs: 400 } as never);
     const afterSource = percents(term.frames);
     expect(afterSource.at(-1)).toBe(100);

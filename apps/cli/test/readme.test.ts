@@ -18,9 +18,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mt-readme-"));
   // A project that sees the workspace packages as installed ones.
   await mkdir(join(dir, "node_modules/@mathtune"), { recursive: true });
-  for (const p of await readdir(join(repoRoot, "packages"))) await symlink(join(repoRoot, "packages", p), join(dir, "node_modules/@mathtune", p));
+  for (const p of await readdir(join(repoRoot, "packages")))
+    await symlink(join(repoRoot, "packages", p), join(dir, "node_modules/@mathtune", p));
   await symlink(join(repoRoot, "node_modules/@types"), join(dir, "node_modules/@types"));
-  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "readme-examples", private: true, type: "module" }));
+  await writeFile(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "readme-examples", private: true, type: "module" }),
+  );
   examples = await writeReadmeExamples(dir);
 }, 120_000);
 

@@ -48,14 +48,28 @@ describe("mathtune build --out", () => {
 describe("mathtune build: recipes", () => {
   it("--no-code refuses a module adapter before importing it", async () => {
     const mark = join(tmp, "evil-ran");
-    const r = await runCli(["build", join(repoRoot, "test-fixtures/battery/evil-valid-recipe.yaml"), "--out", join(tmp, "evil"), "--no-code"], { env: { MATHTUNE_TEST_EVIL_MARK: mark } });
+    const r = await runCli(
+      [
+        "build",
+        join(repoRoot, "test-fixtures/battery/evil-valid-recipe.yaml"),
+        "--out",
+        join(tmp, "evil"),
+        "--no-code",
+      ],
+      { env: { MATHTUNE_TEST_EVIL_MARK: mark } },
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("E_CODE_REFUSED");
     expect(existsSync(mark)).toBe(false);
   });
 
   it("a YAML alias bomb is a bad recipe: exit 2", async () => {
-    const r = await runCli(["build", join(repoRoot, "test-fixtures/battery/alias-bomb.yaml"), "--out", join(tmp, "bomb")]);
+    const r = await runCli([
+      "build",
+      join(repoRoot, "test-fixtures/battery/alias-bomb.yaml"),
+      "--out",
+      join(tmp, "bomb"),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("E_CONFIG_INVALID");
   });
@@ -64,7 +78,10 @@ describe("mathtune build: recipes", () => {
 describe("mathtune build: a second Ctrl-C", () => {
   it("exits 130 at once and leaves no staging folder or lock", async () => {
     const out = join(tmp, "interrupted");
-    const child = spawn(process.execPath, [cliPath, "build", "--out", out, "--json"], { cwd: tmp, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [cliPath, "build", "--out", out, "--json"], {
+      cwd: tmp,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let sent = false;
     child.stderr.on("data", (d: Buffer) => {
       if (!sent && d.toString().includes('"type":"source-start"')) {

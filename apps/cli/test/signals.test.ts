@@ -11,12 +11,15 @@ afterEach(() => {
 /** Captures stderr while `fn` runs. */
 function captureStderr(): string[] {
   const lines: string[] = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation(
+    (chunk: string | Uint8Array) => (lines.push(String(chunk)), true),
+  );
   return lines;
 }
 
 /** Resolves once `signal` aborts. */
-const aborted = (signal: AbortSignal) => new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true })));
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true })));
 
 describe("eventsAsJson", () => {
   it("is JSON with --json, or whenever stderr is not a terminal; only --json is remembered for the error report", () => {
@@ -55,8 +58,20 @@ describe("withSignals", () => {
     expect(seen).toEqual(["stop:SIGTERM kill:false", "kill"]);
     expect(exit).toHaveBeenCalledWith(130);
     expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
-      { type: "signal", signal: "SIGTERM", count: 1, action: "stop", message: "SIGTERM: stopping after this step (Ctrl-C again to kill the trainer at once)" },
-      { type: "signal", signal: "SIGINT", count: 2, action: "kill", message: "SIGINT: killing the trainer (Ctrl-C again to exit at once)" },
+      {
+        type: "signal",
+        signal: "SIGTERM",
+        count: 1,
+        action: "stop",
+        message: "SIGTERM: stopping after this step (Ctrl-C again to kill the trainer at once)",
+      },
+      {
+        type: "signal",
+        signal: "SIGINT",
+        count: 2,
+        action: "kill",
+        message: "SIGINT: killing the trainer (Ctrl-C again to exit at once)",
+      },
       { type: "signal", signal: "SIGINT", count: 3, action: "exit", message: "SIGINT again: stopping now" },
     ]);
     expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual(before);
@@ -72,7 +87,9 @@ describe("withSignals", () => {
       expect(kill.aborted).toBe(false);
     });
     expect(exit).toHaveBeenCalledWith(130);
-    expect(lines.join("")).toBe("\nSIGINT: stopping cleanly (Ctrl-C again to stop at once)\n\nSIGINT again: stopping now\n");
+    expect(lines.join("")).toBe(
+      "\nSIGINT: stopping cleanly (Ctrl-C again to stop at once)\n\nSIGINT again: stopping now\n",
+    );
   });
 
   it("removes its handlers when fn fails", async () => {

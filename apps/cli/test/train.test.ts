@@ -21,7 +21,16 @@ beforeAll(async () => {
   assertBuilt();
   tmp = await mkdtemp(join(tmpdir(), "mt-cli-train-"));
   data = join(tmp, "data.jsonl");
-  await writeFile(data, `${JSON.stringify({ id: "a", messages: [{ role: "user", content: "1+1?" }, { role: "assistant", content: "Answer: 2" }] })}\n`);
+  await writeFile(
+    data,
+    `${JSON.stringify({
+      id: "a",
+      messages: [
+        { role: "user", content: "1+1?" },
+        { role: "assistant", content: "Answer: 2" },
+      ],
+    })}\n`,
+  );
   model = join(tmp, "model");
   await mkdir(model);
   await writeFile(join(model, "config.json"), "{}");
@@ -37,9 +46,16 @@ const alive = (pid: number) => {
 };
 
 /** Runs the CLI; `onStderr` (its progress events) may send it signals. */
-function runWith(args: string[], env: NodeJS.ProcessEnv, onStderr: (text: string, pid: number) => void): Promise<RunResult> {
+function runWith(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onStderr: (text: string, pid: number) => void,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -64,7 +80,18 @@ describe("mathtune train: bad input is exit code 2, never a stack trace", () => 
     [["--threads", ""], /--threads/],
     [["--scheduler", "step"], /invalid training config:\s+.*scheduler/],
   ])("%j", async (flags, message) => {
-    const r = await runCli(["train", "--data", data, "--model", model, "--out", join(tmp, "bad"), "--python", TRAINER, ...flags]);
+    const r = await runCli([
+      "train",
+      "--data",
+      data,
+      "--model",
+      model,
+      "--out",
+      join(tmp, "bad"),
+      "--python",
+      TRAINER,
+      ...flags,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error E_(CONFIG_INVALID|USAGE): /);
     expect(r.stderr).toMatch(message);
@@ -93,16 +120,22 @@ describe("mathtune train: signals reach the trainer, and the run ends with a che
   it("SIGTERM to the CLI stops the trainer after its step with a checkpoint; nothing is left running", async () => {
     const pidFile = join(tmp, "term.pid");
     let sent = false;
-    const r = await runWith(["train", "--data", data, "--model", model, "--out", join(tmp, "term"), "--python", TRAINER], { FIXTURE_PIDFILE: pidFile }, (out, pid) => {
-      if (!sent && /"phase":"train"/.test(out)) {
-        sent = true;
-        process.kill(pid, "SIGTERM");
-      }
-    });
+    const r = await runWith(
+      ["train", "--data", data, "--model", model, "--out", join(tmp, "term"), "--python", TRAINER],
+      { FIXTURE_PIDFILE: pidFile },
+      (out, pid) => {
+        if (!sent && /"phase":"train"/.test(out)) {
+          sent = true;
+          process.kill(pid, "SIGTERM");
+        }
+      },
+    );
     expect(r.code).toBe(130);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/SIGTERM: stopping after this step/);
-    expect(r.stderr).toMatch(/error E_CANCELED: training canceled \(checkpoint kept at \/run\/checkpoints\/checkpoint-2/);
+    expect(r.stderr).toMatch(
+      /error E_CANCELED: training canceled \(checkpoint kept at \/run\/checkpoints\/checkpoint-2/,
+    );
     expect(alive(Number(await readFile(pidFile, "utf8")))).toBe(false);
   });
 
@@ -131,27 +164,74 @@ describe("mathtune train: signals reach the trainer, and the run ends with a che
 
   it("a failure names train.log and prints its last lines", async () => {
     const crash = join(tmp, "crash.sh");
-    await writeFile(crash, "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'ValueError: the trainer broke' >&2\nexit 1\n", { mode: 0o755 });
+    await writeFile(
+      crash,
+      "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'ValueError: the trainer broke' >&2\nexit 1\n",
+      { mode: 0o755 },
+    );
     const out = join(tmp, "crash");
     const r = await runCli(["train", "--data", data, "--model", model, "--out", out, "--python", crash]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`see ${join(out, "train.log")} for the Python traceback`);
-    expect(r.stderr).toMatch(new RegExp(`last 2 lines of ${join(out, "train.log").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\n  Traceback \\(most recent call last\\):\\n  ValueError: the trainer broke`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `last 2 lines of ${join(out, "train.log").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\n  Traceback \\(most recent call last\\):\\n  ValueError: the trainer broke`,
+      ),
+    );
   });
 });
 
 describe("mathtune train: options and summary", () => {
   it("threads, system prompt, warmup, scheduler and skipping the first evaluation are flags", () => {
     expect(
-      configFromArgs({ threads: "2", "system-prompt": "Be exact.", "warmup-ratio": "0.1", "warmup-steps": "5", scheduler: "linear", "skip-first-eval": true, cpu: true }),
-    ).toEqual({ threads: 2, systemPrompt: "Be exact.", warmupRatio: 0.1, warmupSteps: 5, scheduler: "linear", evalAtStart: false, cpu: true });
+      configFromArgs({
+        threads: "2",
+        "system-prompt": "Be exact.",
+        "warmup-ratio": "0.1",
+        "warmup-steps": "5",
+        scheduler: "linear",
+        "skip-first-eval": true,
+        cpu: true,
+      }),
+    ).toEqual({
+      threads: 2,
+      systemPrompt: "Be exact.",
+      warmupRatio: 0.1,
+      warmupSteps: 5,
+      scheduler: "linear",
+      evalAtStart: false,
+      cpu: true,
+    });
     expect(configFromArgs({})).toEqual({});
   });
 
   it("after a resume the summary shows the validation loss without '?'", () => {
-    const base = { runDir: "/r", adapter: "/r/adapter", steps: 5, totalSteps: 5, tokens: 1, seconds: 1, precision: "fp32", quantization: "none", worldSize: 1, metricsFile: "m", lossCurve: "l", logFile: "t" };
-    expect(summaryLines({ ...base, evalLoss: 1.5, firstLoss: 2, lastLoss: 1, resumedFrom: "/r/checkpoints/checkpoint-2" }).join("\n")).toMatch(/^validation loss: 1\.5000$/m);
-    expect(summaryLines({ ...base, evalLoss: 1.5, initialEvalLoss: 3 }).join("\n")).toMatch(/^validation loss: 3\.0000 -> 1\.5000$/m);
+    const base = {
+      runDir: "/r",
+      adapter: "/r/adapter",
+      steps: 5,
+      totalSteps: 5,
+      tokens: 1,
+      seconds: 1,
+      precision: "fp32",
+      quantization: "none",
+      worldSize: 1,
+      metricsFile: "m",
+      lossCurve: "l",
+      logFile: "t",
+    };
+    expect(
+      summaryLines({
+        ...base,
+        evalLoss: 1.5,
+        firstLoss: 2,
+        lastLoss: 1,
+        resumedFrom: "/r/checkpoints/checkpoint-2",
+      }).join("\n"),
+    ).toMatch(/^validation loss: 1\.5000$/m);
+    expect(summaryLines({ ...base, evalLoss: 1.5, initialEvalLoss: 3 }).join("\n")).toMatch(
+      /^validation loss: 3\.0000 -> 1\.5000$/m,
+    );
     expect(summaryLines({ ...base }).join("\n")).not.toMatch(/validation|\?/);
   });
 });

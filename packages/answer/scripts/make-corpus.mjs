@@ -82,17 +82,22 @@ function wrongOf(g) {
 }
 
 const rows = [];
-const add = (set, style, truth, gold, output) => rows.push({ id: `${set}-${rows.length}`, set, style, truth, gold, output });
+const add = (set, style, truth, gold, output) =>
+  rows.push({ id: `${set}-${rows.length}`, set, style, truth, gold, output });
 
 // ---------------------------------------------------------------- GSM8K
 {
   const lines = readFileSync(join(data, "gsm8k/train.jsonl"), "utf8").split("\n").filter(Boolean);
   const chosen = [];
-  for (let i = 0; i < perSource && lines.length; i++) chosen.push(JSON.parse(lines.splice(Math.floor(rnd() * lines.length), 1)[0]));
+  for (let i = 0; i < perSource && lines.length; i++)
+    chosen.push(JSON.parse(lines.splice(Math.floor(rnd() * lines.length), 1)[0]));
   const STYLES = ["hash", "hash-variant", "a-line", "answer-is", "boxed", "math-span", "stripped-hash", "commas"];
   for (const r of chosen) {
     const hash = r.answer.lastIndexOf("####");
-    const gold = r.answer.slice(hash + 4).trim().replace(/,/g, "");
+    const gold = r.answer
+      .slice(hash + 4)
+      .trim()
+      .replace(/,/g, "");
     let body = r.answer.slice(0, hash).trimEnd();
     const style = pick(STYLES);
     if (style === "stripped-hash" || rnd() < 0.3) body = body.replace(/<<[^>]*>>/g, "");
@@ -102,7 +107,14 @@ const add = (set, style, truth, gold, output) => rows.push({ id: `${set}-${rows.
     const ending = {
       hash: `\n#### ${n}`,
       "stripped-hash": `\n#### ${n}`,
-      "hash-variant": pick([`\n####${n}`, `\n#### $${fmt}`, `\n**#### ${n}**`, `\n#### ${fmt}.`, `\n####: ${n}`, ` #### ${n}`]),
+      "hash-variant": pick([
+        `\n####${n}`,
+        `\n#### $${fmt}`,
+        `\n**#### ${n}**`,
+        `\n#### ${fmt}.`,
+        `\n####: ${n}`,
+        ` #### ${n}`,
+      ]),
       "a-line": pick([`\nA: ${n}`, `\nA: ${fmt}`, `\n\nA: $${fmt}`]),
       "answer-is": pick([`\nThe answer is ${fmt}.`, `\nThe answer is: ${n}`, `\nTherefore, the answer is $${fmt}$.`]),
       boxed: pick([`\nSo the answer is $\\boxed{${n}}$.`, `\n\\boxed{${fmt}}`]),
@@ -121,7 +133,8 @@ const mathGolds = [];
     for (const f of readdirSync(join(data, "MATH/train", dir)).sort()) files.push(join(data, "MATH/train", dir, f));
   }
   const chosen = [];
-  for (let i = 0; i < perSource * 1.6 && files.length; i++) chosen.push(files.splice(Math.floor(rnd() * files.length), 1)[0]);
+  for (let i = 0; i < perSource * 1.6 && files.length; i++)
+    chosen.push(files.splice(Math.floor(rnd() * files.length), 1)[0]);
   for (const file of chosen) {
     const rec = JSON.parse(readFileSync(file, "utf8"));
     const box = lastBox(rec.solution);
@@ -141,7 +154,8 @@ const mathGolds = [];
     // the rarer shapes get their own style most of the time
     const special = [];
     if (/^\(.*,.*\)$/.test(gold) && !/[\[\]]/.test(gold)) special.push("tuple-var");
-    if (/^[^()\[\]{}\\]*,[^()\[\]{}\\]*$/.test(gold) && !/^-?\d{1,3}(,\d{3})+$/.test(gold)) special.push("several-boxes");
+    if (/^[^()\[\]{}\\]*,[^()\[\]{}\\]*$/.test(gold) && !/^-?\d{1,3}(,\d{3})+$/.test(gold))
+      special.push("several-boxes");
     if (/^[\[(].*,.*[\])]$/.test(gold) && /[\[\]]/.test(gold)) special.push("interval-in");
     const style = special.length && rnd() < 0.7 ? pick(special) : pick(styles);
     let output;
@@ -156,7 +170,8 @@ const mathGolds = [];
         // only when the answer ends up in the last math span of the prose
         const spans = [...unboxed.matchAll(/\$([^$]+)\$/g)];
         const last = spans[spans.length - 1]?.[1] ?? "";
-        output = last.trim().endsWith(ans) && /\$[^$]*$/.test(unboxed) ? unboxed : `${unboxed}\n\nSo the answer is $${ans}$.`;
+        output =
+          last.trim().endsWith(ans) && /\$[^$]*$/.test(unboxed) ? unboxed : `${unboxed}\n\nSo the answer is $${ans}$.`;
         break;
       }
       case "early-box": {
@@ -177,10 +192,19 @@ const mathGolds = [];
         break;
       }
       case "tuple-var":
-        output = `${unboxed}\n\nTherefore $(${pick([["p", "q", "r", "s"], ["x", "y", "z", "w"], ["a", "b", "c", "d"]]).slice(0, ans.split(",").length).join(pick([",", ", "]))})=\\boxed{${ans.replace(/,\s*/g, pick([", ", ","]))}}$.`;
+        output = `${unboxed}\n\nTherefore $(${pick([
+          ["p", "q", "r", "s"],
+          ["x", "y", "z", "w"],
+          ["a", "b", "c", "d"],
+        ])
+          .slice(0, ans.split(",").length)
+          .join(pick([",", ", "]))})=\\boxed{${ans.replace(/,\s*/g, pick([", ", ","]))}}$.`;
         break;
       case "several-boxes":
-        output = `${unboxed}\n\nThe solutions are ${ans.split(",").map((x) => `$\\boxed{${x.trim()}}$`).join(pick([", ", " and ", ", "]))}.`;
+        output = `${unboxed}\n\nThe solutions are ${ans
+          .split(",")
+          .map((x) => `$\\boxed{${x.trim()}}$`)
+          .join(pick([", ", " and ", ", "]))}.`;
         break;
       case "interval-in":
         output = `${unboxed}\n\nSo $x \\in \\boxed{${ans}}$.`;
@@ -203,7 +227,8 @@ const mathGolds = [];
     ];
     return pick(options);
   };
-  const junk = (g) => `${pick(["AZYUK", "QX", "ZZ"])}${g.replace(/[^\d]/g, "").slice(0, 2) || "7"}${pick(["A", "B", "Q"])}`;
+  const junk = (g) =>
+    `${pick(["AZYUK", "QX", "ZZ"])}${g.replace(/[^\d]/g, "").slice(0, 2) || "7"}${pick(["A", "B", "Q"])}`;
   for (const g of mathGolds.slice(0, Math.ceil(perSource / 3))) {
     const truth = rnd() < 0.5;
     let pred;
@@ -214,7 +239,11 @@ const mathGolds = [];
       if (style === "junk") pred = junk(g);
       else if (style === "relation-flip") {
         const v = /^-?\d+$/.test(g) ? g : "5";
-        const [a, b] = pick([["x > ", "x < "], ["x \\ge ", "x \\le "], ["x \\gt ", "x \\lt "]]);
+        const [a, b] = pick([
+          ["x > ", "x < "],
+          ["x \\ge ", "x \\le "],
+          ["x \\gt ", "x \\lt "],
+        ]);
         add("strings", style, false, `${a}${v}`, `${b}${v}`);
         continue;
       } else pred = wrongOf(g);
@@ -225,7 +254,12 @@ const mathGolds = [];
   // the relation operators and their spellings, equal ones too
   for (let k = 0; k < perSource / 15; k++) {
     const v = Math.floor(rnd() * 200) - 100;
-    const [a, b] = pick([["x > ", "x \\gt "], ["x < ", "x \\lt "], ["x \\geq ", "x \\ge "], ["x \\leq ", "x \\le "]]);
+    const [a, b] = pick([
+      ["x > ", "x \\gt "],
+      ["x < ", "x \\lt "],
+      ["x \\geq ", "x \\ge "],
+      ["x \\leq ", "x \\le "],
+    ]);
     add("strings", "relation-spelling", true, `${a}${v}`, `${b}${v}`);
   }
 }
@@ -236,10 +270,22 @@ for (let k = 0; k < perSource / 15; k++) {
   const truth = rnd() < 0.6;
   const ys = truth ? xs : xs.map((x, i) => (i === xs.length - 1 ? x + 1 : x));
   if (new Set(ys).size !== ys.length) continue;
-  add("strings", "several-boxes-set", truth, `\\{${xs.join(",")}\\}`, `The solutions are ${ys.map((y) => `$\\boxed{${y}}$`).join(", ")}.`);
+  add(
+    "strings",
+    "several-boxes-set",
+    truth,
+    `\\{${xs.join(",")}\\}`,
+    `The solutions are ${ys.map((y) => `$\\boxed{${y}}$`).join(", ")}.`,
+  );
   const n = Math.floor(rnd() * 1e11) + 1000;
   const m = truth ? n : n + pick([1, 10, 1000]);
-  add("strings", "separators", truth, String(n), `$${withCommas(m).replace(/,/g, pick([",\\! ", "{,}", ",\\!", "\\,"]))}$`);
+  add(
+    "strings",
+    "separators",
+    truth,
+    String(n),
+    `$${withCommas(m).replace(/,/g, pick([",\\! ", "{,}", ",\\!", "\\,"]))}$`,
+  );
 }
 
 let lines = rows;

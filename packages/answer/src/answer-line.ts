@@ -5,7 +5,14 @@ import { lastBoxes } from "./extract.js";
  * The rule that found an answer: a `\boxed{}`, GSM8K's `####`, an answer line, the last math span, the whole
  * text, the result of the last calculation, or the last number.
  */
-export type ExtractRule = "boxed" | "gsm8k" | "answer-line" | "last-math" | "whole" | "last-calculation" | "last-number";
+export type ExtractRule =
+  | "boxed"
+  | "gsm8k"
+  | "answer-line"
+  | "last-math"
+  | "whole"
+  | "last-calculation"
+  | "last-number";
 
 /** Options of `extractAnswer`. */
 export interface ExtractOptions {
@@ -51,9 +58,16 @@ export function cleanAnswerText(raw: string): string {
   const first = nl < 0 ? raw : raw.slice(0, nl);
   if (PLAIN_NUMBER.test(first)) return first.trim();
   // a display that starts the answer and runs over lines: its last `= X`
-  const display = /^\s*(?:\\\[|\$\$|\\begin\{(align\*?|aligned|eqnarray\*?|gather\*?)\})([\s\S]*?)(?:\\\]|\$\$|\\end\{\1\})/.exec(raw);
+  const display =
+    /^\s*(?:\\\[|\$\$|\\begin\{(align\*?|aligned|eqnarray\*?|gather\*?)\})([\s\S]*?)(?:\\\]|\$\$|\\end\{\1\})/.exec(
+      raw,
+    );
   if (display && /[\n&]|\\\\/.test(display[2]!)) {
-    const flat = display[2]!.replace(/\\(?:begin|end)\{[^{}]*\}/g, " ").replace(/\\\\|&|\n/g, " ").replace(/[.,;]\s*$/, "").trim();
+    const flat = display[2]!
+      .replace(/\\(?:begin|end)\{[^{}]*\}/g, " ")
+      .replace(/\\\\|&|\n/g, " ")
+      .replace(/[.,;]\s*$/, "")
+      .trim();
     return afterLastEquals(flat);
   }
   // `\$` (a dollar sign in math) must not pair with the math delimiters
@@ -238,7 +252,11 @@ export function lastMathSpan(text: string): { answer: string; start: number } | 
   const eq = topLevelEquals(answer);
   if (eq >= 0) {
     const rhs = answer.slice(eq + 1).trim();
-    if (rhs !== "" && !/[A-Za-z]/.test(rhs.replace(/\\(?:frac|dfrac|tfrac|sqrt|pi|cdot|times|left|right|circ|infty)(?![A-Za-z])/g, ""))) answer = rhs;
+    if (
+      rhs !== "" &&
+      !/[A-Za-z]/.test(rhs.replace(/\\(?:frac|dfrac|tfrac|sqrt|pi|cdot|times|left|right|circ|infty)(?![A-Za-z])/g, ""))
+    )
+      answer = rhs;
   }
   // (a point, a segment or an angle name is an answer too: `$CD$`)
   if (answer === "" || (!SUBSTANTIVE.test(answer) && !/^[A-Za-z]$|^[A-Z]{2,3}$/.test(answer))) return undefined;
@@ -301,7 +319,9 @@ function lastSpan(text: string): { inner: string; start: number } | undefined {
 function wholeAnswer(text: string): string | undefined {
   const t = text.trim();
   if (t === "" || t.length > 200 || /[\n\r]|<<|>>/.test(t)) return undefined;
-  const outside = t.replace(/\\(?:text|mathrm|textbf|mbox|begin|end|operatorname)\s*\{[^{}]*\}/g, " ").replace(/\\[A-Za-z]+/g, " ");
+  const outside = t
+    .replace(/\\(?:text|mathrm|textbf|mbox|begin|end|operatorname)\s*\{[^{}]*\}/g, " ")
+    .replace(/\\[A-Za-z]+/g, " ");
   // a word with digits in it (`AZYUK2A`) is one word
   const words = outside.match(/[A-Za-z0-9]*[A-Za-z]{2,}[A-Za-z0-9]*/g) ?? [];
   if (words.length > 1) return undefined;
@@ -344,7 +364,8 @@ export function lastCalculation(text: string): string | undefined {
 export function extractAnswer(text: string, options: ExtractOptions = {}): Extracted | undefined {
   const box = lastBoxes(text);
   const line = answerLine(text);
-  if (box && (!line || box.start >= line.start || !SUBSTANTIVE.test(line.answer))) return { answer: box.answer, rule: "boxed" };
+  if (box && (!line || box.start >= line.start || !SUBSTANTIVE.test(line.answer)))
+    return { answer: box.answer, rule: "boxed" };
   if (line) return { answer: line.answer, rule: /^\s*####/.test(text.slice(line.start)) ? "gsm8k" : "answer-line" };
   const span = lastMathSpan(text);
   if (span) return { answer: span.answer, rule: "last-math" };

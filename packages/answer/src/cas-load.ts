@@ -14,7 +14,8 @@ export function loadCas(from: string | URL = import.meta.url): Cas | undefined {
   } catch (e) {
     // not installed; a module missing inside an installed CAS is its own error, passed on
     const err = e as { code?: string; message?: string };
-    if (err?.code === "MODULE_NOT_FOUND" && String(err.message).includes("'@cortex-js/compute-engine'")) return undefined;
+    if (err?.code === "MODULE_NOT_FOUND" && String(err.message).includes("'@cortex-js/compute-engine'"))
+      return undefined;
     throw e;
   }
 }

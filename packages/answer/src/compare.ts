@@ -73,7 +73,18 @@ export interface Comparison {
 }
 
 /** The kind of value `compare` read an answer as. */
-export type ValueType = "empty" | "number" | "boolean" | "time" | "interval" | "union" | "sequence" | "matrix" | "relation" | "expression" | "text";
+export type ValueType =
+  | "empty"
+  | "number"
+  | "boolean"
+  | "time"
+  | "interval"
+  | "union"
+  | "sequence"
+  | "matrix"
+  | "relation"
+  | "expression"
+  | "text";
 
 type SeqKind = "set" | "tuple" | "paren" | "list";
 type RelOp = "=" | "!=" | "<" | "<=";
@@ -182,7 +193,11 @@ function relOp(raw: string): { op: RelOp; swap: boolean } {
 }
 
 function unwrapText(s: string): string {
-  return replaceCommandArg(s, /\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|textnormal|operatorname)(?![A-Za-z])/, (x) => x);
+  return replaceCommandArg(
+    s,
+    /\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|textnormal|operatorname)(?![A-Za-z])/,
+    (x) => x,
+  );
 }
 
 function readValue(s: string): Value {
@@ -201,7 +216,12 @@ function readValue(s: string): Value {
   const num = parseNumber(t);
   if (num) return { t: "number", num, percent: false };
   const inf = /^([+-]?)\s*\\infty$/.exec(t);
-  if (inf) return { t: "number", num: { value: undefined, approx: inf[1] === "-" ? -Infinity : Infinity, decimals: undefined }, percent: false };
+  if (inf)
+    return {
+      t: "number",
+      num: { value: undefined, approx: inf[1] === "-" ? -Infinity : Infinity, decimals: undefined },
+      percent: false,
+    };
   const mat = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(t);
   if (mat) {
     const rows = splitTop(mat[3]!, /\\\\/)
@@ -265,7 +285,10 @@ function readValue(s: string): Value {
     return { t: "text", text: plain };
   }
   // a code such as `AZYUK2A` or `QX0A` (digits between letters) is a word, not a product
-  if (/^[A-Za-z0-9]+$/.test(plain) && (/[A-Za-z]\d+[A-Za-z]/.test(plain) || (/[A-Za-z]\d/.test(plain) && /[A-Za-z].*[A-Za-z]/.test(plain)))) {
+  if (
+    /^[A-Za-z0-9]+$/.test(plain) &&
+    (/[A-Za-z]\d+[A-Za-z]/.test(plain) || (/[A-Za-z]\d/.test(plain) && /[A-Za-z].*[A-Za-z]/.test(plain)))
+  ) {
     return { t: "text", text: plain };
   }
   return { t: "expression", text: t };
@@ -315,12 +338,21 @@ function closeNumbers(a: Approx, b: Approx, ctx: Ctx): boolean {
   if (Math.abs(x - y) <= tol * scale + (decimalInvolved ? 0 : 1e-12)) return true;
   // A decimal rounded from an exact value: `0.33` for 1/3, `2.83` for 2\sqrt2 (two places or more).
   const rounded = (lit: Approx, other: Approx): boolean =>
-    lit.decimals !== undefined && lit.decimals >= 2 && (other.decimals === undefined || other.decimals > lit.decimals) && Math.abs(roundTo(other.x, lit.decimals) - lit.x) < 0.5 * 10 ** -lit.decimals * 1e-3 + Number.EPSILON * Math.abs(lit.x) * 4;
+    lit.decimals !== undefined &&
+    lit.decimals >= 2 &&
+    (other.decimals === undefined || other.decimals > lit.decimals) &&
+    Math.abs(roundTo(other.x, lit.decimals) - lit.x) <
+      0.5 * 10 ** -lit.decimals * 1e-3 + Number.EPSILON * Math.abs(lit.x) * 4;
   return ctx.rounding && (rounded(a, b) || rounded(b, a));
 }
 
 function numberApprox(v: Value & { t: "number" }): Approx {
-  return { ...(v.num.value ? { exact: v.num.value } : {}), x: v.num.approx, decimals: v.num.decimals, symbolic: v.num.decimals === undefined };
+  return {
+    ...(v.num.value ? { exact: v.num.value } : {}),
+    x: v.num.approx,
+    decimals: v.num.decimals,
+    symbolic: v.num.decimals === undefined,
+  };
 }
 
 function percentVariants(v: Value & { t: "number" }, ctx: Ctx): Approx[] {
@@ -347,7 +379,8 @@ function sym(input: string, ctx: Ctx): Sym | undefined {
   if (input.length > MAX_SYMBOLIC_LENGTH) return undefined;
   let text = input;
   // `i` and `e` name variables when the question uses them so (DeepMind: "Differentiate 3*i**2 wrt i").
-  for (const v of ctx.plainVars) text = text.replace(new RegExp(String.raw`(?<![A-Za-z\\])${v}(?![A-Za-z])`, "g"), `\\mathrm{${v}${v}}`);
+  for (const v of ctx.plainVars)
+    text = text.replace(new RegExp(String.raw`(?<![A-Za-z\\])${v}(?![A-Za-z])`, "g"), `\\mathrm{${v}${v}}`);
   const hit = symCache.get(text);
   if (hit !== undefined) return hit ?? undefined;
   const s = parseSym(text, ctx.deadline);
@@ -381,7 +414,12 @@ function* samplePoints(vars: string[], ctx: Ctx): Generator<Record<string, numbe
  * The same decision as the CAS path below, by the fast evaluator (fast-eval.ts) when both sides
  * are in its subset; undefined when either is not, or too few points have real values.
  */
-function fastEqual(a: string, b: string, ctx: Ctx, decimals: [number | undefined, number | undefined]): boolean | undefined {
+function fastEqual(
+  a: string,
+  b: string,
+  ctx: Ctx,
+  decimals: [number | undefined, number | undefined],
+): boolean | undefined {
   if (ctx.plainVars.length) return undefined;
   const fa = fastSym(a);
   const fb = fa && fastSym(b);
@@ -391,7 +429,11 @@ function fastEqual(a: string, b: string, ctx: Ctx, decimals: [number | undefined
     const x = fa.run({});
     const y = fb.run({});
     if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
-    return closeNumbers({ x, decimals: decimals[0], symbolic: true }, { x: y, decimals: decimals[1], symbolic: true }, ctx);
+    return closeNumbers(
+      { x, decimals: decimals[0], symbolic: true },
+      { x: y, decimals: decimals[1], symbolic: true },
+      ctx,
+    );
   }
   let good = 0;
   for (const p of samplePoints(vars, ctx)) {
@@ -404,7 +446,12 @@ function fastEqual(a: string, b: string, ctx: Ctx, decimals: [number | undefined
   return good >= 3 ? true : undefined;
 }
 
-function symbolicEqual(a: string | Sym, b: string | Sym, ctx: Ctx, decimals: [number | undefined, number | undefined] = [undefined, undefined]): boolean | undefined {
+function symbolicEqual(
+  a: string | Sym,
+  b: string | Sym,
+  ctx: Ctx,
+  decimals: [number | undefined, number | undefined] = [undefined, undefined],
+): boolean | undefined {
   if (typeof a === "string" && typeof b === "string") {
     const fast = fastEqual(a, b, ctx, decimals);
     if (fast !== undefined) return fast;
@@ -419,9 +466,14 @@ function symbolicEqual(a: string | Sym, b: string | Sym, ctx: Ctx, decimals: [nu
     if (!va || !vb) return undefined;
     if (Number.isNaN(va.re) || Number.isNaN(vb.re)) return undefined;
     // `2^{4950}` and `2^{4951}` both overflow to Infinity: no decision by value
-    if (!Number.isFinite(va.re) || !Number.isFinite(vb.re) || !Number.isFinite(va.im) || !Number.isFinite(vb.im)) return undefined;
+    if (!Number.isFinite(va.re) || !Number.isFinite(vb.re) || !Number.isFinite(va.im) || !Number.isFinite(vb.im))
+      return undefined;
     if (va.im === 0 && vb.im === 0) {
-      return closeNumbers({ x: va.re, decimals: decimals[0], symbolic: true }, { x: vb.re, decimals: decimals[1], symbolic: true }, ctx);
+      return closeNumbers(
+        { x: va.re, decimals: decimals[0], symbolic: true },
+        { x: vb.re, decimals: decimals[1], symbolic: true },
+        ctx,
+      );
     }
     return closeComplex(va, vb, decimals[0] !== undefined || decimals[1] !== undefined ? ctx.relTol : 1e-9);
   }
@@ -447,10 +499,14 @@ function relationEqual(a: Value & { t: "relation" }, b: Value & { t: "relation" 
   }
   if (a.parts || b.parts) {
     if (!a.parts || !b.parts || a.parts.length !== b.parts.length) return false;
-    return a.parts.every((p, i) => equalStrings(p, b.parts![i]!, ctx)) && a.ops!.every((o, i) => relOp(o).op === relOp(b.ops![i]!).op && relOp(o).swap === relOp(b.ops![i]!).swap);
+    return (
+      a.parts.every((p, i) => equalStrings(p, b.parts![i]!, ctx)) &&
+      a.ops!.every((o, i) => relOp(o).op === relOp(b.ops![i]!).op && relOp(o).swap === relOp(b.ops![i]!).swap)
+    );
   }
   if (equalStrings(a.lhs, b.lhs, ctx) && equalStrings(a.rhs, b.rhs, ctx)) return true;
-  if ((a.op === "=" || a.op === "!=") && equalStrings(a.lhs, b.rhs, ctx) && equalStrings(a.rhs, b.lhs, ctx)) return true;
+  if ((a.op === "=" || a.op === "!=") && equalStrings(a.lhs, b.rhs, ctx) && equalStrings(a.rhs, b.lhs, ctx))
+    return true;
   const ta = `(${a.lhs})-(${a.rhs})`;
   const tb = `(${b.lhs})-(${b.rhs})`;
   // the fast evaluator when both sides are in its subset, else the compute engine
@@ -460,7 +516,8 @@ function relationEqual(a: Value & { t: "relation" }, b: Value & { t: "relation" 
   const fa = fast ? undefined : sym(ta, ctx);
   const fb = fast ? undefined : sym(tb, ctx);
   if (!fast && (!fa || !fb)) return undefined;
-  const at = (side: 0 | 1, p: Record<string, number>): Complex | undefined => (fast ? { re: fast[side].run(p), im: 0 } : evalSym((side ? fb : fa)!, p, ctx.deadline));
+  const at = (side: 0 | 1, p: Record<string, number>): Complex | undefined =>
+    fast ? { re: fast[side].run(p), im: 0 } : evalSym((side ? fb : fa)!, p, ctx.deadline);
   const vars = [...new Set(fast ? [...fast[0].vars, ...fast[1].vars] : [...fa!.vars, ...fb!.vars])].sort();
   if (vars.length === 0) return undefined;
   let k: number | undefined;
@@ -498,7 +555,8 @@ function textKey(s: string): string {
 function sequencesEqual(ka: SeqKind, a: string[], kb: SeqKind, b: string[], ctx: Ctx): boolean {
   if (a.length !== b.length) return false;
   const isSet = (k: SeqKind) => k === "set";
-  if ((isSet(ka) && (kb === "tuple" || kb === "paren")) || (isSet(kb) && (ka === "tuple" || ka === "paren"))) return false;
+  if ((isSet(ka) && (kb === "tuple" || kb === "paren")) || (isSet(kb) && (ka === "tuple" || ka === "paren")))
+    return false;
   const unordered = isSet(ka) || isSet(kb) || (ka === "list" && kb === "list" && ctx.unordered);
   if (!unordered) return a.every((x, i) => equalStrings(x, b[i]!, ctx));
   const used = new Array<boolean>(b.length).fill(false);
@@ -549,7 +607,8 @@ function decide(va: Value, vb: Value, ctx: Ctx): Decision {
   // `x = 5` against `5`
   if (isSimpleVarEquation(va) && vb.t !== "relation") return decide(readValue(va.rhs), vb, ctx);
   if (isSimpleVarEquation(vb) && va.t !== "relation") return decide(va, readValue(vb.rhs), ctx);
-  const intervalLike = (v: Value) => v.t === "interval" || v.t === "union" || (v.t === "sequence" && v.kind === "paren" && v.items.length === 2);
+  const intervalLike = (v: Value) =>
+    v.t === "interval" || v.t === "union" || (v.t === "sequence" && v.kind === "paren" && v.items.length === 2);
   if (va.t === "relation" && intervalLike(vb)) {
     const iv = relationToInterval(va);
     if (iv) return decide(iv, vb, ctx);
@@ -562,8 +621,10 @@ function decide(va: Value, vb: Value, ctx: Ctx): Decision {
   // a set of one element and that element: `\{-3\}` and `-3`
   const single = (v: Value) => v.t === "sequence" && v.kind === "set" && v.items.length === 1;
   const scalar = (v: Value) => v.t === "number" || v.t === "expression";
-  if (single(va) && scalar(vb)) return decide(readValue(normalizeAnswer((va as Value & { t: "sequence" }).items[0]!).text), vb, ctx);
-  if (single(vb) && scalar(va)) return decide(va, readValue(normalizeAnswer((vb as Value & { t: "sequence" }).items[0]!).text), ctx);
+  if (single(va) && scalar(vb))
+    return decide(readValue(normalizeAnswer((va as Value & { t: "sequence" }).items[0]!).text), vb, ctx);
+  if (single(vb) && scalar(va))
+    return decide(va, readValue(normalizeAnswer((vb as Value & { t: "sequence" }).items[0]!).text), ctx);
   if (va.t === "number" && vb.t === "number") {
     const as = percentVariants(va, ctx);
     const bs = percentVariants(vb, ctx);
@@ -572,17 +633,26 @@ function decide(va: Value, vb: Value, ctx: Ctx): Decision {
   if ((va.t === "number" || va.t === "expression") && (vb.t === "number" || vb.t === "expression")) {
     const ta = va.t === "number" ? numberText(va) : va.text;
     const tb = vb.t === "number" ? numberText(vb) : vb.text;
-    const r = symbolicEqual(ta, tb, ctx, [va.t === "number" ? va.num.decimals : undefined, vb.t === "number" ? vb.num.decimals : undefined]);
+    const r = symbolicEqual(ta, tb, ctx, [
+      va.t === "number" ? va.num.decimals : undefined,
+      vb.t === "number" ? vb.num.decimals : undefined,
+    ]);
     if (r !== undefined) return { equal: r, reason: "symbolic" };
     return { equal: textKey(ta) === textKey(tb), reason: "unparsable" };
   }
   if (va.t === "boolean" && vb.t === "boolean") return { equal: va.v === vb.v, reason: "boolean" };
   if (va.t === "time" && vb.t === "time") return { equal: va.minutes === vb.minutes, reason: "time" };
   if (va.t === "interval" && vb.t === "interval") {
-    return { equal: va.lc === vb.lc && va.rc === vb.rc && equalStrings(va.lo, vb.lo, ctx) && equalStrings(va.hi, vb.hi, ctx), reason: "interval" };
+    return {
+      equal: va.lc === vb.lc && va.rc === vb.rc && equalStrings(va.lo, vb.lo, ctx) && equalStrings(va.hi, vb.hi, ctx),
+      reason: "interval",
+    };
   }
   if (va.t === "interval" && vb.t === "sequence" && vb.kind === "paren" && vb.items.length === 2) {
-    return { equal: !va.lc && !va.rc && equalStrings(va.lo, vb.items[0]!, ctx) && equalStrings(va.hi, vb.items[1]!, ctx), reason: "interval" };
+    return {
+      equal: !va.lc && !va.rc && equalStrings(va.lo, vb.items[0]!, ctx) && equalStrings(va.hi, vb.items[1]!, ctx),
+      reason: "interval",
+    };
   }
   if (vb.t === "interval" && va.t === "sequence") return decide(vb, va, ctx);
   // a union of finite sets is one set: `\{1,3\} \cup \{2,4\}` = `\{1,2,3,4\}`
@@ -598,16 +668,24 @@ function decide(va: Value, vb: Value, ctx: Ctx): Decision {
     return { equal: sequencesEqual("set", pa, "set", pb, ctx), reason: "set" };
   }
   if (va.t === "sequence" && vb.t === "sequence") {
-    return { equal: sequencesEqual(va.kind, va.items, vb.kind, vb.items, ctx), reason: va.kind === "set" || vb.kind === "set" ? "set" : "tuple" };
+    return {
+      equal: sequencesEqual(va.kind, va.items, vb.kind, vb.items, ctx),
+      reason: va.kind === "set" || vb.kind === "set" ? "set" : "tuple",
+    };
   }
   if (va.t === "matrix" && vb.t === "matrix") {
-    const same = va.rows.length === vb.rows.length && va.rows.every((r, i) => r.length === vb.rows[i]!.length && r.every((c, j) => equalStrings(c, vb.rows[i]![j]!, ctx)));
+    const same =
+      va.rows.length === vb.rows.length &&
+      va.rows.every(
+        (r, i) => r.length === vb.rows[i]!.length && r.every((c, j) => equalStrings(c, vb.rows[i]![j]!, ctx)),
+      );
     return { equal: same, reason: "matrix" };
   }
   if ((va.t === "matrix" && vb.t === "sequence") || (vb.t === "matrix" && va.t === "sequence")) {
     const m = (va.t === "matrix" ? va : vb) as Value & { t: "matrix" };
     const q = (va.t === "sequence" ? va : vb) as Value & { t: "sequence" };
-    const flat = m.rows.length === 1 ? m.rows[0]! : m.rows.every((r) => r.length === 1) ? m.rows.map((r) => r[0]!) : undefined;
+    const flat =
+      m.rows.length === 1 ? m.rows[0]! : m.rows.every((r) => r.length === 1) ? m.rows.map((r) => r[0]!) : undefined;
     if (!flat || q.kind === "set") return { equal: false, reason: "matrix" };
     return { equal: sequencesEqual("tuple", flat, "tuple", q.items, ctx), reason: "matrix" };
   }
@@ -654,7 +732,10 @@ function baseFromQuestion(question: string | undefined): number | undefined {
 }
 
 function parseInBase(s: string, base: number): bigint | undefined {
-  const t = s.trim().replace(/_\{?\d+\}?$|\s*\(base\s*\d+\)$/i, "").replace(/^0x/i, "");
+  const t = s
+    .trim()
+    .replace(/_\{?\d+\}?$|\s*\(base\s*\d+\)$/i, "")
+    .replace(/^0x/i, "");
   const m = /^([+-]?)([0-9a-zA-Z]+)$/.exec(t);
   if (!m) return undefined;
   let v = 0n;
@@ -670,22 +751,31 @@ function parseInBase(s: string, base: number): bigint | undefined {
 
 function makeCtx(a: string, b: string, options: CompareOptions): Ctx {
   const timeLimitMs = options.timeLimitMs ?? DEFAULTS.timeLimitMs;
-  if (!(timeLimitMs > 0)) throw new MathtuneError("E_OPTIONS_INVALID", `timeLimitMs must be a positive number (got ${timeLimitMs})`);
+  if (!(timeLimitMs > 0))
+    throw new MathtuneError("E_OPTIONS_INVALID", `timeLimitMs must be a positive number (got ${timeLimitMs})`);
   const relTol = options.relTol ?? DEFAULTS.relTol;
-  if (!(relTol >= 0 && relTol < 1)) throw new MathtuneError("E_OPTIONS_INVALID", `relTol must be in [0, 1) (got ${relTol})`);
+  if (!(relTol >= 0 && relTol < 1))
+    throw new MathtuneError("E_OPTIONS_INVALID", `relTol must be in [0, 1) (got ${relTol})`);
   const points = options.points ?? DEFAULTS.points;
-  if (!Number.isInteger(points) || points < 3 || points > 1000) throw new MathtuneError("E_OPTIONS_INVALID", `points must be an integer from 3 to 1000 (got ${points})`);
+  if (!Number.isInteger(points) || points < 3 || points > 1000)
+    throw new MathtuneError("E_OPTIONS_INVALID", `points must be an integer from 3 to 1000 (got ${points})`);
   const q = options.question ?? "";
   return {
     deadline: performance.now() + timeLimitMs,
     relTol,
     rounding: options.rounding ?? true,
     percentAsFraction: options.percentAsFraction ?? false,
-    unordered: options.unorderedLists ?? /\b(all (the )?(possible |real |integer |complex )*(solutions|values|roots|zeros|answers|numbers|integers)|separated by commas)\b/i.test(q),
+    unordered:
+      options.unorderedLists ??
+      /\b(all (the )?(possible |real |integer |complex )*(solutions|values|roots|zeros|answers|numbers|integers)|separated by commas)\b/i.test(
+        q,
+      ),
     base: baseFromQuestion(options.question),
     points,
     seed: fnv1a32(`${a}\u0000${b}`),
-    plainVars: ["i", "e"].filter((v) => new RegExp(String.raw`(?<![A-Za-z\\'’])${v}(?:(?![A-Za-z'’])|(?=['’]th))`).test(q)),
+    plainVars: ["i", "e"].filter((v) =>
+      new RegExp(String.raw`(?<![A-Za-z\\'’])${v}(?:(?![A-Za-z'’])|(?=['’]th))`).test(q),
+    ),
   };
 }
 
@@ -751,7 +841,11 @@ export function compare(a: string, b: string, options: CompareOptions = {}): Com
     } catch (e) {
       if (isMathtuneError(e, "E_DEPENDENCY_MISSING")) throw e;
       if (!(e instanceof Timeout)) {
-        throw new MathtuneError("E_INTERNAL", `comparing ${JSON.stringify(a)} with ${JSON.stringify(b)} failed: ${(e as Error)?.message}`, { cause: e });
+        throw new MathtuneError(
+          "E_INTERNAL",
+          `comparing ${JSON.stringify(a)} with ${JSON.stringify(b)} failed: ${(e as Error)?.message}`,
+          { cause: e },
+        );
       }
       // One retry with a fresh budget: on a busy machine a pause that is not ours (GC, another
       // process) can eat the budget of a comparison that normally takes a millisecond.
@@ -765,4 +859,3 @@ export function compare(a: string, b: string, options: CompareOptions = {}): Com
 export function equivalent(a: string, b: string, options?: CompareOptions): boolean {
   return compare(a, b, options).equal;
 }
-

@@ -67,7 +67,8 @@ export function lastBoxes(text: string): { answer: string; start: number; end: n
   if (!text.includes("\\")) return undefined;
   const boxes: Array<{ start: number; cmdEnd: number }> = [];
   BOX_RE.lastIndex = 0;
-  for (let m = BOX_RE.exec(text); m; m = BOX_RE.exec(text)) boxes.push({ start: m.index, cmdEnd: m.index + m[0].length });
+  for (let m = BOX_RE.exec(text); m; m = BOX_RE.exec(text))
+    boxes.push({ start: m.index, cmdEnd: m.index + m[0].length });
   for (let k = boxes.length - 1; k >= 0; k--) {
     const b = boxes[k]!;
     const arg = boxArgument(text, b.cmdEnd);

@@ -14,8 +14,30 @@ export interface FastSym {
 
 type Node = (env: Record<string, number>) => number;
 
-const COMMANDS = new Set(["frac", "dfrac", "tfrac", "sqrt", "pi", "cdot", "times", "div", "sin", "cos", "tan", "ln", "exp", "left", "right"]);
-const FUNCS: Record<string, (x: number) => number> = { sin: Math.sin, cos: Math.cos, tan: Math.tan, ln: Math.log, exp: Math.exp };
+const COMMANDS = new Set([
+  "frac",
+  "dfrac",
+  "tfrac",
+  "sqrt",
+  "pi",
+  "cdot",
+  "times",
+  "div",
+  "sin",
+  "cos",
+  "tan",
+  "ln",
+  "exp",
+  "left",
+  "right",
+]);
+const FUNCS: Record<string, (x: number) => number> = {
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  ln: Math.log,
+  exp: Math.exp,
+};
 
 type Tok = { k: "num"; v: number } | { k: "var"; v: string } | { k: "cmd"; v: string } | { k: "op"; v: string };
 
@@ -111,7 +133,12 @@ class Parser {
       // an implicit product: `2x`, `x(x+1)`, `3\sqrt{2}`, `2\pi r`
       // (`2 3` is no product anyone writes: leave it to the engine)
       if (t.k === "num" && this.t[this.i - 1]?.k === "num") return undefined;
-      if (t.k === "num" || t.k === "var" || (t.k === "op" && (t.v === "(" || t.v === "{")) || (t.k === "cmd" && !["cdot", "times", "div"].includes(t.v))) {
+      if (
+        t.k === "num" ||
+        t.k === "var" ||
+        (t.k === "op" && (t.v === "(" || t.v === "{")) ||
+        (t.k === "cmd" && !["cdot", "times", "div"].includes(t.v))
+      ) {
         const right = this.power();
         if (!right) return undefined;
         const l = left;

@@ -1,6 +1,25 @@
 import type { AnswerKind } from "@mathtune/core";
 
-const FUNCTIONS = new Set(["sqrt", "exp", "log", "ln", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "pi", "oo", "abs", "E", "I"]);
+const FUNCTIONS = new Set([
+  "sqrt",
+  "exp",
+  "log",
+  "ln",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "pi",
+  "oo",
+  "abs",
+  "E",
+  "I",
+]);
 
 /** True when `s` has a comma outside every bracket pair. */
 export function hasTopLevelComma(s: string): boolean {

@@ -34,7 +34,27 @@ const UNICODE: Array<[RegExp, string]> = [
 ];
 
 /** Words that may follow a number as a unit or currency and are dropped. */
-const NOT_UNITS = new Set(["pi", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "sqrt", "and", "or", "i", "e", "infty", "oo", "am", "pm"]);
+const NOT_UNITS = new Set([
+  "pi",
+  "sin",
+  "cos",
+  "tan",
+  "cot",
+  "sec",
+  "csc",
+  "log",
+  "ln",
+  "exp",
+  "sqrt",
+  "and",
+  "or",
+  "i",
+  "e",
+  "infty",
+  "oo",
+  "am",
+  "pm",
+]);
 
 /** Replaces `\cmd{...}` (brace group) by what `fn` returns for its content. */
 export function replaceCommandArg(s: string, cmd: RegExp, fn: (inner: string) => string): string {
@@ -60,7 +80,9 @@ function braceShortArgs(s: string): string {
   s = s.replace(/\\(frac|binom)\s*(\d|[A-Za-z]|\\[A-Za-z]+)\s*(\d|[A-Za-z]|\\[A-Za-z]+)/g, "\\$1{$2}{$3}");
   s = s.replace(/\\(frac|binom)\s*\{([^{}]*)\}\s*(\d|[A-Za-z]|\\[A-Za-z]+)/g, "\\$1{$2}{$3}");
   s = s.replace(/\\(frac|binom)\s*(\d|[A-Za-z]|\\[A-Za-z]+)\s*\{/g, "\\$1{$2}{");
-  s = s.replace(/\\sqrt\s*(\d+|[A-Za-z](?![A-Za-z])|\\[A-Za-z]+)/g, (m, arg: string) => (arg === "\\left" ? m : `\\sqrt{${arg}}`));
+  s = s.replace(/\\sqrt\s*(\d+|[A-Za-z](?![A-Za-z])|\\[A-Za-z]+)/g, (m, arg: string) =>
+    arg === "\\left" ? m : `\\sqrt{${arg}}`,
+  );
   return s;
 }
 
@@ -100,7 +122,9 @@ export function normalizeAnswer(input: string): Normalized {
   s = s.replace(/\\\$/g, " ").replace(/\$/g, " ");
   s = s.replace(/[€£¥]|\bUSD\b|\bRs\.?/g, " ");
   s = s.replace(/\\(displaystyle|textstyle|scriptstyle|limits)(?![A-Za-z])/g, "");
-  s = s.replace(/\\left\s*\.|\\right\s*\./g, "").replace(/\\(left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr)(?![A-Za-z])/g, "");
+  s = s
+    .replace(/\\left\s*\.|\\right\s*\./g, "")
+    .replace(/\\(left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr)(?![A-Za-z])/g, "");
   // `11,\! 111,\! 100`: a comma with a negative space after it is a thousands separator
   s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, "$1,").replace(/(\d)\\,(?=\d{3}(?!\d))/g, "$1");
   s = s.replace(/\\!/g, "").replace(/\\[,;: ]|\\(q?quad|enspace|thinspace|medspace|thickspace)(?![A-Za-z])|~/g, " ");
@@ -125,19 +149,35 @@ export function normalizeAnswer(input: string): Normalized {
     s = stripUnits(s);
     if (s === before) break;
   }
-  s = s.replace(/\s+/g, " ").trim().replace(/\u0001/g, "\\\\");
+  s = s
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/\u0001/g, "\\\\");
   return { text: s, percent };
 }
 
 /** Removes unit words and `\text{ unit}` after a value: `78.54\text{ cm}^2`, `36 dollars`, `5 sq ft`. */
 function stripUnits(s: string): string {
   const power = String.raw`(?:\s*\^\s*(?:\{\s*\d\s*\}|\d))?`;
-  const m1 = new RegExp(String.raw`^(.*?[^\s\\{(,=])\s*\\(?:text|textrm|mathrm|mbox|textnormal|operatorname)\s*\{\s*([^{}]*)\}${power}$`).exec(s);
+  const m1 = new RegExp(
+    String.raw`^(.*?[^\s\\{(,=])\s*\\(?:text|textrm|mathrm|mbox|textnormal|operatorname)\s*\{\s*([^{}]*)\}${power}$`,
+  ).exec(s);
   const unit = m1?.[2]?.trim() ?? "";
-  if (m1 && /^[A-Za-z][A-Za-z .\-/]*$/.test(unit) && !/^(?:and|or|[ap]\.?\s*m\.?)$/i.test(unit) && /[\dA-Za-z}]\s*$/.test(m1[1]!)) return m1[1]!.trim();
+  if (
+    m1 &&
+    /^[A-Za-z][A-Za-z .\-/]*$/.test(unit) &&
+    !/^(?:and|or|[ap]\.?\s*m\.?)$/i.test(unit) &&
+    /[\dA-Za-z}]\s*$/.test(m1[1]!)
+  )
+    return m1[1]!.trim();
   const m2 = new RegExp(String.raw`^(.*[\d}])\s*([A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)\.?${power}$`).exec(s);
   // (not after a code such as `A0` in `A0AA`: letters glued to the digits make one word)
-  if (m2 && !m2[2]!.split(/\s+/).some((w) => NOT_UNITS.has(w.toLowerCase())) && !/\\[A-Za-z]*$/.test(m2[1]!) && !/[A-Za-z]\d+$/.test(m2[1]!)) {
+  if (
+    m2 &&
+    !m2[2]!.split(/\s+/).some((w) => NOT_UNITS.has(w.toLowerCase())) &&
+    !/\\[A-Za-z]*$/.test(m2[1]!) &&
+    !/[A-Za-z]\d+$/.test(m2[1]!)
+  ) {
     // `2\sqrt{3}cm`: the word must not be the tail of a command
     return m2[1]!.trim();
   }
@@ -180,7 +220,10 @@ function parseDecimal(s: string): ParsedNumber | undefined {
  * `-\frac{3}{4}`, `2\frac{1}{2}` (mixed), `1.5e3`, `1.5 \times 10^{3}`. Undefined otherwise.
  */
 export function parseNumber(input: string): ParsedNumber | undefined {
-  const s = input.trim().replace(/^\{([^{}]*)\}$/, "$1").trim();
+  const s = input
+    .trim()
+    .replace(/^\{([^{}]*)\}$/, "$1")
+    .trim();
   if (s === "") return undefined;
   const d = parseDecimal(s);
   if (d) return d;

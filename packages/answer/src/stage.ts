@@ -57,7 +57,13 @@ export function createAnswerStage(options: AnswerStageOptions = {}): AnswerStage
     const c = (counts[source] ??= {});
     c[key] = (c[key] ?? 0) + 1;
   };
-  const verdict = (policy: AnswerPolicy, r: MathRecord, code: ErrorCode, message: string, detail: Record<string, unknown>): MathRecord | Rejection => {
+  const verdict = (
+    policy: AnswerPolicy,
+    r: MathRecord,
+    code: ErrorCode,
+    message: string,
+    detail: Record<string, unknown>,
+  ): MathRecord | Rejection => {
     count(r.source, code);
     if (policy === "reject") return reject(code, message, { id: r.id, raw: r });
     r.meta = { ...r.meta, answerCheck: { ...((r.meta?.answerCheck as object) ?? {}), [code]: detail } };
@@ -81,7 +87,10 @@ export function createAnswerStage(options: AnswerStageOptions = {}): AnswerStage
         if (r.answer === undefined || r.answer.trim() === "" || r.answerKind === "none") {
           if (!require) return r;
           count(r.source, "E_NO_ANSWER");
-          return reject("E_NO_ANSWER", "no final answer could be extracted (e.g. no \\boxed{} in the solution)", { id: r.id, raw: r });
+          return reject("E_NO_ANSWER", "no final answer could be extracted (e.g. no \\boxed{} in the solution)", {
+            id: r.id,
+            raw: r,
+          });
         }
         let out: MathRecord | Rejection = r;
         if (readable !== "off") {
@@ -93,26 +102,41 @@ export function createAnswerStage(options: AnswerStageOptions = {}): AnswerStage
           }
           const got = text === undefined ? undefined : extractAnswer(text, { mode: "strict" });
           if (!got || !same(got.answer, r.answer)) {
-            out = verdict(readable, r, "E_ANSWER_UNREADABLE", `the grader reads ${got ? `'${got.answer}'` : "no answer"} from the training output, not '${r.answer}'`, {
-              extracted: got?.answer ?? null,
-            });
+            out = verdict(
+              readable,
+              r,
+              "E_ANSWER_UNREADABLE",
+              `the grader reads ${got ? `'${got.answer}'` : "no answer"} from the training output, not '${r.answer}'`,
+              {
+                extracted: got?.answer ?? null,
+              },
+            );
             if (out !== r) return out;
           }
         }
         if (agree !== "off" && r.solution && r.solution.trim()) {
           const got = extractAnswer(r.solution, { mode: "flexible" });
           if (got && !same(got.answer, r.answer)) {
-            out = verdict(agree, r, "E_ANSWER_DISAGREES", `the solution ends in '${got.answer}' (${got.rule}) but the label is '${r.answer}'`, {
-              extracted: got.answer,
-              rule: got.rule,
-            });
+            out = verdict(
+              agree,
+              r,
+              "E_ANSWER_DISAGREES",
+              `the solution ends in '${got.answer}' (${got.rule}) but the label is '${r.answer}'`,
+              {
+                extracted: got.answer,
+                rule: got.rule,
+              },
+            );
           }
         }
         return out;
       });
     },
     summary() {
-      return { bySource: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1))), policies: { require, readable, agree } };
+      return {
+        bySource: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1))),
+        policies: { require, readable, agree },
+      };
     },
   };
 }

@@ -93,7 +93,11 @@ export function withDeadline<T>(deadline: number, fn: () => T): T {
   try {
     return ce().withTimeLimit(Math.max(1, Math.floor(ms)), fn as () => T extends Promise<unknown> ? never : T);
   } catch (e) {
-    if (e instanceof Timeout || (e as { cause?: unknown })?.cause === "timeout" || /timeout|time limit/i.test(String((e as Error)?.message))) {
+    if (
+      e instanceof Timeout ||
+      (e as { cause?: unknown })?.cause === "timeout" ||
+      /timeout|time limit/i.test(String((e as Error)?.message))
+    ) {
       throw new Timeout("time limit reached", { cause: e });
     }
     throw e;
@@ -155,7 +159,9 @@ export function plainToLatex(s: string): string {
       i++;
     } else if ((m = /^(pi|oo|I|E|i|e)(?![A-Za-z0-9_])/.exec(rest)) && !/[A-Za-z0-9_]$/.test(s.slice(0, i))) {
       // sympy spelling: I and E are the constants, i and e plain variables
-      out += { pi: "\\pi ", oo: "\\infty ", I: "i", E: "e", i: "\\mathrm{ii}", e: "\\mathrm{ee}" }[m[1] as "pi" | "oo" | "I" | "E" | "i" | "e"];
+      out += { pi: "\\pi ", oo: "\\infty ", I: "i", E: "e", i: "\\mathrm{ii}", e: "\\mathrm{ee}" }[
+        m[1] as "pi" | "oo" | "I" | "E" | "i" | "e"
+      ];
       i += m[1]!.length;
     } else {
       out += rest[0];
@@ -165,7 +171,15 @@ export function plainToLatex(s: string): string {
   return out;
 }
 
-const CONSTANTS = new Set(["Pi", "ExponentialE", "ImaginaryUnit", "PositiveInfinity", "NegativeInfinity", "ComplexInfinity", "Nothing"]);
+const CONSTANTS = new Set([
+  "Pi",
+  "ExponentialE",
+  "ImaginaryUnit",
+  "PositiveInfinity",
+  "NegativeInfinity",
+  "ComplexInfinity",
+  "Nothing",
+]);
 
 /** Parses LaTeX (or sympy-style text) into an expression; undefined when the engine reports an error. */
 export function parseSym(text: string, deadline: number): Sym | undefined {
@@ -191,7 +205,10 @@ export function parseSym(text: string, deadline: number): Sym | undefined {
       let run: Sym["run"];
       if (vars.length) {
         try {
-          const c = casModule()!.compile(expr, { fallback: false }) as { success?: boolean; run?: (v: Record<string, number>) => unknown };
+          const c = casModule()!.compile(expr, { fallback: false }) as {
+            success?: boolean;
+            run?: (v: Record<string, number>) => unknown;
+          };
           if (c.success !== false && typeof c.run === "function") run = c.run;
         } catch {
           run = undefined;

@@ -332,8 +332,18 @@ const DEEPMIND: Row[] = [
   ["101", "5", false, { question: "What is 5 (base 10) in base 2?" }],
   ["0.158", "0.158", true],
   ["70645670000", "70645670000", true],
-  ["1445 - 3348*i**2", "1445 - 3348 i^2", true, { question: "What is the i'th term of -1903, -11947, -28687, -52123?" }],
-  ["1445 - 3348*i**2", "1445 + 3348 i^2", false, { question: "What is the i'th term of -1903, -11947, -28687, -52123?" }],
+  [
+    "1445 - 3348*i**2",
+    "1445 - 3348 i^2",
+    true,
+    { question: "What is the i'th term of -1903, -11947, -28687, -52123?" },
+  ],
+  [
+    "1445 - 3348*i**2",
+    "1445 + 3348 i^2",
+    false,
+    { question: "What is the i'th term of -1903, -11947, -28687, -52123?" },
+  ],
   ["-6638*i**2", "-6638*i**2", true, { question: "Find the second derivative of -3319*i**4 wrt i." }],
   ["m**192", "m^192", true],
   ["m**192", "m^191", false],
@@ -373,8 +383,18 @@ const OPTIONS: Row[] = [
   // bare lists are ordered unless asked, or unless the question asks for all solutions
   ["1, 2, 3", "3, 2, 1", false],
   ["1, 2, 3", "3, 2, 1", true, { unorderedLists: true }],
-  ["-2, 4", "4, -2", true, { question: "Find all solutions to $x^2-2x-8=0$. Enter all the solutions, separated by commas." }],
-  ["-2, 4", "4, 2", false, { question: "Find all solutions to $x^2-2x-8=0$. Enter all the solutions, separated by commas." }],
+  [
+    "-2, 4",
+    "4, -2",
+    true,
+    { question: "Find all solutions to $x^2-2x-8=0$. Enter all the solutions, separated by commas." },
+  ],
+  [
+    "-2, 4",
+    "4, 2",
+    false,
+    { question: "Find all solutions to $x^2-2x-8=0$. Enter all the solutions, separated by commas." },
+  ],
   ["\\{1, 2\\}", "1, 2", true],
   ["\\{1, 2\\}", "2, 1", true],
   ["2 \\pm \\sqrt{3}", "2+\\sqrt3, 2-\\sqrt3", true],
@@ -402,7 +422,8 @@ table("DeepMind answers", DEEPMIND);
 table("wrong answers stay wrong", WRONG_STAYS_WRONG);
 table("options and lists", OPTIONS);
 
-export const CORPUS_SIZE = NUMBERS.length + LATEX.length + SYMBOLIC.length + DEEPMIND.length + WRONG_STAYS_WRONG.length + OPTIONS.length;
+export const CORPUS_SIZE =
+  NUMBERS.length + LATEX.length + SYMBOLIC.length + DEEPMIND.length + WRONG_STAYS_WRONG.length + OPTIONS.length;
 describe("corpus", () => {
   it("holds at least 300 comparison cases", () => {
     expect(CORPUS_SIZE).toBeGreaterThanOrEqual(300);

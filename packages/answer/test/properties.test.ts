@@ -2,7 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MathtuneError } from "@mathtune/core";
 import { MARKERS, answerLike, answerLine, cleanAnswerText } from "../src/answer-line.js";
-import { compare, equivalent, extractAnswer, extractBoxed, extractGsm8k, lastNumber, normalizeAnswer } from "@mathtune/answer";
+import {
+  compare,
+  equivalent,
+  extractAnswer,
+  extractBoxed,
+  extractGsm8k,
+  lastNumber,
+  normalizeAnswer,
+} from "@mathtune/answer";
 
 const withCommas = (n: bigint): string => {
   const s = (n < 0n ? -n : n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -22,10 +30,15 @@ describe("properties", () => {
 
   it("p/q equals \\frac{kp}{kq} and differs from (p+1)/q", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -500, max: 500 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 9 }), (p, q, k) => {
-        expect(equivalent(`${p}/${q}`, `\\frac{${k * p}}{${k * q}}`)).toBe(true);
-        expect(equivalent(`${p}/${q}`, `${p + 1}/${q}`)).toBe(false);
-      }),
+      fc.property(
+        fc.integer({ min: -500, max: 500 }),
+        fc.integer({ min: 1, max: 500 }),
+        fc.integer({ min: 1, max: 9 }),
+        (p, q, k) => {
+          expect(equivalent(`${p}/${q}`, `\\frac{${k * p}}{${k * q}}`)).toBe(true);
+          expect(equivalent(`${p}/${q}`, `${p + 1}/${q}`)).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -60,7 +73,19 @@ describe("properties", () => {
   it("extractBoxed returns balanced content unchanged (trimmed)", () => {
     const atom = fc.constantFrom("x", "1", "+", "\\frac", "^", " ", "\\{", "\\}", "(", ")", "\\sqrt", "2");
     const group: fc.Arbitrary<string> = fc.letrec<{ g: string }>((tie) => ({
-      g: fc.oneof({ depthSize: "small" }, atom, fc.array(fc.oneof(atom, tie("g").map((s) => `{${s}}`)), { maxLength: 5 }).map((xs) => xs.join(""))),
+      g: fc.oneof(
+        { depthSize: "small" },
+        atom,
+        fc
+          .array(
+            fc.oneof(
+              atom,
+              tie("g").map((s) => `{${s}}`),
+            ),
+            { maxLength: 5 },
+          )
+          .map((xs) => xs.join("")),
+      ),
     })).g;
     fc.assert(
       fc.property(group, fc.string({ maxLength: 20 }), (inner, tail) => {
@@ -99,25 +124,58 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
     return out === "" ? undefined : out;
   };
   // Text made of the pieces that matter: digits, signs, separators, white space, line ends, markers.
-  const pieces = ["1", "23", "4,567", "0.5", "-", "−", "+", ",", ".", "/", " ", "\t", "\n", "\r", "\u2028", "####", "#", "x", "answer", "Answer:", "The answer is", "答：", "\\boxed{7}", "$", "ab"];
+  const pieces = [
+    "1",
+    "23",
+    "4,567",
+    "0.5",
+    "-",
+    "−",
+    "+",
+    ",",
+    ".",
+    "/",
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    "\u2028",
+    "####",
+    "#",
+    "x",
+    "answer",
+    "Answer:",
+    "The answer is",
+    "答：",
+    "\\boxed{7}",
+    "$",
+    "ab",
+  ];
   const text = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((a) => a.join(""));
 
   it("lastNumber", () => {
-    fc.assert(fc.property(fc.oneof(text, fc.string()), (t) => {
-      expect(lastNumber(t)).toBe(refLastNumber(t));
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string()), (t) => {
+        expect(lastNumber(t)).toBe(refLastNumber(t));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("extractGsm8k", () => {
-    fc.assert(fc.property(fc.oneof(text, fc.string()), (t) => {
-      expect(extractGsm8k(t)).toBe(refGsm8k(t));
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string()), (t) => {
+        expect(extractGsm8k(t)).toBe(refGsm8k(t));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("the answer line", () => {
     const refAnswerLine = (t: string) => {
       const found: [number, number][] = [];
-      for (const { re } of MARKERS) for (const m of t.matchAll(new RegExp(re.source, re.flags))) found.push([m.index, m.index + m[0].length]);
+      for (const { re } of MARKERS)
+        for (const m of t.matchAll(new RegExp(re.source, re.flags))) found.push([m.index, m.index + m[0].length]);
       found.sort((a, b) => b[0] - a[0]);
       for (const [, end] of found) {
         const out = cleanAnswerText(t.slice(end));
@@ -125,7 +183,23 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
       }
       return undefined;
     };
-    const marked = fc.array(fc.constantFrom(...pieces, "final", "the", "FINAL ANSWER", "the  answer =", "answer **:**", "答案是", "最终答案为：", "最终", "  "), { maxLength: 30 }).map((a) => a.join(""));
+    const marked = fc
+      .array(
+        fc.constantFrom(
+          ...pieces,
+          "final",
+          "the",
+          "FINAL ANSWER",
+          "the  answer =",
+          "answer **:**",
+          "答案是",
+          "最终答案为：",
+          "最终",
+          "  ",
+        ),
+        { maxLength: 30 },
+      )
+      .map((a) => a.join(""));
     fc.assert(
       fc.property(marked, (t) => {
         expect(answerLine(t)?.answer).toBe(refAnswerLine(t));
@@ -136,7 +210,14 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
 
   it("cleanAnswerText: a plain number takes the same way out as the general rules", () => {
     // A carriage return sends the text down the general rules without changing their result.
-    const num = fc.tuple(fc.constantFrom("", " ", "\t", "  "), fc.constantFrom("", "-"), fc.nat(), fc.option(fc.nat()), fc.constantFrom("", " ", "\t"), fc.constantFrom("", "\nmore text", "\n2"));
+    const num = fc.tuple(
+      fc.constantFrom("", " ", "\t", "  "),
+      fc.constantFrom("", "-"),
+      fc.nat(),
+      fc.option(fc.nat()),
+      fc.constantFrom("", " ", "\t"),
+      fc.constantFrom("", "\nmore text", "\n2"),
+    );
     fc.assert(
       fc.property(num, ([pre, sign, n, frac, post, rest]) => {
         const head = `${pre}${sign}${n}${frac === null ? "" : `.${frac}`}${post}`;
@@ -152,7 +233,9 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
         const got = extractAnswer(t);
         // (a text that is one short answer is read whole; `$`, `=` and `A:` belong to other rules)
         if (!/answer|答|####|\\|\$|=|^\s*A\s*:/im.test(t) && got?.rule !== "whole") {
-          expect(got).toEqual(refLastNumber(t) === undefined ? undefined : { answer: refLastNumber(t), rule: "last-number" });
+          expect(got).toEqual(
+            refLastNumber(t) === undefined ? undefined : { answer: refLastNumber(t), rule: "last-number" },
+          );
         }
       }),
       { numRuns: 2000 },
@@ -194,7 +277,13 @@ describe("options and limits", () => {
 
   it("reports how it decided and what it read", () => {
     const r = compare("\\$1,200", "1200.00");
-    expect(r).toMatchObject({ equal: true, reason: "number", kinds: ["number", "number"], normalized: ["1,200", "1200.00"], timedOut: false });
+    expect(r).toMatchObject({
+      equal: true,
+      reason: "number",
+      kinds: ["number", "number"],
+      normalized: ["1,200", "1200.00"],
+      timedOut: false,
+    });
     expect(compare("x^2-1", "(x-1)(x+1)").reason).toBe("symbolic");
     expect(compare("(1,2]", "(1,2)").reason).toBe("interval");
   });

@@ -21,7 +21,11 @@ export interface Rejection {
  * (`location`, `raw`, `id`). It carries the `kind: "rejection"` tag that `isRejection` reads, a
  * plain field so it survives a worker's structured clone.
  */
-export function reject(code: ErrorCode, message: string, extra: Omit<Rejection, "kind" | "code" | "message"> = {}): Rejection {
+export function reject(
+  code: ErrorCode,
+  message: string,
+  extra: Omit<Rejection, "kind" | "code" | "message"> = {},
+): Rejection {
   return { kind: "rejection", code, message, ...extra };
 }
 
@@ -95,24 +99,40 @@ export function locationOf(record: object): SourceLocation | undefined {
  */
 export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Adapter<S> {
   const problems: string[] = [];
-  if (typeof def !== "object" || def === null) throw new MathtuneError("E_ADAPTER_INVALID", "adapter definition must be an object");
-  if (typeof def.name !== "string" || !NAME_RE.test(def.name)) problems.push(`name: must match ${NAME_RE} (got ${JSON.stringify(def.name)})`);
-  if (!Array.isArray(def.splits) || def.splits.some((s) => typeof s !== "string")) problems.push("splits: must be an array of strings");
+  if (typeof def !== "object" || def === null)
+    throw new MathtuneError("E_ADAPTER_INVALID", "adapter definition must be an object");
+  if (typeof def.name !== "string" || !NAME_RE.test(def.name))
+    problems.push(`name: must match ${NAME_RE} (got ${JSON.stringify(def.name)})`);
+  if (!Array.isArray(def.splits) || def.splits.some((s) => typeof s !== "string"))
+    problems.push("splits: must be an array of strings");
   if (typeof def.load !== "function") problems.push("load: must be a function returning an AsyncIterable");
   if (typeof def.options !== "object" || def.options === null) problems.push("options: must be a JSON Schema object");
   if (problems.length) {
-    throw new MathtuneError("E_ADAPTER_INVALID", `adapter ${JSON.stringify(def?.name)} is invalid: ${problems.join("; ")}`, {
-      details: { problems },
-    });
+    throw new MathtuneError(
+      "E_ADAPTER_INVALID",
+      `adapter ${JSON.stringify(def?.name)} is invalid: ${problems.join("; ")}`,
+      {
+        details: { problems },
+      },
+    );
   }
   const name = def.name;
 
   // The schema compiles on first use (importing the loaders then costs no compile); a bad one throws there.
   const parse = (options: unknown, within: Partial<Omit<ParseOptionsSettings, "check">> = {}): Static<S> => {
     try {
-      return parseOptions(def.options, options, { what: `options for adapter '${name}'`, hint: "see the adapter's options schema", ...within });
+      return parseOptions(def.options, options, {
+        what: `options for adapter '${name}'`,
+        hint: "see the adapter's options schema",
+        ...within,
+      });
     } catch (e) {
-      if (isMathtuneError(e, "E_INTERNAL")) throw new MathtuneError("E_ADAPTER_INVALID", `adapter '${name}' is invalid: options: not a valid JSON Schema: ${e.reason}`, { cause: e });
+      if (isMathtuneError(e, "E_INTERNAL"))
+        throw new MathtuneError(
+          "E_ADAPTER_INVALID",
+          `adapter '${name}' is invalid: options: not a valid JSON Schema: ${e.reason}`,
+          { cause: e },
+        );
       throw e;
     }
   };
@@ -140,7 +160,12 @@ export function defineAdapter<S extends TSchema>(def: AdapterDefinition<S>): Ada
         continue;
       }
       if (record.source !== name) {
-        drop(reject("E_RECORD_INVALID", `adapter '${name}' produced a record with source '${record.source}'`, { raw: record, id: record.id }));
+        drop(
+          reject("E_RECORD_INVALID", `adapter '${name}' produced a record with source '${record.source}'`, {
+            raw: record,
+            id: record.id,
+          }),
+        );
         continue;
       }
       yield record;

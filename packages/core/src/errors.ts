@@ -90,7 +90,8 @@ function registry(): Map<string, ErrorCodeInfo> {
 export function registerErrorCodes(pkg: string, codes: { readonly [K in ErrorCode]?: string }): void {
   const map = registry();
   for (const [code, description] of Object.entries(codes)) {
-    if (typeof description === "string" && !map.has(code)) map.set(code, { code: code as ErrorCode, description, package: pkg });
+    if (typeof description === "string" && !map.has(code))
+      map.set(code, { code: code as ErrorCode, description, package: pkg });
   }
 }
 
@@ -98,7 +99,6 @@ export function registerErrorCodes(pkg: string, codes: { readonly [K in ErrorCod
 export function errorCodes(): ReadonlyMap<ErrorCode, Readonly<ErrorCodeInfo>> {
   return registry() as ReadonlyMap<ErrorCode, ErrorCodeInfo>;
 }
-
 
 registerErrorCodes("@mathtune/core", ERROR_CODES);
 
@@ -166,7 +166,12 @@ export class MathtuneError extends Error {
    * message, reason, location, hint, details (made JSON-safe) and the stack. `fromJSON` rebuilds it.
    */
   toJSON(): MathtuneErrorJSON {
-    const out: MathtuneErrorJSON = { name: "MathtuneError", code: this.code, message: this.message, reason: this.reason };
+    const out: MathtuneErrorJSON = {
+      name: "MathtuneError",
+      code: this.code,
+      message: this.message,
+      reason: this.reason,
+    };
     if (this.location) out.location = { ...this.location };
     if (this.hint !== undefined) out.hint = this.hint;
     if (this.details !== undefined) out.details = jsonSafe(this.details);
@@ -219,7 +224,11 @@ function safeString(value: unknown): string {
 /** A JSON round trip of details (drops functions, turns errors into their message); `{ unserialisable }` when it throws. */
 function jsonSafe(details: Record<string, unknown>): Record<string, unknown> {
   try {
-    return JSON.parse(JSON.stringify(details, (_k, v: unknown) => (v instanceof Error ? v.message : typeof v === "bigint" ? String(v) : v))) as Record<string, unknown>;
+    return JSON.parse(
+      JSON.stringify(details, (_k, v: unknown) =>
+        v instanceof Error ? v.message : typeof v === "bigint" ? String(v) : v,
+      ),
+    ) as Record<string, unknown>;
   } catch {
     return { unserialisable: true };
   }
@@ -234,7 +243,8 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[b.length]!;

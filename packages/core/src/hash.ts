@@ -39,14 +39,18 @@ export interface FileDigest {
 }
 
 /** sha256 of every file under a path (a file gives one entry), paths relative and `/`-separated, sorted. */
-export async function digestTree(root: string): Promise<{ sha256: string; files: number; bytes: number; entries: FileDigest[] }> {
+export async function digestTree(
+  root: string,
+): Promise<{ sha256: string; files: number; bytes: number; entries: FileDigest[] }> {
   const st = await stat(root);
   const entries: FileDigest[] = [];
   if (st.isFile()) {
     entries.push({ path: "", bytes: st.size, sha256: await sha256File(root) });
   } else {
     const walk = async (dir: string): Promise<void> => {
-      const items = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const items = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
       for (const d of items) {
         const p = join(dir, d.name);
         if (d.isDirectory()) await walk(p);
@@ -58,6 +62,9 @@ export async function digestTree(root: string): Promise<{ sha256: string; files:
     };
     await walk(root);
   }
-  const combined = entries.length === 1 && entries[0]!.path === "" ? entries[0]!.sha256 : sha256(entries.map((e) => `${e.sha256}  ${e.path}\n`).join(""));
+  const combined =
+    entries.length === 1 && entries[0]!.path === ""
+      ? entries[0]!.sha256
+      : sha256(entries.map((e) => `${e.sha256}  ${e.path}\n`).join(""));
   return { sha256: combined, files: entries.length, bytes: entries.reduce((a, e) => a + e.bytes, 0), entries };
 }

@@ -16,7 +16,16 @@ export * from "./hash.js";
 export * from "./output.js";
 export * from "./stage.js";
 export * from "./worker.js";
-export { OUTPUT_MARKER, type OutputKind, type PrepareOutputOptions, type PreparedOutput, cleanupOutputsSync, fsError, outputMarker, prepareOutputDir } from "./outdir.js";
+export {
+  OUTPUT_MARKER,
+  type OutputKind,
+  type PrepareOutputOptions,
+  type PreparedOutput,
+  cleanupOutputsSync,
+  fsError,
+  outputMarker,
+  prepareOutputDir,
+} from "./outdir.js";
 export { JSON_MAX_DEPTH, parseJsonChecked, rawTopLevelValue } from "./json.js";
 export * from "./unicode.js";
 export * from "./calculator.js";

@@ -59,7 +59,12 @@ export function jsonTextProblems(text: string, maxDepth = JSON_MAX_DEPTH): JsonT
     if (c === 0x7b || c === 0x5b) {
       if (keys.length >= maxDepth) return { tooDeep: true };
       const parent = paths.length ? paths[paths.length - 1]! : "";
-      const here = keys.length === 0 ? "$" : keys[keys.length - 1] ? `${parent}.${lastKey}` : `${parent}[${index[index.length - 1]}]`;
+      const here =
+        keys.length === 0
+          ? "$"
+          : keys[keys.length - 1]
+            ? `${parent}.${lastKey}`
+            : `${parent}[${index[index.length - 1]}]`;
       paths.push(here);
       if (c === 0x7b) {
         keys.push([]);
@@ -85,25 +90,43 @@ export function jsonTextProblems(text: string, maxDepth = JSON_MAX_DEPTH): JsonT
  * where) and nesting deeper than JSON_MAX_DEPTH (E_TOO_DEEP) are errors, not silently altered
  * values. Syntax errors are E_PARSE. Never throws: returns the value or the error.
  */
-export function parseJsonChecked(text: string, location?: SourceLocation): { value: unknown } | { error: MathtuneError } {
+export function parseJsonChecked(
+  text: string,
+  location?: SourceLocation,
+): { value: unknown } | { error: MathtuneError } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { error: new MathtuneError("E_PARSE", `malformed JSON: ${(e as Error).message}`, { cause: e, ...(location ? { location } : {}), hint: "fix or remove this record" }) };
+    return {
+      error: new MathtuneError("E_PARSE", `malformed JSON: ${(e as Error).message}`, {
+        cause: e,
+        ...(location ? { location } : {}),
+        hint: "fix or remove this record",
+      }),
+    };
   }
   if (typeof value !== "object" || value === null) return { value };
   const p = jsonTextProblems(text);
   if (!p) return { value };
   if (p.tooDeep) {
-    return { error: new MathtuneError("E_TOO_DEEP", `value nests deeper than ${JSON_MAX_DEPTH} levels`, { ...(location ? { location } : {}), hint: "flatten this record; nothing this deep can be written back as JSON" }) };
+    return {
+      error: new MathtuneError("E_TOO_DEEP", `value nests deeper than ${JSON_MAX_DEPTH} levels`, {
+        ...(location ? { location } : {}),
+        hint: "flatten this record; nothing this deep can be written back as JSON",
+      }),
+    };
   }
   return {
-    error: new MathtuneError("E_DUPLICATE_KEY", `key '${p.duplicateKey}' appears twice in the object at ${p.duplicateAt}; JSON keeps only the last value`, {
-      ...(location ? { location } : {}),
-      hint: "remove one of the two, so it is clear which value is meant",
-      details: { key: p.duplicateKey, at: p.duplicateAt },
-    }),
+    error: new MathtuneError(
+      "E_DUPLICATE_KEY",
+      `key '${p.duplicateKey}' appears twice in the object at ${p.duplicateAt}; JSON keeps only the last value`,
+      {
+        ...(location ? { location } : {}),
+        hint: "remove one of the two, so it is clear which value is meant",
+        details: { key: p.duplicateKey, at: p.duplicateAt },
+      },
+    ),
   };
 }
 

@@ -32,12 +32,19 @@ export async function assertFile(path: string): Promise<number> {
   try {
     st = await stat(path);
   } catch (e) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such file: ${path}`, { cause: e, hint: "check the path in the recipe or on the command line" });
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such file: ${path}`, {
+      cause: e,
+      hint: "check the path in the recipe or on the command line",
+    });
   }
   if (!st.isFile()) {
-    throw new MathtuneError("E_INPUT_NOT_FILE", `${path} is ${st.isDirectory() ? "a directory" : "not a regular file"}, expected a file`, {
-      hint: "point the source at a file, or use the adapter that reads folders",
-    });
+    throw new MathtuneError(
+      "E_INPUT_NOT_FILE",
+      `${path} is ${st.isDirectory() ? "a directory" : "not a regular file"}, expected a file`,
+      {
+        hint: "point the source at a file, or use the adapter that reads folders",
+      },
+    );
   }
   return st.size;
 }
@@ -162,7 +169,10 @@ export async function* readJsonLines(path: string, options: ReadLinesOptions = {
  * next one is asked for (copy what you keep). Nothing is allocated per chunk, so a long read makes
  * no garbage for the collector to catch up with.
  */
-export async function* readRawLineBatches(path: string, options: { signal?: AbortSignal; highWaterMark?: number; reuse?: boolean } = {}): AsyncGenerator<Buffer[]> {
+export async function* readRawLineBatches(
+  path: string,
+  options: { signal?: AbortSignal; highWaterMark?: number; reuse?: boolean } = {},
+): AsyncGenerator<Buffer[]> {
   await assertFile(path);
   if (options.reuse) {
     yield* readRawLineBatchesInPlace(path, options.highWaterMark ?? 1 << 20, options.signal);
@@ -201,7 +211,11 @@ export async function* readRawLineBatches(path: string, options: { signal?: Abor
   if (carry && carry.length) yield [carry];
 }
 
-async function* readRawLineBatchesInPlace(path: string, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer[]> {
+async function* readRawLineBatchesInPlace(
+  path: string,
+  size: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer[]> {
   const fh = await open(path, "r");
   try {
     let buf = Buffer.allocUnsafe(size);

@@ -54,7 +54,11 @@ function under(at: string, problem: string): string {
 }
 
 /** The error parseOptions throws, for problems found outside it (same code rule, same lines, same locations). */
-export function optionsError(problems: readonly string[], settings: Omit<ParseOptionsSettings, "check">, cause?: unknown): MathtuneError {
+export function optionsError(
+  problems: readonly string[],
+  settings: Omit<ParseOptionsSettings, "check">,
+  cause?: unknown,
+): MathtuneError {
   const at = settings.at ?? "";
   const lines = problems.map((p) => locateProblem(under(at, p), settings.locate));
   return new MathtuneError(settings.code ?? "E_OPTIONS_INVALID", `invalid ${settings.what}:\n  ${lines.join("\n  ")}`, {
@@ -79,7 +83,9 @@ export function parseOptions<S extends TSchema>(schema: S, value: unknown, setti
     ok = validate(copy);
   } catch (e) {
     // ajv compiles on first use: a schema that does not compile is a bug in whoever wrote it.
-    throw new MathtuneError("E_INTERNAL", `the schema of ${settings.what} does not compile: ${(e as Error).message}`, { cause: e });
+    throw new MathtuneError("E_INTERNAL", `the schema of ${settings.what} does not compile: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   const problems = ok ? [] : formatSchemaErrors(validate.errors);
   if (settings.check) problems.push(...settings.check(copy));

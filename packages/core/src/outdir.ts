@@ -124,12 +124,18 @@ export function fsError(e: unknown, path?: string, action = "write"): MathtuneEr
   const err = e as NodeJS.ErrnoException;
   const where = err?.path ?? path;
   const [code, hint] = (err?.code && FS_CODES[err.code]) || ["E_OUTPUT", "check the path and try again"];
-  return new MathtuneError(code, `cannot ${action} ${where ?? "the output"}: ${err?.code ?? ""} ${err?.message ?? String(e)}`.replace(/\s+/g, " ").trim(), {
-    cause: e,
-    hint,
-    ...(where ? { location: { file: where } } : {}),
-    details: { errno: err?.code, path: where },
-  });
+  return new MathtuneError(
+    code,
+    `cannot ${action} ${where ?? "the output"}: ${err?.code ?? ""} ${err?.message ?? String(e)}`
+      .replace(/\s+/g, " ")
+      .trim(),
+    {
+      cause: e,
+      hint,
+      ...(where ? { location: { file: where } } : {}),
+      details: { errno: err?.code, path: where },
+    },
+  );
 }
 
 /** Is `dir` (with these entries) a folder a mathtune command wrote? */
@@ -144,7 +150,9 @@ async function isOurs(dir: string, entries: string[], opts: PrepareOutputOptions
   }
   if (entries.includes("manifest.json")) {
     try {
-      const m = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { mathtune?: { manifestVersion?: unknown } };
+      const m = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as {
+        mathtune?: { manifestVersion?: unknown };
+      };
       if (typeof m?.mathtune?.manifestVersion === "number") return true;
     } catch {
       // not a build's manifest
@@ -207,16 +215,21 @@ async function takeLock(target: string, waitMs: number): Promise<() => Promise<v
     const holder = Number((await readFile(path, "utf8").catch(() => "")).trim());
     if (!pidAlive(holder)) {
       // a dead run's lock (or one being written this instant: then the retry finds it complete)
-      if (holder > 0 || Date.now() - ((await lstat(path).catch(() => undefined))?.mtimeMs ?? 0) > 2000) await unlink(path).catch(() => undefined);
+      if (holder > 0 || Date.now() - ((await lstat(path).catch(() => undefined))?.mtimeMs ?? 0) > 2000)
+        await unlink(path).catch(() => undefined);
       else await new Promise((r) => setTimeout(r, 50));
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new MathtuneError("E_OUTPUT_LOCKED", `${target} is being written by another mathtune process (pid ${holder})`, {
-        location: { file: path },
-        hint: "wait for it to finish, or choose another output folder; if no such process runs, remove the lock file",
-        details: { pid: holder, lock: path },
-      });
+      throw new MathtuneError(
+        "E_OUTPUT_LOCKED",
+        `${target} is being written by another mathtune process (pid ${holder})`,
+        {
+          location: { file: path },
+          hint: "wait for it to finish, or choose another output folder; if no such process runs, remove the lock file",
+          details: { pid: holder, lock: path },
+        },
+      );
     }
     await new Promise((r) => setTimeout(r, Math.min(200, Math.max(10, deadline - Date.now()))));
   }
@@ -236,7 +249,9 @@ async function takeLock(target: string, waitMs: number): Promise<() => Promise<v
  */
 export async function prepareOutputDir(target: string, opts: PrepareOutputOptions): Promise<PreparedOutput> {
   if (typeof target !== "string" || target.trim() === "") {
-    throw new MathtuneError("E_OUTPUT_UNSAFE", "the output path is empty", { hint: "pass a folder, e.g. --out datasets/out/my-set" });
+    throw new MathtuneError("E_OUTPUT_UNSAFE", "the output path is empty", {
+      hint: "pass a folder, e.g. --out datasets/out/my-set",
+    });
   }
   const abs = resolve(target);
   const absReal = await real(abs);
@@ -246,11 +261,19 @@ export async function prepareOutputDir(target: string, opts: PrepareOutputOption
   if (parse(absReal).root === absReal) throw refuse("it is the filesystem root", "choose a new, empty folder");
   const home = await real(homedir());
   if (absReal === home) throw refuse("it is your home folder", "choose a new, empty folder");
-  if (isInsideOrEqual(cwd, absReal)) throw refuse(absReal === cwd ? "it is the current folder" : "it holds the current folder", "choose a new folder, e.g. --out out/<name>; --force does not override this");
+  if (isInsideOrEqual(cwd, absReal))
+    throw refuse(
+      absReal === cwd ? "it is the current folder" : "it holds the current folder",
+      "choose a new folder, e.g. --out out/<name>; --force does not override this",
+    );
   for (const p of opts.protect ?? []) {
     if (!p) continue;
     const pr = await real(p);
-    if (isInsideOrEqual(pr, absReal)) throw refuse(`it holds ${pr}, which this run reads`, "write the output somewhere else; --force does not override this");
+    if (isInsideOrEqual(pr, absReal))
+      throw refuse(
+        `it holds ${pr}, which this run reads`,
+        "write the output somewhere else; --force does not override this",
+      );
   }
   let existing: PreparedOutput["existing"] = "none";
   let st;
@@ -264,7 +287,10 @@ export async function prepareOutputDir(target: string, opts: PrepareOutputOption
   if (st) {
     if (st.isSymbolicLink()) throw refuse("it is a symbolic link", "pass the real folder, or a new one");
     if (!st.isDirectory()) {
-      throw new MathtuneError("E_NOT_A_FOLDER", `${abs} exists and is not a folder`, { location: { file: abs }, hint: "choose another output path" });
+      throw new MathtuneError("E_NOT_A_FOLDER", `${abs} exists and is not a folder`, {
+        location: { file: abs },
+        hint: "choose another output path",
+      });
     }
     let entries: string[];
     try {
@@ -276,11 +302,15 @@ export async function prepareOutputDir(target: string, opts: PrepareOutputOption
     else if (await isOurs(abs, entries, opts)) existing = "ours";
     else if (opts.force) existing = "forced";
     else {
-      throw new MathtuneError("E_OUTPUT_NOT_OURS", `${abs} exists and was not written by mathtune (no manifest or ${OUTPUT_MARKER}); it is left as it is`, {
-        location: { file: abs },
-        hint: "choose a new folder, or pass --force to replace it",
-        details: { target: abs },
-      });
+      throw new MathtuneError(
+        "E_OUTPUT_NOT_OURS",
+        `${abs} exists and was not written by mathtune (no manifest or ${OUTPUT_MARKER}); it is left as it is`,
+        {
+          location: { file: abs },
+          hint: "choose a new folder, or pass --force to replace it",
+          details: { target: abs },
+        },
+      );
     }
   }
   try {
@@ -313,7 +343,7 @@ export function writeOutputMarkerSync(dir: string, kind: OutputKind): void {
 export function leftoversSync(target: string): string[] {
   const name = basename(target);
   try {
-    return readdirSync(dirname(target)).filter((i) => i === `.${name}.lock` || (STALE_RE.exec(i)?.[1] === name));
+    return readdirSync(dirname(target)).filter((i) => i === `.${name}.lock` || STALE_RE.exec(i)?.[1] === name);
   } catch {
     return [];
   }

@@ -4,7 +4,15 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { once } from "node:events";
 import { MathtuneError } from "./errors.js";
-import { OUTPUT_MARKER, type PrepareOutputOptions, type PreparedOutput, fsError, outputMarker, prepareOutputDir, registerExitCleanup } from "./outdir.js";
+import {
+  OUTPUT_MARKER,
+  type PrepareOutputOptions,
+  type PreparedOutput,
+  fsError,
+  outputMarker,
+  prepareOutputDir,
+  registerExitCleanup,
+} from "./outdir.js";
 
 /** Computes a sha256 from the bytes it is given, in order: in this thread, or elsewhere. */
 export interface Hasher {
@@ -105,18 +113,21 @@ export class HashingWriter {
       // Whichever comes first, the other listener (and the error listener `once` adds) is removed:
       // left attached, they would pile up on the stream, one pair per drain.
       const settled = new AbortController();
-      this.drained = Promise.race([once(this.stream, "drain", { signal: settled.signal }), once(this.stream, "close", { signal: settled.signal })])
+      this.drained = Promise.race([
+        once(this.stream, "drain", { signal: settled.signal }),
+        once(this.stream, "close", { signal: settled.signal }),
+      ])
         .finally(() => settled.abort())
         .then(
-        () => {
-          this.drained = undefined;
-          if (this.error) throw this.error;
-        },
-        (e: unknown) => {
-          this.drained = undefined;
-          throw this.error ?? fsError(e, this.path, "write");
-        },
-      );
+          () => {
+            this.drained = undefined;
+            if (this.error) throw this.error;
+          },
+          (e: unknown) => {
+            this.drained = undefined;
+            throw this.error ?? fsError(e, this.path, "write");
+          },
+        );
       // the error is thrown again by the next write or close: never an unhandled rejection
       this.drained.catch(() => undefined);
     }
@@ -148,7 +159,9 @@ export class HashingWriter {
       this.flushText();
       this.closed = true;
       if (this.error) throw this.error;
-      await new Promise<void>((res, rej) => this.stream.end((err?: Error | null) => (err ? rej(fsError(err, this.path, "write")) : res())));
+      await new Promise<void>((res, rej) =>
+        this.stream.end((err?: Error | null) => (err ? rej(fsError(err, this.path, "write")) : res())),
+      );
       if (this.error) throw this.error;
     }
     return { sha256: this.hash ? await this.hash.digest() : "", bytes: this.bytes, lines: this.lines };
@@ -197,7 +210,10 @@ export class AtomicDir {
    * its lock, removes staging folders of dead runs, and makes the staging folder. Without
    * `options` the kind is "folder" and the staging folder gets the marker file.
    */
-  static async create(target: string, options: Partial<PrepareOutputOptions> & { marker?: boolean } = {}): Promise<AtomicDir> {
+  static async create(
+    target: string,
+    options: Partial<PrepareOutputOptions> & { marker?: boolean } = {},
+  ): Promise<AtomicDir> {
     const kind = options.kind ?? "folder";
     const lease = await prepareOutputDir(target, { ...options, kind });
     const abs = lease.target;
@@ -226,7 +242,10 @@ export class AtomicDir {
   /** Moves the staging folder into place, replacing the target (kept aside until the move succeeds). */
   async commit(): Promise<void> {
     if (this.done) return;
-    const old = join(dirname(this.target), `.${basename(this.target)}.old-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const old = join(
+      dirname(this.target),
+      `.${basename(this.target)}.old-${process.pid}-${randomBytes(4).toString("hex")}`,
+    );
     let moved = false;
     try {
       await rename(this.target, old);

@@ -40,10 +40,10 @@ export const MathRecordSchema = Type.Object(
 /** One math problem as every adapter yields it and every stage reads it (see `MathRecordSchema`). */
 export type MathRecord = Static<typeof MathRecordSchema>;
 
-
 const validateRecordFn = ajv.compile<MathRecord>(MathRecordSchema);
 
-const literalOf = (s: unknown): unknown => (s && typeof s === "object" && "const" in s ? (s as { const: unknown }).const : undefined);
+const literalOf = (s: unknown): unknown =>
+  s && typeof s === "object" && "const" in s ? (s as { const: unknown }).const : undefined;
 
 /**
  * `path: message` lines for ajv errors, `/` for the root: one line per problem. A union (`anyOf`)
@@ -58,13 +58,25 @@ export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undef
   const unions = new Map<ErrorObject, number | undefined>();
   for (const u of list.filter((x) => x.keyword === "anyOf")) {
     const branches = (u.schema as Array<{ type?: string; const?: unknown }> | undefined) ?? [];
-    const type = Array.isArray(u.data) ? "array" : u.data === null ? "null" : typeof u.data === "number" ? "number" : typeof u.data;
-    const same = branches.flatMap((b, i) => (b?.type === type || (type === "number" && b?.type === "integer")) && !("const" in (b ?? {})) ? [i] : []);
+    const type = Array.isArray(u.data)
+      ? "array"
+      : u.data === null
+        ? "null"
+        : typeof u.data === "number"
+          ? "number"
+          : typeof u.data;
+    const same = branches.flatMap((b, i) =>
+      (b?.type === type || (type === "number" && b?.type === "integer")) && !("const" in (b ?? {})) ? [i] : [],
+    );
     unions.set(u, same.length === 1 ? same[0] : undefined);
   }
   const under = (e: ErrorObject, prefix: string) => e.schemaPath.startsWith(prefix);
   const hidden = (e: ErrorObject) =>
-    [...unions].some(([u, chosen]) => (e === u ? chosen !== undefined && list.some((x) => x !== u && under(x, `${u.schemaPath}/${chosen}/`)) : under(e, `${u.schemaPath}/`) && !(chosen !== undefined && under(e, `${u.schemaPath}/${chosen}/`))));
+    [...unions].some(([u, chosen]) =>
+      e === u
+        ? chosen !== undefined && list.some((x) => x !== u && under(x, `${u.schemaPath}/${chosen}/`))
+        : under(e, `${u.schemaPath}/`) && !(chosen !== undefined && under(e, `${u.schemaPath}/${chosen}/`)),
+    );
   const lines: string[] = [];
   for (const e of list) {
     if (hidden(e)) continue;
@@ -79,15 +91,33 @@ export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undef
       const literals = branches.map(literalOf);
       if (branches.length && literals.every((l) => l !== undefined)) {
         const got = e.data;
-        const hint = typeof got === "string" ? didYouMean(got, literals.filter((l): l is string => typeof l === "string")) : "";
+        const hint =
+          typeof got === "string"
+            ? didYouMean(
+                got,
+                literals.filter((l): l is string => typeof l === "string"),
+              )
+            : "";
         line = `${path}: must be one of ${literals.map((l) => JSON.stringify(l)).join(", ")} (got ${JSON.stringify(got)})${hint}`;
       } else {
-        const kinds = branches.map((b) => literalOf(b) !== undefined ? JSON.stringify(literalOf(b)) : ((b as { type?: string })?.type ?? "a matching value"));
+        const kinds = branches.map((b) =>
+          literalOf(b) !== undefined
+            ? JSON.stringify(literalOf(b))
+            : ((b as { type?: string })?.type ?? "a matching value"),
+        );
         line = `${path}: must be ${[...new Set(kinds)].join(" or ")} (got ${JSON.stringify(e.data)})`;
       }
     } else if (e.keyword === "enum" || e.keyword === "const") {
-      const allowed = ((e.params as Record<string, unknown>).allowedValues ?? [(e.params as Record<string, unknown>).allowedValue]) as unknown[];
-      const hint = typeof e.data === "string" ? didYouMean(e.data, allowed.filter((l): l is string => typeof l === "string")) : "";
+      const allowed = ((e.params as Record<string, unknown>).allowedValues ?? [
+        (e.params as Record<string, unknown>).allowedValue,
+      ]) as unknown[];
+      const hint =
+        typeof e.data === "string"
+          ? didYouMean(
+              e.data,
+              allowed.filter((l): l is string => typeof l === "string"),
+            )
+          : "";
       line = `${path}: ${e.message} (${JSON.stringify(allowed.length === 1 ? allowed[0] : allowed)})${hint}`;
     } else {
       line = `${path}: ${e.message ?? e.keyword}`;

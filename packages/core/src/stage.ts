@@ -9,7 +9,10 @@ import type { MathRecord } from "./record.js";
 export interface Stage {
   readonly name: string;
   /** Checks a batch: for each record, in order, the record (maybe changed) or a `Rejection`. */
-  process(batch: readonly MathRecord[], ctx: StageContext): Promise<Array<MathRecord | Rejection>> | Array<MathRecord | Rejection>;
+  process(
+    batch: readonly MathRecord[],
+    ctx: StageContext,
+  ): Promise<Array<MathRecord | Rejection>> | Array<MathRecord | Rejection>;
   /** Counts for the summary and the dataset card (e.g. findings per code). */
   summary?(): Record<string, unknown>;
   /** Frees workers and files. Called once, also on error or cancel. */

@@ -22,10 +22,15 @@ export interface CollectResult {
 }
 
 /** Loads everything, sending bad records to `rejections` instead of throwing. */
-export async function collect(adapter: Adapter, options: unknown, ctx: Omit<LoadContext, "reject"> = {}): Promise<CollectResult> {
+export async function collect(
+  adapter: Adapter,
+  options: unknown,
+  ctx: Omit<LoadContext, "reject"> = {},
+): Promise<CollectResult> {
   const records: MathRecord[] = [];
   const rejections: Rejection[] = [];
-  for await (const r of adapter.load(options as Record<string, unknown>, { ...ctx, reject: (x) => rejections.push(x) })) records.push(r);
+  for await (const r of adapter.load(options as Record<string, unknown>, { ...ctx, reject: (x) => rejections.push(x) }))
+    records.push(r);
   return { records, rejections };
 }
 
@@ -128,7 +133,8 @@ export function testAdapter(adapter: Adapter, options: ConformanceOptions): void
         try {
           const res = await collect(adapter, c.options, ctx);
           found = res.rejections.find((r) => r.code === c.code);
-          if (!found) throw new Error(`no ${c.code}; got rejections ${JSON.stringify(res.rejections.map((r) => r.code))}`);
+          if (!found)
+            throw new Error(`no ${c.code}; got rejections ${JSON.stringify(res.rejections.map((r) => r.code))}`);
         } catch (e) {
           thrown = e;
         }

@@ -36,6 +36,7 @@ export function isAsciiText(text: string): boolean {
 export function normalizeText(text: string): string {
   if (!NON_ASCII_RE.test(text)) return text;
   let s = text.normalize("NFKC").replace(INVISIBLE_RE, "");
-  if (NON_ASCII_RE.test(s)) s = s.replace(DIGIT_RE, (d) => (d.length === 1 && d >= "0" && d <= "9" ? d : digitValue(d)));
+  if (NON_ASCII_RE.test(s))
+    s = s.replace(DIGIT_RE, (d) => (d.length === 1 && d >= "0" && d <= "9" ? d : digitValue(d)));
   return s;
 }

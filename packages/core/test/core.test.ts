@@ -28,18 +28,40 @@ const tmp = () => mkdtemp(join(tmpdir(), "mt-core-"));
 
 describe("MathRecord schema", () => {
   it("accepts a full record and reports every problem as path: message", () => {
-    expect(recordProblems({ id: "x/train/1", source: "x", problem: "1+1?", answer: "2", answerKind: "integer", lang: "en", difficulty: 3, meta: { a: 1 } })).toEqual([]);
+    expect(
+      recordProblems({
+        id: "x/train/1",
+        source: "x",
+        problem: "1+1?",
+        answer: "2",
+        answerKind: "integer",
+        lang: "en",
+        difficulty: 3,
+        meta: { a: 1 },
+      }),
+    ).toEqual([]);
     expect(recordProblems({ id: "", source: "X Y", problem: 3, lang: "en", answerKind: "nope", extra: true })).toEqual(
-      expect.arrayContaining(["/: unknown property 'extra'", "/id: must NOT have fewer than 1 characters", expect.stringMatching(/^\/source: /), "/problem: must be string"]),
+      expect.arrayContaining([
+        "/: unknown property 'extra'",
+        "/id: must NOT have fewer than 1 characters",
+        expect.stringMatching(/^\/source: /),
+        "/problem: must be string",
+      ]),
     );
-    expect(() => assertMathRecord({ id: "a" }, { file: "f.jsonl", line: 3 })).toThrow(/^f\.jsonl:3: record does not match/);
+    expect(() => assertMathRecord({ id: "a" }, { file: "f.jsonl", line: 3 })).toThrow(
+      /^f\.jsonl:3: record does not match/,
+    );
   });
 });
 
 describe("defineAdapter", () => {
   it("refuses malformed definitions with E_ADAPTER_INVALID", () => {
-    expect(() => defineAdapter({ name: "Bad Name", splits: [], options: Type.Object({}), load: async function* () {} })).toThrow(MathtuneError);
-    expect(() => defineAdapter({ name: "ok", splits: [], options: Type.Object({}), load: 3 as never })).toThrow(/load: must be a function/);
+    expect(() =>
+      defineAdapter({ name: "Bad Name", splits: [], options: Type.Object({}), load: async function* () {} }),
+    ).toThrow(MathtuneError);
+    expect(() => defineAdapter({ name: "ok", splits: [], options: Type.Object({}), load: 3 as never })).toThrow(
+      /load: must be a function/,
+    );
   });
 
   it("validates options with defaults and checks every record", async () => {
@@ -60,9 +82,11 @@ describe("defineAdapter", () => {
     expect(got).toEqual(["tiny/train/0", "tiny/train/1", "tiny/train/2"]);
     expect(rejected).toEqual(["E_RECORD_INVALID"]);
     // Without a reject callback a bad record throws.
-    await expect((async () => {
-      for await (const _ of a.load({ n: 1 })) void _;
-    })()).rejects.toMatchObject({ code: "E_RECORD_INVALID" });
+    await expect(
+      (async () => {
+        for await (const _ of a.load({ n: 1 })) void _;
+      })(),
+    ).rejects.toMatchObject({ code: "E_RECORD_INVALID" });
   });
 });
 
@@ -70,11 +94,20 @@ describe("readLines", () => {
   it("handles BOM, CRLF, a missing final newline and invalid UTF-8 per line, across chunk boundaries", async () => {
     const dir = await tmp();
     const f = join(dir, "a.txt");
-    const bytes = Buffer.concat([Buffer.from("\ufefffirst\r\nsecond\n"), Buffer.from([0x62, 0xff, 0x0a]), Buffer.from("último")]);
+    const bytes = Buffer.concat([
+      Buffer.from("\ufefffirst\r\nsecond\n"),
+      Buffer.from([0x62, 0xff, 0x0a]),
+      Buffer.from("último"),
+    ]);
     await writeFile(f, bytes);
     for (const hwm of [1, 2, 3, 7, 1024]) {
       const items = [];
-      for await (const it of readLines(f, { highWaterMark: hwm })) items.push("error" in it ? { line: it.line, code: it.error.code } : { line: it.line, text: it.text, last: it.last, terminated: it.terminated });
+      for await (const it of readLines(f, { highWaterMark: hwm }))
+        items.push(
+          "error" in it
+            ? { line: it.line, code: it.error.code }
+            : { line: it.line, text: it.text, last: it.last, terminated: it.terminated },
+        );
       expect(items).toEqual([
         { line: 1, text: "first", last: false, terminated: true },
         { line: 2, text: "second", last: false, terminated: true },
@@ -87,13 +120,20 @@ describe("readLines", () => {
   it("round-trips any lines (property)", async () => {
     const dir = await tmp();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ unit: "grapheme" }).map((s) => s.replace(/[\r\n]/g, "")), { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), async (lines, hwm) => {
-        const f = join(dir, `p-${hwm}.txt`);
-        await writeFile(f, lines.map((l) => `${l}\n`).join(""));
-        const got: string[] = [];
-        for await (const it of readLines(f, { highWaterMark: hwm })) if (!("error" in it)) got.push(it.text);
-        expect(got).toEqual(lines.map((l, i) => (i === 0 && l.startsWith("\ufeff") ? l.slice(1) : l)));
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.string({ unit: "grapheme" }).map((s) => s.replace(/[\r\n]/g, "")),
+          { maxLength: 30 },
+        ),
+        fc.integer({ min: 1, max: 64 }),
+        async (lines, hwm) => {
+          const f = join(dir, `p-${hwm}.txt`);
+          await writeFile(f, lines.map((l) => `${l}\n`).join(""));
+          const got: string[] = [];
+          for await (const it of readLines(f, { highWaterMark: hwm })) if (!("error" in it)) got.push(it.text);
+          expect(got).toEqual(lines.map((l, i) => (i === 0 && l.startsWith("\ufeff") ? l.slice(1) : l)));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -103,7 +143,12 @@ describe("readLines", () => {
     const f = join(dir, "x.jsonl");
     await writeFile(f, '{"a":1}\n\n{"a":\n{"a":3}\n{"a":');
     const items = [];
-    for await (const it of readJsonLines(f)) items.push("error" in it ? [it.line, it.error.code, it.error.message.startsWith(`${f}:${it.line}: `)] : [it.line, it.value]);
+    for await (const it of readJsonLines(f))
+      items.push(
+        "error" in it
+          ? [it.line, it.error.code, it.error.message.startsWith(`${f}:${it.line}: `)]
+          : [it.line, it.value],
+      );
     expect(items).toEqual([
       [1, { a: 1 }],
       [3, "E_PARSE", true],
@@ -173,24 +218,43 @@ describe("outputs", () => {
     const dir = await tmp();
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ maxLength: 30, unit: "binary" }).map((x) => x.replace(/\n/g, "")), { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), fc.boolean(), async (ls, hwm, trailing, reuse) => {
-        const file = join(dir, `r${n++}.txt`);
-        const text = ls.join("\n") + (trailing && ls.length ? "\n" : "");
-        await writeFile(file, text);
-        const got: string[] = [];
-        for await (const batch of readRawLineBatches(file, { highWaterMark: hwm, reuse })) for (const b of batch) got.push(b.toString("utf8"));
-        // A last line ends at the end of the file, with or without its newline.
-        const want = text.split("\n");
-        if (want[want.length - 1] === "") want.pop();
-        expect(got).toEqual(want.map((l) => Buffer.from(l, "utf8").toString("utf8")));
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.string({ maxLength: 30, unit: "binary" }).map((x) => x.replace(/\n/g, "")),
+          { maxLength: 40 },
+        ),
+        fc.integer({ min: 1, max: 64 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (ls, hwm, trailing, reuse) => {
+          const file = join(dir, `r${n++}.txt`);
+          const text = ls.join("\n") + (trailing && ls.length ? "\n" : "");
+          await writeFile(file, text);
+          const got: string[] = [];
+          for await (const batch of readRawLineBatches(file, { highWaterMark: hwm, reuse }))
+            for (const b of batch) got.push(b.toString("utf8"));
+          // A last line ends at the end of the file, with or without its newline.
+          const want = text.split("\n");
+          if (want[want.length - 1] === "") want.pop();
+          expect(got).toEqual(want.map((l) => Buffer.from(l, "utf8").toString("utf8")));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("HashingWriter writes each line as UTF-8, whatever the characters (CJK, emoji, lone surrogates)", async () => {
     const dir = await tmp();
-    const lines = ["plain", "数学 = math", "emoji 🧮 x", "lone \ud800 high", "\udc00 lone low", "", "é".repeat(5000), "end \ud83e"];
+    const lines = [
+      "plain",
+      "数学 = math",
+      "emoji 🧮 x",
+      "lone \ud800 high",
+      "\udc00 lone low",
+      "",
+      "é".repeat(5000),
+      "end \ud83e",
+    ];
     for (const flushAt of [1, 64, 1 << 18]) {
       const file = join(dir, `u${flushAt}.txt`);
       const w = new HashingWriter(file, { flushAt });
@@ -203,7 +267,9 @@ describe("outputs", () => {
   });
 
   it("stableStringify sorts keys at every depth", () => {
-    expect(stableStringify({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe('{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe(
+      '{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}',
+    );
   });
 });
 
@@ -276,6 +342,9 @@ describe("schemas", () => {
       "/latex: unknown property 'polcy' (did you mean 'policy'?)",
     ]);
     expect(v({ mode: "off", latex: 3, threshold: 1, treshold: 2 })).toBe(false);
-    expect(formatSchemaErrors(v.errors)).toEqual(["/: unknown property 'treshold' (did you mean 'threshold'?)", "/latex: must be boolean or object (got 3)"]);
+    expect(formatSchemaErrors(v.errors)).toEqual([
+      "/: unknown property 'treshold' (did you mean 'threshold'?)",
+      "/latex: must be boolean or object (got 3)",
+    ]);
   });
 });

@@ -3,7 +3,16 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AtomicDir, OUTPUT_MARKER, contentId, normalizeText, rawTopLevelValue, cleanupOutputsSync, fsError, prepareOutputDir } from "@mathtune/core";
+import {
+  AtomicDir,
+  OUTPUT_MARKER,
+  contentId,
+  normalizeText,
+  rawTopLevelValue,
+  cleanupOutputsSync,
+  fsError,
+  prepareOutputDir,
+} from "@mathtune/core";
 import { jsonTextProblems } from "../src/json.js";
 import { leftoversSync } from "../src/outdir.js";
 import { describe, expect, it } from "vitest";
@@ -47,7 +56,9 @@ describe("prepareOutputDir: never replaces what mathtune did not write", () => {
     expect((await prepareOutputDir(built, { kind: "build", lock: false })).existing).toBe("ours");
     // a manifest.json that is not mathtune's is not enough
     await writeFile(join(built, "manifest.json"), JSON.stringify({ name: "web app" }));
-    await expect(prepareOutputDir(built, { kind: "build", lock: false })).rejects.toMatchObject({ code: "E_OUTPUT_NOT_OURS" });
+    await expect(prepareOutputDir(built, { kind: "build", lock: false })).rejects.toMatchObject({
+      code: "E_OUTPUT_NOT_OURS",
+    });
   });
 
   it("refuses an empty path, the current folder, an ancestor of it, the root, and a folder holding a protected path, even with force", async () => {
@@ -63,8 +74,12 @@ describe("prepareOutputDir: never replaces what mathtune did not write", () => {
     await expect(prepareOutputDir(cwd, opts)).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
     await expect(prepareOutputDir(join(dir, "project"), opts)).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
     await expect(prepareOutputDir("/", opts)).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
-    await expect(prepareOutputDir(data, { ...opts, protect: [join(data, "in.jsonl")] })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
-    await expect(prepareOutputDir(dir, { ...opts, protect: [join(data, "in.jsonl")] })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
+    await expect(prepareOutputDir(data, { ...opts, protect: [join(data, "in.jsonl")] })).rejects.toMatchObject({
+      code: "E_OUTPUT_UNSAFE",
+    });
+    await expect(prepareOutputDir(dir, { ...opts, protect: [join(data, "in.jsonl")] })).rejects.toMatchObject({
+      code: "E_OUTPUT_UNSAFE",
+    });
     // through a symbolic link to the current folder
     await symlink(cwd, join(dir, "link"));
     await expect(prepareOutputDir(join(dir, "link"), opts)).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
@@ -104,9 +119,15 @@ describe("prepareOutputDir: never replaces what mathtune did not write", () => {
     await mkdir(join(dir, `.other.partial-${dead}-0a1b2c3d`));
     await writeFile(join(dir, ".out.lock"), `${dead}\n`);
     const p = await prepareOutputDir(target, { kind: "build" });
-    expect(p.cleaned.map((c) => c.slice(dir.length + 1)).sort()).toEqual([`.out.old-${dead}-deadbeef`, `.out.partial-${dead}-0a1b2c3d`]);
+    expect(p.cleaned.map((c) => c.slice(dir.length + 1)).sort()).toEqual([
+      `.out.old-${dead}-deadbeef`,
+      `.out.partial-${dead}-0a1b2c3d`,
+    ]);
     await p.release();
-    expect((await readdir(dir)).sort()).toEqual([`.other.partial-${dead}-0a1b2c3d`, `.out.partial-${process.pid}-01234567`]);
+    expect((await readdir(dir)).sort()).toEqual([
+      `.other.partial-${dead}-0a1b2c3d`,
+      `.out.partial-${process.pid}-01234567`,
+    ]);
   });
 
   it("cleanupOutputsSync removes the staging folder and lock of a write in progress (forced exit)", async () => {
@@ -152,7 +173,10 @@ describe("normalizeText: the one Unicode normalisation", () => {
 
 describe("JSON text checks", () => {
   it("finds repeated keys with their path, and nesting past the limit", () => {
-    expect(jsonTextProblems('{"a":1,"b":{"c":[1,{"d":1,"d":2}]}}')).toEqual({ duplicateKey: "d", duplicateAt: "$.b.c[1]" });
+    expect(jsonTextProblems('{"a":1,"b":{"c":[1,{"d":1,"d":2}]}}')).toEqual({
+      duplicateKey: "d",
+      duplicateAt: "$.b.c[1]",
+    });
     expect(jsonTextProblems('{"a\\u0062":1,"ab":2}')).toEqual({ duplicateKey: "ab", duplicateAt: "$" });
     expect(jsonTextProblems('{"a":"{\\"a\\":1}","b":[{"a":1},{"a":2}]}')).toBeUndefined();
     expect(jsonTextProblems(`${"[".repeat(300)}${"]".repeat(300)}`)).toEqual({ tooDeep: true });

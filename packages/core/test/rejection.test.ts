@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 describe("reject / isRejection", () => {
   it("tags a Rejection, and the tag, not the look of the fields, decides", () => {
     const r = reject("E_PARSE", "bad line", { location: { file: "a.jsonl", line: 3 }, raw: "{" });
-    expect(r).toEqual({ kind: "rejection", code: "E_PARSE", message: "bad line", location: { file: "a.jsonl", line: 3 }, raw: "{" });
+    expect(r).toEqual({
+      kind: "rejection",
+      code: "E_PARSE",
+      message: "bad line",
+      location: { file: "a.jsonl", line: 3 },
+      raw: "{",
+    });
     expect(isRejection(r)).toBe(true);
     // an untagged look-alike (code and message, no problem) is not one
     expect(isRejection({ code: "E_PARSE", message: "bad line" } as never)).toBe(false);

@@ -5,11 +5,21 @@ import { ADAPTERS, isAdapterName } from "@mathtune/loaders";
 import { resolve as esmResolve } from "import-meta-resolve";
 
 function looksLikeAdapter(x: unknown): x is Adapter {
-  return typeof x === "object" && x !== null && typeof (x as Adapter).name === "string" && typeof (x as Adapter).load === "function" && typeof (x as Adapter).parseOptions === "function";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Adapter).name === "string" &&
+    typeof (x as Adapter).load === "function" &&
+    typeof (x as Adapter).parseOptions === "function"
+  );
 }
 
 /** The name of the npm package a module specifier points into (`@scope/pkg/sub` -> `@scope/pkg`). */
-const packageName = (spec: string) => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
+const packageName = (spec: string) =>
+  spec
+    .split("/")
+    .slice(0, spec.startsWith("@") ? 2 : 1)
+    .join("/");
 
 /**
  * Resolves a package specifier as `import` would from a file in `dir`: the ESM resolver, so
@@ -40,10 +50,14 @@ export async function resolveAdapter(
   if (isAdapterName(spec)) return ADAPTERS[spec] as unknown as Adapter;
   const where = location ? { location } : {};
   if (options.allowCode === false) {
-    throw new MathtuneError("E_CODE_REFUSED", `adapter '${spec}' is a module: importing it runs its code, and running code is refused (--no-code)`, {
-      ...where,
-      hint: `use a built-in adapter (${Object.keys(ADAPTERS).join(", ")}), or drop --no-code if you trust this recipe`,
-    });
+    throw new MathtuneError(
+      "E_CODE_REFUSED",
+      `adapter '${spec}' is a module: importing it runs its code, and running code is refused (--no-code)`,
+      {
+        ...where,
+        hint: `use a built-in adapter (${Object.keys(ADAPTERS).join(", ")}), or drop --no-code if you trust this recipe`,
+      },
+    );
   }
   const [modSpec, exportName] = spec.split("#") as [string, string | undefined];
   const builtIns = Object.keys(ADAPTERS);
@@ -56,7 +70,9 @@ export async function resolveAdapter(
       const near = closestName(modSpec, builtIns);
       throw new MathtuneError(
         "E_ADAPTER_NOT_FOUND",
-        near ? `unknown adapter '${spec}' (did you mean '${near}'?)` : `adapter '${spec}' is not a built-in adapter, and no package of that name is installed where the recipe is`,
+        near
+          ? `unknown adapter '${spec}' (did you mean '${near}'?)`
+          : `adapter '${spec}' is not a built-in adapter, and no package of that name is installed where the recipe is`,
         {
           ...where,
           hint: near
@@ -71,15 +87,24 @@ export async function resolveAdapter(
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    throw new MathtuneError("E_ADAPTER_NOT_FOUND", `adapter module '${modSpec}' could not be loaded: ${(e as Error).message}`, {
-      ...where,
-      cause: e,
-      hint: `built-in adapters: ${builtIns.join(", ")}`,
-    });
+    throw new MathtuneError(
+      "E_ADAPTER_NOT_FOUND",
+      `adapter module '${modSpec}' could not be loaded: ${(e as Error).message}`,
+      {
+        ...where,
+        cause: e,
+        hint: `built-in adapters: ${builtIns.join(", ")}`,
+      },
+    );
   }
   if (exportName) {
     const a = mod[exportName];
-    if (!looksLikeAdapter(a)) throw new MathtuneError("E_ADAPTER_INVALID", `export '${exportName}' of ${modSpec} is not an adapter made with defineAdapter`, where);
+    if (!looksLikeAdapter(a))
+      throw new MathtuneError(
+        "E_ADAPTER_INVALID",
+        `export '${exportName}' of ${modSpec} is not an adapter made with defineAdapter`,
+        where,
+      );
     return a;
   }
   if (looksLikeAdapter(mod.default)) return mod.default;
@@ -87,7 +112,9 @@ export async function resolveAdapter(
   if (candidates.length === 1) return candidates[0]!;
   throw new MathtuneError(
     "E_ADAPTER_INVALID",
-    candidates.length ? `${modSpec} exports ${candidates.length} adapters; name one as '${modSpec}#exportName'` : `${modSpec} exports no adapter made with defineAdapter`,
+    candidates.length
+      ? `${modSpec} exports ${candidates.length} adapters; name one as '${modSpec}#exportName'`
+      : `${modSpec} exports no adapter made with defineAdapter`,
     where,
   );
 }

@@ -1,6 +1,16 @@
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { HashingWriter, MathtuneError, digestTree, fsError, isMathtuneError, sha256, stableStringify, throwIfAborted, writeFileAtomic } from "@mathtune/core";
+import {
+  HashingWriter,
+  MathtuneError,
+  digestTree,
+  fsError,
+  isMathtuneError,
+  sha256,
+  stableStringify,
+  throwIfAborted,
+  writeFileAtomic,
+} from "@mathtune/core";
 import { StratifiedSplitter, stratumOf } from "@mathtune/split";
 import { renderCard } from "./card.js";
 import { prepareHubSources, restoreHubOptions } from "./hub-sources.js";
@@ -27,13 +37,25 @@ export async function* buildDatasetIter(opts: BuildOptions): AsyncGenerator<Buil
   const signal = opts.signal;
   const sourceNames = recipe.sources.map((s) => s.name ?? s.adapter);
   const dupName = sourceNames.find((n, i) => sourceNames.indexOf(n) !== i);
-  if (dupName) throw new MathtuneError("E_CONFIG_INVALID", `two sources are named '${dupName}'; give one a distinct 'name'`);
+  if (dupName)
+    throw new MathtuneError("E_CONFIG_INVALID", `two sources are named '${dupName}'; give one a distinct 'name'`);
   const allowCode = opts.allowCode ?? true;
 
   // Hub sources (`options.hub`) are downloaded into the Hugging Face cache and read from there.
-  const hubInputs = yield* prepareHubSources(recipe.sources, { names: sourceNames, baseDir: loaded.baseDir, signal, allowCode });
+  const hubInputs = yield* prepareHubSources(recipe.sources, {
+    names: sourceNames,
+    baseDir: loaded.baseDir,
+    signal,
+    allowCode,
+  });
   const evalSets = recipe.checks.decontaminate?.sets ?? [];
-  const hubSets = yield* prepareHubSources(evalSets, { names: evalSets.map((s) => s.name), baseDir: loaded.baseDir, signal, allowCode, where: "/checks/decontaminate/sets" });
+  const hubSets = yield* prepareHubSources(evalSets, {
+    names: evalSets.map((s) => s.name),
+    baseDir: loaded.baseDir,
+    signal,
+    allowCode,
+    where: "/checks/decontaminate/sets",
+  });
 
   // Every source's options, the formats and the checks are checked before anything is read.
   const { adapters, formatters, checks } = await prepareRecipe(recipe, loaded, allowCode, signal);
@@ -45,7 +67,14 @@ export async function* buildDatasetIter(opts: BuildOptions): AsyncGenerator<Buil
   const { out, dir } = await openOutput(opts, recipe, loaded);
   yield { type: "start", recipe: recipe.name, out, sources: sourceNames };
 
-  const counts: BuildCounts = { read: 0, written: 0, quarantined: 0, splits: { train: 0, validation: 0, test: 0 }, sources: {}, quarantineByCode: {} };
+  const counts: BuildCounts = {
+    read: 0,
+    written: 0,
+    quarantined: 0,
+    splits: { train: 0, validation: 0, test: 0 },
+    sources: {},
+    quarantineByCode: {},
+  };
   const quarantine = new HashingWriter(dir.path("quarantine.jsonl"));
   const staging = new StagingFile(dir.path(".staging.jsonl"));
   const stratumKey = stratumOf(recipe.split.by);
@@ -56,13 +85,36 @@ export async function* buildDatasetIter(opts: BuildOptions): AsyncGenerator<Buil
   let committed = false;
   try {
     if (workerUrl && (opts.readInWorker ?? availableParallelism() > 1)) worker = new SourceWorker(workerUrl);
-    yield* ingest({ recipe, sourceNames, adapters, stages, baseDir: loaded.baseDir, batchSize: opts.batchSize ?? 512, signal, worker, staging, quarantine, splitter, stratumKey, facets, counts });
+    yield* ingest({
+      recipe,
+      sourceNames,
+      adapters,
+      stages,
+      baseDir: loaded.baseDir,
+      batchSize: opts.batchSize ?? 512,
+      signal,
+      worker,
+      staging,
+      quarantine,
+      splitter,
+      stratumKey,
+      facets,
+      counts,
+    });
     throwIfAborted(signal);
     if (staging.lines === 0 && !recipe.sources.every((s) => s.allowEmpty)) {
-      throw new MathtuneError("E_SOURCE_EMPTY", `no record passed the checks: ${counts.read} read, ${counts.quarantined} quarantined (${Object.entries(counts.quarantineByCode).map(([c, n]) => `${n} ${c}`).join(", ")})`, {
-        hint: "nothing would be written; check the sources and checks, or set 'allowEmpty: true' on the sources to write an empty build",
-        details: { quarantined: counts.quarantineByCode },
-      });
+      throw new MathtuneError(
+        "E_SOURCE_EMPTY",
+        `no record passed the checks: ${counts.read} read, ${counts.quarantined} quarantined (${Object.entries(
+          counts.quarantineByCode,
+        )
+          .map(([c, n]) => `${n} ${c}`)
+          .join(", ")})`,
+        {
+          hint: "nothing would be written; check the sources and checks, or set 'allowEmpty: true' on the sources to write an empty build",
+          details: { quarantined: counts.quarantineByCode },
+        },
+      );
     }
     await staging.close();
     // The inputs' sha256 for the manifest: the worker reads them again while this thread writes.
@@ -89,13 +141,22 @@ export async function* buildDatasetIter(opts: BuildOptions): AsyncGenerator<Buil
     const q = await quarantine.close();
     outputs.push({ file: "quarantine.jsonl", sha256: q.sha256, bytes: q.bytes, records: q.lines });
     if (counts.read !== counts.written + counts.quarantined) {
-      throw new MathtuneError("E_INTERNAL", `records in (${counts.read}) != written (${counts.written}) + quarantined (${counts.quarantined})`);
+      throw new MathtuneError(
+        "E_INTERNAL",
+        `records in (${counts.read}) != written (${counts.written}) + quarantined (${counts.quarantined})`,
+      );
     }
     const inputs = [];
     for (const [si, s] of recipe.sources.entries()) {
       const path = inputPath(s.options, loaded.baseDir);
       const digest = path === undefined ? undefined : await (digests[si] ?? digestTree(path));
-      inputs.push(manifestInput({ name: sourceNames[si]!, adapter: s.adapter, path: (s.options as { path?: unknown }).path }, digest, hubInputs[si]));
+      inputs.push(
+        manifestInput(
+          { name: sourceNames[si]!, adapter: s.adapter, path: (s.options as { path?: unknown }).path },
+          digest,
+          hubInputs[si],
+        ),
+      );
     }
     restoreHubOptions(recipe.sources, hubInputs);
     restoreHubOptions(evalSets, hubSets);
@@ -110,8 +171,17 @@ export async function* buildDatasetIter(opts: BuildOptions): AsyncGenerator<Buil
     const manifest = createManifest({ loaded, recipe, inputs, counts, strata, stages: stageSummaries, outputs });
     await writeFileAtomic(dir.path("manifest.json"), `${stableStringify(manifest, 2)}\n`);
     const sections = checks.card.map((c) => c());
-    await writeFileAtomic(dir.path("README.md"), renderCard({ recipe, counts, strata, stages: stageSummaries, outputs, facets: facets.rows(), sections }));
-    await writeDatasetReport(dir.path("."), { manifest: { ...manifest }, collector: report, formatOptions: recipe.output.formatOptions, baseDir: loaded.baseDir, ...(signal ? { signal } : {}) });
+    await writeFileAtomic(
+      dir.path("README.md"),
+      renderCard({ recipe, counts, strata, stages: stageSummaries, outputs, facets: facets.rows(), sections }),
+    );
+    await writeDatasetReport(dir.path("."), {
+      manifest: { ...manifest },
+      collector: report,
+      formatOptions: recipe.output.formatOptions,
+      baseDir: loaded.baseDir,
+      ...(signal ? { signal } : {}),
+    });
     await dir.commit();
     committed = true;
     const result: BuildResult = { out, counts, outputs, manifest, elapsedMs: Date.now() - started };

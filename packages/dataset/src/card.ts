@@ -30,7 +30,10 @@ export interface CardInput {
 }
 
 /** A dataset card in the Hugging Face style: YAML front matter, then what is in the data and how it was made. */
-function rollup(facets: NonNullable<CardInput["facets"]>, key: (f: NonNullable<CardInput["facets"]>[number]) => string): (string | number)[][] {
+function rollup(
+  facets: NonNullable<CardInput["facets"]>,
+  key: (f: NonNullable<CardInput["facets"]>[number]) => string,
+): (string | number)[][] {
   const m = new Map<string, Record<SplitName, number>>();
   for (const f of facets) {
     const k = key(f);
@@ -50,7 +53,11 @@ export function renderCard({ recipe, counts, strata, stages, outputs, facets = [
   const langCounts = new Map<string, number>();
   for (const f of facets) {
     const n = f.splits.train + f.splits.validation + f.splits.test;
-    if (n > 0 && f.lang) langCounts.set(f.lang.split("-")[0]!.toLowerCase(), (langCounts.get(f.lang.split("-")[0]!.toLowerCase()) ?? 0) + n);
+    if (n > 0 && f.lang)
+      langCounts.set(
+        f.lang.split("-")[0]!.toLowerCase(),
+        (langCounts.get(f.lang.split("-")[0]!.toLowerCase()) ?? 0) + n,
+      );
   }
   const language = [...langCounts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).map(([l]) => l);
   const meta = {
@@ -63,13 +70,25 @@ export function renderCard({ recipe, counts, strata, stages, outputs, facets = [
         config_name: "default",
         data_files: SPLITS.map((s) => ({
           split: s,
-          path: files.find((f) => f.file === `${s}.jsonl`)?.file ?? files.find((f) => f.file.startsWith(`${s}.`))?.file ?? `${s}.jsonl`,
+          path:
+            files.find((f) => f.file === `${s}.jsonl`)?.file ??
+            files.find((f) => f.file.startsWith(`${s}.`))?.file ??
+            `${s}.jsonl`,
         })),
       },
     ],
   };
   const front = `---\n${stringify(meta).trimEnd()}\n---`;
-  const sources = Object.entries(counts.sources).map(([name, c]) => [name, c.adapter, c.read, c.written, c.quarantined, c.splits.train, c.splits.validation, c.splits.test]);
+  const sources = Object.entries(counts.sources).map(([name, c]) => [
+    name,
+    c.adapter,
+    c.read,
+    c.written,
+    c.quarantined,
+    c.splits.train,
+    c.splits.validation,
+    c.splits.test,
+  ]);
   const strataRows = Object.entries(strata)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => [k, v.train, v.validation, v.test]);
@@ -95,9 +114,15 @@ export function renderCard({ recipe, counts, strata, stages, outputs, facets = [
     "",
     "## Categories and difficulties",
     "",
-    table(["source", "category", "train", "validation", "test", "total"], rollup(facets, (f) => `${f.source}\u001f${f.category}`)),
+    table(
+      ["source", "category", "train", "validation", "test", "total"],
+      rollup(facets, (f) => `${f.source}\u001f${f.category}`),
+    ),
     "",
-    table(["source", "difficulty", "train", "validation", "test", "total"], rollup(facets, (f) => `${f.source}\u001f${f.difficulty}`)),
+    table(
+      ["source", "difficulty", "train", "validation", "test", "total"],
+      rollup(facets, (f) => `${f.source}\u001f${f.difficulty}`),
+    ),
     "",
     "## Filters",
     "",
@@ -108,6 +133,14 @@ export function renderCard({ recipe, counts, strata, stages, outputs, facets = [
   for (const [name, summary] of Object.entries(stages)) {
     parts.push(`### Check: ${name}`, "", "```json", JSON.stringify(summary, null, 2), "```", "");
   }
-  parts.push("## Files", "", table(["file", "records", "bytes", "sha256"], outputs.map((o) => [o.file, o.records, o.bytes, o.sha256])), "");
+  parts.push(
+    "## Files",
+    "",
+    table(
+      ["file", "records", "bytes", "sha256"],
+      outputs.map((o) => [o.file, o.records, o.bytes, o.sha256]),
+    ),
+    "",
+  );
   return parts.join("\n");
 }

@@ -49,12 +49,17 @@ export async function* prepareHubSources(
     const bad = (msg: string): MathtuneError => new MathtuneError("E_CONFIG_INVALID", `${at}: ${msg}`);
     if (typeof o.hub !== "string" || !o.hub) throw bad("'hub' must be a dataset id such as openai/gsm8k");
     if (o.path !== undefined) throw bad("give either 'hub' or 'path', not both");
-    for (const k of ["config", "revision", "split"] as const) if (o[k] !== undefined && typeof o[k] !== "string") throw bad(`'${k}' must be a string`);
-    if (o.files !== undefined && !(Array.isArray(o.files) && o.files.every((f) => typeof f === "string"))) throw bad("'files' must be a list of glob patterns");
+    for (const k of ["config", "revision", "split"] as const)
+      if (o[k] !== undefined && typeof o[k] !== "string") throw bad(`'${k}' must be a string`);
+    if (o.files !== undefined && !(Array.isArray(o.files) && o.files.every((f) => typeof f === "string")))
+      throw bad("'files' must be a list of glob patterns");
     const adapter = await resolveAdapter(s.adapter, ctx.baseDir, undefined, { allowCode: ctx.allowCode ?? true });
     const schemaProps = (adapter.options as { properties?: Record<string, unknown> }).properties ?? {};
     const hub = await import("@mathtune/hub").catch((e: unknown) => {
-      throw new MathtuneError("E_DEPENDENCY_MISSING", "Hub sources need the package @mathtune/hub", { cause: e, hint: "npm install @mathtune/hub" });
+      throw new MathtuneError("E_DEPENDENCY_MISSING", "Hub sources need the package @mathtune/hub", {
+        cause: e,
+        hint: "npm install @mathtune/hub",
+      });
     });
     const it = hub.resolveDatasetIter(o.hub, {
       ...(typeof o.config === "string" ? { config: o.config } : {}),

@@ -93,12 +93,20 @@ export function packageVersions(): Record<string, string> {
     try {
       file = createRequire(from).resolve(`${name}/package.json`);
     } catch (e) {
-      throw new MathtuneError("E_DEPENDENCY_MISSING", `the package ${name} (a dependency of the build) cannot be found from ${from}`, {
-        cause: e,
-        hint: "reinstall @mathtune/dataset (npm install), or run scripts/setup.sh in the repository",
-      });
+      throw new MathtuneError(
+        "E_DEPENDENCY_MISSING",
+        `the package ${name} (a dependency of the build) cannot be found from ${from}`,
+        {
+          cause: e,
+          hint: "reinstall @mathtune/dataset (npm install), or run scripts/setup.sh in the repository",
+        },
+      );
     }
-    const pkg = JSON.parse(readFileSync(file, "utf8")) as { version?: unknown; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as {
+      version?: unknown;
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
     if (typeof pkg.version !== "string") throw new MathtuneError("E_INTERNAL", `${file} has no version`);
     found.set(name, pkg.version);
     for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).sort()) {
@@ -128,7 +136,11 @@ export function createManifest({ loaded, recipe, inputs, counts, strata, stages,
     // Paths relative to the recipe's folder: the same build elsewhere gives the same bytes.
     // The sections of `mathtune run` (model, train, deploy, eval) do not shape the dataset: left out, so that
     // changing a training option leaves the build's bytes, and every stage that reads them, unchanged.
-    recipe: { name: recipe.name, file: loaded.file ? portable(relative(loaded.baseDir, loaded.file)) : null, value: datasetPart(recipe) },
+    recipe: {
+      name: recipe.name,
+      file: loaded.file ? portable(relative(loaded.baseDir, loaded.file)) : null,
+      value: datasetPart(recipe),
+    },
     seed: recipe.seed,
     inputs,
     counts,

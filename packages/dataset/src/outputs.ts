@@ -13,7 +13,19 @@ export interface OutputSink {
 export type FileKind = "jsonl" | "parquet" | "arrow";
 
 /** Columns of a columnar file: the record's fields in a fixed order; objects and arrays as JSON text. */
-export const RECORD_COLUMNS = ["id", "source", "split", "problem", "solution", "answer", "answerKind", "category", "difficulty", "lang", "meta"];
+export const RECORD_COLUMNS = [
+  "id",
+  "source",
+  "split",
+  "problem",
+  "solution",
+  "answer",
+  "answerKind",
+  "category",
+  "difficulty",
+  "lang",
+  "meta",
+];
 
 function cell(v: unknown): string | null {
   if (v === undefined || v === null) return null;
@@ -24,7 +36,11 @@ function cell(v: unknown): string | null {
 
 export class JsonlSink implements OutputSink {
   private w: HashingWriter;
-  constructor(readonly file: string, path: string, hasher?: Hasher) {
+  constructor(
+    readonly file: string,
+    path: string,
+    hasher?: Hasher,
+  ) {
     this.w = new HashingWriter(path, hasher ? { hash: hasher } : {});
   }
   add(row: Record<string, unknown>) {
@@ -82,15 +98,25 @@ export class ParquetSink extends ColumnarSink {
   private async ensure(): Promise<NonNullable<ParquetSink["writer"]>> {
     if (this.writer) return this.writer;
     const mod = (await import("hyparquet-writer").catch((e: unknown) => {
-      throw new MathtuneError("E_DEPENDENCY_MISSING", "Parquet output needs the package hyparquet-writer", { cause: e, hint: "npm install hyparquet-writer" });
+      throw new MathtuneError("E_DEPENDENCY_MISSING", "Parquet output needs the package hyparquet-writer", {
+        cause: e,
+        hint: "npm install hyparquet-writer",
+      });
     })) as unknown as {
       ParquetWriter: new (o: object) => NonNullable<ParquetSink["writer"]>;
       fileWriter: (p: string) => object;
       schemaFromColumnData: (o: object) => object;
     };
     const cols = this.columns ?? ["id"];
-    const schema = mod.schemaFromColumnData({ columnData: cols.map((name) => ({ name, data: [], type: "STRING", nullable: true })) });
-    this.writer = new mod.ParquetWriter({ writer: mod.fileWriter(this.path), schema, codec: "SNAPPY", createdBy: "mathtune" });
+    const schema = mod.schemaFromColumnData({
+      columnData: cols.map((name) => ({ name, data: [], type: "STRING", nullable: true })),
+    });
+    this.writer = new mod.ParquetWriter({
+      writer: mod.fileWriter(this.path),
+      schema,
+      codec: "SNAPPY",
+      createdBy: "mathtune",
+    });
     return this.writer;
   }
   protected flush() {
@@ -118,7 +144,10 @@ export class ArrowSink extends ColumnarSink {
   private arrow: typeof import("apache-arrow") | undefined;
   private async lib() {
     this.arrow ??= await import("apache-arrow").catch((e: unknown) => {
-      throw new MathtuneError("E_DEPENDENCY_MISSING", "Arrow output needs the package apache-arrow", { cause: e, hint: "npm install apache-arrow" });
+      throw new MathtuneError("E_DEPENDENCY_MISSING", "Arrow output needs the package apache-arrow", {
+        cause: e,
+        hint: "npm install apache-arrow",
+      });
     });
     return this.arrow;
   }
@@ -136,7 +165,9 @@ export class ArrowSink extends ColumnarSink {
     const a = await this.lib();
     const cols = this.columns ?? ["id"];
     const schema = new a.Schema(cols.map((c) => new a.Field(c, new a.Utf8(), true)));
-    const table = this.batches.length ? new a.Table(this.batches as import("apache-arrow").RecordBatch[]) : new a.Table(schema);
+    const table = this.batches.length
+      ? new a.Table(this.batches as import("apache-arrow").RecordBatch[])
+      : new a.Table(schema);
     const bytes = a.tableToIPC(table, "file");
     const { writeFile } = await import("node:fs/promises");
     await writeFile(this.path, bytes);

@@ -6,11 +6,23 @@ import { LineCounter, type Node as YamlNode, isMap, isScalar, isSeq, parseDocume
 
 export const SourceSchema = Type.Object(
   {
-    adapter: Type.String({ minLength: 1, description: "a built-in adapter name, a package name or a path to a module exporting an adapter" }),
-    name: Type.Optional(Type.String({ minLength: 1, description: "label in summaries and the manifest (default: the adapter name)" })),
-    options: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "the adapter's options; paths are relative to the recipe" }),
+    adapter: Type.String({
+      minLength: 1,
+      description: "a built-in adapter name, a package name or a path to a module exporting an adapter",
+    }),
+    name: Type.Optional(
+      Type.String({ minLength: 1, description: "label in summaries and the manifest (default: the adapter name)" }),
+    ),
+    options: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description: "the adapter's options; paths are relative to the recipe",
+    }),
     limit: Type.Optional(Type.Integer({ minimum: 1, description: "stop after this many records from this source" })),
-    allowEmpty: Type.Optional(Type.Boolean({ description: "build even when this source yields no record at all (default: fail with E_SOURCE_EMPTY)" })),
+    allowEmpty: Type.Optional(
+      Type.Boolean({
+        description: "build even when this source yields no record at all (default: fail with E_SOURCE_EMPTY)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -23,9 +35,13 @@ export const OutputSchema = Type.Object(
     formats: Type.Array(Type.String({ minLength: 1 }), {
       default: ["record"],
       minItems: 1,
-      description: "record (MathRecord lines), or an instruction format: alpaca, sharegpt, messages, text, prompt-completion",
+      description:
+        "record (MathRecord lines), or an instruction format: alpaca, sharegpt, messages, text, prompt-completion",
     }),
-    files: Type.Array(Type.Union([Type.Literal("jsonl"), Type.Literal("parquet"), Type.Literal("arrow")]), { default: ["jsonl"], minItems: 1 }),
+    files: Type.Array(Type.Union([Type.Literal("jsonl"), Type.Literal("parquet"), Type.Literal("arrow")]), {
+      default: ["jsonl"],
+      minItems: 1,
+    }),
     formatOptions: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
   },
   { additionalProperties: false, default: {} },
@@ -45,7 +61,10 @@ export const ChecksSchema = Type.Object(
   {
     answer: Type.Object(
       {
-        require: Type.Boolean({ default: true, description: "quarantine records without a final answer (E_NO_ANSWER)" }),
+        require: Type.Boolean({
+          default: true,
+          description: "quarantine records without a final answer (E_NO_ANSWER)",
+        }),
         readable: Type.Union([Type.Literal("off"), Type.Literal("flag"), Type.Literal("reject")], {
           default: "flag",
           description: "the grader must read the answer back from the training output (E_ANSWER_UNREADABLE)",
@@ -59,19 +78,24 @@ export const ChecksSchema = Type.Object(
     ),
     latex: Type.Optional(
       Type.Union([Type.Boolean(), Type.Record(Type.String(), Type.Unknown())], {
-        description: "LaTeX validation with KaTeX: true, or the options of @mathtune/latex's stage (policy per source, dollars, beyondKatex, ...)",
+        description:
+          "LaTeX validation with KaTeX: true, or the options of @mathtune/latex's stage (policy per source, dollars, beyondKatex, ...)",
       }),
     ),
     dedup: Type.Optional(
       Type.Union([Type.Boolean(), Type.Record(Type.String(), Type.Unknown())], {
-        description: "exact and near dedup: true, or the options of @mathtune/split's dedup stage (threshold, ngram, ...)",
+        description:
+          "exact and near dedup: true, or the options of @mathtune/split's dedup stage (threshold, ngram, ...)",
       }),
     ),
     decontaminate: Type.Optional(
       Type.Object(
         {
           sets: Type.Array(EvalSetSchema, { minItems: 1, description: "evaluation sets to keep out of the data" }),
-          options: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "n (13), fields, ... of @mathtune/split" }),
+          options: Type.Record(Type.String(), Type.Unknown(), {
+            default: {},
+            description: "n (13), fields, ... of @mathtune/split",
+          }),
         },
         { additionalProperties: false },
       ),
@@ -93,10 +117,29 @@ export const RecipeSchema = Type.Object(
     output: OutputSchema,
     // The sections of `mathtune run`: the build ignores them; @mathtune/run checks each against its
     // own schema (RunSectionsSchema) before any stage runs, with the recipe's file:line.
-    model: Type.Optional(Type.String({ minLength: 1, description: "mathtune run: the base model (a name `mathtune model list` shows, a local folder, or a Hugging Face id)" })),
-    train: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "mathtune run: the training options (the keys of @mathtune/train's TrainConfigSchema, the flags of `mathtune train`)" })),
-    deploy: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "mathtune run: quant, outtype, name, host, system, numCtx, threads (as `mathtune deploy`)" })),
-    eval: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "mathtune run: split, perCategory, limit, maxTokens, parallel, threads, ... (as `mathtune eval`)" })),
+    model: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "mathtune run: the base model (a name `mathtune model list` shows, a local folder, or a Hugging Face id)",
+      }),
+    ),
+    train: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          "mathtune run: the training options (the keys of @mathtune/train's TrainConfigSchema, the flags of `mathtune train`)",
+      }),
+    ),
+    deploy: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "mathtune run: quant, outtype, name, host, system, numCtx, threads (as `mathtune deploy`)",
+      }),
+    ),
+    eval: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "mathtune run: split, perCategory, limit, maxTokens, parallel, threads, ... (as `mathtune eval`)",
+      }),
+    ),
   },
   { $id: "https://mathtune.dev/schemas/recipe.json", additionalProperties: false },
 );
@@ -104,7 +147,11 @@ export const RecipeSchema = Type.Object(
 /** A recipe with its defaults filled in. */
 export type Recipe = Static<typeof RecipeSchema>;
 
-type DeepPartial<T> = T extends readonly (infer U)[] ? readonly DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly DeepPartial<U>[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
 /** A recipe as written: only `sources` (each with its `adapter`) is required; the rest has defaults. */
 export type RecipeInput = DeepPartial<Omit<Recipe, "sources">> & {
@@ -118,7 +165,13 @@ export type DatasetRecipe = Omit<Recipe, "model" | "train" | "deploy" | "eval">;
 
 /** A recipe without the sections only `mathtune run` reads. */
 export function datasetPart<T extends object>(recipe: T): Omit<T, "model" | "train" | "deploy" | "eval"> {
-  const { model: _m, train: _t, deploy: _d, eval: _e, ...rest } = recipe as T & { model?: unknown; train?: unknown; deploy?: unknown; eval?: unknown };
+  const {
+    model: _m,
+    train: _t,
+    deploy: _d,
+    eval: _e,
+    ...rest
+  } = recipe as T & { model?: unknown; train?: unknown; deploy?: unknown; eval?: unknown };
   return rest;
 }
 export { type SplitName, SPLITS } from "@mathtune/split";
@@ -165,7 +218,8 @@ export function parseRecipe(value: unknown, where = "recipe", locate?: RecipeLoc
     what: where === "recipe" ? "recipe" : `recipe ${where}`,
     code: "E_CONFIG_INVALID",
     ...(locate ? { locate } : {}),
-    check: (copy) => [splitFractionsProblem((copy as { split?: unknown } | null)?.split)].filter((p): p is string => p !== undefined),
+    check: (copy) =>
+      [splitFractionsProblem((copy as { split?: unknown } | null)?.split)].filter((p): p is string => p !== undefined),
     hint: "see the recipe format in the README",
   }) as Recipe;
 }
@@ -188,12 +242,16 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `cannot read recipe ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      cause: e,
-      // A recipe that is not there is a mistake on the command line: exit code 2 in the CLI.
-      details: { exitCode: 2 },
-      hint: "pass the path of a .json or .yaml recipe, or none for the default",
-    });
+    throw new MathtuneError(
+      "E_INPUT_NOT_FOUND",
+      `cannot read recipe ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {
+        cause: e,
+        // A recipe that is not there is a mistake on the command line: exit code 2 in the CLI.
+        details: { exitCode: 2 },
+        hint: "pass the path of a .json or .yaml recipe, or none for the default",
+      },
+    );
   }
   let value: unknown;
   if (/\.json$/i.test(path)) {
@@ -202,7 +260,9 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
     } catch (e) {
       // Node 20's JSON.parse does not always give a position; YAML's parser (JSON is YAML) does.
       const m = /position (\d+)/.exec((e as Error).message);
-      const line = m ? text.slice(0, Number(m[1])).split("\n").length : parseDocument(text, { prettyErrors: true }).errors[0]?.linePos?.[0].line;
+      const line = m
+        ? text.slice(0, Number(m[1])).split("\n").length
+        : parseDocument(text, { prettyErrors: true }).errors[0]?.linePos?.[0].line;
       throw new MathtuneError("E_CONFIG_INVALID", `recipe is not valid JSON: ${(e as Error).message}`, {
         location: { file: path, ...(line ? { line } : {}) },
         cause: e,

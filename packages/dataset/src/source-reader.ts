@@ -9,7 +9,20 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createHash, type Hash } from "node:crypto";
-import { type Adapter, type Hasher, type MathRecord, MathtuneError, type MathtuneErrorJSON, type Rejection, type SourceLocation, digestTree, locationOf, throwIfAborted, withLocation, workerExecArgv } from "@mathtune/core";
+import {
+  type Adapter,
+  type Hasher,
+  type MathRecord,
+  MathtuneError,
+  type MathtuneErrorJSON,
+  type Rejection,
+  type SourceLocation,
+  digestTree,
+  locationOf,
+  throwIfAborted,
+  withLocation,
+  workerExecArgv,
+} from "@mathtune/core";
 
 export type TreeDigest = Awaited<ReturnType<typeof digestTree>>;
 
@@ -76,7 +89,14 @@ export type ToWorker =
 
 /** @internal worker -> main */
 export type FromWorker =
-  | { type: "batch"; records: MathRecord[]; locations: (SourceLocation | undefined)[]; rejections: Rejection[]; bytes?: number; totalBytes?: number }
+  | {
+      type: "batch";
+      records: MathRecord[];
+      locations: (SourceLocation | undefined)[];
+      rejections: Rejection[];
+      bytes?: number;
+      totalBytes?: number;
+    }
   | { type: "end" }
   | { type: "error"; error: SerializedError }
   | { type: "result"; id: number; value?: TreeDigest | string; error?: SerializedError }
@@ -106,7 +126,10 @@ const HASH_BACKLOG = 8 << 20;
 const CREDIT = 2;
 
 /** @internal The worker's side: runs each job it is sent and posts its batches, waiting for credit. */
-export function serveLoads(port: { postMessage(m: FromWorker): void; on(ev: "message", fn: (m: ToWorker) => void): void }, resolve: (spec: string, baseDir: string) => Promise<Adapter>): void {
+export function serveLoads(
+  port: { postMessage(m: FromWorker): void; on(ev: "message", fn: (m: ToWorker) => void): void },
+  resolve: (spec: string, baseDir: string) => Promise<Adapter>,
+): void {
   let credit = 0;
   let wake: (() => void) | undefined;
   let queue = Promise.resolve();
@@ -126,7 +149,14 @@ export function serveLoads(port: { postMessage(m: FromWorker): void; on(ev: "mes
       for await (const b of loadBatches(adapter, job)) {
         while (credit === 0) await new Promise<void>((r) => (wake = r));
         credit--;
-        post({ type: "batch", records: b.records, locations: b.records.map((r) => locationOf(r)), rejections: b.rejections, ...(b.bytes !== undefined ? { bytes: b.bytes } : {}), ...(b.totalBytes !== undefined ? { totalBytes: b.totalBytes } : {}) });
+        post({
+          type: "batch",
+          records: b.records,
+          locations: b.records.map((r) => locationOf(r)),
+          rejections: b.rejections,
+          ...(b.bytes !== undefined ? { bytes: b.bytes } : {}),
+          ...(b.totalBytes !== undefined ? { totalBytes: b.totalBytes } : {}),
+        });
       }
       post({ type: "end" });
     } catch (e) {
@@ -160,7 +190,6 @@ export function serveLoads(port: { postMessage(m: FromWorker): void; on(ev: "mes
   });
 }
 
-
 /** The worker script beside the built module (dist/load-worker.js); absent when running from the TypeScript sources. */
 export function defaultLoadWorkerUrl(): URL | undefined {
   const url = new URL("./load-worker.js", import.meta.url);
@@ -187,8 +216,12 @@ export class SourceWorker {
   constructor(url: URL) {
     this.worker = new Worker(url, { execArgv: workerExecArgv() });
     this.worker.on("message", (m: FromWorker) => this.deliver(m));
-    this.worker.on("error", (e) => this.fail(new MathtuneError("E_INTERNAL", `the source worker failed: ${e.message}`, { cause: e })));
-    this.worker.on("exit", (code) => this.fail(new MathtuneError("E_INTERNAL", `the source worker stopped (exit code ${code})`)));
+    this.worker.on("error", (e) =>
+      this.fail(new MathtuneError("E_INTERNAL", `the source worker failed: ${e.message}`, { cause: e })),
+    );
+    this.worker.on("exit", (code) =>
+      this.fail(new MathtuneError("E_INTERNAL", `the source worker stopped (exit code ${code})`)),
+    );
   }
 
   private deliver(m: FromWorker): void {
@@ -218,7 +251,9 @@ export class SourceWorker {
     this.notify = undefined;
   }
 
-  private async next(signal: AbortSignal | undefined): Promise<Exclude<FromWorker, { type: "result" } | { type: "hashed" }>> {
+  private async next(
+    signal: AbortSignal | undefined,
+  ): Promise<Exclude<FromWorker, { type: "result" } | { type: "hashed" }>> {
     for (;;) {
       const m = this.inbox.shift();
       if (m) return m;
@@ -278,7 +313,8 @@ export class SourceWorker {
       takesBytes: true,
       update: (data) => {
         if (this.failure) return;
-        const whole = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+        const whole =
+          data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
         const own = whole ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
         this.worker.postMessage({ type: "hash", id, data: own } satisfies ToWorker, [own.buffer]);
         this.hashBacklog += own.byteLength;
@@ -301,7 +337,9 @@ export class SourceWorker {
 
   private request<T extends TreeDigest | string>(id: number): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<T>((resolve, reject) => this.requests.set(id, { resolve: resolve as (v: TreeDigest | string) => void, reject }));
+    return new Promise<T>((resolve, reject) =>
+      this.requests.set(id, { resolve: resolve as (v: TreeDigest | string) => void, reject }),
+    );
   }
 
   /** Ends the thread (a load in progress stops). */

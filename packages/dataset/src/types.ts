@@ -88,7 +88,16 @@ export interface BuildResult {
 export type BuildEvent =
   | { type: "start"; recipe: string; out: string; sources: string[] }
   | { type: "source-start"; source: string; adapter: string; index: number; total: number }
-  | { type: "progress"; source: string; read: number; kept: number; quarantined: number; elapsedMs: number; bytes?: number; totalBytes?: number }
+  | {
+      type: "progress";
+      source: string;
+      read: number;
+      kept: number;
+      quarantined: number;
+      elapsedMs: number;
+      bytes?: number;
+      totalBytes?: number;
+    }
   | { type: "source-end"; source: string; read: number; kept: number; quarantined: number; elapsedMs: number }
   | { type: "phase"; phase: "split" | "write" | "finalize" }
   | { type: "write-progress"; written: number; total: number; elapsedMs: number }

@@ -19,15 +19,26 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "mt-battery-"));
 });
 
-const lines = (text: string) => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-const written = async (out: string) => ["train", "validation", "test"].flatMap((s) => (existsSync(join(out, `${s}.jsonl`)) ? [join(out, `${s}.jsonl`)] : []));
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const written = async (out: string) =>
+  ["train", "validation", "test"].flatMap((s) =>
+    existsSync(join(out, `${s}.jsonl`)) ? [join(out, `${s}.jsonl`)] : [],
+  );
 async function records(out: string): Promise<Record<string, unknown>[]> {
   const all = [];
   for (const f of await written(out)) all.push(...lines(await readFile(f, "utf8")));
   return all;
 }
 const quarantine = async (out: string) => lines(await readFile(join(out, "quarantine.jsonl"), "utf8"));
-const one = (source: { adapter: string; options: Record<string, unknown>; allowEmpty?: boolean }) => ({ name: "battery", sources: [source], split: { train: 1, validation: 0, test: 0 } });
+const one = (source: { adapter: string; options: Record<string, unknown>; allowEmpty?: boolean }) => ({
+  name: "battery",
+  sources: [source],
+  split: { train: 1, validation: 0, test: 0 },
+});
 
 describe("--out never deletes what mathtune did not write", () => {
   it("refuses an existing folder it did not write, and leaves it as it was; --force replaces it", async () => {
@@ -50,7 +61,9 @@ describe("--out never deletes what mathtune did not write", () => {
     await writeFile(join(dir, "r.yaml"), "sources:\n  - adapter: gsm8k\n    options: { path: data }\n");
     const loaded = await loadRecipe(join(dir, "r.yaml"));
     for (const out of [process.cwd(), join(process.cwd(), ".."), "", dir, join(dir, "data")]) {
-      await expect(buildDataset({ recipe: loaded, out, force: true })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
+      await expect(buildDataset({ recipe: loaded, out, force: true })).rejects.toMatchObject({
+        code: "E_OUTPUT_UNSAFE",
+      });
     }
     expect((await readdir(dir)).sort()).toEqual(["data", "r.yaml"]);
   });
@@ -103,12 +116,20 @@ describe("data is never silently altered", () => {
       depth++;
     }
     expect([depth, v]).toEqual([100, 7]);
-    expect((await quarantine(out)).map((e) => [e.code, String(e.location).split(":").pop()])).toEqual([["E_TOO_DEEP", "2"]]);
+    expect((await quarantine(out)).map((e) => [e.code, String(e.location).split(":").pop()])).toEqual([
+      ["E_TOO_DEEP", "2"],
+    ]);
     // 100,000 levels in a MATH JSON-lines file: one record quarantined, never a lost build
     const out2 = join(tmp, "deep-math");
-    const r = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("MATH-deep.jsonl"), split: "train" } }), out: out2 });
+    const r = await buildDataset({
+      recipe: one({ adapter: "math", options: { path: bx("MATH-deep.jsonl"), split: "train" } }),
+      out: out2,
+    });
     expect([r.counts.read, r.counts.written, r.counts.quarantined]).toEqual([2, 1, 1]);
-    expect((await quarantine(out2))[0]).toMatchObject({ code: "E_TOO_DEEP", location: expect.stringMatching(/MATH-deep\.jsonl:2$/) });
+    expect((await quarantine(out2))[0]).toMatchObject({
+      code: "E_TOO_DEEP",
+      location: expect.stringMatching(/MATH-deep\.jsonl:2$/),
+    });
   });
 
   it("invalid UTF-8 in the MATH folder reader is quarantined (E_ENCODING), raw as base64 of the bytes", async () => {
@@ -135,20 +156,32 @@ describe("data is never silently altered", () => {
   });
 
   it("a tar entry over the limit is refused before it is buffered; the limit can be raised", async () => {
-    const small = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 1_000_000 } }), out: join(tmp, "big-1") });
+    const small = await buildDataset({
+      recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 1_000_000 } }),
+      out: join(tmp, "big-1"),
+    });
     expect(small.counts.quarantineByCode).toEqual({ E_ENTRY_TOO_LARGE: 1 });
-    const raised = await buildDataset({ recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 8_000_000 } }), out: join(tmp, "big-2") });
+    const raised = await buildDataset({
+      recipe: one({ adapter: "math", options: { path: bx("big-entry.tar.gz"), maxEntryBytes: 8_000_000 } }),
+      out: join(tmp, "big-2"),
+    });
     expect(raised.counts.written).toBe(2);
   });
 
   it("a source that yields no record at all fails the build (E_SOURCE_EMPTY), unless the recipe allows it", async () => {
     const out = join(tmp, "empty");
-    const e = await buildDataset({ recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") } }), out }).catch((x: unknown) => x);
+    const e = await buildDataset({
+      recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") } }),
+      out,
+    }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(MathtuneError);
     expect(e).toMatchObject({ code: "E_SOURCE_EMPTY" });
     expect(String((e as Error).message)).toMatch(/3 read, all quarantined/);
     expect(existsSync(out)).toBe(false);
-    const allowed = await buildDataset({ recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") }, allowEmpty: true }), out });
+    const allowed = await buildDataset({
+      recipe: one({ adapter: "jsonl", options: { path: bx("all-bad.jsonl") }, allowEmpty: true }),
+      out,
+    });
     expect([allowed.counts.read, allowed.counts.written]).toEqual([3, 0]);
   });
 });
@@ -156,12 +189,19 @@ describe("data is never silently altered", () => {
 describe("Unicode: one normalisation for dedup and answers, original text kept", () => {
   it("copies differing by zero-width spaces or the digits' script are duplicates; answers ５, ٦, 7+ZWSP become digits, originals in meta", async () => {
     const out = join(tmp, "unicode");
-    const r = await buildDataset({ recipe: { ...one({ adapter: "jsonl", options: { path: bx("unicode.jsonl") } }), checks: { dedup: true } }, out });
+    const r = await buildDataset({
+      recipe: { ...one({ adapter: "jsonl", options: { path: bx("unicode.jsonl") } }), checks: { dedup: true } },
+      out,
+    });
     const kept = Object.fromEntries((await records(out)).map((x) => [String(x.id).split("/").pop(), x]));
     expect(Object.keys(kept).sort()).toEqual(["a", "d", "e"]);
     expect(r.counts.quarantined).toBe(2);
     expect((await quarantine(out)).map((q) => q.id)).toEqual(["jsonl/all/b", "jsonl/all/c"]);
-    expect([kept.d!.answer, kept.d!.answerKind, (kept.d!.meta as Record<string, unknown>).answerOriginal]).toEqual(["5", "integer", "５"]);
+    expect([kept.d!.answer, kept.d!.answerKind, (kept.d!.meta as Record<string, unknown>).answerOriginal]).toEqual([
+      "5",
+      "integer",
+      "５",
+    ]);
     expect([kept.e!.answer, (kept.e!.meta as Record<string, unknown>).answerOriginal]).toEqual(["6", "٦"]);
     expect(kept.d!.problem).toBe("What is ２ + ３?");
   });
@@ -172,14 +212,18 @@ describe("trust", () => {
     const mark = join(tmp, "evil-ran");
     process.env.MATHTUNE_TEST_EVIL_MARK = mark;
     try {
-      await expect(buildDataset({ recipe: bx("evil-recipe.yaml"), out: join(tmp, "evil-1") })).rejects.toMatchObject({ code: "E_CONFIG_INVALID" });
+      await expect(buildDataset({ recipe: bx("evil-recipe.yaml"), out: join(tmp, "evil-1") })).rejects.toMatchObject({
+        code: "E_CONFIG_INVALID",
+      });
       expect(existsSync(mark)).toBe(false);
       // valid otherwise, but a bad output format: still nothing imported
       const loaded = await loadRecipe(bx("evil-valid-recipe.yaml"));
       loaded.recipe.output.formats = ["no-such-format"];
       await expect(buildDataset({ recipe: loaded, out: join(tmp, "evil-2") })).rejects.toBeInstanceOf(MathtuneError);
       expect(existsSync(mark)).toBe(false);
-      await expect(buildDataset({ recipe: bx("evil-valid-recipe.yaml"), out: join(tmp, "evil-3"), allowCode: false })).rejects.toMatchObject({ code: "E_CODE_REFUSED" });
+      await expect(
+        buildDataset({ recipe: bx("evil-valid-recipe.yaml"), out: join(tmp, "evil-3"), allowCode: false }),
+      ).rejects.toMatchObject({ code: "E_CODE_REFUSED" });
       expect(existsSync(mark)).toBe(false);
     } finally {
       delete process.env.MATHTUNE_TEST_EVIL_MARK;
@@ -187,7 +231,12 @@ describe("trust", () => {
   });
 
   it("the DeepMind adapter refuses a file that is not in its format (/etc/passwd-like)", async () => {
-    await expect(buildDataset({ recipe: one({ adapter: "mathematics", options: { path: bx("not-deepmind/passwd") } }), out: join(tmp, "passwd") })).rejects.toMatchObject({
+    await expect(
+      buildDataset({
+        recipe: one({ adapter: "mathematics", options: { path: bx("not-deepmind/passwd") } }),
+        out: join(tmp, "passwd"),
+      }),
+    ).rejects.toMatchObject({
       code: "E_NOT_IN_FORMAT",
     });
   });

@@ -40,14 +40,26 @@ async function readOut(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-const lines = (text: string) => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("build", () => {
   it("writes splits, quarantine, manifest and card; records in = out + quarantined", async () => {
     const out = join(tmp, "a");
     const result = await buildDataset({ recipe, out });
     const files = await readOut(out);
-    expect(Object.keys(files)).toEqual(["README.md", "manifest.json", "quarantine.jsonl", "report.html", "test.jsonl", "train.jsonl", "validation.jsonl"]);
+    expect(Object.keys(files)).toEqual([
+      "README.md",
+      "manifest.json",
+      "quarantine.jsonl",
+      "report.html",
+      "test.jsonl",
+      "train.jsonl",
+      "validation.jsonl",
+    ]);
     const c = result.counts;
     // gsm8k 7 + bad 6 lines, MATH 7, MATH-bad 4, mathematics 10
     expect(c.read).toBe(7 + 6 + 7 + 4 + 10);
@@ -75,7 +87,11 @@ describe("build", () => {
     const all = ["train", "validation", "test"].flatMap((s) => lines(files[`${s}.jsonl`]!));
     expect(all).toHaveLength(c.written);
     expect(new Set(all.map((r) => r.id)).size).toBe(all.length);
-    const manifest = JSON.parse(files["manifest.json"]!) as { outputs: { file: string; sha256: string }[]; seed: number; inputs: { sha256: string }[] };
+    const manifest = JSON.parse(files["manifest.json"]!) as {
+      outputs: { file: string; sha256: string }[];
+      seed: number;
+      inputs: { sha256: string }[];
+    };
     expect(manifest.seed).toBe(7);
     for (const o of manifest.outputs) expect(o.sha256).toBe(sha256(files[o.file]!));
     expect(manifest.inputs.every((i) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
@@ -88,14 +104,23 @@ describe("build", () => {
     await buildDataset({ recipe, out: join(tmp, "b1") });
     await buildDataset({ recipe, out: join(tmp, "b2") });
     const r3 = await buildDataset({ recipe, out: join(tmp, "b3"), seed: 8 });
-    const [b1, b2, b3] = await Promise.all([readOut(join(tmp, "b1")), readOut(join(tmp, "b2")), readOut(join(tmp, "b3"))]);
+    const [b1, b2, b3] = await Promise.all([
+      readOut(join(tmp, "b1")),
+      readOut(join(tmp, "b2")),
+      readOut(join(tmp, "b3")),
+    ]);
     expect(b2).toEqual(b1);
     expect(b3["train.jsonl"]).not.toEqual(b1["train.jsonl"]);
-    expect(r3.counts.written).toBe(lines(b1["train.jsonl"]!).length + lines(b1["validation.jsonl"]!).length + lines(b1["test.jsonl"]!).length);
+    expect(r3.counts.written).toBe(
+      lines(b1["train.jsonl"]!).length + lines(b1["validation.jsonl"]!).length + lines(b1["test.jsonl"]!).length,
+    );
   });
 
   it("stratifies: each stratum's split sizes are within one record of the fractions", async () => {
-    const r = await buildDataset({ recipe: { ...recipe, split: { train: 0.5, validation: 0.25, test: 0.25, by: ["source", "category"] } }, out: join(tmp, "c") });
+    const r = await buildDataset({
+      recipe: { ...recipe, split: { train: 0.5, validation: 0.25, test: 0.25, by: ["source", "category"] } },
+      out: join(tmp, "c"),
+    });
     const strata = (r.manifest.strata ?? {}) as Record<string, { train: number; validation: number; test: number }>;
     expect(Object.keys(strata).length).toBeGreaterThan(4);
     for (const s of Object.values(strata)) {
@@ -118,7 +143,12 @@ describe("build", () => {
   it("reports every recipe problem as path: message", () => {
     let err: unknown;
     try {
-      parseRecipe({ name: "x y", sources: [{ adapter: "", options: {}, extra: 1 }], split: { train: 0.5, validation: 0.1, test: 0.1 }, output: { files: ["xml"] } });
+      parseRecipe({
+        name: "x y",
+        sources: [{ adapter: "", options: {}, extra: 1 }],
+        split: { train: 0.5, validation: 0.1, test: 0.1 },
+        output: { files: ["xml"] },
+      });
     } catch (e) {
       err = e;
     }
@@ -132,12 +162,17 @@ describe("build", () => {
         expect.stringMatching(/^\/output\/files\/0: /),
       ]),
     );
-    expect(() => parseRecipe({ sources: [{ adapter: "gsm8k", options: {} }], split: { train: 0.5, validation: 0.1, test: 0.1 } })).toThrow(/train \+ validation \+ test must be 1/);
+    expect(() =>
+      parseRecipe({ sources: [{ adapter: "gsm8k", options: {} }], split: { train: 0.5, validation: 0.1, test: 0.1 } }),
+    ).toThrow(/train \+ validation \+ test must be 1/);
   });
 
   it("reads YAML and JSON recipes, relative paths from the recipe's folder, and names the line of a syntax error", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mt-recipe-"));
-    await writeFile(join(dir, "r.yaml"), `name: y\nsources:\n  - adapter: mathematics\n    options:\n      path: ${JSON.stringify(fx("mathematics/v1.0"))}\n`);
+    await writeFile(
+      join(dir, "r.yaml"),
+      `name: y\nsources:\n  - adapter: mathematics\n    options:\n      path: ${JSON.stringify(fx("mathematics/v1.0"))}\n`,
+    );
     const { recipe: r, baseDir } = await loadRecipe(join(dir, "r.yaml"));
     expect(r.seed).toBe(42);
     expect(baseDir).toBe(dir);
@@ -150,10 +185,15 @@ describe("build", () => {
 
   it("checks every source's options before reading anything", async () => {
     const out = join(tmp, "e");
-    await expect(buildDataset({ recipe: { ...recipe, sources: [...recipe.sources, { adapter: "math", name: "m2", options: { path: 3 } }] }, out })).rejects.toThrow(
-      /\/sources\/5\/options\/path: must be string/,
-    );
-    await expect(buildDataset({ recipe: { ...recipe, sources: [{ adapter: "no-such-adapter", options: {} }] }, out })).rejects.toMatchObject({ code: "E_ADAPTER_NOT_FOUND" });
+    await expect(
+      buildDataset({
+        recipe: { ...recipe, sources: [...recipe.sources, { adapter: "math", name: "m2", options: { path: 3 } }] },
+        out,
+      }),
+    ).rejects.toThrow(/\/sources\/5\/options\/path: must be string/);
+    await expect(
+      buildDataset({ recipe: { ...recipe, sources: [{ adapter: "no-such-adapter", options: {} }] }, out }),
+    ).rejects.toMatchObject({ code: "E_ADAPTER_NOT_FOUND" });
     expect(existsSync(out)).toBe(false);
   });
 
@@ -197,18 +237,36 @@ describe("reading sources in a worker thread", () => {
   // The worker runs the built script (scripts/test.sh builds first), as the published package does.
   const workerUrl = new URL("../dist/load-worker.js", import.meta.url);
   beforeAll(() => {
-    if (!existsSync(workerUrl)) throw new Error(`${fileURLToPath(workerUrl)} is missing: run 'pnpm build' first (scripts/test.sh does)`);
+    if (!existsSync(workerUrl))
+      throw new Error(`${fileURLToPath(workerUrl)} is missing: run 'pnpm build' first (scripts/test.sh does)`);
   });
-  const both = { ...recipe, sources: [...recipe.sources, { adapter: "gsm8k", name: "gsm8k-first3", limit: 3, options: { path: fx("gsm8k"), split: "test" } }], checks: { dedup: true, latex: true } };
+  const both = {
+    ...recipe,
+    sources: [
+      ...recipe.sources,
+      { adapter: "gsm8k", name: "gsm8k-first3", limit: 3, options: { path: fx("gsm8k"), split: "test" } },
+    ],
+    checks: { dedup: true, latex: true },
+  };
 
   it("writes the same bytes as reading in this thread, quarantine order included", async () => {
     const a = await buildDataset({ recipe: both, out: join(tmp, "w-inline"), readInWorker: false });
-    const b = await buildDataset({ recipe: both, out: join(tmp, "w-worker"), readInWorker: true, loadWorkerUrl: workerUrl, batchSize: 2 });
+    const b = await buildDataset({
+      recipe: both,
+      out: join(tmp, "w-worker"),
+      readInWorker: true,
+      loadWorkerUrl: workerUrl,
+      batchSize: 2,
+    });
     const c = await buildDataset({ recipe: both, out: join(tmp, "w-inline-2"), readInWorker: false, batchSize: 2 });
     expect(b.counts).toEqual(a.counts);
     expect(b.counts.sources["gsm8k-first3"]!.read).toBe(3);
     expect(b.counts.quarantined).toBeGreaterThan(5);
-    const [ia, wb, ic] = await Promise.all([readOut(join(tmp, "w-inline")), readOut(join(tmp, "w-worker")), readOut(join(tmp, "w-inline-2"))]);
+    const [ia, wb, ic] = await Promise.all([
+      readOut(join(tmp, "w-inline")),
+      readOut(join(tmp, "w-worker")),
+      readOut(join(tmp, "w-inline-2")),
+    ]);
     // Same batch size, same bytes (the quarantine's order depends on the batch size: load rejections come per batch).
     expect(wb).toEqual(ic);
     for (const f of ["train.jsonl", "validation.jsonl", "test.jsonl"]) expect(wb[f]).toEqual(ia[f]);
@@ -216,8 +274,15 @@ describe("reading sources in a worker thread", () => {
 
   it("brings an adapter's error back with its code, location and hint", async () => {
     const bad = { name: "bad", sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k/no-such-file.jsonl") } }] };
-    const inline = await buildDataset({ recipe: bad, out: join(tmp, "w-bad-1"), readInWorker: false }).catch((e: unknown) => e as MathtuneError);
-    const worker = await buildDataset({ recipe: bad, out: join(tmp, "w-bad-2"), readInWorker: true, loadWorkerUrl: workerUrl }).catch((e: unknown) => e as MathtuneError);
+    const inline = await buildDataset({ recipe: bad, out: join(tmp, "w-bad-1"), readInWorker: false }).catch(
+      (e: unknown) => e as MathtuneError,
+    );
+    const worker = await buildDataset({
+      recipe: bad,
+      out: join(tmp, "w-bad-2"),
+      readInWorker: true,
+      loadWorkerUrl: workerUrl,
+    }).catch((e: unknown) => e as MathtuneError);
     expect(inline).toBeInstanceOf(MathtuneError);
     expect(worker).toBeInstanceOf(MathtuneError);
     expect((worker as MathtuneError).code).toBe((inline as MathtuneError).code);
@@ -231,7 +296,14 @@ describe("reading sources in a worker thread", () => {
   it("stops when canceled, leaving no output", async () => {
     const ac = new AbortController();
     const err = await (async () => {
-      for await (const ev of buildDatasetIter({ recipe, out: join(tmp, "w-cancel"), signal: ac.signal, batchSize: 1, readInWorker: true, loadWorkerUrl: workerUrl })) {
+      for await (const ev of buildDatasetIter({
+        recipe,
+        out: join(tmp, "w-cancel"),
+        signal: ac.signal,
+        batchSize: 1,
+        readInWorker: true,
+        loadWorkerUrl: workerUrl,
+      })) {
         if (ev.type === "progress" || (ev.type === "source-start" && ev.index === 1)) ac.abort();
       }
     })().catch((e: unknown) => e);
@@ -240,14 +312,22 @@ describe("reading sources in a worker thread", () => {
   });
 
   it("refuses readInWorker: true without the worker script", async () => {
-    const err = await buildDataset({ recipe, out: join(tmp, "w-none"), readInWorker: true, loadWorkerUrl: new URL("./no-such-worker.js", workerUrl) }).catch((e: unknown) => e);
+    const err = await buildDataset({
+      recipe,
+      out: join(tmp, "w-none"),
+      readInWorker: true,
+      loadWorkerUrl: new URL("./no-such-worker.js", workerUrl),
+    }).catch((e: unknown) => e);
     expect((err as MathtuneError).code).toBe("E_CONFIG_INVALID");
   });
 });
 
 describe("exact per-stratum counts", () => {
   it("takes exactly N validation and test records from each stratum, capped by its size", async () => {
-    const r = await buildDataset({ recipe: { ...recipe, split: { by: ["source"], counts: { validation: 1, test: 2 } } }, out: join(tmp, "counts") });
+    const r = await buildDataset({
+      recipe: { ...recipe, split: { by: ["source"], counts: { validation: 1, test: 2 } } },
+      out: join(tmp, "counts"),
+    });
     const strata = r.manifest.strata as Record<string, { train: number; validation: number; test: number }>;
     for (const [name, s] of Object.entries(strata)) {
       const n = s.train + s.validation + s.test;

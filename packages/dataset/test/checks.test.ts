@@ -14,7 +14,11 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "mt-checks-"));
 });
 
-const lines = async (f: string) => (await readFile(f, "utf8")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = async (f: string) =>
+  (await readFile(f, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("recipe checks wired into the build", () => {
   it("latex: quarantines records whose LaTeX is wrong, flags others, and lists findings per source and code in the card", async () => {
@@ -33,7 +37,9 @@ describe("recipe checks wired into the build", () => {
           { adapter: "jsonl", options: { path: join(dir, "t.jsonl") } },
           { adapter: "gsm8k", options: { path: fx("gsm8k/train.jsonl") } },
         ],
-        checks: { latex: { policy: { default: "reject" }, dollars: { bySource: { jsonl: true, gsm8k: false } }, workers: 0 } },
+        checks: {
+          latex: { policy: { default: "reject" }, dollars: { bySource: { jsonl: true, gsm8k: false } }, workers: 0 },
+        },
       },
       out,
     });
@@ -48,7 +54,14 @@ describe("recipe checks wired into the build", () => {
   });
 
   it("rejects bad check options as /checks/...: problems before reading", async () => {
-    const e = await buildDataset({ recipe: { name: "x", sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k") } }], checks: { latex: { policy: { default: "maybe" } } } }, out: join(tmp, "x") }).catch((x: unknown) => x);
+    const e = await buildDataset({
+      recipe: {
+        name: "x",
+        sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k") } }],
+        checks: { latex: { policy: { default: "maybe" } } },
+      },
+      out: join(tmp, "x"),
+    }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(MathtuneError);
     expect((e as MathtuneError).code).toBe("E_CONFIG_INVALID");
     expect((e as Error).message).toMatch(/^  \/checks\/latex\/policy\/default: must be one of /m);
@@ -56,7 +69,8 @@ describe("recipe checks wired into the build", () => {
 
   it("dedup and decontamination: duplicates and evaluation overlaps are quarantined, with a contamination report", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mt-dedup-"));
-    const long = "A farmer plants 12 rows of corn with 15 plants in each row and later adds 30 more plants along the fence. How many plants are there now?";
+    const long =
+      "A farmer plants 12 rows of corn with 15 plants in each row and later adds 30 more plants along the fence. How many plants are there now?";
     const train = [
       { question: long, answer: "12*15 = 180, 180+30 = 210\n#### 210" },
       { question: "What is 17 + 25 when you add them together?", answer: "17+25=42\n#### 42" },
@@ -70,7 +84,12 @@ describe("recipe checks wired into the build", () => {
       recipe: {
         name: "dd",
         sources: [{ adapter: "gsm8k", options: { path: join(dir, "train.jsonl") } }],
-        checks: { dedup: true, decontaminate: { sets: [{ name: "gsm8k-test", adapter: "gsm8k", options: { path: join(dir, "test.jsonl") } }] } },
+        checks: {
+          dedup: true,
+          decontaminate: {
+            sets: [{ name: "gsm8k-test", adapter: "gsm8k", options: { path: join(dir, "test.jsonl") } }],
+          },
+        },
       },
       out,
     });
@@ -84,8 +103,14 @@ describe("recipe checks wired into the build", () => {
   it("formats and files: messages and alpaca as JSON lines, Parquet and Arrow, each keeping ids; byte-identical reruns", async () => {
     const recipe = {
       name: "fmt",
-      sources: [{ adapter: "gsm8k", options: { path: fx("gsm8k/train.jsonl") } }, { adapter: "math", options: { path: fx("MATH") } }],
-      output: { formats: ["record", "messages", "alpaca"], files: ["jsonl", "parquet", "arrow"] as ("jsonl" | "parquet" | "arrow")[] },
+      sources: [
+        { adapter: "gsm8k", options: { path: fx("gsm8k/train.jsonl") } },
+        { adapter: "math", options: { path: fx("MATH") } },
+      ],
+      output: {
+        formats: ["record", "messages", "alpaca"],
+        files: ["jsonl", "parquet", "arrow"] as ("jsonl" | "parquet" | "arrow")[],
+      },
       split: { train: 0.5, validation: 0.25, test: 0.25 },
     };
     const a = join(tmp, "f1");
@@ -94,14 +119,24 @@ describe("recipe checks wired into the build", () => {
     await buildDataset({ recipe, out: b });
     const files = (await readdir(a)).sort();
     expect(files).toEqual(
-      expect.arrayContaining(["train.jsonl", "train.parquet", "train.arrow", "train.messages.jsonl", "train.messages.parquet", "train.alpaca.arrow", "test.alpaca.jsonl"]),
+      expect.arrayContaining([
+        "train.jsonl",
+        "train.parquet",
+        "train.arrow",
+        "train.messages.jsonl",
+        "train.messages.parquet",
+        "train.alpaca.arrow",
+        "test.alpaca.jsonl",
+      ]),
     );
     for (const f of files) expect(await readFile(join(b, f)), f).toEqual(await readFile(join(a, f)));
     const recs = await lines(join(a, "train.jsonl"));
     const msgs = await lines(join(a, "train.messages.jsonl"));
     expect(msgs.map((m) => m.id)).toEqual(recs.map((r) => r.id));
     expect((msgs[0]!.messages as { role: string }[]).map((m) => m.role)).toContain("assistant");
-    const pq = (await parquetReadObjects({ file: (await readFile(join(a, "train.parquet"))).buffer as ArrayBuffer })) as Record<string, unknown>[];
+    const pq = (await parquetReadObjects({
+      file: (await readFile(join(a, "train.parquet"))).buffer as ArrayBuffer,
+    })) as Record<string, unknown>[];
     expect(pq.map((r) => r.id)).toEqual(recs.map((r) => r.id));
     expect(pq[0]!.problem).toBe(recs[0]!.problem);
     const arrow = tableFromIPC(await readFile(join(a, "train.alpaca.arrow")));
@@ -117,22 +152,46 @@ describe("answer checks with the one grader", () => {
     const dir = await mkdtemp(join(tmpdir(), "mt-agree-"));
     const rows = [
       { question: "What is 6 * 7?", answer: "6 * 7 = <<6*7=42>>42\n#### 42" },
-      { question: "How many minutes are in 2 hours?", answer: "2 hours is 2 * 60 = 120 minutes.\nHalf of that is 60 minutes.\n#### 120" },
+      {
+        question: "How many minutes are in 2 hours?",
+        answer: "2 hours is 2 * 60 = 120 minutes.\nHalf of that is 60 minutes.\n#### 120",
+      },
       // the label is the final statement's calculation, not its last number (40)
-      { question: "How many points do they make?", answer: "They make 4+5=<<4+5=9>>9 points in the 40 minutes\n#### 9" },
+      {
+        question: "How many points do they make?",
+        answer: "They make 4+5=<<4+5=9>>9 points in the 40 minutes\n#### 9",
+      },
     ];
     await writeFile(join(dir, "train.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n"));
     const src = [{ adapter: "gsm8k", options: { path: join(dir, "train.jsonl") } }];
-    const flagged = await buildDataset({ recipe: { name: "a", sources: src, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-flag") });
+    const flagged = await buildDataset({
+      recipe: { name: "a", sources: src, split: { train: 1, validation: 0, test: 0 } },
+      out: join(tmp, "agree-flag"),
+    });
     expect(flagged.counts.written).toBe(3);
     const recs = await lines(join(tmp, "agree-flag/train.jsonl"));
     const bad = recs.find((r) => String(r.problem).startsWith("How many"))!;
-    expect((bad.meta as { answerCheck: unknown }).answerCheck).toEqual({ E_ANSWER_DISAGREES: { extracted: "60", rule: "last-number" } });
-    expect((recs.find((r) => String(r.problem).startsWith("What"))!.meta as Record<string, unknown>).answerCheck).toBeUndefined();
-    expect((recs.find((r) => String(r.problem).startsWith("How many points"))!.meta as Record<string, unknown>).answerCheck).toBeUndefined();
-    const summary = (flagged.manifest.stages as Record<string, { bySource: Record<string, Record<string, number>> }>).answer!;
+    expect((bad.meta as { answerCheck: unknown }).answerCheck).toEqual({
+      E_ANSWER_DISAGREES: { extracted: "60", rule: "last-number" },
+    });
+    expect(
+      (recs.find((r) => String(r.problem).startsWith("What"))!.meta as Record<string, unknown>).answerCheck,
+    ).toBeUndefined();
+    expect(
+      (recs.find((r) => String(r.problem).startsWith("How many points"))!.meta as Record<string, unknown>).answerCheck,
+    ).toBeUndefined();
+    const summary = (flagged.manifest.stages as Record<string, { bySource: Record<string, Record<string, number>> }>)
+      .answer!;
     expect(summary.bySource.gsm8k).toEqual({ checked: 3, E_ANSWER_DISAGREES: 1 });
-    const rejected = await buildDataset({ recipe: { name: "a", sources: src, checks: { answer: { agree: "reject" } }, split: { train: 1, validation: 0, test: 0 } }, out: join(tmp, "agree-reject") });
+    const rejected = await buildDataset({
+      recipe: {
+        name: "a",
+        sources: src,
+        checks: { answer: { agree: "reject" } },
+        split: { train: 1, validation: 0, test: 0 },
+      },
+      out: join(tmp, "agree-reject"),
+    });
     expect(rejected.counts.quarantineByCode).toEqual({ E_ANSWER_DISAGREES: 1 });
   });
 });

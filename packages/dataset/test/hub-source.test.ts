@@ -16,14 +16,25 @@ const rows = [
   { question: "What is 9 times 9?", answer: "9 * 9 = 81\n#### 81" },
 ];
 const table = (r: Record<string, string>[]): Uint8Array =>
-  new Uint8Array(parquetWriteBuffer({ columnData: Object.keys(r[0]!).map((name) => ({ name, data: r.map((x) => x[name]!), type: "STRING" as const })) }));
+  new Uint8Array(
+    parquetWriteBuffer({
+      columnData: Object.keys(r[0]!).map((name) => ({ name, data: r.map((x) => x[name]!), type: "STRING" as const })),
+    }),
+  );
 const pq = (r: typeof rows): Uint8Array => table(r);
 const mathRows = [
   { problem: "What is $1+2$?", level: "Level 1", type: "Prealgebra", solution: "It is $\\boxed{3}$." },
-  { problem: "Compute $\\binom{4}{2}$.", level: "Level 2", type: "Counting & Probability", solution: "$\\binom42 = \\boxed{6}$." },
+  {
+    problem: "Compute $\\binom{4}{2}$.",
+    level: "Level 2",
+    type: "Counting & Probability",
+    solution: "$\\binom42 = \\boxed{6}$.",
+  },
   { problem: "Find $x$ if $2x = 10$.", level: "Level 1", type: "Algebra", solution: "$x = \\boxed{5}$." },
 ];
-const mathTest = [{ problem: "What is $7 \\cdot 6$?", level: "Level 1", type: "Prealgebra", solution: "$\\boxed{42}$" }];
+const mathTest = [
+  { problem: "What is $7 \\cdot 6$?", level: "Level 1", type: "Prealgebra", solution: "$\\boxed{42}$" },
+];
 const dmLinear = [
   { question: "Solve 0 = 4*b + b + 15 for b.", answer: "-3" },
   { question: "Solve -2*q + 8 = 0 for q.", answer: "4" },
@@ -55,7 +66,10 @@ beforeAll(async () => {
       files: [
         { path: "README.md", content: "# gsm8k" },
         { path: "main/train-00000-of-00001.parquet", content: pq(rows) },
-        { path: "main/test-00000-of-00001.parquet", content: pq([{ question: "Ann has 2 cats and 2 dogs. How many pets?", answer: "2 + 2 = 4\n#### 4" }]) },
+        {
+          path: "main/test-00000-of-00001.parquet",
+          content: pq([{ question: "Ann has 2 cats and 2 dogs. How many pets?", answer: "2 + 2 = 4\n#### 4" }]),
+        },
         { path: "socratic/train-00000-of-00001.parquet", content: pq(rows.slice(0, 1)) },
       ],
     },
@@ -106,7 +120,11 @@ describe("Hub sources", () => {
     const commit = server.commit("dataset", "acme/gsm8k");
     const events: BuildEvent[] = [];
     let result;
-    for await (const ev of buildDatasetIter({ recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }), out: join(tmp, "a"), readInWorker: false })) {
+    for await (const ev of buildDatasetIter({
+      recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }),
+      out: join(tmp, "a"),
+      readInWorker: false,
+    })) {
       events.push(ev);
       if (ev.type === "done") result = ev.result;
     }
@@ -121,13 +139,22 @@ describe("Hub sources", () => {
     });
     expect(manifest.inputs[0].hub.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     // The recipe in the manifest is the one written, not a cache path.
-    expect(manifest.recipe.value.sources[0].options).toEqual({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit });
+    expect(manifest.recipe.value.sources[0].options).toEqual({
+      hub: "acme/gsm8k",
+      config: "main",
+      split: "train",
+      revision: commit,
+    });
     expect(JSON.stringify(manifest)).not.toContain(tmp);
 
     server.requests.length = 0;
     process.env.HF_HUB_OFFLINE = "1";
     try {
-      await buildDataset({ recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }), out: join(tmp, "b"), readInWorker: false });
+      await buildDataset({
+        recipe: recipe({ hub: "acme/gsm8k", config: "main", split: "train", revision: commit }),
+        out: join(tmp, "b"),
+        readInWorker: false,
+      });
     } finally {
       delete process.env.HF_HUB_OFFLINE;
     }
@@ -148,8 +175,14 @@ describe("Hub sources", () => {
     });
     const manifest = JSON.parse(await readFile(join(tmp, "ref/manifest.json"), "utf8"));
     const dm = manifest.inputs.find((i: { source: string }) => i.source === "mathematics-linear");
-    expect(dm.hub).toMatchObject({ repo: "deepmind/math_dataset", revision: "refs/convert/parquet", commit: server.commit("dataset", "deepmind/math_dataset", "refs/convert/parquet") });
-    expect(await readFile(join(tmp, "hf/datasets--deepmind--math_dataset/refs/refs/convert/parquet"), "utf8")).toBe(dm.hub.commit);
+    expect(dm.hub).toMatchObject({
+      repo: "deepmind/math_dataset",
+      revision: "refs/convert/parquet",
+      commit: server.commit("dataset", "deepmind/math_dataset", "refs/convert/parquet"),
+    });
+    expect(await readFile(join(tmp, "hf/datasets--deepmind--math_dataset/refs/refs/convert/parquet"), "utf8")).toBe(
+      dm.hub.commit,
+    );
   });
 
   it("bad Hub options are recipe errors; an unknown repository names itself", async () => {

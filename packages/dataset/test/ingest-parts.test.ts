@@ -5,7 +5,8 @@ import { SharedIds } from "../src/internal/ids.js";
 import { outputName } from "../src/internal/route.js";
 
 const adapter = (name: string) => ({ name }) as Adapter;
-const rec = (id: string, extra: Partial<MathRecord> = {}) => ({ id, source: "s", problem: "p", lang: "en", ...extra }) as MathRecord;
+const rec = (id: string, extra: Partial<MathRecord> = {}) =>
+  ({ id, source: "s", problem: "p", lang: "en", ...extra }) as MathRecord;
 
 describe("SharedIds", () => {
   it("checks only sources whose adapter another source shares, and rejects the later repeat", () => {
@@ -16,7 +17,10 @@ describe("SharedIds", () => {
     expect(first(rec("b"))).toBeUndefined();
     const second = ids.forSource("gsm8k")!;
     expect(second(rec("c"))).toBeUndefined();
-    expect(second(rec("a"))).toMatchObject({ code: "E_DUPLICATE_ID", message: "id 'a' was already read from an earlier source of adapter 'gsm8k'" });
+    expect(second(rec("a"))).toMatchObject({
+      code: "E_DUPLICATE_ID",
+      message: "id 'a' was already read from an earlier source of adapter 'gsm8k'",
+    });
     // A repeat within one source is the adapter's to prevent, and is caught here too.
     expect(second(rec("c"))).toMatchObject({ code: "E_DUPLICATE_ID" });
     ids.clear();

@@ -13,7 +13,8 @@ const fx = (p: string) => fileURLToPath(new URL(`../../../test-fixtures/${p}`, i
 /** The mathtune packages whose code shapes a build's bytes: the build and everything it runs. */
 const SHAPING = ["answer", "core", "dataset", "format", "hub", "latex", "loaders", "report", "split", "synth"];
 
-const pkgJson = (dir: string) => JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as { name: string; version: string };
+const pkgJson = (dir: string) =>
+  JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8")) as { name: string; version: string };
 
 /** The @mathtune packages that a package's sources import (statically or dynamically), by folder name. */
 function importsOf(dir: string): Set<string> {
@@ -22,7 +23,8 @@ function importsOf(dir: string): Set<string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(d, e.name));
       else if (e.name.endsWith(".ts")) {
-        for (const m of readFileSync(join(d, e.name), "utf8").matchAll(/(?:from|import\()\s*"@mathtune\/([a-z0-9-]+)/g)) found.add(m[1]!);
+        for (const m of readFileSync(join(d, e.name), "utf8").matchAll(/(?:from|import\()\s*"@mathtune\/([a-z0-9-]+)/g))
+          found.add(m[1]!);
       }
     }
   };
@@ -103,6 +105,11 @@ describe("a build's manifest and result", () => {
       ["gsm8k", "gsm8k", fx("gsm8k/train.jsonl"), 1],
     ]);
     expect(written.inputs[1]!.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(written.outputs.map((o) => o.file)).toEqual(["train.jsonl", "validation.jsonl", "test.jsonl", "quarantine.jsonl"]);
+    expect(written.outputs.map((o) => o.file)).toEqual([
+      "train.jsonl",
+      "validation.jsonl",
+      "test.jsonl",
+      "quarantine.jsonl",
+    ]);
   });
 });

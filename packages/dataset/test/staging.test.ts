@@ -13,7 +13,9 @@ const record = (id: string, problem: string, extra: Partial<MathRecord> = {}): M
 const awkward: MathRecord[] = [
   record("tab\tid", "a\tb\t\tc", { solution: "line 1\nline 2\r\nline 3", answer: "\t42\n" }),
   record("unicode", "计算 ١٢ + ٥ = ? 🧮 naïve ﬁ \u2028sep\u2029para", { lang: "zh", category: "算术", difficulty: 3 }),
-  record("controls", "nul\u0000 bell\u0007 esc\u001b del\u007f", { meta: { nested: { tabs: "\t\t", list: ["\n", "\u001f"] } } }),
+  record("controls", "nul\u0000 bell\u0007 esc\u001b del\u007f", {
+    meta: { nested: { tabs: "\t\t", list: ["\n", "\u001f"] } },
+  }),
   record("surrogate", "lone \ud800 half", { answer: "\\frac{1}{2}" }),
   record("-", "-", { category: "-", answer: "-" }),
 ];
@@ -33,7 +35,12 @@ describe("staging line format", () => {
       expect(line).not.toMatch(/\n|\r/);
       const fields = line.split("\t");
       expect(fields).toHaveLength(5);
-      expect(fields.slice(0, 4)).toEqual([String(facts[i]!.source), String(facts[i]!.stratum), facts[i]!.forced ?? "-", String(facts[i]!.facet)]);
+      expect(fields.slice(0, 4)).toEqual([
+        String(facts[i]!.source),
+        String(facts[i]!.stratum),
+        facts[i]!.forced ?? "-",
+        String(facts[i]!.facet),
+      ]);
     }
   });
 
@@ -51,10 +58,14 @@ describe("staging line format", () => {
   it("refuses a corrupt line, saying what is wrong", () => {
     const good = encodeStagingLine(facts[1]!, awkward[0]!);
     expect(() => decodeStagingLine(Buffer.from("1\t2\t-"))).toThrow(/staging file is corrupt: fewer than five fields/);
-    expect(() => decodeStagingLine(Buffer.from(good.replace("\ttrain\t", "\tholdout\t")))).toThrow(/'holdout' is not a split/);
+    expect(() => decodeStagingLine(Buffer.from(good.replace("\ttrain\t", "\tholdout\t")))).toThrow(
+      /'holdout' is not a split/,
+    );
     expect(() => decodeStagingLine(Buffer.from(`x${good}`))).toThrow(/source 'x3' is not an index/);
     expect(() => decodeStagingLine(Buffer.from(good.replace(/^3\t12/, "3\t")))).toThrow(/stratum '' is not an index/);
-    expect(() => decodeStagingLine(Buffer.from(good.replace(/^3\t12\ttrain\t7/, "3\t12\ttrain\t-1")))).toThrow(/facet '-1' is not an index/);
+    expect(() => decodeStagingLine(Buffer.from(good.replace(/^3\t12\ttrain\t7/, "3\t12\ttrain\t-1")))).toThrow(
+      /facet '-1' is not an index/,
+    );
   });
 });
 
@@ -72,8 +83,17 @@ describe("StagingFile", () => {
     const written: { facts: StagedFacts; record: MathRecord }[] = [];
     // Enough lines (~2.5 MB) that the reader's buffer fills and lines cross its chunks.
     for (let i = 0; i < 6000; i++) {
-      const r = { ...awkward[i % awkward.length]!, id: `r${i}`, problem: `${awkward[i % awkward.length]!.problem} ${"x\t".repeat(i % 200)}` };
-      const f: StagedFacts = { source: i % 11, stratum: i % 17, forced: (["train", "validation", "test", undefined] as const)[i % 4], facet: i % 23 };
+      const r = {
+        ...awkward[i % awkward.length]!,
+        id: `r${i}`,
+        problem: `${awkward[i % awkward.length]!.problem} ${"x\t".repeat(i % 200)}`,
+      };
+      const f: StagedFacts = {
+        source: i % 11,
+        stratum: i % 17,
+        forced: (["train", "validation", "test", undefined] as const)[i % 4],
+        facet: i % 23,
+      };
       written.push({ facts: f, record: r });
       const p = staging.write(f, r);
       if (p) await p;

@@ -59,7 +59,16 @@ export interface GgufInfo {
   /** Tensors per GGML type. */
   typeCounts: Record<string, number>;
   chatTemplate?: string;
-  tokens?: { count: number; eos?: number; eot?: number; bos?: number; pad?: number; eosText?: string; eotText?: string; /** Control and user-defined tokens (`<|im_start|>` ...). */ special: string[] };
+  tokens?: {
+    count: number;
+    eos?: number;
+    eot?: number;
+    bos?: number;
+    pad?: number;
+    eosText?: string;
+    eotText?: string /** Control and user-defined tokens (`<|im_start|>` ...). */;
+    special: string[];
+  };
   /** `adapter.type` for a LoRA GGUF (`lora`). */
   adapterType?: string;
   metadata: Record<string, unknown>;
@@ -101,10 +110,14 @@ export async function readGgufInfo(path: string): Promise<GgufInfo> {
     const magic = Buffer.alloc(4);
     await fh.read(magic, 0, 4, 0);
     if (magic.toString("latin1") !== "GGUF") {
-      throw new MathtuneError("E_GGUF_INVALID", `${abs} is not a GGUF file (it starts with ${JSON.stringify(magic.toString("latin1"))})`, {
-        location: { file: abs },
-        hint: "give a .gguf written by llama.cpp's converter or llama-quantize",
-      });
+      throw new MathtuneError(
+        "E_GGUF_INVALID",
+        `${abs} is not a GGUF file (it starts with ${JSON.stringify(magic.toString("latin1"))})`,
+        {
+          location: { file: abs },
+          hint: "give a .gguf written by llama.cpp's converter or llama-quantize",
+        },
+      );
     }
   } finally {
     await fh.close();
@@ -113,11 +126,15 @@ export async function readGgufInfo(path: string): Promise<GgufInfo> {
   try {
     parsed = await gguf(abs, { allowLocalFile: true });
   } catch (e) {
-    throw new MathtuneError("E_INPUT_TRUNCATED", `${abs}: the GGUF header could not be read (${(e as Error).message})`, {
-      location: { file: abs },
-      hint: "the file is truncated or damaged: convert or quantize it again",
-      cause: e,
-    });
+    throw new MathtuneError(
+      "E_INPUT_TRUNCATED",
+      `${abs}: the GGUF header could not be read (${(e as Error).message})`,
+      {
+        location: { file: abs },
+        hint: "the file is truncated or damaged: convert or quantize it again",
+        cause: e,
+      },
+    );
   }
   const md = parsed.metadata as unknown as Record<string, unknown>;
   const arch = String(md["general.architecture"] ?? "");
@@ -138,12 +155,17 @@ export async function readGgufInfo(path: string): Promise<GgufInfo> {
     }
   }
   if (end > BigInt(size)) {
-    throw new MathtuneError("E_INPUT_TRUNCATED", `${abs} is truncated: its tensors need ${end} bytes but the file has ${size}`, {
-      location: { file: abs },
-      hint: "the file was cut short (a full disk or an interrupted copy?): convert or quantize it again",
-    });
+    throw new MathtuneError(
+      "E_INPUT_TRUNCATED",
+      `${abs} is truncated: its tensors need ${end} bytes but the file has ${size}`,
+      {
+        location: { file: abs },
+        hint: "the file was cut short (a full disk or an interrupted copy?): convert or quantize it again",
+      },
+    );
   }
-  const num = (k: string) => (typeof md[k] === "number" ? (md[k] as number) : typeof md[k] === "bigint" ? Number(md[k]) : undefined);
+  const num = (k: string) =>
+    typeof md[k] === "number" ? (md[k] as number) : typeof md[k] === "bigint" ? Number(md[k]) : undefined;
   const tokenList = md["tokenizer.ggml.tokens"] as string[] | undefined;
   const eos = num("tokenizer.ggml.eos_token_id");
   const eot = num("tokenizer.ggml.eot_token_id");
@@ -157,7 +179,15 @@ export async function readGgufInfo(path: string): Promise<GgufInfo> {
     tensorCount: parsed.tensorInfos.length,
     tensors,
     typeCounts,
-    metadata: Object.fromEntries(Object.entries(md).filter(([k]) => !k.startsWith("tokenizer.ggml.tokens") && k !== "tokenizer.ggml.merges" && k !== "tokenizer.ggml.token_type" && k !== "tokenizer.ggml.scores")),
+    metadata: Object.fromEntries(
+      Object.entries(md).filter(
+        ([k]) =>
+          !k.startsWith("tokenizer.ggml.tokens") &&
+          k !== "tokenizer.ggml.merges" &&
+          k !== "tokenizer.ggml.token_type" &&
+          k !== "tokenizer.ggml.scores",
+      ),
+    ),
   };
   if (typeof md["general.name"] === "string") info.name = md["general.name"] as string;
   if (ft !== undefined) info.fileType = FILE_TYPES[ft] ?? `type${ft}`;
@@ -180,7 +210,16 @@ export async function readGgufInfo(path: string): Promise<GgufInfo> {
 
 /** The GGML type llama-quantize uses for most weights of a quant type. */
 export function mainTensorType(q: QuantType | ConvertType): string {
-  return { q4_k_m: "Q4_K", q5_k_m: "Q5_K", q6_k: "Q6_K", q8_0: "Q8_0", q4_0: "Q4_0", f16: "F16", bf16: "BF16", f32: "F32" }[q];
+  return {
+    q4_k_m: "Q4_K",
+    q5_k_m: "Q5_K",
+    q6_k: "Q6_K",
+    q8_0: "Q8_0",
+    q4_0: "Q4_0",
+    f16: "F16",
+    bf16: "BF16",
+    f32: "F32",
+  }[q];
 }
 
 /** What `checkGguf` compares a GGUF against. */
@@ -220,12 +259,22 @@ export interface GgufCheck {
 export function checkGguf(info: GgufInfo, expect: GgufExpectations): GgufCheck {
   const problems: string[] = [];
   const fallbacks: QuantFallback[] = [];
-  if (expect.architecture && info.architecture !== expect.architecture) problems.push(`architecture is ${info.architecture || "(none)"}, expected ${expect.architecture}`);
-  if (expect.tensorCount !== undefined && info.tensorCount !== expect.tensorCount) problems.push(`${info.tensorCount} tensors, expected ${expect.tensorCount}`);
-  if (expect.chatTemplate !== undefined && info.chatTemplate !== expect.chatTemplate) problems.push(info.chatTemplate ? "tokenizer.chat_template differs from the model's chat template" : "no tokenizer.chat_template in the GGUF");
+  if (expect.architecture && info.architecture !== expect.architecture)
+    problems.push(`architecture is ${info.architecture || "(none)"}, expected ${expect.architecture}`);
+  if (expect.tensorCount !== undefined && info.tensorCount !== expect.tensorCount)
+    problems.push(`${info.tensorCount} tensors, expected ${expect.tensorCount}`);
+  if (expect.chatTemplate !== undefined && info.chatTemplate !== expect.chatTemplate)
+    problems.push(
+      info.chatTemplate
+        ? "tokenizer.chat_template differs from the model's chat template"
+        : "no tokenizer.chat_template in the GGUF",
+    );
   if (expect.endOfTurn) {
     const ids = [info.tokens?.eos, info.tokens?.eot].filter((x): x is number => x !== undefined);
-    if (!ids.some((id) => expect.endOfTurn!.includes(id))) problems.push(`eos/eot token ids [${ids.join(", ")}] do not include an end-of-turn token (${expect.endOfTurn.join(", ")})`);
+    if (!ids.some((id) => expect.endOfTurn!.includes(id)))
+      problems.push(
+        `eos/eot token ids [${ids.join(", ")}] do not include an end-of-turn token (${expect.endOfTurn.join(", ")})`,
+      );
   }
   if (expect.quant) {
     const want = mainTensorType(expect.quant);
@@ -241,7 +290,13 @@ export function checkGguf(info: GgufInfo, expect: GgufExpectations): GgufCheck {
       if (t.type === "F32" && !/weight$/.test(t.name)) continue;
       const rowsOk = (t.shape[0] ?? 0) % 256 === 0;
       if (isK && !rowsOk) {
-        fallbacks.push({ tensor: t.name, shape: t.shape, expected: want, actual: t.type, reason: `rows of ${t.shape[0]} are not a multiple of 256` });
+        fallbacks.push({
+          tensor: t.name,
+          shape: t.shape,
+          expected: want,
+          actual: t.type,
+          reason: `rows of ${t.shape[0]} are not a multiple of 256`,
+        });
       } else if (!allowed.has(t.type)) {
         problems.push(`tensor ${t.name} is ${t.type}, expected ${want}`);
       }

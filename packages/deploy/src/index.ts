@@ -45,8 +45,25 @@ export {
   type OllamaTemplate,
   type ModelfileSpec,
 } from "./modelfile.js";
-export { OllamaClient, ollamaHost, createOllamaModel, type OllamaChatMessage, type OllamaChatResult, type OllamaCreateEvent, type CreateOllamaModelOptions } from "./ollama.js";
-export { cpuLlama, tokenizeWithGguf, generateWithGguf, smokeTest, type GenerateOptions, type GenerateResult, type SmokeTestOptions, type SmokeTestResult } from "./smoke.js";
+export {
+  OllamaClient,
+  ollamaHost,
+  createOllamaModel,
+  type OllamaChatMessage,
+  type OllamaChatResult,
+  type OllamaCreateEvent,
+  type CreateOllamaModelOptions,
+} from "./ollama.js";
+export {
+  cpuLlama,
+  tokenizeWithGguf,
+  generateWithGguf,
+  smokeTest,
+  type GenerateOptions,
+  type GenerateResult,
+  type SmokeTestOptions,
+  type SmokeTestResult,
+} from "./smoke.js";
 export {
   LLAMA_CPP_ENV,
   OLLAMA_ENV,
@@ -68,6 +85,13 @@ export {
   type OllamaBinary,
   type ToolEvent,
 } from "./tools.js";
-export { deploy, DEFAULT_SMOKE, type DeployOptions, type DeployResult, type DeployedFile, type DeployEvent } from "./deploy.js";
+export {
+  deploy,
+  DEFAULT_SMOKE,
+  type DeployOptions,
+  type DeployResult,
+  type DeployedFile,
+  type DeployEvent,
+} from "./deploy.js";
 export { deployDoctor, type DeployDoctorReport } from "./doctor.js";
 export { DEPLOY_ERROR_CODES } from "./errors.js";

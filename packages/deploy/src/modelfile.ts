@@ -18,7 +18,10 @@ export interface OllamaTemplate {
  * as `.System`; the range skips system messages so it is written once, first.
  */
 export function chatmlGoTemplate(defaultSystem?: string): string {
-  const sys = defaultSystem === undefined ? "" : `{{ else }}<|im_start|>system\n${defaultSystem.replace(/{{/g, '{{"{{"}}')}<|im_end|>\n`;
+  const sys =
+    defaultSystem === undefined
+      ? ""
+      : `{{ else }}<|im_start|>system\n${defaultSystem.replace(/{{/g, '{{"{{"}}')}<|im_end|>\n`;
   return (
     `{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n${sys}{{ end }}` +
     `{{- range .Messages }}{{- if ne .Role "system" }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}{{- end }}` +
@@ -40,17 +43,29 @@ export function chatmlDefaultSystem(jinja: string): string | undefined {
  * takes the table's nearest match. Throws E_TEMPLATE_UNSUPPORTED when nothing fits.
  */
 export function ollamaTemplateFor(jinja: string, tokens: { bos?: string; eos?: string } = {}): OllamaTemplate {
-  const mapped = convertGGUFTemplateToOllama({ chat_template: jinja, ...(tokens.bos ? { bos_token: tokens.bos } : {}), ...(tokens.eos ? { eos_token: tokens.eos } : {}) });
-  if (mapped && mapped.gguf === jinja) return { template: mapped.ollama.template, stop: mapped.ollama.params?.stop ?? [], source: "ollama-utils" };
-  if (templateStyle(jinja) === "chatml") return { template: chatmlGoTemplate(chatmlDefaultSystem(jinja)), stop: ["<|im_end|>"], source: "chatml" };
-  if (mapped) return { template: mapped.ollama.template, stop: mapped.ollama.params?.stop ?? [], source: "ollama-utils" };
+  const mapped = convertGGUFTemplateToOllama({
+    chat_template: jinja,
+    ...(tokens.bos ? { bos_token: tokens.bos } : {}),
+    ...(tokens.eos ? { eos_token: tokens.eos } : {}),
+  });
+  if (mapped && mapped.gguf === jinja)
+    return { template: mapped.ollama.template, stop: mapped.ollama.params?.stop ?? [], source: "ollama-utils" };
+  if (templateStyle(jinja) === "chatml")
+    return { template: chatmlGoTemplate(chatmlDefaultSystem(jinja)), stop: ["<|im_end|>"], source: "chatml" };
+  if (mapped)
+    return { template: mapped.ollama.template, stop: mapped.ollama.params?.stop ?? [], source: "ollama-utils" };
   throw new MathtuneError("E_TEMPLATE_UNSUPPORTED", "no Ollama template is known for the model's chat template", {
     hint: "pass an Ollama (Go) template with --template FILE",
   });
 }
 
 /** Decoding defaults for math: greedy (temperature 0), as evaluation uses. */
-export const MATH_PARAMETERS: Readonly<Record<string, number>> = { temperature: 0, top_k: 1, top_p: 1, repeat_penalty: 1 };
+export const MATH_PARAMETERS: Readonly<Record<string, number>> = {
+  temperature: 0,
+  top_k: 1,
+  top_p: 1,
+  repeat_penalty: 1,
+};
 
 /** The content of an Ollama Modelfile, for `renderModelfile`. */
 export interface ModelfileSpec {
@@ -67,7 +82,8 @@ export interface ModelfileSpec {
 
 /** Ollama's Modelfile syntax: `"""` strings (a template may not contain `"""`). */
 function quoted(s: string): string {
-  if (s.includes('"""')) throw new MathtuneError("E_TEMPLATE_INVALID", 'a Modelfile TEMPLATE or SYSTEM cannot contain """');
+  if (s.includes('"""'))
+    throw new MathtuneError("E_TEMPLATE_INVALID", 'a Modelfile TEMPLATE or SYSTEM cannot contain """');
   return `"""${s}"""`;
 }
 
@@ -95,13 +111,27 @@ export function renderModelfile(spec: ModelfileSpec): string {
  * is not a special token of the GGUF's vocabulary (Phi-3's `<|system|>` ... `<|end|>` for a Qwen
  * model, say), or a stop string that is not one. Throws E_TEMPLATE_MISMATCH.
  */
-export function assertModelfileFitsModel(spec: Pick<ModelfileSpec, "template" | "stop">, specialTokens: readonly string[], name = "the Ollama template"): void {
-  assertTemplateFitsTokenizer({ name, source: spec.template }, { specialTokens, ...(specialTokens.includes("<|im_start|>") ? { tokenizerClass: "Qwen2Tokenizer" } : {}) });
+export function assertModelfileFitsModel(
+  spec: Pick<ModelfileSpec, "template" | "stop">,
+  specialTokens: readonly string[],
+  name = "the Ollama template",
+): void {
+  assertTemplateFitsTokenizer(
+    { name, source: spec.template },
+    { specialTokens, ...(specialTokens.includes("<|im_start|>") ? { tokenizerClass: "Qwen2Tokenizer" } : {}) },
+  );
   const bad = spec.stop.filter((s) => /^<\|.*\|>$/.test(s) && !specialTokens.includes(s));
   if (bad.length) {
-    throw new MathtuneError("E_TEMPLATE_MISMATCH", `stop ${bad.join(", ")} ${bad.length === 1 ? "is not a special token" : "are not special tokens"} of the model: generation would not stop there`, {
-      hint: "use the model's end-of-turn token (for Qwen2.5: <|im_end|>)",
-    });
+    throw new MathtuneError(
+      "E_TEMPLATE_MISMATCH",
+      `stop ${bad.join(", ")} ${bad.length === 1 ? "is not a special token" : "are not special tokens"} of the model: generation would not stop there`,
+      {
+        hint: "use the model's end-of-turn token (for Qwen2.5: <|im_end|>)",
+      },
+    );
   }
-  if (!spec.stop.length) throw new MathtuneError("E_TEMPLATE_MISMATCH", "no stop token: the model would talk past the end of its turn", { hint: "set PARAMETER stop to the end-of-turn token" });
+  if (!spec.stop.length)
+    throw new MathtuneError("E_TEMPLATE_MISMATCH", "no stop token: the model would talk past the end of its turn", {
+      hint: "set PARAMETER stop to the end-of-turn token",
+    });
 }

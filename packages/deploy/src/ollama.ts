@@ -40,23 +40,37 @@ export class OllamaClient {
     this.host = ollamaHost(host);
   }
 
-  private async request(method: string, path: string, init: { body?: unknown; raw?: unknown; signal?: AbortSignal; timeoutMs?: number; allow404?: boolean } = {}): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    init: { body?: unknown; raw?: unknown; signal?: AbortSignal; timeoutMs?: number; allow404?: boolean } = {},
+  ): Promise<Response> {
     const url = `${this.host}${path}`;
-    const signals = [init.signal, init.timeoutMs ? AbortSignal.timeout(init.timeoutMs) : undefined].filter((s): s is AbortSignal => Boolean(s));
+    const signals = [init.signal, init.timeoutMs ? AbortSignal.timeout(init.timeoutMs) : undefined].filter(
+      (s): s is AbortSignal => Boolean(s),
+    );
     let res: Response;
     try {
       res = await fetch(url, {
         method,
-        ...(init.raw !== undefined ? { body: init.raw, duplex: "half" } : init.body !== undefined ? { body: JSON.stringify(init.body), headers: { "content-type": "application/json" } } : {}),
+        ...(init.raw !== undefined
+          ? { body: init.raw, duplex: "half" }
+          : init.body !== undefined
+            ? { body: JSON.stringify(init.body), headers: { "content-type": "application/json" } }
+            : {}),
         ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
       } as RequestInit);
     } catch (e) {
       throwIfAborted(init.signal);
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new MathtuneError("E_OLLAMA_UNREACHABLE", `the Ollama server at ${this.host} cannot be reached (${cause?.code ?? cause?.message ?? (e as Error).message})`, {
-        hint: "start it with `ollama serve` (or set OLLAMA_HOST to where it runs); `mathtune doctor` says which ollama is installed",
-        cause: e,
-      });
+      throw new MathtuneError(
+        "E_OLLAMA_UNREACHABLE",
+        `the Ollama server at ${this.host} cannot be reached (${cause?.code ?? cause?.message ?? (e as Error).message})`,
+        {
+          hint: "start it with `ollama serve` (or set OLLAMA_HOST to where it runs); `mathtune doctor` says which ollama is installed",
+          cause: e,
+        },
+      );
     }
     if (!res.ok && !(init.allow404 && res.status === 404)) {
       const text = await res.text().catch(() => "");
@@ -66,7 +80,11 @@ export class OllamaClient {
       } catch {
         /* not JSON */
       }
-      throw new MathtuneError("E_OLLAMA_ERROR", `Ollama at ${this.host} answered ${method} ${path} with ${res.status}: ${msg.trim() || res.statusText}`, { details: { status: res.status, body: text.slice(0, 2000) } });
+      throw new MathtuneError(
+        "E_OLLAMA_ERROR",
+        `Ollama at ${this.host} answered ${method} ${path} with ${res.status}: ${msg.trim() || res.statusText}`,
+        { details: { status: res.status, body: text.slice(0, 2000) } },
+      );
     }
     return res;
   }
@@ -91,24 +109,64 @@ export class OllamaClient {
   }
 
   /** `POST /api/create`, streaming its status lines to `onEvent`; an `error` line throws E_OLLAMA_ERROR. */
-  async create(body: Record<string, unknown>, opts: { signal?: AbortSignal; onEvent?: (e: OllamaCreateEvent) => void } = {}): Promise<void> {
-    const r = await this.request("POST", "/api/create", { body: { ...body, stream: true }, ...(opts.signal ? { signal: opts.signal } : {}) });
+  async create(
+    body: Record<string, unknown>,
+    opts: { signal?: AbortSignal; onEvent?: (e: OllamaCreateEvent) => void } = {},
+  ): Promise<void> {
+    const r = await this.request("POST", "/api/create", {
+      body: { ...body, stream: true },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     let last = "";
     for await (const obj of ndjson(r)) {
-      if (typeof obj.error === "string") throw new MathtuneError("E_OLLAMA_ERROR", `Ollama at ${this.host} could not create ${String(body.model)}: ${obj.error}`, { details: { request: { ...body, files: body.files } } });
+      if (typeof obj.error === "string")
+        throw new MathtuneError(
+          "E_OLLAMA_ERROR",
+          `Ollama at ${this.host} could not create ${String(body.model)}: ${obj.error}`,
+          { details: { request: { ...body, files: body.files } } },
+        );
       if (typeof obj.status === "string") {
         last = obj.status;
-        opts.onEvent?.({ type: "ollama", status: obj.status, ...(typeof obj.completed === "number" ? { completed: obj.completed } : {}), ...(typeof obj.total === "number" ? { total: obj.total } : {}) });
+        opts.onEvent?.({
+          type: "ollama",
+          status: obj.status,
+          ...(typeof obj.completed === "number" ? { completed: obj.completed } : {}),
+          ...(typeof obj.total === "number" ? { total: obj.total } : {}),
+        });
       }
     }
-    if (last !== "success") throw new MathtuneError("E_OLLAMA_ERROR", `Ollama at ${this.host} ended the create of ${String(body.model)} without success (last status: ${last || "none"})`);
+    if (last !== "success")
+      throw new MathtuneError(
+        "E_OLLAMA_ERROR",
+        `Ollama at ${this.host} ended the create of ${String(body.model)} without success (last status: ${last || "none"})`,
+      );
   }
 
   /** `POST /api/chat` without streaming. */
-  async chat(model: string, messages: OllamaChatMessage[], opts: { options?: Record<string, unknown>; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<OllamaChatResult> {
-    const r = await this.request("POST", "/api/chat", { body: { model, messages, stream: false, options: opts.options ?? {} }, timeoutMs: opts.timeoutMs ?? 300_000, ...(opts.signal ? { signal: opts.signal } : {}) });
-    const j = (await r.json()) as { message?: { content?: string }; done_reason?: string; prompt_eval_count?: number; eval_count?: number; eval_duration?: number };
-    return { content: j.message?.content ?? "", doneReason: j.done_reason ?? "", promptTokens: j.prompt_eval_count ?? 0, evalTokens: j.eval_count ?? 0, evalSeconds: (j.eval_duration ?? 0) / 1e9 };
+  async chat(
+    model: string,
+    messages: OllamaChatMessage[],
+    opts: { options?: Record<string, unknown>; signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<OllamaChatResult> {
+    const r = await this.request("POST", "/api/chat", {
+      body: { model, messages, stream: false, options: opts.options ?? {} },
+      timeoutMs: opts.timeoutMs ?? 300_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const j = (await r.json()) as {
+      message?: { content?: string };
+      done_reason?: string;
+      prompt_eval_count?: number;
+      eval_count?: number;
+      eval_duration?: number;
+    };
+    return {
+      content: j.message?.content ?? "",
+      doneReason: j.done_reason ?? "",
+      promptTokens: j.prompt_eval_count ?? 0,
+      evalTokens: j.eval_count ?? 0,
+      evalSeconds: (j.eval_duration ?? 0) / 1e9,
+    };
   }
 
   /** `POST /api/show`: the model's template, parameters and Modelfile. */
@@ -161,10 +219,20 @@ export interface CreateOllamaModelOptions {
  * files, template, parameters, system and adapters. The template and stop strings are checked
  * against the GGUF's special tokens first (E_TEMPLATE_MISMATCH: Phi-3 tags for a Qwen model, say).
  */
-export async function createOllamaModel(opts: CreateOllamaModelOptions): Promise<{ name: string; host: string; digest: string; adapterDigest?: string }> {
+export async function createOllamaModel(
+  opts: CreateOllamaModelOptions,
+): Promise<{ name: string; host: string; digest: string; adapterDigest?: string }> {
   const info = await readGgufInfo(opts.gguf);
-  const stop = Array.isArray(opts.parameters.stop) ? (opts.parameters.stop as string[]) : typeof opts.parameters.stop === "string" ? [opts.parameters.stop] : [];
-  assertModelfileFitsModel({ template: opts.template, stop }, info.tokens?.special ?? [], `the Ollama template for ${opts.name}`);
+  const stop = Array.isArray(opts.parameters.stop)
+    ? (opts.parameters.stop as string[])
+    : typeof opts.parameters.stop === "string"
+      ? [opts.parameters.stop]
+      : [];
+  assertModelfileFitsModel(
+    { template: opts.template, stop },
+    info.tokens?.special ?? [],
+    `the Ollama template for ${opts.name}`,
+  );
   const client = new OllamaClient(opts.host);
   await client.version(opts.signal);
   opts.onEvent?.({ type: "ollama", status: `uploading ${basename(opts.gguf)}` });

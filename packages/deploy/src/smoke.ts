@@ -10,13 +10,23 @@ export function cpuLlama(): Promise<Llama> {
   llamaPromise ??= (async () => {
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
     try {
-      return await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, logLevel: LlamaLogLevel.error, progressLogs: false });
+      return await getLlama({
+        gpu: false,
+        build: "never",
+        usePrebuiltBinaries: true,
+        logLevel: LlamaLogLevel.error,
+        progressLogs: false,
+      });
     } catch (e) {
       llamaPromise = undefined;
-      throw new MathtuneError("E_TOOL_NOT_FOUND", `node-llama-cpp could not load its llama.cpp binaries: ${(e as Error).message}`, {
-        hint: "reinstall node-llama-cpp (pnpm install) so that its prebuilt binaries for this platform are present",
-        cause: e,
-      });
+      throw new MathtuneError(
+        "E_TOOL_NOT_FOUND",
+        `node-llama-cpp could not load its llama.cpp binaries: ${(e as Error).message}`,
+        {
+          hint: "reinstall node-llama-cpp (pnpm install) so that its prebuilt binaries for this platform are present",
+          cause: e,
+        },
+      );
     }
   })();
   return llamaPromise;
@@ -27,7 +37,11 @@ async function loadModel(gguf: string, vocabOnly = false): Promise<LlamaModel> {
   try {
     return await llama.loadModel({ modelPath: resolve(gguf), gpuLayers: 0, vocabOnly });
   } catch (e) {
-    throw new MathtuneError("E_GGUF_INVALID", `node-llama-cpp could not load ${resolve(gguf)}: ${(e as Error).message}`, { location: { file: resolve(gguf) }, cause: e });
+    throw new MathtuneError(
+      "E_GGUF_INVALID",
+      `node-llama-cpp could not load ${resolve(gguf)}: ${(e as Error).message}`,
+      { location: { file: resolve(gguf) }, cause: e },
+    );
   }
 }
 
@@ -83,7 +97,12 @@ export async function generateWithGguf(opts: GenerateOptions): Promise<GenerateR
     try {
       const seq = context.getSequence();
       const prompt = model.tokenize(opts.prompt, true);
-      const stop = new Set(opts.stop ?? [model.tokens.eos, model.tokens.eot].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map(Number));
+      const stop = new Set(
+        opts.stop ??
+          [model.tokens.eos, model.tokens.eot]
+            .filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined)
+            .map(Number),
+      );
       const max = opts.maxTokens ?? 64;
       const out: number[] = [];
       let stopToken: number | undefined;
@@ -150,10 +169,19 @@ export async function smokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult
   const answer = found && STATED.has(found.rule) ? found.answer : undefined;
   const withAnswer = { ...r, ...(answer !== undefined ? { answer } : {}) };
   if (r.reason !== "end-of-turn") {
-    return { ...withAnswer, ok: false, problem: `the reply ran to the ${opts.maxTokens ?? 64}-token limit without an end-of-turn token: check the chat template and the stop tokens` };
+    return {
+      ...withAnswer,
+      ok: false,
+      problem: `the reply ran to the ${opts.maxTokens ?? 64}-token limit without an end-of-turn token: check the chat template and the stop tokens`,
+    };
   }
   if ((opts.requireAnswer ?? true) && answer === undefined) {
-    return { ...withAnswer, ok: false, problem: "the reply ended its turn but holds no final answer: check that the chat template renders the format the model was trained on" };
+    return {
+      ...withAnswer,
+      ok: false,
+      problem:
+        "the reply ended its turn but holds no final answer: check that the chat template renders the format the model was trained on",
+    };
   }
   return { ...withAnswer, ok: true };
 }

@@ -49,14 +49,23 @@ export interface OllamaServer {
  * tests and benchmarks); `stop()` ends it (SIGTERM, then SIGKILL after 5 s) and removes the folder.
  * The binary: `bin`, else $MATHTUNE_OLLAMA, else the cached build (built when missing).
  */
-export async function startOllama(opts: { bin?: string; debug?: boolean; timeoutMs?: number } = {}): Promise<OllamaServer> {
+export async function startOllama(
+  opts: { bin?: string; debug?: boolean; timeoutMs?: number } = {},
+): Promise<OllamaServer> {
   const bin = opts.bin ?? (await ensureOllama()).path;
   const models = await mkdtemp(join(tmpdir(), "mathtune-ollama-"));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   let log = "";
   const child: ResultPromise = execa(bin, ["serve"], {
-    env: { OLLAMA_HOST: host, OLLAMA_MODELS: models, HOME: models, OLLAMA_NOPRUNE: "1", OLLAMA_KEEP_ALIVE: "30s", ...(opts.debug ? { OLLAMA_DEBUG: "1" } : {}) },
+    env: {
+      OLLAMA_HOST: host,
+      OLLAMA_MODELS: models,
+      HOME: models,
+      OLLAMA_NOPRUNE: "1",
+      OLLAMA_KEEP_ALIVE: "30s",
+      ...(opts.debug ? { OLLAMA_DEBUG: "1" } : {}),
+    },
     reject: false,
     stdin: "ignore",
     buffer: false,
@@ -83,7 +92,10 @@ export async function startOllama(opts: { bin?: string; debug?: boolean; timeout
     } catch {
       if (child.exitCode !== null || Date.now() > deadline) {
         await stop();
-        throw new MathtuneError("E_OLLAMA_UNREACHABLE", `ollama serve (${bin}) did not come up on ${host}: ${log.trim().split("\n").slice(-3).join(" | ")}`);
+        throw new MathtuneError(
+          "E_OLLAMA_UNREACHABLE",
+          `ollama serve (${bin}) did not come up on ${host}: ${log.trim().split("\n").slice(-3).join(" | ")}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -108,10 +120,13 @@ export function parsePrompts(log: string): string[] {
 
 /** Decodes a Go `%q` string (the escapes JSON lacks: \x, \a, \v, \U). */
 function goUnquote(q: string): string {
-  const json = q.replace(/\\x([0-9a-fA-F]{2})|\\a|\\v|\\U([0-9a-fA-F]{8})/g, (m, x: string | undefined, u: string | undefined) => {
-    if (x) return `\\u00${x}`;
-    if (u) return JSON.stringify(String.fromCodePoint(parseInt(u, 16))).slice(1, -1);
-    return m === "\\a" ? "\\u0007" : "\\u000b";
-  });
+  const json = q.replace(
+    /\\x([0-9a-fA-F]{2})|\\a|\\v|\\U([0-9a-fA-F]{8})/g,
+    (m, x: string | undefined, u: string | undefined) => {
+      if (x) return `\\u00${x}`;
+      if (u) return JSON.stringify(String.fromCodePoint(parseInt(u, 16))).slice(1, -1);
+      return m === "\\a" ? "\\u0007" : "\\u000b";
+    },
+  );
   return JSON.parse(json) as string;
 }

@@ -47,7 +47,13 @@ export interface LlamaCppOptions {
 /** The environment variable that names a llama.cpp source folder of your own. */
 export const LLAMA_CPP_ENV = "MATHTUNE_LLAMA_CPP";
 
-const CMAKE_FLAGS = ["-DCMAKE_BUILD_TYPE=Release", "-DGGML_NATIVE=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_CURL=OFF"];
+const CMAKE_FLAGS = [
+  "-DCMAKE_BUILD_TYPE=Release",
+  "-DGGML_NATIVE=OFF",
+  "-DLLAMA_BUILD_TESTS=OFF",
+  "-DLLAMA_BUILD_EXAMPLES=OFF",
+  "-DLLAMA_CURL=OFF",
+];
 
 /** node-llama-cpp's package folder (it ships llama.cpp's source as `llama/gitRelease.bundle`). */
 export function nodeLlamaCppDir(): string {
@@ -70,9 +76,13 @@ export function llamaCppBundleCommit(): Promise<string> {
     const r = await execa("git", ["bundle", "list-heads", bundle], { reject: false });
     const m = /^([0-9a-f]{40})\s+HEAD$/m.exec(String(r.stdout)) ?? /^([0-9a-f]{40})\s/m.exec(String(r.stdout));
     if (r.exitCode !== 0 || !m) {
-      throw new MathtuneError("E_TOOL_NOT_FOUND", `could not read the llama.cpp bundle ${bundle}: ${String(r.stderr || r.stdout).trim() || "no HEAD"}`, {
-        hint: "install git, and reinstall node-llama-cpp (pnpm install)",
-      });
+      throw new MathtuneError(
+        "E_TOOL_NOT_FOUND",
+        `could not read the llama.cpp bundle ${bundle}: ${String(r.stderr || r.stdout).trim() || "no HEAD"}`,
+        {
+          hint: "install git, and reinstall node-llama-cpp (pnpm install)",
+        },
+      );
     }
     return m[1]!.slice(0, 12);
   })();
@@ -80,11 +90,21 @@ export function llamaCppBundleCommit(): Promise<string> {
 }
 
 /** The cached llama.cpp folders for a commit: `<cache>/llama.cpp/<commit>/src` and its cmake build. */
-export function llamaCppCachePaths(commit: string, cache = cacheDir()): { root: string; src: string; build: string; quantize: string; marker: string; lock: string } {
+export function llamaCppCachePaths(
+  commit: string,
+  cache = cacheDir(),
+): { root: string; src: string; build: string; quantize: string; marker: string; lock: string } {
   const root = join(cache, "llama.cpp", commit);
   const src = join(root, "src");
   const build = join(src, "build");
-  return { root, src, build, quantize: join(build, "bin", exe("llama-quantize")), marker: join(build, "mathtune-build.json"), lock: join(root, "build.lock") };
+  return {
+    root,
+    src,
+    build,
+    quantize: join(build, "bin", exe("llama-quantize")),
+    marker: join(build, "mathtune-build.json"),
+    lock: join(root, "build.lock"),
+  };
 }
 
 function exe(name: string): string {
@@ -128,12 +148,21 @@ async function userLlamaCpp(dir: string, source: LlamaCppSource): Promise<LlamaC
       hint: `point --llama-cpp (or ${LLAMA_CPP_ENV}) at a llama.cpp clone, or leave it unset to use the cached build`,
     });
   }
-  const candidates = [join(abs, "build", "bin", exe("llama-quantize")), join(abs, "bin", exe("llama-quantize")), join(abs, exe("llama-quantize")), which(exe("llama-quantize"))];
+  const candidates = [
+    join(abs, "build", "bin", exe("llama-quantize")),
+    join(abs, "bin", exe("llama-quantize")),
+    join(abs, exe("llama-quantize")),
+    which(exe("llama-quantize")),
+  ];
   for (const c of candidates) if (c && (await isExecutable(c))) return { ...base, quantize: c };
-  throw new MathtuneError("E_TOOL_NOT_FOUND", `no llama-quantize under ${abs} (looked in build/bin, bin, the folder and PATH)`, {
-    location: { file: abs },
-    hint: `build it there (cmake -B build && cmake --build build --target llama-quantize) or unset ${LLAMA_CPP_ENV} to use mathtune's cached build`,
-  });
+  throw new MathtuneError(
+    "E_TOOL_NOT_FOUND",
+    `no llama-quantize under ${abs} (looked in build/bin, bin, the folder and PATH)`,
+    {
+      location: { file: abs },
+      hint: `build it there (cmake -B build && cmake --build build --target llama-quantize) or unset ${LLAMA_CPP_ENV} to use mathtune's cached build`,
+    },
+  );
 }
 
 /**
@@ -147,7 +176,8 @@ export async function findLlamaCpp(opts: Pick<LlamaCppOptions, "llamaCpp"> = {})
   const p = llamaCppCachePaths(commit);
   if (!existsSync(join(p.src, "convert_hf_to_gguf.py"))) return undefined;
   if (existsSync(p.lock) && !(await staleLock(p.lock)) && !(await ownLock(p.lock))) return undefined; // a build is running
-  if (existsSync(p.marker) ? await isExecutable(p.quantize) : await quantizeRuns(p.quantize)) return { ...fromDir(p.src, "cache", commit), quantize: p.quantize };
+  if (existsSync(p.marker) ? await isExecutable(p.quantize) : await quantizeRuns(p.quantize))
+    return { ...fromDir(p.src, "cache", commit), quantize: p.quantize };
   return undefined;
 }
 
@@ -163,38 +193,71 @@ export async function ensureLlamaCpp(opts: LlamaCppOptions = {}): Promise<LlamaC
   const p = llamaCppCachePaths(commit);
   const emit = opts.onEvent ?? (() => {});
   await mkdir(p.root, { recursive: true });
-  await withLock(p.lock, opts.signal, () => emit({ type: "wait", tool: "llama.cpp", message: `waiting for another build of llama.cpp in ${p.root}` }), async () => {
-    // A build started outside this lock (by hand, or an older mathtune) is still writing into
-    // src/build: wait until it has been quiet for two minutes, then use it or finish it.
-    let told = false;
-    while (existsSync(p.build) && !(await findLlamaCpp()) && (await newestChange(p.build, 4)) > Date.now() - 120_000) {
-      throwIfAborted(opts.signal);
-      if (!told) emit({ type: "wait", tool: "llama.cpp", message: `another build is writing into ${p.build}; waiting for it` });
-      told = true;
-      await new Promise((res) => setTimeout(res, 5000));
-    }
-    const again = await findLlamaCpp();
-    if (again) return;
-    if (!existsSync(join(p.src, "convert_hf_to_gguf.py"))) {
-      emit({ type: "step", tool: "llama.cpp", message: `cloning llama.cpp ${commit} from ${llamaCppBundle()}` });
-      const tmp = `${p.src}.tmp-${process.pid}`;
-      await rm(tmp, { recursive: true, force: true });
-      await rm(p.src, { recursive: true, force: true });
-      await run("git", ["clone", "--quiet", llamaCppBundle(), tmp], "llama.cpp", opts.signal);
-      await run("git", ["-C", tmp, "checkout", "--quiet", "--detach", "HEAD"], "llama.cpp", opts.signal);
-      await rename(tmp, p.src);
-    }
-    const jobs = String(Math.max(1, availableParallelism()));
-    emit({ type: "step", tool: "llama.cpp", message: `configuring llama.cpp (cmake ${CMAKE_FLAGS.join(" ")})` });
-    await run("cmake", ["-S", p.src, "-B", p.build, ...CMAKE_FLAGS], "llama.cpp", opts.signal, emit);
-    emit({ type: "step", tool: "llama.cpp", message: `building llama-quantize with ${jobs} jobs (about 5 minutes on 2 cores)` });
-    await run("cmake", ["--build", p.build, "--config", "Release", "--target", "llama-quantize", "-j", jobs], "llama.cpp", opts.signal, emit);
-    if (!(await quantizeRuns(p.quantize))) throw new MathtuneError("E_TOOL_NOT_FOUND", `the llama.cpp build finished but ${p.quantize} does not run`, { hint: `remove ${p.root} and try again` });
-    await writeFile(p.marker, `${JSON.stringify({ commit, flags: CMAKE_FLAGS, time: new Date().toISOString() }, null, 2)}\n`);
-    emit({ type: "step", tool: "llama.cpp", message: `llama-quantize ready at ${p.quantize}` });
-  });
+  await withLock(
+    p.lock,
+    opts.signal,
+    () => emit({ type: "wait", tool: "llama.cpp", message: `waiting for another build of llama.cpp in ${p.root}` }),
+    async () => {
+      // A build started outside this lock (by hand, or an older mathtune) is still writing into
+      // src/build: wait until it has been quiet for two minutes, then use it or finish it.
+      let told = false;
+      while (
+        existsSync(p.build) &&
+        !(await findLlamaCpp()) &&
+        (await newestChange(p.build, 4)) > Date.now() - 120_000
+      ) {
+        throwIfAborted(opts.signal);
+        if (!told)
+          emit({
+            type: "wait",
+            tool: "llama.cpp",
+            message: `another build is writing into ${p.build}; waiting for it`,
+          });
+        told = true;
+        await new Promise((res) => setTimeout(res, 5000));
+      }
+      const again = await findLlamaCpp();
+      if (again) return;
+      if (!existsSync(join(p.src, "convert_hf_to_gguf.py"))) {
+        emit({ type: "step", tool: "llama.cpp", message: `cloning llama.cpp ${commit} from ${llamaCppBundle()}` });
+        const tmp = `${p.src}.tmp-${process.pid}`;
+        await rm(tmp, { recursive: true, force: true });
+        await rm(p.src, { recursive: true, force: true });
+        await run("git", ["clone", "--quiet", llamaCppBundle(), tmp], "llama.cpp", opts.signal);
+        await run("git", ["-C", tmp, "checkout", "--quiet", "--detach", "HEAD"], "llama.cpp", opts.signal);
+        await rename(tmp, p.src);
+      }
+      const jobs = String(Math.max(1, availableParallelism()));
+      emit({ type: "step", tool: "llama.cpp", message: `configuring llama.cpp (cmake ${CMAKE_FLAGS.join(" ")})` });
+      await run("cmake", ["-S", p.src, "-B", p.build, ...CMAKE_FLAGS], "llama.cpp", opts.signal, emit);
+      emit({
+        type: "step",
+        tool: "llama.cpp",
+        message: `building llama-quantize with ${jobs} jobs (about 5 minutes on 2 cores)`,
+      });
+      await run(
+        "cmake",
+        ["--build", p.build, "--config", "Release", "--target", "llama-quantize", "-j", jobs],
+        "llama.cpp",
+        opts.signal,
+        emit,
+      );
+      if (!(await quantizeRuns(p.quantize)))
+        throw new MathtuneError("E_TOOL_NOT_FOUND", `the llama.cpp build finished but ${p.quantize} does not run`, {
+          hint: `remove ${p.root} and try again`,
+        });
+      await writeFile(
+        p.marker,
+        `${JSON.stringify({ commit, flags: CMAKE_FLAGS, time: new Date().toISOString() }, null, 2)}\n`,
+      );
+      emit({ type: "step", tool: "llama.cpp", message: `llama-quantize ready at ${p.quantize}` });
+    },
+  );
   const done = await findLlamaCpp();
-  if (!done) throw new MathtuneError("E_TOOL_NOT_FOUND", `llama.cpp is not usable in ${p.root}`, { hint: `remove ${p.root} and run \`mathtune deploy --setup\`` });
+  if (!done)
+    throw new MathtuneError("E_TOOL_NOT_FOUND", `llama.cpp is not usable in ${p.root}`, {
+      hint: `remove ${p.root} and run \`mathtune deploy --setup\``,
+    });
   return done;
 }
 
@@ -238,7 +301,10 @@ export interface OllamaBinary {
 }
 
 /** `<cache>/ollama/<version>-<cpu level>/bin/ollama`. */
-export function ollamaCachePath(level = cpuLevel(), cache = cacheDir()): { root: string; bin: string; exe: string; lock: string } {
+export function ollamaCachePath(
+  level = cpuLevel(),
+  cache = cacheDir(),
+): { root: string; bin: string; exe: string; lock: string } {
   const root = join(cache, "ollama", `${OLLAMA_VERSION}-${level}`);
   return { root, bin: join(root, "bin"), exe: join(root, "bin", exe("ollama")), lock: join(root, "build.lock") };
 }
@@ -263,7 +329,9 @@ export function ollamaCgoFlags(level = cpuLevel()): string {
  * (its llama.cpp runner compiled by cgo with `-O3 -march=<cpu level>`; about 10 CPU-minutes) into a
  * temporary GOBIN, the binary then renamed into place. Needs Go 1.24+ and a C/C++ compiler.
  */
-export async function ensureOllama(opts: { ollama?: string; signal?: AbortSignal; onEvent?: (e: ToolEvent) => void } = {}): Promise<OllamaBinary> {
+export async function ensureOllama(
+  opts: { ollama?: string; signal?: AbortSignal; onEvent?: (e: ToolEvent) => void } = {},
+): Promise<OllamaBinary> {
   if (opts.ollama || process.env[OLLAMA_ENV]) return (await findOllama(opts))!;
   const c = ollamaCachePath();
   if (await isExecutable(c.exe)) return { path: c.exe, source: "cache", version: OLLAMA_VERSION.slice(1) };
@@ -275,24 +343,33 @@ export async function ensureOllama(opts: { ollama?: string; signal?: AbortSignal
     });
   }
   await mkdir(c.root, { recursive: true });
-  await withLock(c.lock, opts.signal, () => emit({ type: "wait", tool: "ollama", message: `waiting for another build of Ollama in ${c.root}` }), async () => {
-    if (await isExecutable(c.exe)) return;
-    const tmpBin = join(c.root, `bin.tmp-${process.pid}`);
-    await rm(tmpBin, { recursive: true, force: true });
-    const flags = ollamaCgoFlags();
-    emit({ type: "step", tool: "ollama", message: `building Ollama ${OLLAMA_VERSION} with CGO flags "${flags}" (about 10 CPU-minutes)` });
-    await run(go, ["install", `github.com/ollama/ollama@${OLLAMA_VERSION}`], "ollama", opts.signal, emit, {
-      GOBIN: tmpBin,
-      CGO_ENABLED: "1",
-      CGO_CFLAGS: flags,
-      CGO_CXXFLAGS: flags,
-      GOFLAGS: "-mod=mod",
-    });
-    await mkdir(c.bin, { recursive: true });
-    await rename(join(tmpBin, exe("ollama")), c.exe);
-    await rm(tmpBin, { recursive: true, force: true });
-    emit({ type: "step", tool: "ollama", message: `Ollama ready at ${c.exe}` });
-  });
+  await withLock(
+    c.lock,
+    opts.signal,
+    () => emit({ type: "wait", tool: "ollama", message: `waiting for another build of Ollama in ${c.root}` }),
+    async () => {
+      if (await isExecutable(c.exe)) return;
+      const tmpBin = join(c.root, `bin.tmp-${process.pid}`);
+      await rm(tmpBin, { recursive: true, force: true });
+      const flags = ollamaCgoFlags();
+      emit({
+        type: "step",
+        tool: "ollama",
+        message: `building Ollama ${OLLAMA_VERSION} with CGO flags "${flags}" (about 10 CPU-minutes)`,
+      });
+      await run(go, ["install", `github.com/ollama/ollama@${OLLAMA_VERSION}`], "ollama", opts.signal, emit, {
+        GOBIN: tmpBin,
+        CGO_ENABLED: "1",
+        CGO_CFLAGS: flags,
+        CGO_CXXFLAGS: flags,
+        GOFLAGS: "-mod=mod",
+      });
+      await mkdir(c.bin, { recursive: true });
+      await rename(join(tmpBin, exe("ollama")), c.exe);
+      await rm(tmpBin, { recursive: true, force: true });
+      emit({ type: "step", tool: "ollama", message: `Ollama ready at ${c.exe}` });
+    },
+  );
   return { path: c.exe, source: "cache", version: OLLAMA_VERSION.slice(1) };
 }
 
@@ -305,11 +382,19 @@ async function newestChange(dir: string, depth: number): Promise<number> {
   let newest = (await stat(dir).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
   if (depth <= 0) return newest;
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const e of entries) if (e.isDirectory()) newest = Math.max(newest, await newestChange(join(dir, e.name), depth - 1));
+  for (const e of entries)
+    if (e.isDirectory()) newest = Math.max(newest, await newestChange(join(dir, e.name), depth - 1));
   return newest;
 }
 
-async function run(cmd: string, args: string[], tool: "llama.cpp" | "ollama", signal?: AbortSignal, emit?: (e: ToolEvent) => void, env?: Record<string, string>): Promise<void> {
+async function run(
+  cmd: string,
+  args: string[],
+  tool: "llama.cpp" | "ollama",
+  signal?: AbortSignal,
+  emit?: (e: ToolEvent) => void,
+  env?: Record<string, string>,
+): Promise<void> {
   throwIfAborted(signal);
   const child = execa(cmd, args, {
     reject: false,
@@ -330,13 +415,21 @@ async function run(cmd: string, args: string[], tool: "llama.cpp" | "ollama", si
     }
   }
   const r = await child;
-  if (r.isCanceled || signal?.aborted) throw new MathtuneError("E_CANCELED", `${tool} build canceled; run it again to finish`);
+  if (r.isCanceled || signal?.aborted)
+    throw new MathtuneError("E_CANCELED", `${tool} build canceled; run it again to finish`);
   if (r.exitCode !== 0) {
     const code = (r as { code?: string }).code;
-    throw new MathtuneError(code === "ENOENT" ? "E_TOOL_NOT_FOUND" : "E_SUBPROCESS_FAILED", `${[cmd, ...args].join(" ")} failed${code === "ENOENT" ? ` (${cmd} not found)` : ` with code ${r.exitCode}`}: ${tail.trim().split("\n").slice(-3).join(" | ")}`, {
-      hint: tool === "llama.cpp" ? "llama-quantize needs git, cmake and a C++ compiler" : "Ollama needs Go 1.24+ and a C/C++ compiler",
-      details: { command: [cmd, ...args], exitCode: r.exitCode, outputTail: tail },
-    });
+    throw new MathtuneError(
+      code === "ENOENT" ? "E_TOOL_NOT_FOUND" : "E_SUBPROCESS_FAILED",
+      `${[cmd, ...args].join(" ")} failed${code === "ENOENT" ? ` (${cmd} not found)` : ` with code ${r.exitCode}`}: ${tail.trim().split("\n").slice(-3).join(" | ")}`,
+      {
+        hint:
+          tool === "llama.cpp"
+            ? "llama-quantize needs git, cmake and a C++ compiler"
+            : "Ollama needs Go 1.24+ and a C/C++ compiler",
+        details: { command: [cmd, ...args], exitCode: r.exitCode, outputTail: tail },
+      },
+    );
   }
 }
 
@@ -360,7 +453,12 @@ async function ownLock(lock: string): Promise<boolean> {
 }
 
 /** Runs `fn` holding a lock folder (with our pid); a lock whose holder died is taken over. */
-async function withLock(lock: string, signal: AbortSignal | undefined, onWait: () => void, fn: () => Promise<void>): Promise<void> {
+async function withLock(
+  lock: string,
+  signal: AbortSignal | undefined,
+  onWait: () => void,
+  fn: () => Promise<void>,
+): Promise<void> {
   let announced = false;
   for (;;) {
     throwIfAborted(signal);

@@ -56,7 +56,18 @@ async function writeData(dir: string): Promise<void> {
   for (let i = 0; i < 16; i++) {
     const a = i % 10;
     const b = (i * 3) % 10;
-    lines.push(JSON.stringify({ id: `t/${i}`, source: "t", split: "train", problem: `What is ${a} + ${b}?`, solution: `${a} + ${b} = ${a + b}.`, answer: String(a + b), answerKind: "integer", lang: "en" }));
+    lines.push(
+      JSON.stringify({
+        id: `t/${i}`,
+        source: "t",
+        split: "train",
+        problem: `What is ${a} + ${b}?`,
+        solution: `${a} + ${b} = ${a + b}.`,
+        answer: String(a + b),
+        answerKind: "integer",
+        lang: "en",
+      }),
+    );
   }
   await writeFile(join(dir, "train.jsonl"), `${lines.join("\n")}\n`);
 }
@@ -65,7 +76,11 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "mathtune-deploy-it-"));
   let t = Date.now();
   await setup({ onEvent: (e) => log(`[setup] ${e.type === "pip" ? e.line : e.message}`) });
-  const model = await createTinyTrainedModel({ chatTemplate: CHAT_TEMPLATE, onEvent: (e) => e.type === "progress" && Number(e.step) % 100 === 1 && log(`tiny model: step ${e.step} loss ${e.loss}`) });
+  const model = await createTinyTrainedModel({
+    chatTemplate: CHAT_TEMPLATE,
+    onEvent: (e) =>
+      e.type === "progress" && Number(e.step) % 100 === 1 && log(`tiny model: step ${e.step} loss ${e.loss}`),
+  });
   tiny = model.path;
   log(`tiny trained model ${tiny} (${((Date.now() - t) / 1000).toFixed(0)} s; ${JSON.stringify(model.trained)})`);
   t = Date.now();
@@ -73,7 +88,21 @@ beforeAll(async () => {
   await (await import("node:fs/promises")).mkdir(data);
   await writeData(data);
   run = join(work, "run");
-  await train({ data, model: tiny, out: run, maxSteps: 2, batchSize: 4, learningRate: 1e-4, warmupSteps: 0, maxSeqLength: 128, threads: 1, seed: 1, evalAtStart: false, saveSteps: 100, evalSteps: 100 });
+  await train({
+    data,
+    model: tiny,
+    out: run,
+    maxSteps: 2,
+    batchSize: 4,
+    learningRate: 1e-4,
+    warmupSteps: 0,
+    maxSeqLength: 128,
+    threads: 1,
+    seed: 1,
+    evalAtStart: false,
+    saveSteps: 100,
+    evalSteps: 100,
+  });
   merged = join(work, "merged");
   await merge({ adapter: run, model: tiny, out: merged });
   log(`LoRA run and merge done (${((Date.now() - t) / 1000).toFixed(0)} s)`);
@@ -109,7 +138,11 @@ describe("deploy: merged model -> GGUF -> Ollama", () => {
       expect(full.files.map((f) => f.type)).toEqual(["f16", "q8_0", "q4_k_m"]);
       expect(events).toContain("convert");
       expect(events).toContain("quantize");
-      const [f16, q8, q4] = full.files as [DeployResult["files"][0], DeployResult["files"][0], DeployResult["files"][0]];
+      const [f16, q8, q4] = full.files as [
+        DeployResult["files"][0],
+        DeployResult["files"][0],
+        DeployResult["files"][0],
+      ];
       expect(q8.ratio).toBeLessThan(0.6);
       expect(q4.ratio).toBeLessThan(q8.ratio);
       for (const f of full.files) expect(f.check).toMatchObject({ ok: true, fallbacks: [] });
@@ -133,11 +166,15 @@ describe("deploy: merged model -> GGUF -> Ollama", () => {
       expect(modelfile.split("\n")[0]).toBe("FROM ./model.q8_0.gguf");
       expect(modelfile).toContain('PARAMETER stop "<|im_end|>"');
       expect(existsSync(join(full.out, "Modelfile.q4_k_m"))).toBe(true);
-      const manifest = JSON.parse(await readFile(join(full.out, "deploy.json"), "utf8")) as { files: { file: string }[] };
+      const manifest = JSON.parse(await readFile(join(full.out, "deploy.json"), "utf8")) as {
+        files: { file: string }[];
+      };
       expect(manifest.files.map((f) => f.file)).toEqual(["model.f16.gguf", "model.q8_0.gguf", "model.q4_k_m.gguf"]);
       // Ollama: created, and its reply ended its turn with an answer line
       expect(full.ollama?.reply?.doneReason).toBe("stop");
-      const reply = await server.client.chat("mathtune-tiny", [{ role: "user", content: "What is 3 + 4?" }], { options: { num_predict: 40, num_thread: 1 } });
+      const reply = await server.client.chat("mathtune-tiny", [{ role: "user", content: "What is 3 + 4?" }], {
+        options: { num_predict: 40, num_thread: 1 },
+      });
       log(`ollama replied ${JSON.stringify(reply.content)} (${reply.doneReason})`);
       expect(reply.doneReason).toBe("stop");
       expect(extractAnswer(reply.content)?.answer).toMatch(/^\d+$/);
@@ -236,7 +273,8 @@ describe("deploy: merged model -> GGUF -> Ollama", () => {
         createOllamaModel({
           name: "mathtune-tiny-phi3",
           gguf: join(full.out, "model.q8_0.gguf"),
-          template: "{{ if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}{{ range .Messages }}<|{{ .Role }}|>\n{{ .Content }}<|end|>\n{{ end }}<|assistant|>\n",
+          template:
+            "{{ if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}{{ range .Messages }}<|{{ .Role }}|>\n{{ .Content }}<|end|>\n{{ end }}<|assistant|>\n",
           parameters: { stop: ["<|end|>"] },
           host: server.url,
         }),
@@ -254,7 +292,17 @@ describe("deploy: the LoRA adapter as an Ollama ADAPTER", () => {
   it(
     "converts the adapter alone, checks it, and runs it on the base in node-llama-cpp and Ollama",
     async () => {
-      const r = await deploy({ adapter: run, base: tiny, out: join(work, "out-lora"), quant: "q8_0", preTokenizer: "qwen2", name: "mathtune-tiny-lora", host: server.url, smokeMaxTokens: 40, threads: 1 });
+      const r = await deploy({
+        adapter: run,
+        base: tiny,
+        out: join(work, "out-lora"),
+        quant: "q8_0",
+        preTokenizer: "qwen2",
+        name: "mathtune-tiny-lora",
+        host: server.url,
+        smokeMaxTokens: 40,
+        threads: 1,
+      });
       expect(r.adapter?.type).toBe("lora");
       expect(r.adapter!.bytes).toBeLessThan(r.files[1]!.bytes / 2);
       const info = await readGgufInfo(join(r.out, "adapter.gguf"));
@@ -302,7 +350,9 @@ describe("deploy: bad input", () => {
       expect(q.code).toBe("E_QUANT_TYPE");
       expect(existsSync(join(work, "atomic"))).toBe(false);
       // one token is not enough to end a turn: the smoke test fails after convert and quantize
-      const s = await code(deploy({ model: merged, out, quant: "q8_0", preTokenizer: "qwen2", smokeMaxTokens: 1, threads: 1 }));
+      const s = await code(
+        deploy({ model: merged, out, quant: "q8_0", preTokenizer: "qwen2", smokeMaxTokens: 1, threads: 1 }),
+      );
       expect(s.code).toBe("E_SMOKE_FAILED");
       expect(s.message).toContain("model.q8_0.gguf");
       expect(await readdir(join(work, "atomic"))).toEqual([]);
@@ -311,7 +361,15 @@ describe("deploy: bad input", () => {
   );
 
   it("an Ollama server that is down is E_OLLAMA_UNREACHABLE naming the host", async () => {
-    const e = await code(createOllamaModel({ name: "x", gguf: join(full.out, "model.q8_0.gguf"), template: "{{ .Prompt }}<|im_end|>", parameters: { stop: ["<|im_end|>"] }, host: "127.0.0.1:9" }));
+    const e = await code(
+      createOllamaModel({
+        name: "x",
+        gguf: join(full.out, "model.q8_0.gguf"),
+        template: "{{ .Prompt }}<|im_end|>",
+        parameters: { stop: ["<|im_end|>"] },
+        host: "127.0.0.1:9",
+      }),
+    );
     expect(e.code).toBe("E_OLLAMA_UNREACHABLE");
     expect(e.message).toContain("127.0.0.1:9");
   });

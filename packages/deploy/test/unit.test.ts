@@ -22,7 +22,8 @@ import { QWEN25_CHAT_TEMPLATE, QWEN25_DEFAULT_SYSTEM } from "@mathtune/format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const QWEN_SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
-const PHI3_TEMPLATE = "{{ if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}{{ range .Messages }}<|{{ .Role }}|>\n{{ .Content }}<|end|>\n{{ end }}<|assistant|>\n";
+const PHI3_TEMPLATE =
+  "{{ if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}{{ range .Messages }}<|{{ .Role }}|>\n{{ .Content }}<|end|>\n{{ end }}<|assistant|>\n";
 
 async function code(p: Promise<unknown>): Promise<MathtuneError> {
   const e = await p.then(
@@ -74,7 +75,14 @@ describe("Ollama template and Modelfile", () => {
   });
 
   it("writes a Modelfile with FROM, ADAPTER, TEMPLATE, SYSTEM, stop and greedy decoding", () => {
-    const text = renderModelfile({ from: "./model.q4_k_m.gguf", adapter: "./adapter.gguf", template: chatmlGoTemplate(), system: "Be brief.", stop: ["<|im_end|>"], numCtx: 2048 });
+    const text = renderModelfile({
+      from: "./model.q4_k_m.gguf",
+      adapter: "./adapter.gguf",
+      template: chatmlGoTemplate(),
+      system: "Be brief.",
+      stop: ["<|im_end|>"],
+      numCtx: 2048,
+    });
     const lines = text.trim().split("\n");
     expect(lines[0]).toBe("FROM ./model.q4_k_m.gguf");
     expect(lines[1]).toBe("ADAPTER ./adapter.gguf");
@@ -86,10 +94,18 @@ describe("Ollama template and Modelfile", () => {
   });
 
   it("refuses Phi-3 tags and foreign stop tokens for a Qwen model", () => {
-    expect(() => assertModelfileFitsModel({ template: PHI3_TEMPLATE, stop: ["<|end|>"] }, QWEN_SPECIAL)).toThrowError(/Phi-3 tags/);
-    expect(() => assertModelfileFitsModel({ template: chatmlGoTemplate(), stop: ["<|end|>"] }, QWEN_SPECIAL)).toThrowError(/<\|end\|> is not a special token/);
-    expect(() => assertModelfileFitsModel({ template: chatmlGoTemplate(), stop: [] }, QWEN_SPECIAL)).toThrowError(/no stop token/);
-    expect(() => assertModelfileFitsModel({ template: chatmlGoTemplate(), stop: ["<|im_end|>"] }, QWEN_SPECIAL)).not.toThrow();
+    expect(() => assertModelfileFitsModel({ template: PHI3_TEMPLATE, stop: ["<|end|>"] }, QWEN_SPECIAL)).toThrowError(
+      /Phi-3 tags/,
+    );
+    expect(() =>
+      assertModelfileFitsModel({ template: chatmlGoTemplate(), stop: ["<|end|>"] }, QWEN_SPECIAL),
+    ).toThrowError(/<\|end\|> is not a special token/);
+    expect(() => assertModelfileFitsModel({ template: chatmlGoTemplate(), stop: [] }, QWEN_SPECIAL)).toThrowError(
+      /no stop token/,
+    );
+    expect(() =>
+      assertModelfileFitsModel({ template: chatmlGoTemplate(), stop: ["<|im_end|>"] }, QWEN_SPECIAL),
+    ).not.toThrow();
   });
 });
 
@@ -116,8 +132,21 @@ describe("GGUF checks", () => {
       { quant: "q4_k_m", architecture: "qwen2", endOfTurn: [2], chatTemplate: "t" },
     );
     expect(c.ok).toBe(true);
-    expect(c.fallbacks).toEqual([{ tensor: "blk.0.ffn_down.weight", shape: [320, 256], expected: "Q4_K", actual: "Q5_0", reason: "rows of 320 are not a multiple of 256" }]);
-    const bad = checkGguf(info([{ name: "blk.0.attn_q.weight", shape: [256, 256], type: "F16" }]), { quant: "q8_0", architecture: "llama", endOfTurn: [7], chatTemplate: "other" });
+    expect(c.fallbacks).toEqual([
+      {
+        tensor: "blk.0.ffn_down.weight",
+        shape: [320, 256],
+        expected: "Q4_K",
+        actual: "Q5_0",
+        reason: "rows of 320 are not a multiple of 256",
+      },
+    ]);
+    const bad = checkGguf(info([{ name: "blk.0.attn_q.weight", shape: [256, 256], type: "F16" }]), {
+      quant: "q8_0",
+      architecture: "llama",
+      endOfTurn: [7],
+      chatTemplate: "other",
+    });
     expect(bad.ok).toBe(false);
     expect(bad.problems.join("\n")).toMatch(/architecture is qwen2, expected llama/);
     expect(bad.problems.join("\n")).toMatch(/tensor blk.0.attn_q.weight is F16, expected Q8_0/);
@@ -217,6 +246,9 @@ describe("Ollama debug log", () => {
     const log =
       'time=2026-01-01T00:00:00.000Z level=DEBUG source=routes.go:1522 msg="chat request" images=0 prompt="<|im_start|>system\\nYou are \\"careful\\".<|im_end|>\\n<|im_start|>user\\n你好 \\\\ 1+1?<|im_end|>\\n<|im_start|>assistant\\n"\n' +
       'time=2026-01-01T00:00:01.000Z level=DEBUG source=routes.go:1522 msg="chat request" images=0 prompt="a\\tb"\n';
-    expect(parsePrompts(log)).toEqual(['<|im_start|>system\nYou are "careful".<|im_end|>\n<|im_start|>user\n你好 \\ 1+1?<|im_end|>\n<|im_start|>assistant\n', "a\tb"]);
+    expect(parsePrompts(log)).toEqual([
+      '<|im_start|>system\nYou are "careful".<|im_end|>\n<|im_start|>user\n你好 \\ 1+1?<|im_end|>\n<|im_start|>assistant\n',
+      "a\tb",
+    ]);
   });
 });

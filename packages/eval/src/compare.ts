@@ -72,11 +72,17 @@ export interface Comparison {
 
 async function readRun(dir: string): Promise<{ preds: Prediction[]; metrics: EvalMetrics | null }> {
   const predFile = join(dir, "predictions.jsonl");
-  if (!existsSync(predFile)) throw new MathtuneError("E_INPUT_NOT_FOUND", `${dir} holds no predictions.jsonl`, { hint: "pass run folders written by `mathtune eval`" });
+  if (!existsSync(predFile))
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `${dir} holds no predictions.jsonl`, {
+      hint: "pass run folders written by `mathtune eval`",
+    });
   const preds = await readPredictions(predFile);
   const mf = join(dir, "metrics.json");
   const metrics = existsSync(mf) ? (JSON.parse(await readFile(mf, "utf8")) as EvalMetrics) : null;
-  if (!metrics) throw new MathtuneError("E_EVAL_INCOMPLETE", `${dir} is an unfinished evaluation (no metrics.json)`, { hint: "rerun its `mathtune eval` with the same arguments to finish it" });
+  if (!metrics)
+    throw new MathtuneError("E_EVAL_INCOMPLETE", `${dir} is an unfinished evaluation (no metrics.json)`, {
+      hint: "rerun its `mathtune eval` with the same arguments to finish it",
+    });
   return { preds, metrics };
 }
 
@@ -96,8 +102,21 @@ function row(group: string, pairs: [Prediction, Prediction][], mode: GradeMode):
     if (!ra && rb) fixed++;
   }
   const n = pairs.length;
-  const side = (c: number) => ({ correct: c, accuracy: n ? round(c / n) : 0, ci95: wilson(c, n).map(round) as [number, number] });
-  return { group, n, a: side(ca), b: side(cb), difference: n ? round((cb - ca) / n) : 0, broken, fixed, pValue: mcnemarExact(broken, fixed) };
+  const side = (c: number) => ({
+    correct: c,
+    accuracy: n ? round(c / n) : 0,
+    ci95: wilson(c, n).map(round) as [number, number],
+  });
+  return {
+    group,
+    n,
+    a: side(ca),
+    b: side(cb),
+    difference: n ? round((cb - ca) / n) : 0,
+    broken,
+    fixed,
+    pValue: mcnemarExact(broken, fixed),
+  };
 }
 
 function example(a: Prediction, b: Prediction, mode: GradeMode): Example {
@@ -131,7 +150,10 @@ export async function compareRuns(opts: CompareOptions): Promise<Comparison> {
     throw new MathtuneError(
       "E_COMPARE_MISMATCH",
       `the two evaluations are not on the same test set: ${onlyA.length} problems only in A, ${onlyB.length} only in B, ${changed.length} with the same id but other content (first: ${[...onlyA, ...onlyB, ...changed][0]?.id ?? "?"})`,
-      { hint: "evaluate both models on the same split with the same --limit, --per-category and --seed", details: { onlyA: onlyA.length, onlyB: onlyB.length, changed: changed.length } },
+      {
+        hint: "evaluate both models on the same split with the same --limit, --per-category and --seed",
+        details: { onlyA: onlyA.length, onlyB: onlyB.length, changed: changed.length },
+      },
     );
   }
   const pairs: [Prediction, Prediction][] = ra.preds.map((p) => [p, mapB.get(p.id)!]);
@@ -148,8 +170,22 @@ export async function compareRuns(opts: CompareOptions): Promise<Comparison> {
   const mb = rb.metrics?.model ?? null;
   const overall = row("overall", pairs, mode);
   let quantization: Comparison["quantization"] = null;
-  if (ma && mb && ma.quantization && mb.quantization && ma.quantization !== mb.quantization && ma.modelName !== undefined && ma.modelName === mb.modelName && ma.architecture === mb.architecture) {
-    quantization = { from: ma.quantization, to: mb.quantization, accuracyLoss: round(overall.a.accuracy - overall.b.accuracy), pValue: overall.pValue };
+  if (
+    ma &&
+    mb &&
+    ma.quantization &&
+    mb.quantization &&
+    ma.quantization !== mb.quantization &&
+    ma.modelName !== undefined &&
+    ma.modelName === mb.modelName &&
+    ma.architecture === mb.architecture
+  ) {
+    quantization = {
+      from: ma.quantization,
+      to: mb.quantization,
+      accuracyLoss: round(overall.a.accuracy - overall.b.accuracy),
+      pValue: overall.pValue,
+    };
   }
   const cmp: Comparison = {
     version: 1,
@@ -159,8 +195,14 @@ export async function compareRuns(opts: CompareOptions): Promise<Comparison> {
     testSet: { hash: ra.metrics?.testSet.hash ?? null, records: pairs.length },
     overall,
     byCategory: [...cats.keys()].sort().map((c) => row(c, cats.get(c)!, mode)),
-    fixed: pairs.filter(([a, b]) => !right(a) && right(b)).slice(0, k).map(([a, b]) => example(a, b, mode)),
-    broken: pairs.filter(([a, b]) => right(a) && !right(b)).slice(0, k).map(([a, b]) => example(a, b, mode)),
+    fixed: pairs
+      .filter(([a, b]) => !right(a) && right(b))
+      .slice(0, k)
+      .map(([a, b]) => example(a, b, mode)),
+    broken: pairs
+      .filter(([a, b]) => right(a) && !right(b))
+      .slice(0, k)
+      .map(([a, b]) => example(a, b, mode)),
     quantization,
   };
   if (opts.out) {
@@ -188,15 +230,23 @@ export function comparisonMarkdown(c: Comparison): string {
   ];
   for (const r of [...c.byCategory, c.overall]) {
     const name = r.group === "overall" ? "**overall**" : cell(r.group);
-    lines.push(`| ${name} | ${r.n} | ${pct(r.a.accuracy)} | ${pct(r.b.accuracy)} | ${signed(r.difference)} | ${r.fixed} | ${r.broken} | ${pfmt(r.pValue)} |`);
+    lines.push(
+      `| ${name} | ${r.n} | ${pct(r.a.accuracy)} | ${pct(r.b.accuracy)} | ${signed(r.difference)} | ${r.fixed} | ${r.broken} | ${pfmt(r.pValue)} |`,
+    );
   }
   if (c.quantization) {
-    lines.push("", `Quantization: ${c.quantization.from} -> ${c.quantization.to} costs ${(c.quantization.accuracyLoss * 100).toFixed(1)} points of accuracy (p = ${pfmt(c.quantization.pValue)}).`);
+    lines.push(
+      "",
+      `Quantization: ${c.quantization.from} -> ${c.quantization.to} costs ${(c.quantization.accuracyLoss * 100).toFixed(1)} points of accuracy (p = ${pfmt(c.quantization.pValue)}).`,
+    );
   }
   const ex = (title: string, list: Example[]) => {
     if (!list.length) return;
     lines.push("", `## ${title}`, "", `| id | gold | ${cell(la)} | ${cell(lb)} | problem |`, "|---|---|---|---|---|");
-    for (const e of list) lines.push(`| ${cell(e.id)} | ${cell(e.gold)} | ${cell(e.a.answer ?? `(${e.a.verdict})`)} | ${cell(e.b.answer ?? `(${e.b.verdict})`)} | ${cell(e.problem.slice(0, 120))} |`);
+    for (const e of list)
+      lines.push(
+        `| ${cell(e.id)} | ${cell(e.gold)} | ${cell(e.a.answer ?? `(${e.a.verdict})`)} | ${cell(e.b.answer ?? `(${e.b.verdict})`)} | ${cell(e.problem.slice(0, 120))} |`,
+      );
   };
   ex("Fixed (examples)", c.fixed);
   ex("Broken (examples)", c.broken);

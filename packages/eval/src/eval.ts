@@ -35,14 +35,36 @@ export interface BackendOptions extends HttpOptions {
  * OpenAI-compatible server), anything else a GGUF file run in this process.
  */
 export async function openBackend(spec: string, opts: BackendOptions = {}): Promise<Backend> {
-  const http = { ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}), ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}) };
+  const http = {
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+    ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
+  };
   if (spec.startsWith("ollama:")) {
-    return ollamaBackend({ model: spec.slice(7), ...http, ...(opts.host ? { host: opts.host } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.contextSize ? { contextSize: opts.contextSize } : {}) });
+    return ollamaBackend({
+      model: spec.slice(7),
+      ...http,
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.contextSize ? { contextSize: opts.contextSize } : {}),
+    });
   }
   if (spec.startsWith("openai:")) {
-    return openaiBackend({ baseUrl: spec.slice(7), ...http, ...(opts.servedModel ? { model: opts.servedModel } : {}), ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
+    return openaiBackend({
+      baseUrl: spec.slice(7),
+      ...http,
+      ...(opts.servedModel ? { model: opts.servedModel } : {}),
+      ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}),
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    });
   }
-  return llamaBackend({ model: spec, ...(opts.parallel ? { parallel: opts.parallel } : {}), ...(opts.contextSize ? { contextSize: opts.contextSize } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.fallbackTemplate ? { fallbackTemplate: opts.fallbackTemplate } : {}) });
+  return llamaBackend({
+    model: spec,
+    ...(opts.parallel ? { parallel: opts.parallel } : {}),
+    ...(opts.contextSize ? { contextSize: opts.contextSize } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.fallbackTemplate ? { fallbackTemplate: opts.fallbackTemplate } : {}),
+  });
 }
 
 export interface EvalOptions extends BackendOptions, Omit<LoadTestSetOptions, "path" | "signal" | "seed"> {
@@ -70,7 +92,19 @@ export interface EvalOptions extends BackendOptions, Omit<LoadTestSetOptions, "p
 /** The events of `evaluateIter`: start, one per prediction, then done with the result. */
 export type EvalEvent =
   | { type: "start"; out: string; model: string; total: number; done: number; parallel: number }
-  | { type: "prediction"; id: string; verdict: Prediction["strict"]["verdict"]; finish: Prediction["finish"]; done: number; total: number; correct: number; accuracy: number; elapsedMs: number; etaSeconds: number | null; tokens: number }
+  | {
+      type: "prediction";
+      id: string;
+      verdict: Prediction["strict"]["verdict"];
+      finish: Prediction["finish"];
+      done: number;
+      total: number;
+      correct: number;
+      accuracy: number;
+      elapsedMs: number;
+      etaSeconds: number | null;
+      tokens: number;
+    }
   | { type: "done"; result: EvalResult };
 
 /** What `evaluate` returns: the run folder, its files and the metrics. */
@@ -85,9 +119,22 @@ export interface EvalResult {
 export interface EvalMetrics extends Metrics {
   version: 1;
   model: ModelInfo;
-  testSet: { hash: string; records: number; total: number; origin: TestSet["origin"]; limit: number | null; perCategory: number | null; seed: number };
+  testSet: {
+    hash: string;
+    records: number;
+    total: number;
+    origin: TestSet["origin"];
+    limit: number | null;
+    perCategory: number | null;
+    seed: number;
+  };
   decoding: { temperature: number; seed: number; maxTokens: number };
-  prompt: { from: PromptSettings["from"]; system: string | null; answerStyle: string; instructions: Record<string, string> | null };
+  prompt: {
+    from: PromptSettings["from"];
+    system: string | null;
+    answerStyle: string;
+    instructions: Record<string, string> | null;
+  };
   /** This session: problems generated, seconds, problems per second, tokens per second. */
   speed: { problems: number; seconds: number; problemsPerSecond: number; tokensPerSecond: number; parallel: number };
   /** Problems found done in the folder at the start (a resumed run). */
@@ -108,7 +155,11 @@ export async function readPredictions(file: string, { repair = false } = {}): Pr
     try {
       out.push(JSON.parse(line) as Prediction);
     } catch (e) {
-      throw new MathtuneError("E_PARSE", `predictions.jsonl has a damaged line: ${(e as Error).message}`, { cause: e, location: { file, line: out.length + 1 }, hint: "remove the line (or the run folder) and run again" });
+      throw new MathtuneError("E_PARSE", `predictions.jsonl has a damaged line: ${(e as Error).message}`, {
+        cause: e,
+        location: { file, line: out.length + 1 },
+        hint: "remove the line (or the run folder) and run again",
+      });
     }
     at = nl + 1;
     good += Buffer.byteLength(line) + 1;
@@ -118,7 +169,14 @@ export async function readPredictions(file: string, { repair = false } = {}): Pr
 }
 
 function runKey(model: ModelInfo, set: TestSet, decoding: EvalMetrics["decoding"], prompt: PromptSettings): string {
-  return sha256(stableStringify({ model: { backend: model.backend, name: model.name, sha256: model.sha256 ?? null }, testSet: set.hash, decoding, prompt: prompt.formatOptions }));
+  return sha256(
+    stableStringify({
+      model: { backend: model.backend, name: model.name, sha256: model.sha256 ?? null },
+      testSet: set.hash,
+      decoding,
+      prompt: prompt.formatOptions,
+    }),
+  );
 }
 
 /**
@@ -134,7 +192,8 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
   const maxTokens = opts.maxTokens ?? 512;
   const temperature = opts.temperature ?? 0;
   const mode = opts.mode ?? "flexible";
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new MathtuneError("E_CONFIG_INVALID", `maxTokens must be a positive integer (got ${maxTokens})`);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    throw new MathtuneError("E_CONFIG_INVALID", `maxTokens must be a positive integer (got ${maxTokens})`);
   const set = await loadTestSet({
     path: opts.testSet,
     seed,
@@ -147,7 +206,10 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
   });
   const prompt = promptSettings(set.manifest, opts.system !== undefined ? { system: opts.system } : {});
   let fallbackTemplate = opts.fallbackTemplate;
-  if (!fallbackTemplate) fallbackTemplate = prompt.formatOptions.chatTemplate ? await loadChatTemplate(prompt.formatOptions.chatTemplate, prompt.baseDir ? { baseDir: prompt.baseDir } : {}) : QWEN25;
+  if (!fallbackTemplate)
+    fallbackTemplate = prompt.formatOptions.chatTemplate
+      ? await loadChatTemplate(prompt.formatOptions.chatTemplate, prompt.baseDir ? { baseDir: prompt.baseDir } : {})
+      : QWEN25;
   const backend = await openBackend(opts.model, { ...opts, fallbackTemplate });
   try {
     const decoding = { temperature, seed, maxTokens };
@@ -160,20 +222,28 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
       const prev = JSON.parse(await readFile(runFile, "utf8")) as { key?: string };
       if (prev.key !== key) {
         if (!opts.overwrite) {
-          throw new MathtuneError("E_EVAL_MISMATCH", `${out} holds an evaluation with other arguments (model, test set, decoding or prompt)`, {
-            location: { file: runFile },
-            hint: "choose another --out, rerun with the same arguments to resume, or pass --overwrite to start again",
-          });
+          throw new MathtuneError(
+            "E_EVAL_MISMATCH",
+            `${out} holds an evaluation with other arguments (model, test set, decoding or prompt)`,
+            {
+              location: { file: runFile },
+              hint: "choose another --out, rerun with the same arguments to resume, or pass --overwrite to start again",
+            },
+          );
         }
         await rm(predFile, { force: true });
         await rm(metricsFile, { force: true });
       }
     } else await rm(predFile, { force: true });
-    await writeFileAtomic(runFile, `${stableStringify({ key, model: backend.info, testSet: { hash: set.hash, records: set.items.length, origin: set.origin }, decoding, prompt: prompt.formatOptions }, 2)}\n`);
+    await writeFileAtomic(
+      runFile,
+      `${stableStringify({ key, model: backend.info, testSet: { hash: set.hash, records: set.items.length, origin: set.origin }, decoding, prompt: prompt.formatOptions }, 2)}\n`,
+    );
 
     const byId = new Map(set.items.map((it) => [it.record.id, it]));
     const finished = new Map<string, Prediction>();
-    for (const p of await readPredictions(predFile, { repair: true })) if (byId.get(p.id)?.hash === p.hash) finished.set(p.id, p);
+    for (const p of await readPredictions(predFile, { repair: true }))
+      if (byId.get(p.id)?.hash === p.hash) finished.set(p.id, p);
     const resumed = finished.size;
     const todo = set.items.filter((it) => !finished.has(it.record.id));
     const total = set.items.length;
@@ -237,7 +307,7 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
           correct,
           accuracy: correct / finished.size,
           elapsedMs: Math.round(elapsedMs),
-          etaSeconds: sessionDone ? Math.round(((elapsedMs / 1000 / sessionDone) * left) * 10) / 10 : null,
+          etaSeconds: sessionDone ? Math.round((elapsedMs / 1000 / sessionDone) * left * 10) / 10 : null,
           tokens: p.tokens,
         });
         wake?.();
@@ -276,16 +346,24 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
       opts.signal?.removeEventListener("abort", onAbort);
     }
     if (opts.signal?.aborted && (!failure || !isMathtuneError(failure) || failure.code === "E_CANCELED")) {
-      throw new MathtuneError("E_CANCELED", `canceled; ${finished.size} of ${total} predictions kept in ${predFile} (the same command resumes)`, { cause: failure ?? opts.signal.reason });
+      throw new MathtuneError(
+        "E_CANCELED",
+        `canceled; ${finished.size} of ${total} predictions kept in ${predFile} (the same command resumes)`,
+        { cause: failure ?? opts.signal.reason },
+      );
     }
     if (failure) {
       if (isMathtuneError(failure)) {
-        throw new MathtuneError(failure.code, `${failure.reason} (${finished.size} of ${total} predictions kept in ${predFile}; rerun to resume)`, {
-          cause: failure,
-          ...(failure.location ? { location: failure.location } : {}),
-          ...(failure.hint ? { hint: failure.hint } : {}),
-          ...(failure.details ? { details: failure.details } : {}),
-        });
+        throw new MathtuneError(
+          failure.code,
+          `${failure.reason} (${finished.size} of ${total} predictions kept in ${predFile}; rerun to resume)`,
+          {
+            cause: failure,
+            ...(failure.location ? { location: failure.location } : {}),
+            ...(failure.hint ? { hint: failure.hint } : {}),
+            ...(failure.details ? { details: failure.details } : {}),
+          },
+        );
       }
       throw failure;
     }
@@ -297,9 +375,22 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
     const metrics: EvalMetrics = {
       version: 1,
       model: backend.info,
-      testSet: { hash: set.hash, records: total, total: set.total, origin: set.origin, limit: opts.limit ?? null, perCategory: opts.perCategory ?? null, seed },
+      testSet: {
+        hash: set.hash,
+        records: total,
+        total: set.total,
+        origin: set.origin,
+        limit: opts.limit ?? null,
+        perCategory: opts.perCategory ?? null,
+        seed,
+      },
       decoding,
-      prompt: { from: prompt.from, system: fo.system ?? null, answerStyle: fo.answerStyle, instructions: fo.instructions ?? null },
+      prompt: {
+        from: prompt.from,
+        system: fo.system ?? null,
+        answerStyle: fo.answerStyle,
+        instructions: fo.instructions ?? null,
+      },
       ...computeMetrics(ordered),
       speed: {
         problems: sessionDone,

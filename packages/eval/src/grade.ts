@@ -1,4 +1,11 @@
-import { compare, type CompareReason, extractAnswer, type ExtractRule, normalizeAnswer, parseNumber } from "@mathtune/answer";
+import {
+  compare,
+  type CompareReason,
+  extractAnswer,
+  type ExtractRule,
+  normalizeAnswer,
+  parseNumber,
+} from "@mathtune/answer";
 import type { FinishReason } from "./backends/types.js";
 
 /**
@@ -54,11 +61,22 @@ export function restatesQuestion(answer: string, question: string): boolean {
  * Grades one output against the gold answer with @mathtune/answer: `strict` reads only explicit
  * final answers (a box, `####`, an answer line), `flexible` also the last number.
  */
-export function gradeOutput(output: string, gold: string, finish: FinishReason, mode: GradeMode, question?: string): Grade {
+export function gradeOutput(
+  output: string,
+  gold: string,
+  finish: FinishReason,
+  mode: GradeMode,
+  question?: string,
+): Grade {
   const found = extractAnswer(output, { mode });
   if (!found) return { answer: null, rule: null, verdict: finish === "length" ? "length" : "no-answer" };
   if (question && restatesQuestion(found.answer, question) && mathKey(found.answer) !== mathKey(gold)) {
-    return { answer: found.answer, rule: found.rule, verdict: finish === "length" ? "length" : "wrong", reason: "restated" };
+    return {
+      answer: found.answer,
+      rule: found.rule,
+      verdict: finish === "length" ? "length" : "wrong",
+      reason: "restated",
+    };
   }
   const c = compare(found.answer, gold, question ? { question } : {});
   const verdict = c.equal ? "correct" : finish === "length" ? "length" : "wrong";

@@ -73,7 +73,10 @@ export function tally(preds: readonly Prediction[]): ModeTallies {
 }
 
 /** Tallies per value of a key (source, category, difficulty), keys sorted. */
-export function tallyBy(preds: readonly Prediction[], key: (p: Prediction) => string | undefined): Record<string, ModeTallies> {
+export function tallyBy(
+  preds: readonly Prediction[],
+  key: (p: Prediction) => string | undefined,
+): Record<string, ModeTallies> {
   const groups = new Map<string, Prediction[]>();
   for (const p of preds) {
     const k = key(p) ?? "(none)";
@@ -111,8 +114,15 @@ export function computeMetrics(preds: readonly Prediction[]): Metrics {
     bySource: tallyBy(preds, (p) => p.source),
     byCategory: tallyBy(preds, (p) => p.category),
     byDifficulty: tallyBy(preds, (p) => (p.difficulty === undefined ? undefined : String(p.difficulty))),
-    finish: { stop: preds.filter((p) => p.finish === "stop").length, length: preds.filter((p) => p.finish === "length").length },
-    tokens: { generated, prompt: preds.reduce((a, p) => a + (p.promptTokens ?? 0), 0), meanPerProblem: preds.length ? Math.round((generated / preds.length) * 100) / 100 : 0 },
+    finish: {
+      stop: preds.filter((p) => p.finish === "stop").length,
+      length: preds.filter((p) => p.finish === "length").length,
+    },
+    tokens: {
+      generated,
+      prompt: preds.reduce((a, p) => a + (p.promptTokens ?? 0), 0),
+      meanPerProblem: preds.length ? Math.round((generated / preds.length) * 100) / 100 : 0,
+    },
     rules,
   };
 }

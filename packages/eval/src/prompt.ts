@@ -1,6 +1,12 @@
 import { dirname } from "node:path";
 import type { MathRecord } from "@mathtune/core";
-import { type ChatMessage, type FormatOptions, type FormatRecordOptions, parseFormatOptions, recordMessages } from "@mathtune/format";
+import {
+  type ChatMessage,
+  type FormatOptions,
+  type FormatRecordOptions,
+  parseFormatOptions,
+  recordMessages,
+} from "@mathtune/format";
 
 /** How problems are put to the model: the wording and system prompt the training data used. */
 export interface PromptSettings {
@@ -16,10 +22,18 @@ export interface PromptSettings {
  * The prompt settings recorded in a build's manifest.json (`recipe.value.output.formatOptions`, as
  * `mathtune build` writes it), validated through @mathtune/format; the format's defaults without one.
  */
-export function promptSettings(manifest: Record<string, unknown> | undefined, overrides: { system?: string } = {}): PromptSettings {
-  const recipe = manifest?.recipe as { file?: string | null; value?: { output?: { formatOptions?: Record<string, unknown> } } } | undefined;
+export function promptSettings(
+  manifest: Record<string, unknown> | undefined,
+  overrides: { system?: string } = {},
+): PromptSettings {
+  const recipe = manifest?.recipe as
+    | { file?: string | null; value?: { output?: { formatOptions?: Record<string, unknown> } } }
+    | undefined;
   const given = recipe?.value?.output?.formatOptions;
-  const opts = parseFormatOptions({ ...(given ?? {}), ...(overrides.system !== undefined ? { system: overrides.system } : {}) });
+  const opts = parseFormatOptions({
+    ...(given ?? {}),
+    ...(overrides.system !== undefined ? { system: overrides.system } : {}),
+  });
   const baseDir = typeof recipe?.file === "string" ? dirname(recipe.file) : undefined;
   return { formatOptions: opts, ...(baseDir ? { baseDir } : {}), from: given ? "manifest" : "defaults" };
 }

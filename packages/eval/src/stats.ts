@@ -27,7 +27,8 @@ function logAdd(a: number, b: number): number {
  * holds for any n.
  */
 export function mcnemarExact(b: number, c: number): number {
-  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) throw new RangeError(`mcnemarExact: counts must be non-negative integers (got ${b}, ${c})`);
+  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0)
+    throw new RangeError(`mcnemarExact: counts must be non-negative integers (got ${b}, ${c})`);
   const n = b + c;
   if (n === 0) return 1;
   const k = Math.min(b, c);

@@ -55,18 +55,43 @@ export interface LoadTestSetOptions {
 
 /** The hash of one test problem. */
 export function recordHash(r: MathRecord): string {
-  return sha256(stableStringify({ id: r.id, source: r.source, problem: r.problem, answer: r.answer ?? null, category: r.category ?? null, difficulty: r.difficulty ?? null }));
+  return sha256(
+    stableStringify({
+      id: r.id,
+      source: r.source,
+      problem: r.problem,
+      answer: r.answer ?? null,
+      category: r.category ?? null,
+      difficulty: r.difficulty ?? null,
+    }),
+  );
 }
 
-const BY_EXTENSION: Record<string, string> = { ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".arrow": "arrow", ".feather": "arrow" };
+const BY_EXTENSION: Record<string, string> = {
+  ".jsonl": "jsonl",
+  ".ndjson": "jsonl",
+  ".json": "json",
+  ".csv": "csv",
+  ".parquet": "parquet",
+  ".arrow": "arrow",
+  ".feather": "arrow",
+};
 
-async function readBuildSplit(dir: string, split: string, signal: AbortSignal | undefined): Promise<{ items: TestItem[]; file: string; manifest: Record<string, unknown> }> {
+async function readBuildSplit(
+  dir: string,
+  split: string,
+  signal: AbortSignal | undefined,
+): Promise<{ items: TestItem[]; file: string; manifest: Record<string, unknown> }> {
   const manifestFile = join(dir, "manifest.json");
   let manifest: Record<string, unknown>;
   try {
     manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown>;
   } catch (e) {
-    throw new MathtuneError("E_PARSE", `the build's manifest could not be read: ${(e as Error).message}`, { cause: e, location: { file: manifestFile }, hint: "rebuild the dataset with `mathtune build`" });
+    throw new MathtuneError("E_PARSE", `the build's manifest could not be read: ${(e as Error).message}`, {
+      cause: e,
+      location: { file: manifestFile },
+      hint: "rebuild the dataset with `mathtune build`",
+    });
   }
   const file = join(dir, `${split}.jsonl`);
   if (!existsSync(file)) {
@@ -84,17 +109,27 @@ async function readBuildSplit(dir: string, split: string, signal: AbortSignal | 
   return { items, file, manifest };
 }
 
-async function readWithAdapter(path: string, opts: LoadTestSetOptions): Promise<{ items: TestItem[]; adapter: string }> {
+async function readWithAdapter(
+  path: string,
+  opts: LoadTestSetOptions,
+): Promise<{ items: TestItem[]; adapter: string }> {
   const { ADAPTERS, isAdapterName } = await import("@mathtune/loaders");
   const name = opts.adapter ?? BY_EXTENSION[extname(path).toLowerCase()];
   if (!name || !isAdapterName(name)) {
-    throw new MathtuneError("E_ADAPTER_NOT_FOUND", name ? `no built-in adapter '${name}'` : `cannot tell which adapter reads ${path}`, {
-      hint: `pass an adapter: ${Object.keys(ADAPTERS).join(", ")}`,
-    });
+    throw new MathtuneError(
+      "E_ADAPTER_NOT_FOUND",
+      name ? `no built-in adapter '${name}'` : `cannot tell which adapter reads ${path}`,
+      {
+        hint: `pass an adapter: ${Object.keys(ADAPTERS).join(", ")}`,
+      },
+    );
   }
   const adapter = ADAPTERS[name] as unknown as Adapter;
   const items: TestItem[] = [];
-  for await (const record of adapter.load({ ...opts.adapterOptions, path }, opts.signal ? { signal: opts.signal } : {})) {
+  for await (const record of adapter.load(
+    { ...opts.adapterOptions, path },
+    opts.signal ? { signal: opts.signal } : {},
+  )) {
     const location = locationOf(record);
     items.push({ record, hash: recordHash(record), ...(location ? { location } : {}) });
   }
@@ -111,7 +146,10 @@ function rank(seed: number, id: string): string {
  * in turn from the categories (sorted by name) until `limit`, so a small sample still covers every
  * category. Without limits the items keep their order.
  */
-export function sampleItems(items: readonly TestItem[], opts: { limit?: number; perCategory?: number; seed?: number }): TestItem[] {
+export function sampleItems(
+  items: readonly TestItem[],
+  opts: { limit?: number; perCategory?: number; seed?: number },
+): TestItem[] {
   if (opts.limit === undefined && opts.perCategory === undefined) return [...items];
   const seed = opts.seed ?? 0;
   const byCat = new Map<string, TestItem[]>();
@@ -124,7 +162,10 @@ export function sampleItems(items: readonly TestItem[], opts: { limit?: number; 
   const queues = [...byCat.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, list]) => {
-      const ranked = list.map((it) => ({ it, r: rank(seed, it.record.id) })).sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : 0)).map((x) => x.it);
+      const ranked = list
+        .map((it) => ({ it, r: rank(seed, it.record.id) }))
+        .sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : 0))
+        .map((x) => x.it);
       return opts.perCategory !== undefined ? ranked.slice(0, opts.perCategory) : ranked;
     });
   const out: TestItem[] = [];
@@ -153,7 +194,10 @@ export async function loadTestSet(opts: LoadTestSetOptions): Promise<TestSet> {
   try {
     st = await stat(path);
   } catch (e) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such test set: ${path}`, { cause: e, hint: "pass a build folder or a test file" });
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such test set: ${path}`, {
+      cause: e,
+      hint: "pass a build folder or a test file",
+    });
   }
   let items: TestItem[];
   let origin: TestSet["origin"];
@@ -178,22 +222,39 @@ export async function loadTestSet(opts: LoadTestSetOptions): Promise<TestSet> {
       }
     }
   }
-  if (!items.length) throw new MathtuneError("E_INPUT_EMPTY", `the test set ${path} holds no problems`, { hint: "check the file and the split" });
+  if (!items.length)
+    throw new MathtuneError("E_INPUT_EMPTY", `the test set ${path} holds no problems`, {
+      hint: "check the file and the split",
+    });
   const missing = items.filter((it) => !it.record.answer?.trim());
   if (missing.length) {
     const first = missing[0]!;
-    throw new MathtuneError("E_TEST_NO_ANSWER", `${missing.length} of ${items.length} test problems have no answer to grade against (first: ${first.record.id})`, {
-      ...(first.location ? { location: first.location } : { location: { file: path } }),
-      hint: "a test set needs the final answer of every problem: map the answer column (fields.answer), or remove those problems",
-      details: { missing: missing.length, ids: missing.slice(0, 10).map((m) => m.record.id) },
-    });
+    throw new MathtuneError(
+      "E_TEST_NO_ANSWER",
+      `${missing.length} of ${items.length} test problems have no answer to grade against (first: ${first.record.id})`,
+      {
+        ...(first.location ? { location: first.location } : { location: { file: path } }),
+        hint: "a test set needs the final answer of every problem: map the answer column (fields.answer), or remove those problems",
+        details: { missing: missing.length, ids: missing.slice(0, 10).map((m) => m.record.id) },
+      },
+    );
   }
   const seen = new Set<string>();
   for (const it of items) {
-    if (seen.has(it.record.id)) throw new MathtuneError("E_DUPLICATE_ID", `two test problems share the id ${it.record.id}`, { ...(it.location ? { location: it.location } : {}), hint: "give every problem its own id" });
+    if (seen.has(it.record.id))
+      throw new MathtuneError("E_DUPLICATE_ID", `two test problems share the id ${it.record.id}`, {
+        ...(it.location ? { location: it.location } : {}),
+        hint: "give every problem its own id",
+      });
     seen.add(it.record.id);
   }
   const total = items.length;
   const sample = sampleItems(items, opts);
-  return { items: sample, hash: sha256(sample.map((i) => i.hash).join("\n")), origin, ...(manifest ? { manifest } : {}), total };
+  return {
+    items: sample,
+    hash: sha256(sample.map((i) => i.hash).join("\n")),
+    origin,
+    ...(manifest ? { manifest } : {}),
+    total,
+  };
 }

@@ -32,7 +32,15 @@ async function run(name: string, preds: Prediction[], model: Partial<ModelInfo> 
   const dir = join(await tempDir("cmp"), name);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "predictions.jsonl"), preds.map((p) => `${JSON.stringify(p)}\n`).join(""));
-  await writeFile(join(dir, "metrics.json"), JSON.stringify({ version: 1, model: { backend: "llama", name: `${name}.gguf`, ...model }, testSet: { hash: "t" }, ...computeMetrics(preds) }));
+  await writeFile(
+    join(dir, "metrics.json"),
+    JSON.stringify({
+      version: 1,
+      model: { backend: "llama", name: `${name}.gguf`, ...model },
+      testSet: { hash: "t" },
+      ...computeMetrics(preds),
+    }),
+  );
   return dir;
 }
 
@@ -40,7 +48,14 @@ async function run(name: string, preds: Prediction[], model: Partial<ModelInfo> 
  * Paired outcomes per category from counts: both right (a), only A right (b), only B right (c),
  * both wrong (d).
  */
-function pairs(category: string, a: number, b: number, c: number, d: number, start: number): [Prediction[], Prediction[]] {
+function pairs(
+  category: string,
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  start: number,
+): [Prediction[], Prediction[]] {
   const A: Prediction[] = [];
   const B: Prediction[] = [];
   let i = start;
@@ -76,7 +91,12 @@ describe("compareRuns", () => {
     expect(c.overall).toMatchObject({ n: 30, broken: 1, fixed: 12 });
     expect(c.overall.pValue).toBeCloseTo((2 * 14) / 8192, 6);
     expect(c.fixed).toHaveLength(3);
-    expect(c.fixed[0]).toMatchObject({ id: "algebra/11", gold: "1", a: { answer: "2", verdict: "wrong" }, b: { answer: "1", verdict: "correct" } });
+    expect(c.fixed[0]).toMatchObject({
+      id: "algebra/11",
+      gold: "1",
+      a: { answer: "2", verdict: "wrong" },
+      b: { answer: "1", verdict: "correct" },
+    });
     expect(c.broken).toHaveLength(1);
     expect(c.broken[0]!.id).toBe("algebra/10");
     expect(c.quantization).toBeNull();
@@ -120,7 +140,9 @@ describe("compareRuns", () => {
     const e2 = (await compareRuns({ a: A, b: changed }).catch((e: unknown) => e)) as MathtuneError;
     expect(e2.message).toMatch(/1 with the same id but other content/);
     const shorter = await run("d", base.slice(0, 1));
-    expect(isMathtuneError(await compareRuns({ a: A, b: shorter }).catch((e: unknown) => e), "E_COMPARE_MISMATCH")).toBe(true);
+    expect(
+      isMathtuneError(await compareRuns({ a: A, b: shorter }).catch((e: unknown) => e), "E_COMPARE_MISMATCH"),
+    ).toBe(true);
   });
 
   it("an unfinished run is refused: E_EVAL_INCOMPLETE", async () => {
@@ -128,6 +150,8 @@ describe("compareRuns", () => {
     const dir = join(await tempDir("unfinished"), "u");
     await mkdir(dir);
     await writeFile(join(dir, "predictions.jsonl"), `${JSON.stringify(pred("1", "c", RIGHT))}\n`);
-    expect(isMathtuneError(await compareRuns({ a: A, b: dir }).catch((e: unknown) => e), "E_EVAL_INCOMPLETE")).toBe(true);
+    expect(isMathtuneError(await compareRuns({ a: A, b: dir }).catch((e: unknown) => e), "E_EVAL_INCOMPLETE")).toBe(
+      true,
+    );
   });
 });

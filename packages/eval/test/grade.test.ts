@@ -38,12 +38,19 @@ describe("gradeOutput: fixture outputs with known verdicts", () => {
     expect(gradeOutput("Answer: 7 \\times 8", "56", "stop", "strict", "What is $7 \\times 8$?").verdict).toBe("wrong");
     expect(gradeOutput("Answer: \\sqrt{16}", "4", "stop", "strict", "What is $\\sqrt{16}$?").verdict).toBe("wrong");
     // a value that appears in the question is still an answer: a literal, not a calculation
-    expect(gradeOutput("Answer: \\frac{1}{2}", "1/2", "stop", "strict", "Which is larger, $\\frac{1}{2}$ or $\\frac{1}{3}$?").verdict).toBe("correct");
-    expect(gradeOutput("Answer: 56", "56", "stop", "strict", "What is $7 \\times 8$? (Hint: 56 is close.)").verdict).toBe("correct");
+    expect(
+      gradeOutput("Answer: \\frac{1}{2}", "1/2", "stop", "strict", "Which is larger, $\\frac{1}{2}$ or $\\frac{1}{3}$?")
+        .verdict,
+    ).toBe("correct");
+    expect(
+      gradeOutput("Answer: 56", "56", "stop", "strict", "What is $7 \\times 8$? (Hint: 56 is close.)").verdict,
+    ).toBe("correct");
     // the result of a calculation in the question is not the calculation
     expect(gradeOutput("Answer: -\\frac{17}{12}", "-17/12", "stop", "strict", q).verdict).toBe("correct");
     // a gold answer that is itself an expression found in the question still matches
-    expect(gradeOutput("Answer: x + 1", "x+1", "stop", "strict", "Which factor do $x^2 - 1$ and $x + 1$ share?").verdict).toBe("correct");
+    expect(
+      gradeOutput("Answer: x + 1", "x+1", "stop", "strict", "Which factor do $x^2 - 1$ and $x + 1$ share?").verdict,
+    ).toBe("correct");
   });
 });
 

@@ -33,7 +33,11 @@ export async function smallBuild(count = 150): Promise<string> {
       seed: 7,
       sources: [{ adapter: "synthetic", options: { count, seed: 7, langs: ["en"] } }],
       split: { train: 0.6, validation: 0.1, test: 0.3, by: ["source", "category"] },
-      output: { formats: ["record", "messages"], files: ["jsonl"], formatOptions: { system: SYSTEM, instructions: { en: INSTRUCTION } } },
+      output: {
+        formats: ["record", "messages"],
+        files: ["jsonl"],
+        formatOptions: { system: SYSTEM, instructions: { en: INSTRUCTION } },
+      },
     }),
   );
   const out = join(dir, "out");
@@ -56,7 +60,15 @@ export async function arithmeticBuild(): Promise<string> {
     const minus = i % 2 === 1;
     const r = minus ? x - y : x + y;
     const q = minus ? `${x} - ${y}` : `${x} + ${y}`;
-    lines.push(JSON.stringify({ id: `q${i}`, problem: `What is ${q}?`, solution: `${q} = ${r}.`, answer: String(r), category: minus ? "difference" : "sum" }));
+    lines.push(
+      JSON.stringify({
+        id: `q${i}`,
+        problem: `What is ${q}?`,
+        solution: `${q} = ${r}.`,
+        answer: String(r),
+        category: minus ? "difference" : "sum",
+      }),
+    );
   }
   await writeFile(join(dir, "arith.jsonl"), `${lines.join("\n")}\n`);
   const recipe = join(dir, "recipe.json");
@@ -67,7 +79,11 @@ export async function arithmeticBuild(): Promise<string> {
       seed: 7,
       sources: [{ adapter: "jsonl", options: { path: "arith.jsonl", name: "arith", defaults: { lang: "en" } } }],
       split: { train: 0, validation: 0, test: 1 },
-      output: { formats: ["record", "messages"], files: ["jsonl"], formatOptions: { system: SYSTEM, instructions: { en: "Answer with the result." } } },
+      output: {
+        formats: ["record", "messages"],
+        files: ["jsonl"],
+        formatOptions: { system: SYSTEM, instructions: { en: "Answer with the result." } },
+      },
     }),
   );
   const out = join(dir, "out");

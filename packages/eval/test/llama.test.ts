@@ -48,7 +48,12 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
     const m = first.metrics;
     expect(m.finish).toEqual({ stop: 12, length: 0 });
     expect(m.tokens.generated).toBe(preds.reduce((s, p) => s + p.tokens, 0));
-    expect(m.model).toMatchObject({ backend: "llama", quantization: "f16", architecture: "qwen2", chatTemplate: "gguf" });
+    expect(m.model).toMatchObject({
+      backend: "llama",
+      quantization: "f16",
+      architecture: "qwen2",
+      chatTemplate: "gguf",
+    });
     expect(m.speed.parallel).toBe(2);
     expect(m.speed.problemsPerSecond).toBeGreaterThan(0);
     // it has learnt some sums, not all: both verdicts occur, and the counts add up
@@ -59,7 +64,15 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
   });
 
   it("the length limit: a tiny token budget cuts the answer off, graded 'length'", async () => {
-    const short = await evaluate({ model: f16, testSet: built, out: await tempDir("short"), parallel: 1, ...BASE, limit: 3, maxTokens: 3 });
+    const short = await evaluate({
+      model: f16,
+      testSet: built,
+      out: await tempDir("short"),
+      parallel: 1,
+      ...BASE,
+      limit: 3,
+      maxTokens: 3,
+    });
     const preds = await readPredictions(short.predictionsFile);
     for (const p of preds) {
       expect(p.finish).toBe("length");
@@ -98,9 +111,19 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
     expect(kept.length).toBeGreaterThanOrEqual(2);
     expect(kept.length).toBeLessThan(12);
     // a half-written last line (a kill mid-write) is cut on resume
-    await writeFile(join(out, "predictions.jsonl"), `${await readFile(join(out, "predictions.jsonl"), "utf8")}{"id":"cut`);
+    await writeFile(
+      join(out, "predictions.jsonl"),
+      `${await readFile(join(out, "predictions.jsonl"), "utf8")}{"id":"cut`,
+    );
     const starts: EvalEvent[] = [];
-    const r = await evaluate({ model: f16, testSet: built, out, parallel: 1, ...BASE, onEvent: (e) => e.type === "start" && starts.push(e) });
+    const r = await evaluate({
+      model: f16,
+      testSet: built,
+      out,
+      parallel: 1,
+      ...BASE,
+      onEvent: (e) => e.type === "start" && starts.push(e),
+    });
     expect(starts[0]).toMatchObject({ type: "start", done: kept.length, total: 12 });
     expect(r.metrics.resumed).toBe(kept.length);
     expect(r.metrics.speed.problems).toBe(12 - kept.length);
@@ -111,7 +134,9 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
   it("a file that is not a GGUF: E_MODEL_NOT_GGUF", async () => {
     const bad = join(await tempDir("bad"), "model.gguf");
     await writeFile(bad, "not a model");
-    const err = (await evaluate({ model: bad, testSet: built, out: await tempDir("bad-out"), ...BASE }).catch((e: unknown) => e)) as MathtuneError;
+    const err = (await evaluate({ model: bad, testSet: built, out: await tempDir("bad-out"), ...BASE }).catch(
+      (e: unknown) => e,
+    )) as MathtuneError;
     expect(isMathtuneError(err, "E_MODEL_NOT_GGUF")).toBe(true);
     expect(err.message).toContain(bad);
   });

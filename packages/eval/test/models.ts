@@ -19,7 +19,11 @@ let model: Promise<string> | undefined;
 export function tinyTrainedModel(): Promise<string> {
   model ??= (async () => {
     await setup({ onEvent: (e) => log(`[setup] ${e.type === "pip" ? e.line : e.message}`) });
-    const m = await createTinyTrainedModel({ chatTemplate: CHAT_TEMPLATE, onEvent: (e) => e.type === "progress" && Number(e.step) % 100 === 1 && log(`tiny model: step ${e.step} loss ${e.loss}`) });
+    const m = await createTinyTrainedModel({
+      chatTemplate: CHAT_TEMPLATE,
+      onEvent: (e) =>
+        e.type === "progress" && Number(e.step) % 100 === 1 && log(`tiny model: step ${e.step} loss ${e.loss}`),
+    });
     return m.path;
   })();
   return model;

@@ -25,7 +25,9 @@ describe("Ollama backend", () => {
     await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
     const port = (s.address() as AddressInfo).port;
     await new Promise((r) => s.close(r));
-    const err = (await ollamaBackend({ model: "x", host: `127.0.0.1:${port}`, retries: 1, backoffMs: 5 }).catch((e: unknown) => e)) as MathtuneError;
+    const err = (await ollamaBackend({ model: "x", host: `127.0.0.1:${port}`, retries: 1, backoffMs: 5 }).catch(
+      (e: unknown) => e,
+    )) as MathtuneError;
     expect(isMathtuneError(err, "E_SERVER_UNREACHABLE")).toBe(true);
     expect(err.message).toMatch(/ollama serve.*OLLAMA_HOST/);
   });
@@ -41,12 +43,25 @@ describe.runIf(ollama)("Ollama backend against a real `ollama serve`", () => {
     const [gguf, b, s] = await Promise.all([tinyGguf("f16"), arithmeticBuild(), startOllama({ bin: ollama!.path })]);
     built = b;
     server = s;
-    await createOllamaModel({ name: "mathtune-tiny:f16", gguf, template: chatmlGoTemplate(), parameters: { ...MATH_PARAMETERS, stop: ["<|im_end|>"] }, host: server.url });
+    await createOllamaModel({
+      name: "mathtune-tiny:f16",
+      gguf,
+      template: chatmlGoTemplate(),
+      parameters: { ...MATH_PARAMETERS, stop: ["<|im_end|>"] },
+      host: server.url,
+    });
   }, 1_800_000);
   afterAll(async () => server?.stop());
 
   it("generates through /api/chat: the model answers and ends its turn, graded right and wrong", async () => {
-    const r = await evaluate({ model: "ollama:mathtune-tiny:f16", host: server.url, testSet: built, out: await tempDir("ollama"), limit: 8, maxTokens: 24 });
+    const r = await evaluate({
+      model: "ollama:mathtune-tiny:f16",
+      host: server.url,
+      testSet: built,
+      out: await tempDir("ollama"),
+      limit: 8,
+      maxTokens: 24,
+    });
     const preds = await readPredictions(r.predictionsFile);
     expect(preds).toHaveLength(8);
     for (const p of preds) {
@@ -63,7 +78,14 @@ describe.runIf(ollama)("Ollama backend against a real `ollama serve`", () => {
   });
 
   it("num_predict is the length limit", async () => {
-    const r = await evaluate({ model: "ollama:mathtune-tiny:f16", host: server.url, testSet: built, out: await tempDir("ollama-short"), limit: 3, maxTokens: 3 });
+    const r = await evaluate({
+      model: "ollama:mathtune-tiny:f16",
+      host: server.url,
+      testSet: built,
+      out: await tempDir("ollama-short"),
+      limit: 3,
+      maxTokens: 3,
+    });
     const preds = await readPredictions(r.predictionsFile);
     expect(preds).toHaveLength(3);
     for (const p of preds) {

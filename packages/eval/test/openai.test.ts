@@ -24,7 +24,13 @@ function answer(body: Record<string, unknown>, res: ServerResponse, extra: Recor
   const msgs = body.messages as { content: string }[];
   const n = msgs.at(-1)!.content.match(/-?\d+/g)?.at(-1) ?? "0";
   res.setHeader("content-type", "application/json");
-  res.end(JSON.stringify({ choices: [{ message: { role: "assistant", content: `Thinking.\nAnswer: ${n}` }, finish_reason: "stop" }], usage: { completion_tokens: 7, prompt_tokens: 30 }, ...extra }));
+  res.end(
+    JSON.stringify({
+      choices: [{ message: { role: "assistant", content: `Thinking.\nAnswer: ${n}` }, finish_reason: "stop" }],
+      usage: { completion_tokens: 7, prompt_tokens: 30 },
+      ...extra,
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -67,7 +73,16 @@ describe("OpenAI-compatible backend", () => {
     const out = await tempDir("run");
     process.env.MATHTUNE_TEST_KEY = "sk-test-123";
     const events: EvalEvent[] = [];
-    const r = await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 12, concurrency: 3, apiKeyEnv: "MATHTUNE_TEST_KEY", maxTokens: 64, onEvent: (e) => events.push(e) });
+    const r = await evaluate({
+      model: `openai:${url}`,
+      testSet: built,
+      out,
+      limit: 12,
+      concurrency: 3,
+      apiKeyEnv: "MATHTUNE_TEST_KEY",
+      maxTokens: 64,
+      onEvent: (e) => events.push(e),
+    });
     delete process.env.MATHTUNE_TEST_KEY;
     expect(requests).toHaveLength(12);
     expect(maxInFlight).toBeGreaterThan(1);
@@ -78,11 +93,18 @@ describe("OpenAI-compatible backend", () => {
     }
     const preds = await readPredictions(r.predictionsFile);
     expect(preds).toHaveLength(12);
-    expect(preds.every((p) => p.output.endsWith("Answer: " + p.problem.match(/-?\d+/g)!.at(-1)) && p.finish === "stop" && p.tokens === 7)).toBe(true);
+    expect(
+      preds.every(
+        (p) =>
+          p.output.endsWith("Answer: " + p.problem.match(/-?\d+/g)!.at(-1)) && p.finish === "stop" && p.tokens === 7,
+      ),
+    ).toBe(true);
     expect(preds[0]!.messages[0]!.role).toBe("system");
     const m = JSON.parse(await readFile(r.metricsFile, "utf8")) as typeof r.metrics;
     expect(m.overall.strict.n).toBe(12);
-    expect(m.overall.strict.correct + m.overall.strict.wrong + m.overall.strict.noAnswer + m.overall.strict.length).toBe(12);
+    expect(
+      m.overall.strict.correct + m.overall.strict.wrong + m.overall.strict.noAnswer + m.overall.strict.length,
+    ).toBe(12);
     expect(m.tokens.generated).toBe(84);
     expect(m.model).toMatchObject({ backend: "openai", modelName: "tiny-served" });
     expect(JSON.stringify(m)).not.toContain("sk-test-123");
@@ -106,7 +128,15 @@ describe("OpenAI-compatible backend", () => {
       answer(body, res);
     };
     const out = await tempDir("retry");
-    const r = await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 2, concurrency: 1, backoffMs: 10, retries: 3 });
+    const r = await evaluate({
+      model: `openai:${url}`,
+      testSet: built,
+      out,
+      limit: 2,
+      concurrency: 1,
+      backoffMs: 10,
+      retries: 3,
+    });
     expect(calls).toBe(4);
     expect(r.metrics.overall.flexible.n).toBe(2);
   });
@@ -119,7 +149,16 @@ describe("OpenAI-compatible backend", () => {
       // afterwards: never answers
     };
     const out = await tempDir("slow");
-    const opts = { model: `openai:${url}`, testSet: built, out, limit: 6, concurrency: 1, timeoutMs: 150, retries: 2, backoffMs: 10 };
+    const opts = {
+      model: `openai:${url}`,
+      testSet: built,
+      out,
+      limit: 6,
+      concurrency: 1,
+      timeoutMs: 150,
+      retries: 2,
+      backoffMs: 10,
+    };
     const err = (await evaluate(opts).catch((e: unknown) => e)) as MathtuneError;
     expect(isMathtuneError(err, "E_TIMEOUT")).toBe(true);
     expect(err.message).toMatch(/did not answer within 150 ms \(3 attempts\)/);
@@ -140,7 +179,9 @@ describe("OpenAI-compatible backend", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const err = (await openaiBackend({ baseUrl: `http://127.0.0.1:${port}/v1`, retries: 2, backoffMs: 5 }).catch((e: unknown) => e)) as MathtuneError;
+    const err = (await openaiBackend({ baseUrl: `http://127.0.0.1:${port}/v1`, retries: 2, backoffMs: 5 }).catch(
+      (e: unknown) => e,
+    )) as MathtuneError;
     expect(isMathtuneError(err, "E_SERVER_UNREACHABLE")).toBe(true);
     expect(err.message).toMatch(/ECONNREFUSED; 3 attempts/);
   });
@@ -150,13 +191,17 @@ describe("OpenAI-compatible backend", () => {
     handler = (body, _req, res) => {
       n++;
       if (n === 2) {
-        res.end(JSON.stringify({ choices: [{ message: { content: null, tool_calls: [] }, finish_reason: "tool_calls" }] }));
+        res.end(
+          JSON.stringify({ choices: [{ message: { content: null, tool_calls: [] }, finish_reason: "tool_calls" }] }),
+        );
         return;
       }
       answer(body, res);
     };
     const out = await tempDir("nontext");
-    const err = (await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 3, concurrency: 1 }).catch((e: unknown) => e)) as MathtuneError;
+    const err = (await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 3, concurrency: 1 }).catch(
+      (e: unknown) => e,
+    )) as MathtuneError;
     expect(isMathtuneError(err, "E_OUTPUT_NOT_TEXT")).toBe(true);
     expect(err.message).toMatch(/not text \(null\)/);
     expect(await readPredictions(join(out, "predictions.jsonl"))).toHaveLength(1);
@@ -166,7 +211,9 @@ describe("OpenAI-compatible backend", () => {
     handler = (body, _req, res) => answer(body, res);
     const out = await tempDir("mismatch");
     await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 2 });
-    const err = await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 2, maxTokens: 99 }).catch((e: unknown) => e);
+    const err = await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 2, maxTokens: 99 }).catch(
+      (e: unknown) => e,
+    );
     expect(isMathtuneError(err, "E_EVAL_MISMATCH")).toBe(true);
     const r = await evaluate({ model: `openai:${url}`, testSet: built, out, limit: 2, maxTokens: 99, overwrite: true });
     expect(r.metrics.decoding.maxTokens).toBe(99);

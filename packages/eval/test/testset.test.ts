@@ -44,12 +44,18 @@ describe("test sets", () => {
   it("reads any file through the loaders' adapters (a user's JSON lines, GSM8K)", async () => {
     const dir = await tempDir("file");
     const f = join(dir, "mine.jsonl");
-    await writeFile(f, `${JSON.stringify({ problem: "What is 2+3?", answer: "5", category: "add" })}\n${JSON.stringify({ problem: "What is 2*3?", answer: "6", category: "mul" })}\n`);
+    await writeFile(
+      f,
+      `${JSON.stringify({ problem: "What is 2+3?", answer: "5", category: "add" })}\n${JSON.stringify({ problem: "What is 2*3?", answer: "6", category: "mul" })}\n`,
+    );
     const set = await loadTestSet({ path: f });
     expect(set.origin).toMatchObject({ kind: "file", adapter: "jsonl" });
     expect(set.items.map((i) => i.record.answer)).toEqual(["5", "6"]);
     const gsm = join(dir, "test.jsonl");
-    await writeFile(gsm, `${JSON.stringify({ question: "Ana has 8 apples and eats 3. How many are left?", answer: "8-3 = <<8-3=5>>5\n#### 5" })}\n`);
+    await writeFile(
+      gsm,
+      `${JSON.stringify({ question: "Ana has 8 apples and eats 3. How many are left?", answer: "8-3 = <<8-3=5>>5\n#### 5" })}\n`,
+    );
     const g = await loadTestSet({ path: gsm, adapter: "gsm8k" });
     expect(g.items[0]!.record).toMatchObject({ source: "gsm8k", answer: "5" });
   });
@@ -57,7 +63,10 @@ describe("test sets", () => {
   it("a test file without answers: E_TEST_NO_ANSWER naming the first problem", async () => {
     const dir = await tempDir("noanswer");
     const f = join(dir, "q.jsonl");
-    await writeFile(f, `${JSON.stringify({ problem: "What is 2+3?", answer: "5" })}\n${JSON.stringify({ problem: "What is 9-1?" })}\n`);
+    await writeFile(
+      f,
+      `${JSON.stringify({ problem: "What is 2+3?", answer: "5" })}\n${JSON.stringify({ problem: "What is 9-1?" })}\n`,
+    );
     const err = (await loadTestSet({ path: f }).catch((e: unknown) => e)) as MathtuneError;
     expect(isMathtuneError(err, "E_TEST_NO_ANSWER")).toBe(true);
     expect(err.message).toMatch(/1 of 2 test problems have no answer/);
@@ -65,8 +74,12 @@ describe("test sets", () => {
   });
 
   it("a missing path and an empty split are clear errors", async () => {
-    expect(isMathtuneError(await loadTestSet({ path: join(built, "nope") }).catch((e: unknown) => e), "E_INPUT_NOT_FOUND")).toBe(true);
-    expect(isMathtuneError(await loadTestSet({ path: built, split: "dev" }).catch((e: unknown) => e), "E_INPUT_NOT_FOUND")).toBe(true);
+    expect(
+      isMathtuneError(await loadTestSet({ path: join(built, "nope") }).catch((e: unknown) => e), "E_INPUT_NOT_FOUND"),
+    ).toBe(true);
+    expect(
+      isMathtuneError(await loadTestSet({ path: built, split: "dev" }).catch((e: unknown) => e), "E_INPUT_NOT_FOUND"),
+    ).toBe(true);
   });
 });
 
@@ -80,7 +93,10 @@ describe("prompts: asked as the training data taught", () => {
     expect(msgs[0]).toEqual({ role: "system", content: SYSTEM });
     expect(msgs[1]!.content.startsWith(`${INSTRUCTION}\n\n`)).toBe(true);
     // exactly the training conversation of the same record, minus the assistant turn
-    const train = JSON.parse((await readFile(join(built, "test.messages.jsonl"), "utf8")).split("\n")[0]!) as { id: string; messages: unknown[] };
+    const train = JSON.parse((await readFile(join(built, "test.messages.jsonl"), "utf8")).split("\n")[0]!) as {
+      id: string;
+      messages: unknown[];
+    };
     expect(train.id).toBe(rec.id);
     expect(msgs).toEqual(train.messages.slice(0, -1));
     expect(recordMessages(rec, { system: SYSTEM, instructions: { en: INSTRUCTION } }).slice(0, -1)).toEqual(msgs);

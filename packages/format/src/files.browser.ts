@@ -5,9 +5,13 @@
 import { MathtuneError } from "@mathtune/core";
 
 const noFiles = (path: string): MathtuneError =>
-  new MathtuneError("E_UNSUPPORTED", `cannot read ${path}: this is the browser build of @mathtune/format, which reads no files`, {
-    hint: "pass the parsed tokenizer_config.json object (loadChatTemplate accepts it) or use the built-in template; file paths work on Node",
-  });
+  new MathtuneError(
+    "E_UNSUPPORTED",
+    `cannot read ${path}: this is the browser build of @mathtune/format, which reads no files`,
+    {
+      hint: "pass the parsed tokenizer_config.json object (loadChatTemplate accepts it) or use the built-in template; file paths work on Node",
+    },
+  );
 
 export const basename = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
 export const join = (...parts: string[]): string => parts.join("/");

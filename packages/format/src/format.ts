@@ -1,4 +1,12 @@
-import { isMathtuneError, type MathRecord, MathtuneError, parseOptions, type Static, stripCalculatorAnnotations, Type } from "@mathtune/core";
+import {
+  isMathtuneError,
+  type MathRecord,
+  MathtuneError,
+  parseOptions,
+  type Static,
+  stripCalculatorAnnotations,
+  Type,
+} from "@mathtune/core";
 import { join, pathKind, readText, resolvePath } from "./files.js";
 import { type AnswerStyle, answerLine, boxedLine, INSTRUCTIONS, wordingLang } from "./prompts.js";
 import {
@@ -25,30 +33,49 @@ export const FormatOptionsSchema = Type.Object(
   {
     format: Type.Union(
       FORMATS.map((f) => Type.Literal(f)),
-      { default: "messages", description: "alpaca | sharegpt | messages (OpenAI chat) | text (chat template) | prompt-completion" },
+      {
+        default: "messages",
+        description: "alpaca | sharegpt | messages (OpenAI chat) | text (chat template) | prompt-completion",
+      },
     ),
     chatTemplate: Type.Optional(
       Type.String({
         minLength: 1,
-        description: "built-in 'qwen2.5' (default), or a path to the model's chat_template.jinja, tokenizer_config.json or model folder",
+        description:
+          "built-in 'qwen2.5' (default), or a path to the model's chat_template.jinja, tokenizer_config.json or model folder",
       }),
     ),
     tokenizer: Type.Optional(
-      Type.String({ minLength: 1, description: "the model's tokenizer_config.json or folder, to check the template against; default: Qwen2.5's" }),
+      Type.String({
+        minLength: 1,
+        description: "the model's tokenizer_config.json or folder, to check the template against; default: Qwen2.5's",
+      }),
     ),
-    system: Type.Optional(Type.String({ description: "system prompt; without it the chat template's default applies" })),
+    system: Type.Optional(
+      Type.String({ description: "system prompt; without it the chat template's default applies" }),
+    ),
     answerStyle: Type.Union([Type.Literal("auto"), Type.Literal("line"), Type.Literal("boxed")], {
       default: "auto",
-      description: "final answer as a last line 'Answer: X' / '答：X', as \\boxed{X}, or auto (boxed when the solution has \\boxed)",
+      description:
+        "final answer as a last line 'Answer: X' / '答：X', as \\boxed{X}, or auto (boxed when the solution has \\boxed)",
     }),
-    stripCalculator: Type.Boolean({ default: true, description: "remove GSM8K calculator annotations <<48/2=24>> from the output" }),
-    asymptote: Type.Union([Type.Literal("keep"), Type.Literal("drop")], { default: "keep", description: "keep or drop [asy]...[/asy] blocks" }),
+    stripCalculator: Type.Boolean({
+      default: true,
+      description: "remove GSM8K calculator annotations <<48/2=24>> from the output",
+    }),
+    asymptote: Type.Union([Type.Literal("keep"), Type.Literal("drop")], {
+      default: "keep",
+      description: "keep or drop [asy]...[/asy] blocks",
+    }),
     instructions: Type.Optional(
-      Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: "instruction wording per language (en, zh, ...), replacing the built-in one" }),
+      Type.Record(Type.String(), Type.String({ minLength: 1 }), {
+        description: "instruction wording per language (en, zh, ...), replacing the built-in one",
+      }),
     ),
     promptCompletion: Type.Union([Type.Literal("chat"), Type.Literal("plain")], {
       default: "chat",
-      description: "prompt-completion: prompt rendered with the chat template up to the assistant turn (chat), or the bare user text (plain)",
+      description:
+        "prompt-completion: prompt rendered with the chat template up to the assistant turn (chat), or the bare user text (plain)",
     }),
   },
   { additionalProperties: false },
@@ -64,15 +91,34 @@ export interface FormatRecordOptions extends Partial<Omit<FormatOptions, "format
 }
 
 /** A record in Alpaca's format. */
-export interface AlpacaRecord { id: string; instruction: string; input: string; output: string; system?: string }
+export interface AlpacaRecord {
+  id: string;
+  instruction: string;
+  input: string;
+  output: string;
+  system?: string;
+}
 /** A record in ShareGPT's format. */
-export interface ShareGptRecord { id: string; conversations: Array<{ from: "system" | "human" | "gpt"; value: string }> }
+export interface ShareGptRecord {
+  id: string;
+  conversations: Array<{ from: "system" | "human" | "gpt"; value: string }>;
+}
 /** A record as chat messages (OpenAI's format). */
-export interface MessagesRecord { id: string; messages: ChatMessage[] }
+export interface MessagesRecord {
+  id: string;
+  messages: ChatMessage[];
+}
 /** A record as one text, the chat template applied. */
-export interface TextRecord { id: string; text: string }
+export interface TextRecord {
+  id: string;
+  text: string;
+}
 /** A record as a prompt (the chat template applied, generation prompt included) and its completion. */
-export interface PromptCompletionRecord { id: string; prompt: string; completion: string }
+export interface PromptCompletionRecord {
+  id: string;
+  prompt: string;
+  completion: string;
+}
 
 /** The record type of each format. */
 export interface FormattedRecordMap {
@@ -94,7 +140,10 @@ export { stripCalculatorAnnotations };
 /** Removes Asymptote `[asy]...[/asy]` blocks and the blank lines they leave. */
 export function dropAsymptote(text: string): string {
   if (!text.includes("[asy]")) return text;
-  return text.replace(ASY_RE, "").replace(/\n{3,}/g, "\n\n").trim();
+  return text
+    .replace(ASY_RE, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
 }
 
 /** The problem as the user turn shows it (Asymptote handled as asked). */
@@ -118,7 +167,10 @@ export function instructionFor(lang: string | undefined, style: AnswerStyle, cus
  * annotations are removed unless `stripCalculator` is false. Throws E_NO_ANSWER when no final
  * answer is known.
  */
-export function solutionOutput(record: MathRecord, options: FormatRecordOptions = {}): { output: string; style: AnswerStyle } {
+export function solutionOutput(
+  record: MathRecord,
+  options: FormatRecordOptions = {},
+): { output: string; style: AnswerStyle } {
   let sol = record.solution ?? "";
   if (options.stripCalculator ?? true) sol = stripCalculatorAnnotations(sol);
   if (options.asymptote === "drop") sol = dropAsymptote(sol);
@@ -164,41 +216,63 @@ export function recordMessages(record: MathRecord, options: FormatRecordOptions 
  * Formats one record. The result keeps the record's `id`. Throws E_NO_ANSWER when the record
  * has no final answer, and the template errors of `renderChat` for `text` and `prompt-completion`.
  */
-export function formatRecord<F extends FormatName>(record: MathRecord, format: F, options: FormatRecordOptions = {}): FormattedRecordMap[F] {
+export function formatRecord<F extends FormatName>(
+  record: MathRecord,
+  format: F,
+  options: FormatRecordOptions = {},
+): FormattedRecordMap[F] {
   const id = record.id;
   switch (format) {
     case "alpaca": {
       const { output, style } = solutionOutput(record, options);
-      const r: AlpacaRecord = { id, instruction: instructionFor(record.lang, style, options.instructions), input: problemText(record, options), output };
+      const r: AlpacaRecord = {
+        id,
+        instruction: instructionFor(record.lang, style, options.instructions),
+        input: problemText(record, options),
+        output,
+      };
       if (options.system !== undefined) r.system = options.system;
       return r as FormattedRecordMap[F];
     }
     case "sharegpt": {
       const from = { system: "system", user: "human", assistant: "gpt" } as const;
-      const conversations = recordMessages(record, options).map((m) => ({ from: from[m.role as keyof typeof from], value: m.content }));
+      const conversations = recordMessages(record, options).map((m) => ({
+        from: from[m.role as keyof typeof from],
+        value: m.content,
+      }));
       return { id, conversations } as FormattedRecordMap[F];
     }
     case "messages":
       return { id, messages: recordMessages(record, options) } as FormattedRecordMap[F];
     case "text":
-      return { id, text: renderChat(recordMessages(record, options), options.template ?? QWEN25) } as FormattedRecordMap[F];
+      return {
+        id,
+        text: renderChat(recordMessages(record, options), options.template ?? QWEN25),
+      } as FormattedRecordMap[F];
     case "prompt-completion": {
       const msgs = recordMessages(record, options);
       const prompts = msgs.slice(0, -1);
       const completion = msgs[msgs.length - 1]!.content;
-      if (options.promptCompletion === "plain") return { id, prompt: prompts[prompts.length - 1]!.content, completion } as FormattedRecordMap[F];
+      if (options.promptCompletion === "plain")
+        return { id, prompt: prompts[prompts.length - 1]!.content, completion } as FormattedRecordMap[F];
       const template = options.template ?? QWEN25;
       const prompt = renderChat(prompts, template, { addGenerationPrompt: true });
       const full = renderChat(msgs, template);
       if (!full.startsWith(prompt)) {
-        throw new MathtuneError("E_TEMPLATE_RENDER", "the chat template renders the prompt differently from the start of the whole conversation, so it cannot be cut into prompt and completion", {
-          hint: "use promptCompletion 'plain' or the 'text' format",
-        });
+        throw new MathtuneError(
+          "E_TEMPLATE_RENDER",
+          "the chat template renders the prompt differently from the start of the whole conversation, so it cannot be cut into prompt and completion",
+          {
+            hint: "use promptCompletion 'plain' or the 'text' format",
+          },
+        );
       }
       return { id, prompt, completion: full.slice(prompt.length) } as FormattedRecordMap[F];
     }
     default:
-      throw new MathtuneError("E_OPTIONS_INVALID", `unknown format '${String(format)}'`, { hint: `one of ${FORMATS.join(", ")}` });
+      throw new MathtuneError("E_OPTIONS_INVALID", `unknown format '${String(format)}'`, {
+        hint: `one of ${FORMATS.join(", ")}`,
+      });
   }
 }
 
@@ -226,7 +300,9 @@ async function loadTokenizer(pathOrDir: string, baseDir: string | undefined): Pr
   try {
     cfg = JSON.parse(await readText(p)) as TokenizerConfig;
   } catch (e) {
-    throw new MathtuneError("E_PARSE", `${p} is not a readable JSON tokenizer_config: ${(e as Error).message}`, { cause: e });
+    throw new MathtuneError("E_PARSE", `${p} is not a readable JSON tokenizer_config: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return tokenizerInfo(cfg, p);
 }
@@ -245,12 +321,21 @@ export async function createFormatter(options: unknown, ctx: { baseDir?: string 
     loaded = opts.chatTemplate === undefined ? QWEN25 : await loadChatTemplate(opts.chatTemplate, ctx);
   } catch (e) {
     // a recipe that names the Phi-3 format (not a file) for a Qwen model: say what is wrong
-    if (isMathtuneError(e, "E_TEMPLATE_NOT_FOUND") && isPhi3Name(opts.chatTemplate!) && isQwenTokenizer(given ?? QWEN25)) throw phi3WithQwen(opts.chatTemplate!);
+    if (
+      isMathtuneError(e, "E_TEMPLATE_NOT_FOUND") &&
+      isPhi3Name(opts.chatTemplate!) &&
+      isQwenTokenizer(given ?? QWEN25)
+    )
+      throw phi3WithQwen(opts.chatTemplate!);
     throw e;
   }
   const tokenizer = given ?? (loaded.specialTokens.length ? loaded : QWEN25);
   assertTemplateFitsTokenizer(loaded, tokenizer);
-  const template: ChatTemplate = { ...loaded, ...(loaded.bosToken ? {} : tokenizer.bosToken ? { bosToken: tokenizer.bosToken } : {}), ...(loaded.eosToken ? {} : tokenizer.eosToken ? { eosToken: tokenizer.eosToken } : {}) };
+  const template: ChatTemplate = {
+    ...loaded,
+    ...(loaded.bosToken ? {} : tokenizer.bosToken ? { bosToken: tokenizer.bosToken } : {}),
+    ...(loaded.eosToken ? {} : tokenizer.eosToken ? { eosToken: tokenizer.eosToken } : {}),
+  };
   const recordOptions: FormatRecordOptions = {
     answerStyle: opts.answerStyle,
     stripCalculator: opts.stripCalculator,
@@ -261,5 +346,10 @@ export async function createFormatter(options: unknown, ctx: { baseDir?: string 
     ...(opts.instructions ? { instructions: opts.instructions } : {}),
   };
   const format = opts.format;
-  return Object.freeze({ format, options: opts, template, formatRecord: (record: MathRecord) => formatRecord(record, format, recordOptions) });
+  return Object.freeze({
+    format,
+    options: opts,
+    template,
+    formatRecord: (record: MathRecord) => formatRecord(record, format, recordOptions),
+  });
 }

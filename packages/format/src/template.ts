@@ -74,7 +74,8 @@ const tokenText = (t: string | { content: string } | null | undefined): string |
 
 function tokensOf(config: TokenizerConfig): string[] {
   const out = new Set<string>();
-  for (const v of Object.values(config.added_tokens_decoder ?? {})) if (typeof v?.content === "string") out.add(v.content);
+  for (const v of Object.values(config.added_tokens_decoder ?? {}))
+    if (typeof v?.content === "string") out.add(v.content);
   for (const v of config.additional_special_tokens ?? []) {
     const s = tokenText(v);
     if (s) out.add(s);
@@ -101,7 +102,8 @@ export function tokenizerInfo(config: TokenizerConfig, name = "tokenizer_config.
 
 /** A ChatTemplate from a parsed `tokenizer_config.json`; throws E_CONFIG_INVALID when it has no chat template. */
 export function chatTemplateFromConfig(config: TokenizerConfig, name = "tokenizer_config.json"): ChatTemplate {
-  if (typeof config !== "object" || config === null) throw new MathtuneError("E_CONFIG_INVALID", `${name}: not a JSON object`);
+  if (typeof config !== "object" || config === null)
+    throw new MathtuneError("E_CONFIG_INVALID", `${name}: not a JSON object`);
   let source: string | undefined;
   const ct = config.chat_template;
   if (typeof ct === "string") source = ct;
@@ -135,7 +137,10 @@ export interface LoadChatTemplateOptions {
  * transformers, with the special tokens taken from `tokenizer_config.json`), or a parsed
  * tokenizer_config object.
  */
-export async function loadChatTemplate(pathOrConfig: string | TokenizerConfig, options: LoadChatTemplateOptions = {}): Promise<ChatTemplate> {
+export async function loadChatTemplate(
+  pathOrConfig: string | TokenizerConfig,
+  options: LoadChatTemplateOptions = {},
+): Promise<ChatTemplate> {
   if (typeof pathOrConfig !== "string") return chatTemplateFromConfig(pathOrConfig);
   if ((BUILTIN_TEMPLATE_NAMES as readonly string[]).includes(pathOrConfig.toLowerCase())) return QWEN25;
   const path = resolvePath(pathOrConfig, options.baseDir);
@@ -155,7 +160,11 @@ export async function loadChatTemplate(pathOrConfig: string | TokenizerConfig, o
     const cfgPath = join(path, "tokenizer_config.json");
     const cfg = (await pathKind(cfgPath)) === "file" ? await readJson(cfgPath) : undefined;
     if ((await pathKind(jinja)) === "file") {
-      return { ...(cfg ? tokenizerInfo(cfg, jinja) : { specialTokens: [] }), name: jinja, source: await readText(jinja) };
+      return {
+        ...(cfg ? tokenizerInfo(cfg, jinja) : { specialTokens: [] }),
+        name: jinja,
+        source: await readText(jinja),
+      };
     }
     if (cfg) return chatTemplateFromConfig(cfg, cfgPath);
     throw new MathtuneError("E_INPUT_NOT_FOUND", `${path} holds neither chat_template.jinja nor tokenizer_config.json`);
@@ -172,7 +181,9 @@ export function phi3WithQwen(templateName: string): MathtuneError {
   return new MathtuneError(
     "E_TEMPLATE_MISMATCH",
     `chat template ${templateName} uses the Phi-3 tags <|system|>, <|user|>, <|assistant|>, <|end|>, but the model is a Qwen model, whose chat format is ChatML (<|im_start|>role\\n...<|im_end|>\\n). Qwen's tokenizer reads the Phi-3 tags as plain text: training text would not look like Qwen's prompts and <|end|> would never stop generation`,
-    { hint: "leave chatTemplate unset to use the built-in Qwen2.5 ChatML template, or point it at the model's own tokenizer_config.json" },
+    {
+      hint: "leave chatTemplate unset to use the built-in Qwen2.5 ChatML template, or point it at the model's own tokenizer_config.json",
+    },
   );
 }
 
@@ -187,7 +198,10 @@ export function isPhi3Name(name: string): boolean {
  * template (`<|system|>` ... `<|end|>`) with a Qwen tokenizer gets its own message.
  * Throws E_TEMPLATE_MISMATCH.
  */
-export function assertTemplateFitsTokenizer(template: Pick<ChatTemplate, "name" | "source">, tokenizer: Pick<ChatTemplate, "specialTokens" | "tokenizerClass">): void {
+export function assertTemplateFitsTokenizer(
+  template: Pick<ChatTemplate, "name" | "source">,
+  tokenizer: Pick<ChatTemplate, "specialTokens" | "tokenizerClass">,
+): void {
   const style = templateStyle(template.source);
   if (style === "phi3" && isQwenTokenizer(tokenizer)) throw phi3WithQwen(template.name);
   if (!tokenizer.specialTokens.length) return;
@@ -210,7 +224,9 @@ function compile(source: string, name: string): Template {
     try {
       t = new Template(source);
     } catch (e) {
-      throw new MathtuneError("E_TEMPLATE_INVALID", `chat template ${name} does not parse: ${(e as Error).message}`, { cause: e });
+      throw new MathtuneError("E_TEMPLATE_INVALID", `chat template ${name} does not parse: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     if (compiled.size >= 32) compiled.clear();
     compiled.set(source, t);
@@ -242,7 +258,8 @@ function renderQwen25(messages: readonly ChatMessage[], addGenerationPrompt: boo
   } else {
     out = `<|im_start|>system\n${QWEN25_DEFAULT_SYSTEM}<|im_end|>\n`;
   }
-  for (let i = start; i < messages.length; i++) out += `<|im_start|>${messages[i]!.role}\n${messages[i]!.content}<|im_end|>\n`;
+  for (let i = start; i < messages.length; i++)
+    out += `<|im_start|>${messages[i]!.role}\n${messages[i]!.content}<|im_end|>\n`;
   if (addGenerationPrompt) out += "<|im_start|>assistant\n";
   return out;
 }
@@ -253,9 +270,19 @@ function renderQwen25(messages: readonly ChatMessage[], addGenerationPrompt: boo
  * Throws E_TEMPLATE_INVALID when the template does not parse and E_TEMPLATE_RENDER when it fails
  * (including its own `raise_exception`, which @huggingface/jinja provides).
  */
-export function renderChat(messages: readonly ChatMessage[], template: string | ChatTemplate = QWEN25, options: RenderChatOptions = {}): string {
-  const t: ChatTemplate = typeof template === "string" ? { name: "template", source: template, specialTokens: [] } : template;
-  if (t.source === QWEN25_CHAT_TEMPLATE && options.fast !== false && !options.variables && messages.every((m) => typeof m.content === "string" && typeof m.role === "string")) {
+export function renderChat(
+  messages: readonly ChatMessage[],
+  template: string | ChatTemplate = QWEN25,
+  options: RenderChatOptions = {},
+): string {
+  const t: ChatTemplate =
+    typeof template === "string" ? { name: "template", source: template, specialTokens: [] } : template;
+  if (
+    t.source === QWEN25_CHAT_TEMPLATE &&
+    options.fast !== false &&
+    !options.variables &&
+    messages.every((m) => typeof m.content === "string" && typeof m.role === "string")
+  ) {
     return renderQwen25(messages, options.addGenerationPrompt ?? false);
   }
   const compiledTemplate = compile(t.source, t.name);
@@ -269,6 +296,8 @@ export function renderChat(messages: readonly ChatMessage[], template: string | 
     });
   } catch (e) {
     if (e instanceof MathtuneError) throw e;
-    throw new MathtuneError("E_TEMPLATE_RENDER", `chat template ${t.name} failed to render: ${(e as Error).message}`, { cause: e });
+    throw new MathtuneError("E_TEMPLATE_RENDER", `chat template ${t.name} failed to render: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }

@@ -2,11 +2,20 @@ import { join } from "node:path";
 import { type MathRecord, MathtuneError } from "@mathtune/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ANSWER_LINE_RE, createFormatter, dropAsymptote, formatRecord, FORMATS, parseFormatOptions, stripCalculatorAnnotations } from "@mathtune/format";
+import {
+  ANSWER_LINE_RE,
+  createFormatter,
+  dropAsymptote,
+  formatRecord,
+  FORMATS,
+  parseFormatOptions,
+  stripCalculatorAnnotations,
+} from "@mathtune/format";
 
 const fixtures = join(import.meta.dirname, "fixtures");
 const SYS = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
-const EN_LINE = 'Solve this math problem. Reason step by step, then write the final answer on the last line as "Answer: <final answer>".';
+const EN_LINE =
+  'Solve this math problem. Reason step by step, then write the final answer on the last line as "Answer: <final answer>".';
 const EN_BOXED = "Solve this math problem. Reason step by step, then write the final answer inside \\boxed{}.";
 const ZH_LINE = "请解这道数学题。先逐步推理，再在最后一行写出最终答案，格式为“答：<最终答案>”。";
 
@@ -14,8 +23,10 @@ const gsm: MathRecord = {
   id: "gsm8k/train/0",
   source: "gsm8k",
   split: "train",
-  problem: "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
-  solution: "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72",
+  problem:
+    "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
+  solution:
+    "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72",
   answer: "72",
   answerKind: "integer",
   category: "word_problem",
@@ -34,7 +45,14 @@ const math: MathRecord = {
   lang: "en",
 };
 
-const zh: MathRecord = { id: "zh/1", source: "custom", problem: "3个苹果加4个苹果是几个？", solution: "3+4=7", answer: "7", lang: "zh" };
+const zh: MathRecord = {
+  id: "zh/1",
+  source: "custom",
+  problem: "3个苹果加4个苹果是几个？",
+  solution: "3+4=7",
+  answer: "7",
+  lang: "zh",
+};
 
 describe("formatRecord", () => {
   it("text: a GSM8K record rendered with Qwen2.5 matches the hand-checked string", () => {
@@ -61,7 +79,8 @@ describe("formatRecord", () => {
       id: "gsm8k/train/0",
       instruction: EN_LINE,
       input: gsm.problem,
-      output: "Natalia sold 48/2 = 24 clips in May.\nNatalia sold 48+24 = 72 clips altogether in April and May.\nAnswer: 72",
+      output:
+        "Natalia sold 48/2 = 24 clips in May.\nNatalia sold 48+24 = 72 clips altogether in April and May.\nAnswer: 72",
     });
     expect(formatRecord(gsm, "alpaca", { system: "S" }).system).toBe("S");
   });
@@ -104,10 +123,16 @@ describe("formatRecord", () => {
   });
 
   it("answer styles: boxed added when asked, line added to a boxed solution when asked", () => {
-    expect(formatRecord(gsm, "alpaca", { answerStyle: "boxed" }).output.endsWith("in April and May.\nThe final answer is $\\boxed{72}$.")).toBe(true);
+    expect(
+      formatRecord(gsm, "alpaca", { answerStyle: "boxed" }).output.endsWith(
+        "in April and May.\nThe final answer is $\\boxed{72}$.",
+      ),
+    ).toBe(true);
     expect(formatRecord(gsm, "alpaca", { answerStyle: "boxed" }).instruction).toBe(EN_BOXED);
     expect(formatRecord(math, "alpaca", { answerStyle: "line" }).output).toBe("We add: $1+1=\\boxed{2}$.\nAnswer: 2");
-    expect(formatRecord({ ...zh, solution: undefined }, "alpaca", { answerStyle: "boxed" }).output).toBe("最终答案是 $\\boxed{7}$。");
+    expect(formatRecord({ ...zh, solution: undefined }, "alpaca", { answerStyle: "boxed" }).output).toBe(
+      "最终答案是 $\\boxed{7}$。",
+    );
   });
 
   it("keeps calculator annotations when stripCalculator is false", () => {
@@ -138,8 +163,13 @@ describe("formatRecord", () => {
     const rec = fc.record({
       id: fc.string({ minLength: 1, maxLength: 20 }),
       problem: fc.string({ minLength: 1, maxLength: 80 }),
-      solution: fc.option(fc.string({ maxLength: 120 }).filter((s) => !s.includes("\\boxed") && !s.includes("#")), { nil: undefined }),
-      answer: fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim() === s && s.length > 0 && !/[\n\r]/.test(s)),
+      solution: fc.option(
+        fc.string({ maxLength: 120 }).filter((s) => !s.includes("\\boxed") && !s.includes("#")),
+        { nil: undefined },
+      ),
+      answer: fc
+        .string({ minLength: 1, maxLength: 12 })
+        .filter((s) => s.trim() === s && s.length > 0 && !/[\n\r]/.test(s)),
       lang: fc.constantFrom("en", "zh", "zh-Hans", "fr"),
     });
     fc.assert(
@@ -178,13 +208,19 @@ describe("createFormatter", () => {
     expect(f.formatRecord(gsm)).toEqual(formatRecord(gsm, "text"));
   });
   it("E_TEMPLATE_MISMATCH for a Phi-3 template with the (default) Qwen tokenizer", async () => {
-    const err = await createFormatter({ format: "text", chatTemplate: join(fixtures, "phi3", "chat_template.jinja"), tokenizer: join(fixtures, "qwen-model") }).catch((e: unknown) => e);
+    const err = await createFormatter({
+      format: "text",
+      chatTemplate: join(fixtures, "phi3", "chat_template.jinja"),
+      tokenizer: join(fixtures, "qwen-model"),
+    }).catch((e: unknown) => e);
     expect((err as MathtuneError).code).toBe("E_TEMPLATE_MISMATCH");
     expect((err as MathtuneError).message).toMatch(/Phi-3 tags.*Qwen model/);
   });
   it("a Phi-3 template with its own tokenizer is fine", async () => {
     const f = await createFormatter({ format: "text", chatTemplate: join(fixtures, "phi3") });
-    expect((f.formatRecord(zh) as { text: string }).text).toBe(`<|user|>\n${ZH_LINE}\n\n3个苹果加4个苹果是几个？<|end|>\n<|assistant|>\n3+4=7\n答：7<|end|>\n`);
+    expect((f.formatRecord(zh) as { text: string }).text).toBe(
+      `<|user|>\n${ZH_LINE}\n\n3个苹果加4个苹果是几个？<|end|>\n<|assistant|>\n3+4=7\n答：7<|end|>\n`,
+    );
   });
   it("E_OPTIONS_INVALID for unknown formats and options, every problem on its own line", () => {
     expect(() => parseFormatOptions({ format: "jsonl" })).toThrow(/format/);
@@ -224,21 +260,36 @@ describe("createFormatter: asking for Phi-3 by name", () => {
     }
   });
   it("E_TEMPLATE_NOT_FOUND when the tokenizer is not Qwen's (no built-in Phi-3 template)", async () => {
-    const err = await createFormatter({ format: "text", chatTemplate: "phi3", tokenizer: join(fixtures, "phi3") }).catch((e: unknown) => e);
+    const err = await createFormatter({
+      format: "text",
+      chatTemplate: "phi3",
+      tokenizer: join(fixtures, "phi3"),
+    }).catch((e: unknown) => e);
     expect((err as MathtuneError).code).toBe("E_TEMPLATE_NOT_FOUND");
   });
 });
 
 describe("prompt-completion with an unusual template", () => {
   it("E_TEMPLATE_RENDER when the prompt is not the start of the whole conversation", () => {
-    const template = { name: "odd", source: "{% if add_generation_prompt %}GEN:{% endif %}{% for m in messages %}[{{ m.content }}]{% endfor %}", specialTokens: [] };
+    const template = {
+      name: "odd",
+      source: "{% if add_generation_prompt %}GEN:{% endif %}{% for m in messages %}[{{ m.content }}]{% endfor %}",
+      specialTokens: [],
+    };
     try {
       formatRecord(zh, "prompt-completion", { template });
       expect.unreachable();
     } catch (e) {
       expect((e as MathtuneError).code).toBe("E_TEMPLATE_RENDER");
     }
-    const ok = { name: "ok", source: "{% for m in messages %}[{{ m.role }}:{{ m.content }}]{% endfor %}{% if add_generation_prompt %}[assistant:{% endif %}", specialTokens: [] };
-    expect(formatRecord(zh, "prompt-completion", { template: ok, answerStyle: "line" }).completion).toBe("3+4=7\n答：7]");
+    const ok = {
+      name: "ok",
+      source:
+        "{% for m in messages %}[{{ m.role }}:{{ m.content }}]{% endfor %}{% if add_generation_prompt %}[assistant:{% endif %}",
+      specialTokens: [],
+    };
+    expect(formatRecord(zh, "prompt-completion", { template: ok, answerStyle: "line" }).completion).toBe(
+      "3+4=7\n答：7]",
+    );
   });
 });

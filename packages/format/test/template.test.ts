@@ -39,7 +39,12 @@ describe("QWEN25_CHAT_TEMPLATE", () => {
 
 // Each expected string below was written out by hand from the ChatML format
 // (<|im_start|>role\n content <|im_end|>\n), not produced by the code under test.
-const cases: Array<{ name: string; messages: Array<{ role: string; content: string }>; gen: boolean; expected: string }> = [
+const cases: Array<{
+  name: string;
+  messages: Array<{ role: string; content: string }>;
+  gen: boolean;
+  expected: string;
+}> = [
   {
     name: "one user turn, prompt for generation, default system prompt",
     messages: [{ role: "user", content: "What is 2+3?" }],
@@ -121,18 +126,26 @@ describe("renderChat with the Qwen2.5 template", () => {
   });
 
   it("property: the fast path renders exactly what the Jinja template renders", () => {
-    const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: "grapheme", maxLength: 20 }), fc.constantFrom("", "{{ x }}", "{% if %}", "<|im_end|>", "\n\n", " a ", "\\boxed{2}"));
+    const text = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: "grapheme", maxLength: 20 }),
+      fc.constantFrom("", "{{ x }}", "{% if %}", "<|im_end|>", "\n\n", " a ", "\\boxed{2}"),
+    );
     const msg = fc.record({ role: fc.constantFrom("system", "user", "assistant", "tool"), content: text });
     fc.assert(
       fc.property(fc.array(msg, { maxLength: 6 }), fc.boolean(), (messages, gen) => {
-        expect(renderChat(messages, QWEN25, { addGenerationPrompt: gen })).toBe(renderChat(messages, QWEN25, { addGenerationPrompt: gen, fast: false }));
+        expect(renderChat(messages, QWEN25, { addGenerationPrompt: gen })).toBe(
+          renderChat(messages, QWEN25, { addGenerationPrompt: gen, fast: false }),
+        );
       }),
       { numRuns: 300 },
     );
   });
 
   it("uses Qwen2.5 when no template is given", () => {
-    expect(renderChat([{ role: "user", content: "x" }])).toBe(`<|im_start|>system\n${SYS}<|im_end|>\n<|im_start|>user\nx<|im_end|>\n`);
+    expect(renderChat([{ role: "user", content: "x" }])).toBe(
+      `<|im_start|>system\n${SYS}<|im_end|>\n<|im_start|>user\nx<|im_end|>\n`,
+    );
   });
 });
 
@@ -150,7 +163,17 @@ describe("renderChat errors", () => {
     }
   });
   it("passes bos/eos tokens and extra variables", () => {
-    const out = renderChat([{ role: "user", content: "hi" }], { name: "t", source: "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}{{ who }}", bosToken: "<s>", eosToken: "</s>", specialTokens: [] }, { variables: { who: "!" } });
+    const out = renderChat(
+      [{ role: "user", content: "hi" }],
+      {
+        name: "t",
+        source: "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}{{ who }}",
+        bosToken: "<s>",
+        eosToken: "</s>",
+        specialTokens: [],
+      },
+      { variables: { who: "!" } },
+    );
     expect(out).toBe("<s>hi</s>!");
   });
 });
@@ -165,18 +188,27 @@ describe("loadChatTemplate", () => {
   });
   it("reads a tokenizer_config.json path relative to baseDir", async () => {
     const t = await loadChatTemplate("qwen-model/tokenizer_config.json", { baseDir: fixtures });
-    expect(renderChat([{ role: "user", content: "a" }], t, { addGenerationPrompt: true })).toBe(`<|im_start|>system\n${SYS}<|im_end|>\n<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\n`);
+    expect(renderChat([{ role: "user", content: "a" }], t, { addGenerationPrompt: true })).toBe(
+      `<|im_start|>system\n${SYS}<|im_end|>\n<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\n`,
+    );
   });
   it("prefers chat_template.jinja in a folder and takes tokens from tokenizer_config.json", async () => {
     const t = await loadChatTemplate(join(fixtures, "phi3"));
     expect(t.name.endsWith("chat_template.jinja")).toBe(true);
     expect(templateStyle(t.source)).toBe("phi3");
     expect(t.specialTokens).toContain("<|end|>");
-    expect(renderChat([{ role: "user", content: "q" }], t, { addGenerationPrompt: true })).toBe("<|user|>\nq<|end|>\n<|assistant|>\n");
+    expect(renderChat([{ role: "user", content: "q" }], t, { addGenerationPrompt: true })).toBe(
+      "<|user|>\nq<|end|>\n<|assistant|>\n",
+    );
   });
   it("accepts the built-in name and a parsed config; picks the 'default' of a template list", async () => {
     expect(await loadChatTemplate("qwen2.5")).toBe(QWEN25);
-    const t = await loadChatTemplate({ chat_template: [{ name: "tool_use", template: "T" }, { name: "default", template: "D" }] });
+    const t = await loadChatTemplate({
+      chat_template: [
+        { name: "tool_use", template: "T" },
+        { name: "default", template: "D" },
+      ],
+    });
     expect(t.source).toBe("D");
   });
   it("E_INPUT_NOT_FOUND for a missing path; E_CONFIG_INVALID for a config without chat_template", async () => {

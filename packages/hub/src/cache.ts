@@ -175,7 +175,12 @@ export async function folderSize(root: string): Promise<{ bytes: number; files: 
  * huggingface_hub keeps its own lock files; its cache scan skips it) holding the owner's pid. A lock
  * whose owner on this host is gone is taken over. Resolves to the release function.
  */
-export async function lockBlob(cacheDir: string, repo: RepoRef, etag: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+export async function lockBlob(
+  cacheDir: string,
+  repo: RepoRef,
+  etag: string,
+  signal?: AbortSignal,
+): Promise<() => Promise<void>> {
   const { hostname } = await import("node:os");
   const dir = join(cacheDir, ".locks", repoFolderName(repo), `${etag}.mathtune-lock`);
   await mkdir(dirname(dir), { recursive: true });

@@ -17,5 +17,12 @@ export interface HubStatus {
 export async function hubStatus(input: HubConfigInput = {}): Promise<HubStatus> {
   const cfg = hubConfig(input);
   const { bytes, files } = await folderSize(cfg.cacheDir);
-  return { endpoint: cfg.endpoint, cacheDir: cfg.cacheDir, cacheBytes: bytes, cacheFiles: files, tokenSet: Boolean(cfg.token), offline: cfg.offline };
+  return {
+    endpoint: cfg.endpoint,
+    cacheDir: cfg.cacheDir,
+    cacheBytes: bytes,
+    cacheFiles: files,
+    tokenSet: Boolean(cfg.token),
+    offline: cfg.offline,
+  };
 }

@@ -23,7 +23,8 @@ declare module "@mathtune/core" {
 registerErrorCodes("@mathtune/hub", HUB_ERROR_CODES);
 
 /** The hint of errors that a cached copy and HF_HUB_OFFLINE=1 would avoid. */
-export const OFFLINE_HINT = "if the files are already in the Hugging Face cache, set HF_HUB_OFFLINE=1 to use them without the network";
+export const OFFLINE_HINT =
+  "if the files are already in the Hugging Face cache, set HF_HUB_OFFLINE=1 to use them without the network";
 
 export function hubError(
   code: HubErrorCode,
@@ -36,6 +37,10 @@ export function hubError(
     location: { file: `hf://${where.repo}`, ...(entry ? { entry } : {}) },
     ...(options.hint ? { hint: options.hint } : {}),
     ...(options.cause !== undefined ? { cause: options.cause } : {}),
-    details: { repo: where.repo, ...(where.file ? { file: where.file } : {}), ...(where.revision ? { revision: where.revision } : {}) },
+    details: {
+      repo: where.repo,
+      ...(where.file ? { file: where.file } : {}),
+      ...(where.revision ? { revision: where.revision } : {}),
+    },
   });
 }

@@ -6,9 +6,26 @@
  */
 export { hubConfig, hfHome, type HubConfig, type HubConfigInput } from "./env.js";
 export { HUB_ERROR_CODES, OFFLINE_HINT, type HubErrorCode } from "./errors.js";
-export { blobPath, repoDir, repoFolderName, snapshotDir, readRef, type RepoRef, type RepoType, type TreeFile } from "./cache.js";
+export {
+  blobPath,
+  repoDir,
+  repoFolderName,
+  snapshotDir,
+  readRef,
+  type RepoRef,
+  type RepoType,
+  type TreeFile,
+} from "./cache.js";
 export { globToRegExp, MODEL_FILES, selectDatasetFiles, type DatasetSelection } from "./select.js";
-export { parseRepoId, snapshot, snapshotIter, type HubEvent, type Snapshot, type SnapshotFile, type SnapshotOptions } from "./snapshot.js";
+export {
+  parseRepoId,
+  snapshot,
+  snapshotIter,
+  type HubEvent,
+  type Snapshot,
+  type SnapshotFile,
+  type SnapshotOptions,
+} from "./snapshot.js";
 export {
   isLocalModelPath,
   provenanceOf,

@@ -42,7 +42,11 @@ export function provenanceOf(s: Snapshot): HubProvenance {
     endpoint: s.endpoint,
     revision: s.revision,
     commit: s.commit,
-    files: s.files.map((f) => ({ path: f.path, size: f.size, ...(f.etag ? (f.lfs ? { sha256: f.etag } : { gitOid: f.etag }) : {}) })),
+    files: s.files.map((f) => ({
+      path: f.path,
+      size: f.size,
+      ...(f.etag ? (f.lfs ? { sha256: f.etag } : { gitOid: f.etag }) : {}),
+    })),
   };
 }
 
@@ -51,7 +55,10 @@ export function provenanceOf(s: Snapshot): HubProvenance {
  * into the Hugging Face cache, and returns a path an adapter reads: the file itself when there is
  * one, else a folder with exactly those files under their repository paths.
  */
-export async function resolveDataset(id: string, options: ResolveOptions & DatasetSelection = {}): Promise<ResolvedDataset> {
+export async function resolveDataset(
+  id: string,
+  options: ResolveOptions & DatasetSelection = {},
+): Promise<ResolvedDataset> {
   const it = resolveDatasetIter(id, options);
   for (;;) {
     const r = await it.next();
@@ -61,14 +68,22 @@ export async function resolveDataset(id: string, options: ResolveOptions & Datas
 }
 
 /** `resolveDataset` as an async iterator of download events; it returns the resolved dataset. */
-export async function* resolveDatasetIter(id: string, options: Omit<ResolveOptions, "onEvent"> & DatasetSelection = {}): AsyncGenerator<HubEvent, ResolvedDataset> {
+export async function* resolveDatasetIter(
+  id: string,
+  options: Omit<ResolveOptions, "onEvent"> & DatasetSelection = {},
+): AsyncGenerator<HubEvent, ResolvedDataset> {
   const repo = parseRepoId(id, "dataset");
   const select = (tree: TreeFile[]): TreeFile[] => {
     const { files, problem } = selectDatasetFiles(tree, options);
     if (problem) {
-      throw hubError("E_HUB_NO_FILES", `${problem} in datasets/${id}`, { repo: `datasets/${id}`, revision: options.revision ?? "main" }, {
-        hint: "set 'config' and 'split' to the names on the dataset's page, or list the files with 'files: [glob, ...]'",
-      });
+      throw hubError(
+        "E_HUB_NO_FILES",
+        `${problem} in datasets/${id}`,
+        { repo: `datasets/${id}`, revision: options.revision ?? "main" },
+        {
+          hint: "set 'config' and 'split' to the names on the dataset's page, or list the files with 'files: [glob, ...]'",
+        },
+      );
     }
     return files;
   };
@@ -81,7 +96,10 @@ export async function* resolveDatasetIter(id: string, options: Omit<ResolveOptio
   const provenance = provenanceOf(snap);
   if (snap.files.length === 1) return { path: snap.files[0]!.local, snapshot: snap, provenance };
   // Several files: a folder of links with the repository's paths (the adapters read folders).
-  const key = createHash("sha256").update(snap.files.map((f) => f.path).join("\n")).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(snap.files.map((f) => f.path).join("\n"))
+    .digest("hex")
+    .slice(0, 16);
   const cfg = hubConfig(options);
   const view = join(repoDir(cfg.cacheDir, repo), ".mathtune", "views", `${snap.commit}-${key}`);
   if (!existsSync(view)) {
@@ -141,7 +159,10 @@ export async function resolveModel(idOrPath: string, options: ResolveModelOption
     const path = resolve(baseDir, idOrPath.replace(/^~(?=$|[/\\])/, process.env.HOME ?? "~"));
     const st = await stat(path).catch(() => undefined);
     if (!st) {
-      throw new MathtuneError("E_INPUT_NOT_FOUND", `no such model folder: ${path}`, { location: { file: path }, hint: "give a local folder, or a Hub id such as Qwen/Qwen2.5-0.5B-Instruct" });
+      throw new MathtuneError("E_INPUT_NOT_FOUND", `no such model folder: ${path}`, {
+        location: { file: path },
+        hint: "give a local folder, or a Hub id such as Qwen/Qwen2.5-0.5B-Instruct",
+      });
     }
     return { path };
   }
@@ -150,11 +171,15 @@ export async function resolveModel(idOrPath: string, options: ResolveModelOption
   const select = (tree: TreeFile[]): TreeFile[] => {
     const files = tree.filter((f) => matchAny(f.path, patterns));
     const where = { repo: `models/${idOrPath}`, revision: options.revision ?? "main" };
-    if (!files.length) throw hubError("E_HUB_NO_FILES", `no file of models/${idOrPath} matches ${patterns.join(", ")}`, where);
+    if (!files.length)
+      throw hubError("E_HUB_NO_FILES", `no file of models/${idOrPath} matches ${patterns.join(", ")}`, where);
     if (!options.files?.length) {
-      if (!files.some((f) => f.path === "config.json")) throw hubError("E_HUB_NO_FILES", `models/${idOrPath} has no config.json: not a transformers model`, where);
+      if (!files.some((f) => f.path === "config.json"))
+        throw hubError("E_HUB_NO_FILES", `models/${idOrPath} has no config.json: not a transformers model`, where);
       if (!files.some((f) => f.path.endsWith(".safetensors"))) {
-        throw hubError("E_HUB_NO_FILES", `models/${idOrPath} has no .safetensors weights`, where, { hint: "mathtune reads safetensors only; pick a repository (or revision) that has them" });
+        throw hubError("E_HUB_NO_FILES", `models/${idOrPath} has no .safetensors weights`, where, {
+          hint: "mathtune reads safetensors only; pick a repository (or revision) that has them",
+        });
       }
     }
     return files;

@@ -38,13 +38,17 @@ export interface DatasetSelection {
 }
 
 /** What a dataset source with `{ config, split, files }` reads from a repository's tree. */
-export function selectDatasetFiles(tree: readonly TreeFile[], sel: DatasetSelection): { files: TreeFile[]; problem?: string } {
+export function selectDatasetFiles(
+  tree: readonly TreeFile[],
+  sel: DatasetSelection,
+): { files: TreeFile[]; problem?: string } {
   if (sel.files?.length) {
     const files = tree.filter((f) => matchAny(f.path, sel.files!));
     return files.length ? { files } : { files, problem: `no file matches ${sel.files.join(", ")}` };
   }
   let files = tree.filter((f) => DATA_FILE_RE.test(f.path) && !NOT_DATA_RE.test(f.path));
-  if (!files.length) return { files, problem: "the repository holds no data files (Parquet, JSON lines, CSV, Arrow, text)" };
+  if (!files.length)
+    return { files, problem: "the repository holds no data files (Parquet, JSON lines, CSV, Arrow, text)" };
   if (sel.config) {
     const c = sel.config;
     const segs = (p: string): string[] => p.split("/");
@@ -54,13 +58,17 @@ export function selectDatasetFiles(tree: readonly TreeFile[], sel: DatasetSelect
       return name.startsWith(`${c}-`) || name.startsWith(`${c}_`) || name.startsWith(`${c}.`);
     });
     files = inFolder.length ? inFolder : byName;
-    if (!files.length) return { files, problem: `no data file belongs to config '${c}' (folders: ${topFolders(tree)})` };
+    if (!files.length)
+      return { files, problem: `no data file belongs to config '${c}' (folders: ${topFolders(tree)})` };
   }
   if (sel.split) {
     const s = sel.split;
-    const re = new RegExp(`(^|/)${s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([-_.][^/]*)?$|(^|/)${s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`);
+    const re = new RegExp(
+      `(^|/)${s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([-_.][^/]*)?$|(^|/)${s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`,
+    );
     files = files.filter((f) => re.test(f.path));
-    if (!files.length) return { files, problem: `no data file of split '${s}'${sel.config ? ` in config '${sel.config}'` : ""}` };
+    if (!files.length)
+      return { files, problem: `no data file of split '${s}'${sel.config ? ` in config '${sel.config}'` : ""}` };
   }
   return { files };
 }

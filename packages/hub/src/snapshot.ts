@@ -70,7 +70,16 @@ export interface Snapshot {
 
 /** The events of `snapshotIter`: the revision resolved, then per file its start, progress and end, then done. */
 export type HubEvent =
-  | { type: "resolved"; repo: string; revision: string; commit: string; files: number; bytes: number; missingFiles: number; missingBytes: number }
+  | {
+      type: "resolved";
+      repo: string;
+      revision: string;
+      commit: string;
+      files: number;
+      bytes: number;
+      missingFiles: number;
+      missingBytes: number;
+    }
   | { type: "file-start"; repo: string; path: string; size: number; resumeFrom: number }
   | {
       type: "progress";
@@ -149,43 +158,85 @@ function toHubError(ctx: Ctx, e: unknown, file?: string, gated?: boolean): Matht
   if (typeof err?.statusCode === "number") {
     const xcode = (err.url && ctx.errorCodes.get(err.url)) || undefined;
     const status = err.statusCode;
-    const tokenHint = ctx.cfg.token ? "the token is set but has no access: accept the conditions on the repository's page with that account" : "set HF_TOKEN (or run `huggingface-cli login`) with an account that has accepted the repository's conditions";
+    const tokenHint = ctx.cfg.token
+      ? "the token is set but has no access: accept the conditions on the repository's page with that account"
+      : "set HF_TOKEN (or run `huggingface-cli login`) with an account that has accepted the repository's conditions";
     if (xcode === "GatedRepo" || (gated && (status === 401 || status === 403))) {
-      return hubError("E_HUB_GATED", `${where.repo} is gated: access refused (${status})`, where, { hint: tokenHint, cause: e });
-    }
-    if (xcode === "RevisionNotFound") {
-      return hubError("E_HUB_REVISION_NOT_FOUND", `revision '${ctx.revision}' does not exist in ${where.repo}`, where, { hint: "check the recipe's revision: a branch, a tag or a full 40-character commit sha", cause: e });
-    }
-    if (xcode === "EntryNotFound") {
-      return hubError("E_HUB_FILE_NOT_FOUND", `${file ?? "a file"} is not in ${where.repo} at ${ctx.revision}`, where, { cause: e });
-    }
-    if (xcode === "RepoNotFound" || status === 404 || status === 401) {
-      return hubError("E_HUB_REPO_NOT_FOUND", `repository ${where.repo} not found on ${ctx.cfg.endpoint} (${status})`, where, {
-        hint: ctx.cfg.token ? "check the name (owner/name) and that the token's account can see it" : "check the name (owner/name); a private repository needs HF_TOKEN",
+      return hubError("E_HUB_GATED", `${where.repo} is gated: access refused (${status})`, where, {
+        hint: tokenHint,
         cause: e,
       });
     }
-    if (status === 403) return hubError("E_HUB_GATED", `access to ${where.repo} refused (403)`, where, { hint: tokenHint, cause: e });
-    return hubError("E_HUB_NETWORK", `${ctx.cfg.endpoint} answered ${status} for ${where.repo}${file ? ` ${file}` : ""}`, where, { hint: `try again later; ${OFFLINE_HINT}`, cause: e });
+    if (xcode === "RevisionNotFound") {
+      return hubError("E_HUB_REVISION_NOT_FOUND", `revision '${ctx.revision}' does not exist in ${where.repo}`, where, {
+        hint: "check the recipe's revision: a branch, a tag or a full 40-character commit sha",
+        cause: e,
+      });
+    }
+    if (xcode === "EntryNotFound") {
+      return hubError("E_HUB_FILE_NOT_FOUND", `${file ?? "a file"} is not in ${where.repo} at ${ctx.revision}`, where, {
+        cause: e,
+      });
+    }
+    if (xcode === "RepoNotFound" || status === 404 || status === 401) {
+      return hubError(
+        "E_HUB_REPO_NOT_FOUND",
+        `repository ${where.repo} not found on ${ctx.cfg.endpoint} (${status})`,
+        where,
+        {
+          hint: ctx.cfg.token
+            ? "check the name (owner/name) and that the token's account can see it"
+            : "check the name (owner/name); a private repository needs HF_TOKEN",
+          cause: e,
+        },
+      );
+    }
+    if (status === 403)
+      return hubError("E_HUB_GATED", `access to ${where.repo} refused (403)`, where, { hint: tokenHint, cause: e });
+    return hubError(
+      "E_HUB_NETWORK",
+      `${ctx.cfg.endpoint} answered ${status} for ${where.repo}${file ? ` ${file}` : ""}`,
+      where,
+      { hint: `try again later; ${OFFLINE_HINT}`, cause: e },
+    );
   }
   const sys = err?.cause?.code ?? err?.code;
   if (sys === "ENOSPC") {
-    return hubError("E_HUB_DISK_FULL", `no space left on the disk of ${ctx.cfg.cacheDir} while writing ${file ?? "a file"}`, where, {
-      hint: "free space, or point HF_HUB_CACHE (or HF_HOME) at a larger disk",
-      cause: e,
-    });
+    return hubError(
+      "E_HUB_DISK_FULL",
+      `no space left on the disk of ${ctx.cfg.cacheDir} while writing ${file ?? "a file"}`,
+      where,
+      {
+        hint: "free space, or point HF_HUB_CACHE (or HF_HOME) at a larger disk",
+        cause: e,
+      },
+    );
   }
   if (e instanceof TypeError && /token|hf_/.test(String(err.message))) {
     return hubError("E_HUB_INVALID", String(err.message), where, { cause: e });
   }
-  const reason = err?.cause && typeof err.cause === "object" && "message" in err.cause ? String((err.cause as Error).message) : String(err?.message ?? e);
-  return hubError("E_HUB_NETWORK", `could not reach ${ctx.cfg.endpoint} for ${where.repo}${file ? ` ${file}` : ""}: ${reason}`, where, {
-    hint: `check the connection and HF_ENDPOINT; ${OFFLINE_HINT}`,
-    cause: e,
-  });
+  const reason =
+    err?.cause && typeof err.cause === "object" && "message" in err.cause
+      ? String((err.cause as Error).message)
+      : String(err?.message ?? e);
+  return hubError(
+    "E_HUB_NETWORK",
+    `could not reach ${ctx.cfg.endpoint} for ${where.repo}${file ? ` ${file}` : ""}: ${reason}`,
+    where,
+    {
+      hint: `check the connection and HF_ENDPOINT; ${OFFLINE_HINT}`,
+      cause: e,
+    },
+  );
 }
 
-function toTreeFile(e: { type: string; path: string; size: number; oid?: string; lfs?: { oid: string; size: number } }): TreeFile | undefined {
+function toTreeFile(e: {
+  type: string;
+  path: string;
+  size: number;
+  oid?: string;
+  lfs?: { oid: string; size: number };
+}): TreeFile | undefined {
   if (e.type !== "file") return undefined;
   if (e.lfs) return { path: e.path, size: e.lfs.size, etag: e.lfs.oid, lfs: true };
   if (e.oid) return { path: e.path, size: e.size, etag: e.oid, lfs: false };
@@ -206,10 +257,15 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
   ctx.fetch = makeFetch(ctx, options.fetch ?? globalThis.fetch);
   const label = `${repo.type}s/${repo.name}`;
   const where = { repo: label, revision };
-  if (revision.includes("..") || revision.startsWith("/")) throw hubError("E_HUB_INVALID", `'${revision}' is not a revision`, where);
+  if (revision.includes("..") || revision.startsWith("/"))
+    throw hubError("E_HUB_INVALID", `'${revision}' is not a revision`, where);
 
   // 1. The commit, and its tree, from the cache when that is enough.
-  let commit: string | undefined = COMMIT_RE.test(revision) ? revision : cfg.offline ? await readRef(cfg.cacheDir, repo, revision) : undefined;
+  let commit: string | undefined = COMMIT_RE.test(revision)
+    ? revision
+    : cfg.offline
+      ? await readRef(cfg.cacheDir, repo, revision)
+      : undefined;
   let tree = commit ? await readTree(cfg.cacheDir, repo, commit) : undefined;
   if (commit && !tree && cfg.offline) {
     // Downloaded by Python (or an older run): what the snapshot folder holds is all there is.
@@ -229,38 +285,84 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
     const here = await Promise.all(local.map(isPresent));
     if (here.every(Boolean)) {
       const bytes = selected.reduce((a, f) => a + f.size, 0);
-      yield { type: "resolved", repo: label, revision, commit, files: selected.length, bytes, missingFiles: 0, missingBytes: 0 };
+      yield {
+        type: "resolved",
+        repo: label,
+        revision,
+        commit,
+        files: selected.length,
+        bytes,
+        missingFiles: 0,
+        missingBytes: 0,
+      };
       const files = selected.map((f, i) => ({ ...f, local: local[i]!, cached: true }));
-      for (const f of files) yield { type: "file-done", repo: label, path: f.path, size: f.size, cached: true, etag: f.etag };
-      yield { type: "done", snapshot: { repo: repo.name, type: repo.type, endpoint: cfg.endpoint, revision, commit, dir, files, fromCache: true } };
+      for (const f of files)
+        yield { type: "file-done", repo: label, path: f.path, size: f.size, cached: true, etag: f.etag };
+      yield {
+        type: "done",
+        snapshot: {
+          repo: repo.name,
+          type: repo.type,
+          endpoint: cfg.endpoint,
+          revision,
+          commit,
+          dir,
+          files,
+          fromCache: true,
+        },
+      };
       return;
     }
     if (cfg.offline) {
       const missing = selected.filter((_, i) => !here[i]).map((f) => f.path);
-      throw hubError("E_HUB_OFFLINE", `offline mode and ${missing.length} file(s) of ${label}@${commit.slice(0, 12)} are not in the cache: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}`, { ...where, file: missing[0]! }, {
-        hint: `unset HF_HUB_OFFLINE and run once with network to fill the cache (${cfg.cacheDir})`,
-      });
+      throw hubError(
+        "E_HUB_OFFLINE",
+        `offline mode and ${missing.length} file(s) of ${label}@${commit.slice(0, 12)} are not in the cache: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}`,
+        { ...where, file: missing[0]! },
+        {
+          hint: `unset HF_HUB_OFFLINE and run once with network to fill the cache (${cfg.cacheDir})`,
+        },
+      );
     }
   }
   if (cfg.offline) {
-    throw hubError("E_HUB_OFFLINE", `offline mode and ${label} at '${revision}' is not in the cache (${cfg.cacheDir})`, where, {
-      hint: "unset HF_HUB_OFFLINE and run once with network, or pin the revision to a commit that is cached",
-    });
+    throw hubError(
+      "E_HUB_OFFLINE",
+      `offline mode and ${label} at '${revision}' is not in the cache (${cfg.cacheDir})`,
+      where,
+      {
+        hint: "unset HF_HUB_OFFLINE and run once with network, or pin the revision to a commit that is cached",
+      },
+    );
   }
 
   // 2. Online: resolve the revision to a commit (this also tells an unknown repository or revision).
   const hub = await lib();
   let gated = false;
   try {
-    const info = repo.type === "model"
-      ? await hub.modelInfo({ name: repo.name, revision, hubUrl: cfg.endpoint, fetch: ctx.fetch, additionalFields: ["sha"] })
-      : await hub.datasetInfo({ name: repo.name, revision, hubUrl: cfg.endpoint, fetch: ctx.fetch, additionalFields: ["sha"] });
+    const info =
+      repo.type === "model"
+        ? await hub.modelInfo({
+            name: repo.name,
+            revision,
+            hubUrl: cfg.endpoint,
+            fetch: ctx.fetch,
+            additionalFields: ["sha"],
+          })
+        : await hub.datasetInfo({
+            name: repo.name,
+            revision,
+            hubUrl: cfg.endpoint,
+            fetch: ctx.fetch,
+            additionalFields: ["sha"],
+          });
     gated = Boolean(info.gated);
     const sha = (info as { sha?: unknown }).sha;
     if (typeof sha !== "string" || !COMMIT_RE.test(sha)) {
       throw hubError("E_HUB_INVALID", `${cfg.endpoint} gave no commit sha for ${label} at '${revision}'`, where);
     }
-    if (commit && sha !== commit) throw hubError("E_HUB_INVALID", `${cfg.endpoint} resolved commit ${commit} to ${sha}`, where);
+    if (commit && sha !== commit)
+      throw hubError("E_HUB_INVALID", `${cfg.endpoint} resolved commit ${commit} to ${sha}`, where);
     commit = sha;
   } catch (e) {
     throw toHubError(ctx, e);
@@ -270,7 +372,13 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
   if (!tree) {
     tree = [];
     try {
-      for await (const e of hub.listFiles({ repo: { type: repo.type, name: repo.name }, revision: commit, recursive: true, hubUrl: cfg.endpoint, fetch: ctx.fetch })) {
+      for await (const e of hub.listFiles({
+        repo: { type: repo.type, name: repo.name },
+        revision: commit,
+        recursive: true,
+        hubUrl: cfg.endpoint,
+        fetch: ctx.fetch,
+      })) {
         const f = toTreeFile(e);
         if (f) tree.push(f);
       }
@@ -285,7 +393,11 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
 
   // 3. Each file: in the snapshot already, a blob to link, or a download.
   const state = await Promise.all(
-    selected.map(async (f) => ({ f, local: join(dir, ...f.path.split("/")), blob: await isPresent(blobPath(cfg.cacheDir, repo, f.etag)) })),
+    selected.map(async (f) => ({
+      f,
+      local: join(dir, ...f.path.split("/")),
+      blob: await isPresent(blobPath(cfg.cacheDir, repo, f.etag)),
+    })),
   );
   const missing = state.filter((s) => !s.blob);
   const totalBytes = missing.reduce((a, s) => a + s.f.size, 0);
@@ -311,7 +423,8 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
         throw toHubError(ctx, e, s.f.path);
       }
       try {
-        if (!(await isPresent(blobPath(cfg.cacheDir, repo, s.f.etag)))) yield* downloadBlob(ctx, s.f, commit, progress, options, gated);
+        if (!(await isPresent(blobPath(cfg.cacheDir, repo, s.f.etag))))
+          yield* downloadBlob(ctx, s.f, commit, progress, options, gated);
       } finally {
         await release();
       }
@@ -320,11 +433,26 @@ export async function* snapshotIter(repo: RepoRef, options: SnapshotOptions): As
     files.push({ ...s.f, local: s.local, cached: s.blob });
     if (s.blob) yield { type: "file-done", repo: label, path: s.f.path, size: s.f.size, cached: true, etag: s.f.etag };
   }
-  yield { type: "done", snapshot: { repo: repo.name, type: repo.type, endpoint: cfg.endpoint, revision, commit, dir, files, fromCache: false } };
+  yield {
+    type: "done",
+    snapshot: {
+      repo: repo.name,
+      type: repo.type,
+      endpoint: cfg.endpoint,
+      revision,
+      commit,
+      dir,
+      files,
+      fromCache: false,
+    },
+  };
 }
 
 /** Runs `snapshotIter` to its end; `onEvent` sees every event. */
-export async function snapshot(repo: RepoRef, options: SnapshotOptions & { onEvent?: (e: HubEvent) => void }): Promise<Snapshot> {
+export async function snapshot(
+  repo: RepoRef,
+  options: SnapshotOptions & { onEvent?: (e: HubEvent) => void },
+): Promise<Snapshot> {
   for await (const e of snapshotIter(repo, options)) {
     options.onEvent?.(e);
     if (e.type === "done") return e.snapshot;
@@ -335,12 +463,17 @@ export async function snapshot(repo: RepoRef, options: SnapshotOptions & { onEve
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((res, rej) => {
     const t = setTimeout(res, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), rej(new MathtuneError("E_CANCELED", "download canceled"))), { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => (clearTimeout(t), rej(new MathtuneError("E_CANCELED", "download canceled"))),
+      { once: true },
+    );
   });
 
 async function hashPrefix(hash: Hash, file: string, bytes: number): Promise<void> {
   if (bytes === 0) return;
-  for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer);
 }
 
 function newHash(f: TreeFile): Hash {
@@ -384,17 +517,50 @@ async function* downloadBlob(
     try {
       await hashPrefix(hash, incomplete, offset);
       if (offset < f.size || f.size === 0) {
-        const info = await hub.fileDownloadInfo({ repo: { type: repo.type, name: repo.name }, path: f.path, revision: commit, hubUrl: cfg.endpoint, fetch: ctx.fetch });
-        if (!info) throw hubError("E_HUB_FILE_NOT_FOUND", `${f.path} is not in ${label} at ${commit}`, { repo: label, revision: commit, file: f.path });
+        const info = await hub.fileDownloadInfo({
+          repo: { type: repo.type, name: repo.name },
+          path: f.path,
+          revision: commit,
+          hubUrl: cfg.endpoint,
+          fetch: ctx.fetch,
+        });
+        if (!info)
+          throw hubError("E_HUB_FILE_NOT_FOUND", `${f.path} is not in ${label} at ${commit}`, {
+            repo: label,
+            revision: commit,
+            file: f.path,
+          });
         const etag = normEtag(info.etag);
         if (f.lfs && etag !== f.etag) {
-          throw hubError("E_HUB_HASH_MISMATCH", `the endpoint reports sha256 ${etag} for ${f.path}, the tree listing ${f.etag}`, { repo: label, revision: commit, file: f.path }, { hint: "a mirror serving stale files? try again, or another HF_ENDPOINT" });
+          throw hubError(
+            "E_HUB_HASH_MISMATCH",
+            `the endpoint reports sha256 ${etag} for ${f.path}, the tree listing ${f.etag}`,
+            { repo: label, revision: commit, file: f.path },
+            { hint: "a mirror serving stale files? try again, or another HF_ENDPOINT" },
+          );
         }
         if (info.size !== f.size) {
-          throw hubError("E_HUB_HASH_MISMATCH", `the endpoint reports ${info.size} bytes for ${f.path}, the tree listing ${f.size}`, { repo: label, revision: commit, file: f.path });
+          throw hubError(
+            "E_HUB_HASH_MISMATCH",
+            `the endpoint reports ${info.size} bytes for ${f.path}, the tree listing ${f.size}`,
+            { repo: label, revision: commit, file: f.path },
+          );
         }
-        const web = await hub.downloadFile({ repo: { type: repo.type, name: repo.name }, path: f.path, revision: commit, hubUrl: cfg.endpoint, fetch: ctx.fetch, xet: false, downloadInfo: info });
-        if (!web) throw hubError("E_HUB_FILE_NOT_FOUND", `${f.path} is not in ${label} at ${commit}`, { repo: label, revision: commit, file: f.path });
+        const web = await hub.downloadFile({
+          repo: { type: repo.type, name: repo.name },
+          path: f.path,
+          revision: commit,
+          hubUrl: cfg.endpoint,
+          fetch: ctx.fetch,
+          xet: false,
+          downloadInfo: info,
+        });
+        if (!web)
+          throw hubError("E_HUB_FILE_NOT_FOUND", `${f.path} is not in ${label} at ${commit}`, {
+            repo: label,
+            revision: commit,
+            file: f.path,
+          });
         const part = offset > 0 ? web.slice(offset) : web;
         const out = createWriteStream(incomplete, { flags: offset > 0 ? "a" : "w" });
         const closed = new Promise<void>((res, rej) => {
@@ -406,7 +572,12 @@ async function* downloadBlob(
         try {
           for await (const chunk of Readable.fromWeb(part.stream() as NodeReadableStream<Uint8Array>)) {
             const buf = chunk as Uint8Array;
-            if (written + buf.length > f.size) throw hubError("E_HUB_HASH_MISMATCH", `${f.path} is longer than the ${f.size} bytes the Hub reports`, { repo: label, revision: commit, file: f.path });
+            if (written + buf.length > f.size)
+              throw hubError("E_HUB_HASH_MISMATCH", `${f.path} is longer than the ${f.size} bytes the Hub reports`, {
+                repo: label,
+                revision: commit,
+                file: f.path,
+              });
             hash.update(buf);
             if (!out.write(buf)) await Promise.race([once(out, "drain"), closed]);
             written += buf.length;
@@ -425,14 +596,24 @@ async function* downloadBlob(
         yield progressEvent(label, f, written, progress);
       }
       if (written !== f.size) {
-        throw hubError("E_HUB_NETWORK", `${f.path}: the connection ended after ${written} of ${f.size} bytes`, { repo: label, revision: commit, file: f.path }, { hint: "run again to resume the download" });
+        throw hubError(
+          "E_HUB_NETWORK",
+          `${f.path}: the connection ended after ${written} of ${f.size} bytes`,
+          { repo: label, revision: commit, file: f.path },
+          { hint: "run again to resume the download" },
+        );
       }
       const got = hash.digest("hex");
       if (got !== f.etag) {
         await rm(incomplete, { force: true });
-        const err = hubError("E_HUB_HASH_MISMATCH", `${f.path}: downloaded bytes have ${f.lfs ? "sha256" : "git sha1"} ${got}, the Hub reports ${f.etag}`, { repo: label, revision: commit, file: f.path }, {
-          hint: "the file was not kept; run again, and if it repeats the endpoint serves corrupt data (check HF_ENDPOINT)",
-        });
+        const err = hubError(
+          "E_HUB_HASH_MISMATCH",
+          `${f.path}: downloaded bytes have ${f.lfs ? "sha256" : "git sha1"} ${got}, the Hub reports ${f.etag}`,
+          { repo: label, revision: commit, file: f.path },
+          {
+            hint: "the file was not kept; run again, and if it repeats the endpoint serves corrupt data (check HF_ENDPOINT)",
+          },
+        );
         if (offset > 0 && !restarted) {
           // A resumed file may have started from bytes of another version: once more from zero.
           restarted = true;
@@ -461,7 +642,12 @@ async function* downloadBlob(
   }
 }
 
-function progressEvent(label: string, f: TreeFile, written: number, p: { done: number; fetched: number; total: number; started: number }): HubEvent {
+function progressEvent(
+  label: string,
+  f: TreeFile,
+  written: number,
+  p: { done: number; fetched: number; total: number; started: number },
+): HubEvent {
   // The rate counts bytes fetched by this run only (not those resumed from an earlier one).
   const secs = (Date.now() - p.started) / 1000;
   const rate = secs > 0 ? p.fetched / secs : 0;

@@ -80,7 +80,10 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
   const cuts = new Map<string, number>();
   const corrupt = new Set<string>();
   // repo key -> revision -> { commit, files }
-  const table = new Map<string, { repo: FixtureRepo; revs: Map<string, { commit: string; files: Stored[] }>; byCommit: Map<string, Stored[]> }>();
+  const table = new Map<
+    string,
+    { repo: FixtureRepo; revs: Map<string, { commit: string; files: Stored[] }>; byCommit: Map<string, Stored[]> }
+  >();
   const blobsBySha = new Map<string, Stored>();
   for (const repo of repos) {
     const revs = new Map<string, { commit: string; files: Stored[] }>();
@@ -90,11 +93,19 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
       const stored = files.map((f) => {
         const data = Buffer.from(typeof f.content === "string" ? Buffer.from(f.content, "utf8") : f.content);
         const lfs = f.lfs ?? (data.length > 1024 || BINARY_RE.test(f.path));
-        const s: Stored = { path: f.path, data, lfs, oid: gitBlobOid(data), sha256: createHash("sha256").update(data).digest("hex") };
+        const s: Stored = {
+          path: f.path,
+          data,
+          lfs,
+          oid: gitBlobOid(data),
+          sha256: createHash("sha256").update(data).digest("hex"),
+        };
         if (lfs) blobsBySha.set(s.sha256, s);
         return s;
       });
-      const commit = createHash("sha1").update(`${repo.type}/${repo.name}@${rev}\n${stored.map((s) => `${s.path} ${s.oid}`).join("\n")}`).digest("hex");
+      const commit = createHash("sha1")
+        .update(`${repo.type}/${repo.name}@${rev}\n${stored.map((s) => `${s.path} ${s.oid}`).join("\n")}`)
+        .digest("hex");
       revs.set(rev, { commit, files: stored });
       byCommit.set(commit, stored);
     }
@@ -105,12 +116,17 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
     res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(body));
   };
-  const fail = (res: ServerResponse, status: number, code: string, message: string): void => json(res, status, { error: message }, { "x-error-code": code });
+  const fail = (res: ServerResponse, status: number, code: string, message: string): void =>
+    json(res, status, { error: message }, { "x-error-code": code });
 
-  const tokenOf = (req: IncomingMessage): string | undefined => /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+  const tokenOf = (req: IncomingMessage): string | undefined =>
+    /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
 
   /** Finds the repository in a path like `datasets/owner/name/...` or `owner/name/...`. */
-  const findRepo = (type: FixtureRepo["type"], segs: string[]): { entry: ReturnType<typeof table.get>; rest: string[]; name: string } => {
+  const findRepo = (
+    type: FixtureRepo["type"],
+    segs: string[],
+  ): { entry: ReturnType<typeof table.get>; rest: string[]; name: string } => {
     for (const n of [2, 1]) {
       const name = segs.slice(0, n).join("/");
       const entry = table.get(`${type}/${name}`);
@@ -119,7 +135,10 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
     return { entry: undefined, rest: segs.slice(2), name: segs.slice(0, 2).join("/") };
   };
 
-  const revisionOf = (entry: NonNullable<ReturnType<typeof table.get>>, rev: string): { commit: string; files: Stored[] } | undefined => {
+  const revisionOf = (
+    entry: NonNullable<ReturnType<typeof table.get>>,
+    rev: string,
+  ): { commit: string; files: Stored[] } | undefined => {
     const byName = entry.revs.get(rev === "HEAD" ? "main" : rev);
     if (byName) return byName;
     const files = entry.byCommit.get(rev);
@@ -148,7 +167,12 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
       status = 206;
     }
     const body = data.subarray(start, end + 1);
-    const h: Record<string, string> = { ...headers, "accept-ranges": "bytes", "content-length": String(body.length), "content-type": "application/octet-stream" };
+    const h: Record<string, string> = {
+      ...headers,
+      "accept-ranges": "bytes",
+      "content-length": String(body.length),
+      "content-type": "application/octet-stream",
+    };
     if (status === 206) h["content-range"] = `bytes ${start}-${end}/${total}`;
     res.writeHead(status, h);
     const cut = cuts.get(s.path);
@@ -164,7 +188,12 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
   let cdnUrl = "";
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? "/", "http://localhost");
-    requests.push({ method: req.method ?? "GET", url: u.pathname + u.search, range: req.headers.range, auth: Boolean(req.headers.authorization) });
+    requests.push({
+      method: req.method ?? "GET",
+      url: u.pathname + u.search,
+      range: req.headers.range,
+      auth: Boolean(req.headers.authorization),
+    });
     const segs = u.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const token = tokenOf(req);
     // CDN: /cdn/<sha256>
@@ -177,7 +206,10 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
     if (segs[0] === "api" && (segs[1] === "models" || segs[1] === "datasets")) {
       const type = segs[1] === "models" ? "model" : "dataset";
       const { entry, rest, name } = findRepo(type, segs.slice(2));
-      if (!entry) return token ? fail(res, 404, "RepoNotFound", `Repository ${name} not found`) : fail(res, 401, "RepoNotFound", "Invalid username or password.");
+      if (!entry)
+        return token
+          ? fail(res, 404, "RepoNotFound", `Repository ${name} not found`)
+          : fail(res, 401, "RepoNotFound", "Invalid username or password.");
       const [op, rev] = rest;
       const r = rev ? revisionOf(entry, rev) : undefined;
       if (!r) return fail(res, 404, "RevisionNotFound", `Invalid rev id: ${rev}`);
@@ -220,13 +252,28 @@ export async function startHubServer(repos: FixtureRepo[], options: { pageSize?:
     // resolve: /[datasets/]<name...>/resolve/<rev>/<path>
     const type = segs[0] === "datasets" ? "dataset" : "model";
     const { entry, rest, name } = findRepo(type, type === "dataset" ? segs.slice(1) : segs);
-    if (!entry) return token ? fail(res, 404, "RepoNotFound", `Repository ${name} not found`) : fail(res, 401, "RepoNotFound", "Invalid username or password.");
+    if (!entry)
+      return token
+        ? fail(res, 404, "RepoNotFound", `Repository ${name} not found`)
+        : fail(res, 401, "RepoNotFound", "Invalid username or password.");
     if (rest[0] !== "resolve" || !rest[1]) return fail(res, 404, "EntryNotFound", "not found");
     const r = revisionOf(entry, rest[1]);
     if (!r) return fail(res, 404, "RevisionNotFound", `Invalid rev id: ${rest[1]}`);
     if (entry.repo.gated) {
-      if (!token) return fail(res, 401, "GatedRepo", `Access to model ${name} is restricted. You must be authenticated to access it.`);
-      if (!(entry.repo.tokens ?? []).includes(token)) return fail(res, 403, "GatedRepo", `Access to model ${name} is restricted and you are not in the authorized list.`);
+      if (!token)
+        return fail(
+          res,
+          401,
+          "GatedRepo",
+          `Access to model ${name} is restricted. You must be authenticated to access it.`,
+        );
+      if (!(entry.repo.tokens ?? []).includes(token))
+        return fail(
+          res,
+          403,
+          "GatedRepo",
+          `Access to model ${name} is restricted and you are not in the authorized list.`,
+        );
     }
     const path = rest.slice(2).join("/");
     const s = r.files.find((f) => f.path === path);

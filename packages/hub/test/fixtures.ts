@@ -3,9 +3,15 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import type { FixtureRepo } from "@mathtune/hub/testing";
 
 export const gsmRows = [
-  { question: "Tom has 3 apples and buys 4 more. How many apples does he have?", answer: "He has 3 + 4 = <<3+4=7>>7 apples.\n#### 7" },
+  {
+    question: "Tom has 3 apples and buys 4 more. How many apples does he have?",
+    answer: "He has 3 + 4 = <<3+4=7>>7 apples.\n#### 7",
+  },
   { question: "A box holds 12 pens. How many pens are in 5 boxes?", answer: "5 * 12 = <<5*12=60>>60 pens.\n#### 60" },
-  { question: "Sara reads 20 pages a day. How many pages in a week?", answer: "20 * 7 = <<20*7=140>>140 pages.\n#### 140" },
+  {
+    question: "Sara reads 20 pages a day. How many pages in a week?",
+    answer: "20 * 7 = <<20*7=140>>140 pages.\n#### 140",
+  },
 ];
 export const gsmTest = [{ question: "What is 10 - 3?", answer: "10 - 3 = <<10-3=7>>7\n#### 7" }];
 

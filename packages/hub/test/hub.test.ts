@@ -3,7 +3,16 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
-import { hubConfig, hubStatus, type HubEvent, resolveDataset, resolveModel, selectDatasetFiles, snapshotIter, parseRepoId } from "@mathtune/hub";
+import {
+  hubConfig,
+  hubStatus,
+  type HubEvent,
+  resolveDataset,
+  resolveModel,
+  selectDatasetFiles,
+  snapshotIter,
+  parseRepoId,
+} from "@mathtune/hub";
 import { type HubServer, startHubServer } from "@mathtune/hub/testing";
 import { gsm8k } from "@mathtune/loaders/gsm8k";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -31,7 +40,13 @@ beforeEach(async () => {
 });
 
 /** Options that ignore the developer's own HF_* variables. */
-const opts = (extra: Record<string, unknown> = {}) => ({ env: {}, endpoint: server.url, cacheDir: cache, retryDelayMs: 1, ...extra });
+const opts = (extra: Record<string, unknown> = {}) => ({
+  env: {},
+  endpoint: server.url,
+  cacheDir: cache,
+  retryDelayMs: 1,
+  ...extra,
+});
 
 async function expectError(p: Promise<unknown>, code: string): Promise<MathtuneError> {
   try {
@@ -59,10 +74,23 @@ async function listFiles(dir: string): Promise<string[]> {
 describe("configuration", () => {
   it("reads HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE like huggingface_hub", async () => {
     const home = await mkdtemp(join(tmpdir(), "mt-hfhome-"));
-    expect(hubConfig({ env: { HF_HOME: home } })).toEqual({ endpoint: "https://huggingface.co", cacheDir: join(home, "hub"), token: undefined, offline: false });
+    expect(hubConfig({ env: { HF_HOME: home } })).toEqual({
+      endpoint: "https://huggingface.co",
+      cacheDir: join(home, "hub"),
+      token: undefined,
+      offline: false,
+    });
     await writeFile(join(home, "token"), "hf_fromfile\n");
     expect(hubConfig({ env: { HF_HOME: home } }).token).toBe("hf_fromfile");
-    const c = hubConfig({ env: { HF_HOME: home, HF_HUB_CACHE: "/x/cache", HF_ENDPOINT: "https://hf-mirror.com/", HF_TOKEN: "hf_env", HF_HUB_OFFLINE: "1" } });
+    const c = hubConfig({
+      env: {
+        HF_HOME: home,
+        HF_HUB_CACHE: "/x/cache",
+        HF_ENDPOINT: "https://hf-mirror.com/",
+        HF_TOKEN: "hf_env",
+        HF_HUB_OFFLINE: "1",
+      },
+    });
     expect(c).toEqual({ endpoint: "https://hf-mirror.com", cacheDir: "/x/cache", token: "hf_env", offline: true });
     expect(hubConfig({ env: { XDG_CACHE_HOME: "/xdg" } }).cacheDir).toBe("/xdg/huggingface/hub");
   });
@@ -77,7 +105,8 @@ describe("configuration", () => {
   });
 
   it("refuses malformed repository ids", () => {
-    for (const bad of ["", "a/b/c", "../etc", "owner/..", "a b/c"]) expect(() => parseRepoId(bad, "model"), bad).toThrow(/not a repository id/);
+    for (const bad of ["", "a/b/c", "../etc", "owner/..", "a b/c"])
+      expect(() => parseRepoId(bad, "model"), bad).toThrow(/not a repository id/);
     expect(parseRepoId("Qwen/Qwen2.5-0.5B-Instruct", "model").name).toBe("Qwen/Qwen2.5-0.5B-Instruct");
   });
 });
@@ -85,7 +114,10 @@ describe("configuration", () => {
 describe("datasets", () => {
   it("downloads one config and split of a Parquet dataset into the standard cache layout, readable by the gsm8k adapter", async () => {
     const events: HubEvent[] = [];
-    const r = await resolveDataset("acme/gsm-parquet", opts({ config: "main", split: "train", onEvent: (e: HubEvent) => events.push(e) }));
+    const r = await resolveDataset(
+      "acme/gsm-parquet",
+      opts({ config: "main", split: "train", onEvent: (e: HubEvent) => events.push(e) }),
+    );
     const commit = server.commit("dataset", "acme/gsm-parquet");
     const repoDir = join(cache, "datasets--acme--gsm-parquet");
     expect(r.path).toBe(join(repoDir, "snapshots", commit, "main/train-00000-of-00001.parquet"));
@@ -94,11 +126,23 @@ describe("datasets", () => {
     const link = await readlink(r.path);
     expect(link).toBe(`../../../blobs/${r.provenance.files[0]!.sha256}`);
     expect(await listFiles(join(repoDir, "blobs"))).toEqual([r.provenance.files[0]!.sha256]);
-    expect(r.provenance).toMatchObject({ repo: "acme/gsm-parquet", type: "dataset", revision: "main", commit, files: [{ path: "main/train-00000-of-00001.parquet" }] });
+    expect(r.provenance).toMatchObject({
+      repo: "acme/gsm-parquet",
+      type: "dataset",
+      revision: "main",
+      commit,
+      files: [{ path: "main/train-00000-of-00001.parquet" }],
+    });
     // Only the chosen file was downloaded.
-    expect(server.requests.filter((q) => q.url.startsWith("/cdn/")).every((q) => q.url.includes(r.provenance.files[0]!.sha256!))).toBe(true);
+    expect(
+      server.requests
+        .filter((q) => q.url.startsWith("/cdn/"))
+        .every((q) => q.url.includes(r.provenance.files[0]!.sha256!)),
+    ).toBe(true);
     // Events: resolved, file-start, progress with sizes, file-done, done.
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["resolved", "file-start", "progress", "file-done", "done"]));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["resolved", "file-start", "progress", "file-done", "done"]),
+    );
     const last = events.filter((e) => e.type === "progress").at(-1) as Extract<HubEvent, { type: "progress" }>;
     expect(last.bytes).toBe(last.totalBytes);
     expect(last.etaSeconds).toBe(0);
@@ -108,8 +152,14 @@ describe("datasets", () => {
 
   it("several files become one folder with the repository's paths", async () => {
     const r = await resolveDataset("acme/gsm-parquet", opts({ split: "train" }));
-    expect(r.snapshot.files.map((f) => f.path)).toEqual(["main/train-00000-of-00001.parquet", "socratic/train-00000-of-00001.parquet"]);
-    expect(await listFiles(r.path)).toEqual(["main/train-00000-of-00001.parquet", "socratic/train-00000-of-00001.parquet"]);
+    expect(r.snapshot.files.map((f) => f.path)).toEqual([
+      "main/train-00000-of-00001.parquet",
+      "socratic/train-00000-of-00001.parquet",
+    ]);
+    expect(await listFiles(r.path)).toEqual([
+      "main/train-00000-of-00001.parquet",
+      "socratic/train-00000-of-00001.parquet",
+    ]);
     const recs = await drain(gsm8k.load(gsm8k.parseOptions({ path: r.path }), {}));
     expect(recs).toHaveLength(gsmRows.length + 1);
   });
@@ -142,9 +192,15 @@ describe("datasets", () => {
   it("offline mode reads the cache only, and says what is missing", async () => {
     await resolveDataset("acme/gsm-parquet", opts({ config: "main", split: "train" }));
     server.requests.length = 0;
-    const off = await resolveDataset("acme/gsm-parquet", opts({ config: "main", split: "train", env: { HF_HUB_OFFLINE: "1" } }));
+    const off = await resolveDataset(
+      "acme/gsm-parquet",
+      opts({ config: "main", split: "train", env: { HF_HUB_OFFLINE: "1" } }),
+    );
     expect(off.snapshot.fromCache).toBe(true);
-    const e = await expectError(resolveDataset("acme/gsm-parquet", opts({ config: "main", split: "test", offline: true })), "E_HUB_OFFLINE");
+    const e = await expectError(
+      resolveDataset("acme/gsm-parquet", opts({ config: "main", split: "test", offline: true })),
+      "E_HUB_OFFLINE",
+    );
     expect(e.message).toContain("main/test-00000-of-00001.parquet");
     await expectError(resolveDataset("acme/gsm-jsonl", opts({ split: "train", offline: true })), "E_HUB_OFFLINE");
     expect(server.requests).toEqual([]);
@@ -165,14 +221,29 @@ describe("datasets", () => {
   });
 
   it("selects by config, split and globs, and explains an empty choice", async () => {
-    const tree = ["README.md", "main/train-0.parquet", "main/test-0.parquet", "socratic/train-0.parquet", "algebra/train.jsonl", "data/validation/x.jsonl", "loader.py"].map((path) => ({ path, size: 1, etag: "x", lfs: false }));
+    const tree = [
+      "README.md",
+      "main/train-0.parquet",
+      "main/test-0.parquet",
+      "socratic/train-0.parquet",
+      "algebra/train.jsonl",
+      "data/validation/x.jsonl",
+      "loader.py",
+    ].map((path) => ({ path, size: 1, etag: "x", lfs: false }));
     const pick = (s: Parameters<typeof selectDatasetFiles>[1]) => selectDatasetFiles(tree, s).files.map((f) => f.path);
     expect(pick({ config: "main", split: "train" })).toEqual(["main/train-0.parquet"]);
-    expect(pick({ split: "train" })).toEqual(["main/train-0.parquet", "socratic/train-0.parquet", "algebra/train.jsonl"]);
+    expect(pick({ split: "train" })).toEqual([
+      "main/train-0.parquet",
+      "socratic/train-0.parquet",
+      "algebra/train.jsonl",
+    ]);
     expect(pick({ split: "validation" })).toEqual(["data/validation/x.jsonl"]);
     expect(pick({ files: ["**/*.jsonl"] })).toEqual(["algebra/train.jsonl", "data/validation/x.jsonl"]);
     expect(selectDatasetFiles(tree, { config: "nope" }).problem).toMatch(/config 'nope'.*main, socratic/);
-    const e = await expectError(resolveDataset("acme/gsm-parquet", opts({ config: "main", split: "validation" })), "E_HUB_NO_FILES");
+    const e = await expectError(
+      resolveDataset("acme/gsm-parquet", opts({ config: "main", split: "validation" })),
+      "E_HUB_NO_FILES",
+    );
     expect(e.message).toContain("split 'validation'");
   });
 });
@@ -182,7 +253,13 @@ describe("models", () => {
     const m = await resolveModel("acme/tiny-model", opts());
     const commit = server.commit("model", "acme/tiny-model");
     expect(m.path).toBe(join(cache, "models--acme--tiny-model", "snapshots", commit));
-    expect(await listFiles(m.path)).toEqual(["config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]);
+    expect(await listFiles(m.path)).toEqual([
+      "config.json",
+      "generation_config.json",
+      "model.safetensors",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ]);
     expect(sha256(await readFile(join(m.path, "model.safetensors")))).toBe(sha256(weights));
     expect((await lstat(join(m.path, "config.json"))).isSymbolicLink()).toBe(true);
     expect(server.requests.some((q) => q.url.includes("pytorch_model.bin") || q.url.includes("onnx"))).toBe(false);
@@ -208,14 +285,23 @@ describe("models", () => {
     expect(kept).toBeLessThan(weights.length);
     // Nothing half-written in the cache proper.
     await expect(stat(blob)).rejects.toThrow();
-    const snap = join(cache, "models--acme--tiny-model/snapshots", server.commit("model", "acme/tiny-model"), "model.safetensors");
+    const snap = join(
+      cache,
+      "models--acme--tiny-model/snapshots",
+      server.commit("model", "acme/tiny-model"),
+      "model.safetensors",
+    );
     await expect(stat(snap)).rejects.toThrow();
 
     server.requests.length = 0;
     const events: HubEvent[] = [];
     const m = await resolveModel("acme/tiny-model", opts({ onEvent: (ev: HubEvent) => events.push(ev) }));
-    expect(server.requests.filter((q) => q.url.startsWith("/cdn/") && q.range !== "bytes=0-0").map((q) => q.range)).toEqual([`bytes=${kept}-${weights.length - 1}`]);
-    expect(events).toContainEqual(expect.objectContaining({ type: "file-start", path: "model.safetensors", resumeFrom: kept }));
+    expect(
+      server.requests.filter((q) => q.url.startsWith("/cdn/") && q.range !== "bytes=0-0").map((q) => q.range),
+    ).toEqual([`bytes=${kept}-${weights.length - 1}`]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "file-start", path: "model.safetensors", resumeFrom: kept }),
+    );
     expect(sha256(await readFile(join(m.path, "model.safetensors")))).toBe(sha256(weights));
     await expect(stat(`${blob}.incomplete`)).rejects.toThrow();
   });
@@ -230,7 +316,10 @@ describe("models", () => {
   });
 
   it("two downloads of the same model at once: one fetches each blob, the other waits and uses it", async () => {
-    const [a, b] = await Promise.all([resolveModel("acme/tiny-model", opts()), resolveModel("acme/tiny-model", opts())]);
+    const [a, b] = await Promise.all([
+      resolveModel("acme/tiny-model", opts()),
+      resolveModel("acme/tiny-model", opts()),
+    ]);
     expect(a.path).toBe(b.path);
     expect(sha256(await readFile(join(a.path, "model.safetensors")))).toBe(sha256(weights));
     const full = server.requests.filter((q) => q.url === `/cdn/${sha256(weights)}` && q.range !== "bytes=0-0");
@@ -274,7 +363,12 @@ describe("models", () => {
     expect(e.message).toContain("model.safetensors");
     expect(e.message).toContain("HF_HUB_CACHE");
     expect((await listFiles(blobDir)).filter((b) => b.startsWith(sha256(weights)))).toEqual([]);
-    const snap = join(cache, "models--acme--tiny-model/snapshots", server.commit("model", "acme/tiny-model"), "model.safetensors");
+    const snap = join(
+      cache,
+      "models--acme--tiny-model/snapshots",
+      server.commit("model", "acme/tiny-model"),
+      "model.safetensors",
+    );
     await expect(lstat(snap)).rejects.toThrow();
   });
 
@@ -284,7 +378,16 @@ describe("models", () => {
     expect(none.message).toContain("models/acme/gated-model");
     const denied = await expectError(resolveModel("acme/gated-model", opts({ token: "hf_nope" })), "E_HUB_GATED");
     expect(denied.message).not.toContain("hf_nope");
-    await expect(stat(join(cache, "models--acme--gated-model/snapshots", server.commit("model", "acme/gated-model"), "model.safetensors"))).rejects.toThrow();
+    await expect(
+      stat(
+        join(
+          cache,
+          "models--acme--gated-model/snapshots",
+          server.commit("model", "acme/gated-model"),
+          "model.safetensors",
+        ),
+      ),
+    ).rejects.toThrow();
     server.requests.length = 0;
     const ok = await resolveModel("acme/gated-model", opts({ env: { HF_TOKEN: "hf_granted" } }));
     expect(await listFiles(ok.path)).toEqual(["config.json", "model.safetensors"]);
@@ -298,10 +401,19 @@ describe("models", () => {
   it("unknown repository, unknown revision, unreachable endpoint, and a model without weights", async () => {
     const repo = await expectError(resolveModel("acme/nope", opts()), "E_HUB_REPO_NOT_FOUND");
     expect(repo.message).toContain("models/acme/nope");
-    const rev = await expectError(resolveModel("acme/tiny-model", opts({ revision: "v9" })), "E_HUB_REVISION_NOT_FOUND");
+    const rev = await expectError(
+      resolveModel("acme/tiny-model", opts({ revision: "v9" })),
+      "E_HUB_REVISION_NOT_FOUND",
+    );
     expect(rev.message).toContain("'v9'");
-    await expectError(resolveDataset("acme/gsm-parquet", opts({ revision: "f".repeat(40) })), "E_HUB_REVISION_NOT_FOUND");
-    const down = await expectError(resolveModel("acme/tiny-model", opts({ endpoint: "http://127.0.0.1:9" })), "E_HUB_NETWORK");
+    await expectError(
+      resolveDataset("acme/gsm-parquet", opts({ revision: "f".repeat(40) })),
+      "E_HUB_REVISION_NOT_FOUND",
+    );
+    const down = await expectError(
+      resolveModel("acme/tiny-model", opts({ endpoint: "http://127.0.0.1:9" })),
+      "E_HUB_NETWORK",
+    );
     expect(down.message).toContain("HF_HUB_OFFLINE=1");
     await expectError(resolveModel("acme/tiny-model", opts({ files: ["nothing.*"] })), "E_HUB_NO_FILES");
     expect(await listFiles(cache).then((f) => f.filter((p) => p.includes("snapshots")))).toEqual([]);
@@ -310,7 +422,12 @@ describe("models", () => {
   it("cancels with an AbortSignal", async () => {
     const ac = new AbortController();
     ac.abort();
-    await expectError(drain(snapshotIter({ type: "model", name: "acme/tiny-model" }, { ...opts(), signal: ac.signal, select: (t) => t })), "E_CANCELED");
+    await expectError(
+      drain(
+        snapshotIter({ type: "model", name: "acme/tiny-model" }, { ...opts(), signal: ac.signal, select: (t) => t }),
+      ),
+      "E_CANCELED",
+    );
   });
 });
 

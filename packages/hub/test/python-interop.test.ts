@@ -20,14 +20,21 @@ let python = "";
 
 beforeAll(async () => {
   server = await startHubServer(fixtureRepos());
-  python = (await setup({ onEvent: (e) => process.stderr.write(`[setup] ${e.type === "pip" ? e.line : e.message}\n`) })).python;
+  python = (await setup({ onEvent: (e) => process.stderr.write(`[setup] ${e.type === "pip" ? e.line : e.message}\n`) }))
+    .python;
 });
 afterAll(async () => {
   await server.close();
 });
 
 const pyEnv = (cache: string, extra: Record<string, string>): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, HF_HUB_CACHE: cache, HF_HUB_DISABLE_TELEMETRY: "1", HF_HUB_DISABLE_XET: "1", ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HF_HUB_CACHE: cache,
+    HF_HUB_DISABLE_TELEMETRY: "1",
+    HF_HUB_DISABLE_XET: "1",
+    ...extra,
+  };
   for (const k of ["HF_TOKEN", "HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE"]) if (!(k in extra)) delete env[k];
   return env;
 };
@@ -36,7 +43,13 @@ describe("a cache shared with Python's huggingface_hub", () => {
   it("huggingface_hub reads offline what mathtune downloaded, and scans the cache without warnings", async () => {
     const cache = await mkdtemp(join(tmpdir(), "mt-hub-py-"));
     const m = await resolveModel("acme/tiny-model", { env: {}, endpoint: server.url, cacheDir: cache });
-    await resolveDataset("acme/gsm-parquet", { env: {}, endpoint: server.url, cacheDir: cache, config: "main", split: "train" });
+    await resolveDataset("acme/gsm-parquet", {
+      env: {},
+      endpoint: server.url,
+      cacheDir: cache,
+      config: "main",
+      split: "train",
+    });
     const code = [
       "import json",
       "from huggingface_hub import hf_hub_download, scan_cache_dir",
@@ -46,9 +59,21 @@ describe("a cache shared with Python's huggingface_hub", () => {
       "print(json.dumps({'model': p, 'data': d, 'repos': sorted([r.repo_type + ':' + r.repo_id + ':' + str(len(r.revisions)) for r in info.repos]), 'warnings': [str(w) for w in info.warnings]}))",
     ].join("\n");
     const { stdout } = await run(python, ["-c", code], { env: pyEnv(cache, { HF_HUB_OFFLINE: "1" }) });
-    const out = JSON.parse(stdout.trim().split("\n").pop()!) as { model: string; data: string; repos: string[]; warnings: string[] };
+    const out = JSON.parse(stdout.trim().split("\n").pop()!) as {
+      model: string;
+      data: string;
+      repos: string[];
+      warnings: string[];
+    };
     expect(out.model).toBe(join(m.path, "model.safetensors"));
-    expect(out.data).toBe(join(cache, "datasets--acme--gsm-parquet/snapshots", server.commit("dataset", "acme/gsm-parquet"), "main/train-00000-of-00001.parquet"));
+    expect(out.data).toBe(
+      join(
+        cache,
+        "datasets--acme--gsm-parquet/snapshots",
+        server.commit("dataset", "acme/gsm-parquet"),
+        "main/train-00000-of-00001.parquet",
+      ),
+    );
     expect(out.repos).toEqual(["dataset:acme/gsm-parquet:1", "model:acme/tiny-model:1"]);
     expect(out.warnings).toEqual([]);
   });
@@ -62,7 +87,11 @@ describe("a cache shared with Python's huggingface_hub", () => {
     const { stdout } = await run(python, ["-c", code], { env: pyEnv(cache, { HF_ENDPOINT: server.url }) });
     const pyPath = stdout.trim().split("\n").pop()!;
     server.requests.length = 0;
-    const m = await resolveModel("acme/tiny-model", { env: { HF_HUB_OFFLINE: "1" }, cacheDir: cache, files: ["config.json", "*.safetensors"] });
+    const m = await resolveModel("acme/tiny-model", {
+      env: { HF_HUB_OFFLINE: "1" },
+      cacheDir: cache,
+      files: ["config.json", "*.safetensors"],
+    });
     expect(m.path).toBe(pyPath);
     expect(server.requests).toEqual([]);
     expect(new Uint8Array(await readFile(join(m.path, "model.safetensors")))).toEqual(weights);

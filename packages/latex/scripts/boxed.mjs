@@ -8,7 +8,10 @@ export function lastBoxed(s) {
   if (s[j] !== "{") return s.slice(j).match(/^[^\s$]+/)?.[0];
   let depth = 0;
   for (let k = j; k < s.length; k++) {
-    if (s[k] === "\\") { k++; continue; }
+    if (s[k] === "\\") {
+      k++;
+      continue;
+    }
     if (s[k] === "{") depth++;
     else if (s[k] === "}" && --depth === 0) return s.slice(j + 1, k);
   }

@@ -19,21 +19,51 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "../src/latex-commands.ts");
 
 /** The packages of the ground-truth preamble (scripts/pdflatex.mjs), then other common ones. */
-export const PACKAGES = ["amsmath", "amssymb", "mathtools", "cancel", "gensymb", "textcomp", "array", "multirow", "siunitx", "booktabs", "bm", "xcolor", "graphicx", "amsthm", "arcs"];
+export const PACKAGES = [
+  "amsmath",
+  "amssymb",
+  "mathtools",
+  "cancel",
+  "gensymb",
+  "textcomp",
+  "array",
+  "multirow",
+  "siunitx",
+  "booktabs",
+  "bm",
+  "xcolor",
+  "graphicx",
+  "amsthm",
+  "arcs",
+];
 
 const work = mkdtempSync(join(tmpdir(), "mt-latexcmds-"));
 const pdflatex = (name, body) => {
   writeFileSync(join(work, `${name}.tex`), body);
-  const r = spawnSync("pdflatex", ["-interaction=nonstopmode", "-recorder", `${name}.tex`], { cwd: work, encoding: "latin1", maxBuffer: 1 << 28 });
-  return { status: r.status, log: existsSync(join(work, `${name}.log`)) ? readFileSync(join(work, `${name}.log`), "latin1") : "" };
+  const r = spawnSync("pdflatex", ["-interaction=nonstopmode", "-recorder", `${name}.tex`], {
+    cwd: work,
+    encoding: "latin1",
+    maxBuffer: 1 << 28,
+  });
+  return {
+    status: r.status,
+    log: existsSync(join(work, `${name}.log`)) ? readFileSync(join(work, `${name}.log`), "latin1") : "",
+  };
 };
 
 // (1) candidates
-const all = pdflatex("all", `\\documentclass{article}\n\\usepackage{${PACKAGES.join(",")}}\n\\begin{document}\nx\n\\end{document}\n`);
+const all = pdflatex(
+  "all",
+  `\\documentclass{article}\n\\usepackage{${PACKAGES.join(",")}}\n\\begin{document}\nx\n\\end{document}\n`,
+);
 if (all.status !== 0) throw new Error(`pdflatex could not load the packages:\n${all.log.slice(-2000)}`);
 // the kernel's own sources (read when the format was made, not at run time)
 const base = dirname(execFileSync("kpsewhich", ["latex.ltx"], { encoding: "utf8" }).trim());
-const files = new Set(["latex.ltx", "fontmath.ltx", "fonttext.ltx", "preload.ltx", "article.cls", "size10.clo"].map((f) => execFileSync("kpsewhich", [f], { encoding: "utf8" }).trim() || join(base, f)));
+const files = new Set(
+  ["latex.ltx", "fontmath.ltx", "fonttext.ltx", "preload.ltx", "article.cls", "size10.clo"].map(
+    (f) => execFileSync("kpsewhich", [f], { encoding: "utf8" }).trim() || join(base, f),
+  ),
+);
 for (const line of readFileSync(join(work, "all.fls"), "latin1").split("\n")) {
   const m = /^INPUT (\/.+\.(?:sty|cls|ltx|def|cfg|clo|fd|tex))$/.exec(line);
   if (m && !m[1].startsWith(work) && !m[1].includes("/all.")) files.add(m[1]);
@@ -44,13 +74,22 @@ for (const f of files) {
   for (const m of src.matchAll(/\\([A-Za-z]+)(?![@_:A-Za-z])/g)) candidates.add(m[1]);
   // environments: \newenvironment{name}, \begin{name}, \NewDocumentEnvironment{name} ... (an environment
   // `name` is the commands \name and \endname; `name*` is tested as such)
-  for (const m of src.matchAll(/\\(?:(?:re)?newenvironment\*?|begin|(?:New|Renew|Provide|Declare)DocumentEnvironment|newtheorem\*?)\s*\{([A-Za-z]+\*?)\}/g)) {
+  for (const m of src.matchAll(
+    /\\(?:(?:re)?newenvironment\*?|begin|(?:New|Renew|Provide|Declare)DocumentEnvironment|newtheorem\*?)\s*\{([A-Za-z]+\*?)\}/g,
+  )) {
     candidates.add(m[1]);
     candidates.add(`end${m[1]}`);
   }
 }
 try {
-  const prims = execFileSync("luatex", ["--ini", "\\catcode`\\{=1 \\catcode`\\}=2 \\directlua{for _, p in ipairs(tex.primitives()) do texio.write_nl('PRIM ' .. p) end}\\end"], { cwd: work, encoding: "utf8" });
+  const prims = execFileSync(
+    "luatex",
+    [
+      "--ini",
+      "\\catcode`\\{=1 \\catcode`\\}=2 \\directlua{for _, p in ipairs(tex.primitives()) do texio.write_nl('PRIM ' .. p) end}\\end",
+    ],
+    { cwd: work, encoding: "utf8" },
+  );
   for (const m of prims.matchAll(/^PRIM ([A-Za-z]+)$/gm)) candidates.add(m[1]);
 } catch {
   console.error("luatex not found: primitives only as the sources mention them");
@@ -60,7 +99,10 @@ const names = [...candidates].sort();
 // (2) which are defined, by whom
 function defined(pkgs) {
   const probe = names.map((n) => `\\ifcsname ${n}\\endcsname\\typeout{DEF ${n}}\\fi`).join("\n");
-  const r = pdflatex("probe", `\\documentclass{article}\n${pkgs.length ? `\\usepackage{${pkgs.join(",")}}\n` : ""}\\begin{document}\n${probe}\nx\n\\end{document}\n`);
+  const r = pdflatex(
+    "probe",
+    `\\documentclass{article}\n${pkgs.length ? `\\usepackage{${pkgs.join(",")}}\n` : ""}\\begin{document}\n${probe}\nx\n\\end{document}\n`,
+  );
   if (r.status !== 0) throw new Error(`probe with ${pkgs.join(",") || "the kernel"} failed:\n${r.log.slice(-2000)}`);
   return new Set([...r.log.matchAll(/^DEF ([A-Za-z]+\*?)$/gm)].map((m) => m[1]));
 }
@@ -75,7 +117,9 @@ for (const p of PACKAGES) {
 rmSync(work, { recursive: true, force: true });
 
 const version = execFileSync("pdflatex", ["--version"], { encoding: "utf8" }).split("\n")[0];
-const lines = Object.entries(byPackage).map(([p, list]) => `  ${JSON.stringify(p)}: ${JSON.stringify(list.join(" "))},`);
+const lines = Object.entries(byPackage).map(
+  ([p, list]) => `  ${JSON.stringify(p)}: ${JSON.stringify(list.join(" "))},`,
+);
 writeFileSync(
   out,
   `// Generated by scripts/latex-commands.mjs from ${version}; do not edit.
@@ -87,4 +131,10 @@ ${lines.join("\n")}
 };
 `,
 );
-console.log(JSON.stringify({ files: files.size, candidates: names.length, ...Object.fromEntries(Object.entries(byPackage).map(([p, l]) => [p, l.length])) }));
+console.log(
+  JSON.stringify({
+    files: files.size,
+    candidates: names.length,
+    ...Object.fromEntries(Object.entries(byPackage).map(([p, l]) => [p, l.length])),
+  }),
+);

@@ -15,7 +15,16 @@
 // unclosed `{`, which LaTeX only warns about).
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { lastBoxed } from "./boxed.mjs";
@@ -40,14 +49,18 @@ export function body(r) {
   return `${strip(r.problem)}\n\n${strip(r.solution)}\n`;
 }
 
-
 function loadRecords() {
   const dir = join(root, "MATH", split);
   const records = [];
   for (const subject of readdirSync(dir).sort()) {
     for (const f of readdirSync(join(dir, subject)).sort((a, b) => parseInt(a) - parseInt(b))) {
       const o = JSON.parse(readFileSync(join(dir, subject, f), "utf8"));
-      records.push({ id: `math/${split}/${subject}/${f.replace(/\.json$/, "")}`, problem: o.problem, solution: o.solution, answer: lastBoxed(o.solution) });
+      records.push({
+        id: `math/${split}/${subject}/${f.replace(/\.json$/, "")}`,
+        problem: o.problem,
+        solution: o.solution,
+        answer: lastBoxed(o.solution),
+      });
     }
   }
   return records;
@@ -69,7 +82,12 @@ const keyOf = (text) => createHash("sha256").update(PREAMBLE).update(text).diges
 /** First error lines of a pdflatex log. */
 function logError(log) {
   const i = log.indexOf("\n! ");
-  if (i >= 0) return log.slice(i + 1, i + 400).split("\n").slice(0, 3).join(" | ");
+  if (i >= 0)
+    return log
+      .slice(i + 1, i + 400)
+      .split("\n")
+      .slice(0, 3)
+      .join(" | ");
   const g = /\(\\end occurred inside a group[^)]*\)/.exec(log);
   return g ? g[0] : "";
 }
@@ -79,7 +97,9 @@ function compile(records) {
   mkdirSync(dirname(cachePath), { recursive: true });
   const work = mkdtempSync(join(tmpdir(), "mt-pdflatex-"));
   const limit = Number(arg("--limit") ?? Infinity);
-  let done = 0, failed = 0, skipped = 0;
+  let done = 0,
+    failed = 0,
+    skipped = 0;
   const t0 = Date.now();
   const missing = records.filter((r) => !cache.has(keyOf(body(r))));
   skipped = records.length - missing.length;
@@ -87,19 +107,38 @@ function compile(records) {
   // The preamble, loaded once into a format (mylatexformat), halves the time per record; each
   // document still starts with the same preamble, which the format skips.
   writeFileSync(join(work, "pre.tex"), `${PREAMBLE}x\n\\end{document}\n`);
-  const fmt = spawnSync("pdflatex", ["-ini", "-interaction=nonstopmode", "-jobname=mtpre", "&pdflatex", "mylatexformat.ltx", "pre.tex"], { cwd: work, encoding: "utf8" });
+  const fmt = spawnSync(
+    "pdflatex",
+    ["-ini", "-interaction=nonstopmode", "-jobname=mtpre", "&pdflatex", "mylatexformat.ltx", "pre.tex"],
+    { cwd: work, encoding: "utf8" },
+  );
   const fmtArgs = fmt.status === 0 && existsSync(join(work, "mtpre.fmt")) ? ["-fmt=mtpre"] : [];
-  if (!fmtArgs.length) console.error("could not build a format with mylatexformat; compiling each record with its preamble (slower)");
+  if (!fmtArgs.length)
+    console.error("could not build a format with mylatexformat; compiling each record with its preamble (slower)");
   const run = (bodyTex) => {
     writeFileSync(join(work, "r.tex"), `${PREAMBLE}${bodyTex}\\end{document}\n`);
-    const res = spawnSync("pdflatex", [...fmtArgs, "-interaction=nonstopmode", "-halt-on-error", "-draftmode", "-no-shell-escape", "r.tex"], { cwd: work, encoding: "utf8", timeout: 60_000 });
+    const res = spawnSync(
+      "pdflatex",
+      [...fmtArgs, "-interaction=nonstopmode", "-halt-on-error", "-draftmode", "-no-shell-escape", "r.tex"],
+      { cwd: work, encoding: "utf8", timeout: 60_000 },
+    );
     const log = existsSync(join(work, "r.log")) ? readFileSync(join(work, "r.log"), "latin1") : "";
     const group = /\\end occurred inside a group/.test(log);
     return { ok: res.status === 0 && !group, status: res.status, log };
   };
   const save = (r, v, how) => {
     if (!v.ok) failed++;
-    appendFileSync(cachePath, JSON.stringify({ key: keyOf(body(r)), id: r.id, ok: v.ok, how, status: v.status, error: v.ok ? undefined : logError(v.log) || `exit ${v.status}` }) + "\n");
+    appendFileSync(
+      cachePath,
+      JSON.stringify({
+        key: keyOf(body(r)),
+        id: r.id,
+        ok: v.ok,
+        how,
+        status: v.status,
+        error: v.ok ? undefined : logError(v.log) || `exit ${v.status}`,
+      }) + "\n",
+    );
     done++;
   };
   // Records go in batches, each in a group of its own: a batch that compiles cleanly means each of
@@ -110,17 +149,22 @@ function compile(records) {
   let lastReport = 0;
   for (let i = 0; i < todo.length; i += batch) {
     const group = todo.slice(i, i + batch);
-    const together = group.length > 1 ? run(group.map((r) => `\\begingroup\n${body(r)}\\par\\endgroup\n`).join("")) : { ok: false };
+    const together =
+      group.length > 1 ? run(group.map((r) => `\\begingroup\n${body(r)}\\par\\endgroup\n`).join("")) : { ok: false };
     if (together.ok) for (const r of group) save(r, together, "batch");
     else for (const r of group) save(r, run(body(r)), "single");
     if (done - lastReport >= 200 || done === todo.length) {
       lastReport = done;
       const s = (Date.now() - t0) / 1000;
-      console.error(`${done}/${todo.length} compiled, ${failed} fail, ${(s / done).toFixed(3)} s/record, ETA ${Math.round(((todo.length - done) * s) / done)} s`);
+      console.error(
+        `${done}/${todo.length} compiled, ${failed} fail, ${(s / done).toFixed(3)} s/record, ETA ${Math.round(((todo.length - done) * s) / done)} s`,
+      );
     }
   }
   rmSync(work, { recursive: true, force: true });
-  console.log(JSON.stringify({ records: records.length, cached: skipped, compiled: done, failed, s: (Date.now() - t0) / 1000 }));
+  console.log(
+    JSON.stringify({ records: records.length, cached: skipped, compiled: done, failed, s: (Date.now() - t0) / 1000 }),
+  );
 }
 
 async function compare(records) {
@@ -143,7 +187,12 @@ async function compare(records) {
     else m.false++;
     if (v.ok && rep.findings.some((f) => f.kind === "beyond")) m.beyondOnOk++;
     if (v.ok && rep.findings.some((f) => f.kind === "strict")) m.strictOnOk++;
-    if (!v.ok || flagged) rows.push({ id: r.id, pdflatex: v.ok ? "ok" : v.error, validator: errors.map((f) => `${f.code} @${f.field}:${f.offset} ${JSON.stringify(f.excerpt)}`) });
+    if (!v.ok || flagged)
+      rows.push({
+        id: r.id,
+        pdflatex: v.ok ? "ok" : v.error,
+        validator: errors.map((f) => `${f.code} @${f.field}:${f.offset} ${JSON.stringify(f.excerpt)}`),
+      });
   }
   console.log(JSON.stringify({ split, records: records.length, ...m }, null, 1));
   console.log("| | validator: error | validator: no error |\n|---|---:|---:|");

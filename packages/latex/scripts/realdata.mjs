@@ -16,26 +16,37 @@ if (!existsSync(root)) {
   process.exit(0);
 }
 
-
 const records = [];
 if (which === "MATH") {
   const dir = join(root, "MATH/train");
   for (const subject of readdirSync(dir).sort()) {
     for (const f of readdirSync(join(dir, subject)).sort((a, b) => parseInt(a) - parseInt(b))) {
       const o = JSON.parse(readFileSync(join(dir, subject, f), "utf8"));
-      records.push({ id: `math/train/${subject}/${f}`, problem: o.problem, solution: o.solution, answer: lastBoxed(o.solution) });
+      records.push({
+        id: `math/train/${subject}/${f}`,
+        problem: o.problem,
+        solution: o.solution,
+        answer: lastBoxed(o.solution),
+      });
     }
   }
 } else {
   for (const [i, line] of readFileSync(join(root, "gsm8k/train.jsonl"), "utf8").split("\n").entries()) {
     if (!line.trim()) continue;
     const o = JSON.parse(line);
-    records.push({ id: `gsm8k/train/${i}`, problem: o.question, solution: o.answer, answer: o.answer.split("####").pop().trim() });
+    records.push({
+      id: `gsm8k/train/${i}`,
+      problem: o.question,
+      solution: o.answer,
+      answer: o.answer.split("####").pop().trim(),
+    });
   }
 }
 const dollars = which === "MATH" || process.argv.includes("--dollars");
 const t0 = performance.now();
-let flagged = 0, segments = 0, asy = 0;
+let flagged = 0,
+  segments = 0,
+  asy = 0;
 const byCode = {};
 const byKind = {};
 const out = [];
@@ -52,7 +63,24 @@ for (const r of records) {
   }
 }
 const ms = performance.now() - t0;
-console.log(JSON.stringify({ source: which, dollars, records: records.length, flagged, pct: +(100 * flagged / records.length).toFixed(2), recordsByKind: byKind, recordsByCode: byCode, segments, asy, ms: Math.round(ms) }, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      source: which,
+      dollars,
+      records: records.length,
+      flagged,
+      pct: +((100 * flagged) / records.length).toFixed(2),
+      recordsByKind: byKind,
+      recordsByCode: byCode,
+      segments,
+      asy,
+      ms: Math.round(ms),
+    },
+    null,
+    1,
+  ),
+);
 if (dump) writeFileSync(dump, out.map((o) => JSON.stringify(o)).join("\n") + "\n");
 
 if (process.argv.includes("--stage")) {
@@ -61,11 +89,20 @@ if (process.argv.includes("--stage")) {
   const stage = createLatexStage({});
   let done = 0;
   for (let i = 0; i < records.length; i += 512) {
-    const batch = records.slice(i, i + 512).map((r) => ({ id: r.id, source, problem: r.problem, solution: r.solution, ...(r.answer !== undefined ? { answer: r.answer } : {}), lang: "en" }));
+    const batch = records.slice(i, i + 512).map((r) => ({
+      id: r.id,
+      source,
+      problem: r.problem,
+      solution: r.solution,
+      ...(r.answer !== undefined ? { answer: r.answer } : {}),
+      lang: "en",
+    }));
     done += (await stage.process(batch, {})).length;
   }
   const sum = stage.summary();
   await stage.close();
-  console.log(`stage with default options: ${done} records in ${Math.round(performance.now() - t1)} ms (${sum.mode}, ${sum.workers} workers, start included); flagged ${sum.flagged}, rejected ${sum.rejected}`);
+  console.log(
+    `stage with default options: ${done} records in ${Math.round(performance.now() - t1)} ms (${sum.mode}, ${sum.workers} workers, start included); flagged ${sum.flagged}, rejected ${sum.rejected}`,
+  );
   console.log(formatLatexSummary(sum));
 }

@@ -2,7 +2,15 @@
  * @mathtune/latex for a browser (the `browser` export condition): finding and validating math,
  * without the worker-thread pool and the build stage that uses it, which need Node.
  */
-export { findMath, scanText, type Delimiter, type FindMathOptions, type ScanProblem, type ScanResult, type Segment } from "./scan.js";
+export {
+  findMath,
+  scanText,
+  type Delimiter,
+  type FindMathOptions,
+  type ScanProblem,
+  type ScanResult,
+  type Segment,
+} from "./scan.js";
 export {
   checkRecord,
   checkText,

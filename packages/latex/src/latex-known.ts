@@ -10,10 +10,15 @@ let latexKnown: Map<string, string> | undefined;
 export function latexDefines(name: string): string | undefined {
   if (!latexKnown) {
     latexKnown = new Map();
-    for (const [pkg, names] of Object.entries(LATEX_COMMANDS_BY_PACKAGE)) for (const n of names.split(" ")) if (n && !latexKnown.has(n)) latexKnown.set(n, pkg);
+    for (const [pkg, names] of Object.entries(LATEX_COMMANDS_BY_PACKAGE))
+      for (const n of names.split(" ")) if (n && !latexKnown.has(n)) latexKnown.set(n, pkg);
   }
   if (name.startsWith("\\")) return latexKnown.get(name.slice(1));
   // an environment is the commands \name and \endname
   const pkg = latexKnown.get(name);
-  return pkg !== undefined && latexKnown.has(`end${name}`) ? pkg : name.endsWith("*") && latexKnown.has(name) ? pkg : undefined;
+  return pkg !== undefined && latexKnown.has(`end${name}`)
+    ? pkg
+    : name.endsWith("*") && latexKnown.has(name)
+      ? pkg
+      : undefined;
 }

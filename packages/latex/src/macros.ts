@@ -21,10 +21,12 @@ export type MacroDefinition = string | MacroFn | StringMacroFn;
 const takeArg =
   (n: number, keep?: number): MacroFn =>
   (ctx) => ({ tokens: keep === undefined ? [] : (ctx.consumeArgs(n)[keep] ?? []), numArgs: 0 });
-const drop = (n: number): MacroFn => (ctx) => {
-  ctx.consumeArgs(n);
-  return { tokens: [], numArgs: 0 };
-};
+const drop =
+  (n: number): MacroFn =>
+  (ctx) => {
+    ctx.consumeArgs(n);
+    return { tokens: [], numArgs: 0 };
+  };
 
 /** The tokens of a macro argument (KaTeX keeps them in reverse) as source text. */
 const argText = (tokens: unknown[]): string =>

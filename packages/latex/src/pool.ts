@@ -21,7 +21,9 @@ export interface PoolRequest {
 }
 
 /** @internal message from a worker */
-export type PoolResponse = { id: number; reports: TextReport[]; error?: undefined } | { id: number; error: MathtuneErrorJSON; reports?: undefined };
+export type PoolResponse =
+  | { id: number; reports: TextReport[]; error?: undefined }
+  | { id: number; error: MathtuneErrorJSON; reports?: undefined };
 
 /** Options of `LatexPool`. */
 export interface LatexPoolOptions {
@@ -64,7 +66,6 @@ interface Job {
   pending: Pending;
 }
 
-
 /**
  * A pool of worker threads that validate records. `run` returns one report per item, in the items'
  * order, whatever order the workers finish in; the results are those of `checkRecord` in-thread.
@@ -87,12 +88,16 @@ export class LatexPool {
 
   constructor(options: LatexPoolOptions = {}) {
     const wanted = options.workers ?? availableParallelism();
-    if (!Number.isInteger(wanted) || wanted < 0) throw new MathtuneError("E_OPTIONS_INVALID", `workers must be an integer >= 0 (got ${wanted})`);
+    if (!Number.isInteger(wanted) || wanted < 0)
+      throw new MathtuneError("E_OPTIONS_INVALID", `workers must be an integer >= 0 (got ${wanted})`);
     this.chunkSize = Math.max(1, options.chunkSize ?? 32);
-    const url = options.workerUrl === undefined ? defaultWorkerUrl() : new URL(String(options.workerUrl), import.meta.url);
+    const url =
+      options.workerUrl === undefined ? defaultWorkerUrl() : new URL(String(options.workerUrl), import.meta.url);
     const usable = wanted > 0 && url.protocol === "file:" && existsSync(fileURLToPath(url));
     if (wanted > 0 && options.workerUrl !== undefined && !usable) {
-      throw new MathtuneError("E_INPUT_NOT_FOUND", `LaTeX worker script not found: ${url.href}`, { hint: "build @mathtune/latex, or pass workers: 0" });
+      throw new MathtuneError("E_INPUT_NOT_FOUND", `LaTeX worker script not found: ${url.href}`, {
+        hint: "build @mathtune/latex, or pass workers: 0",
+      });
     }
     this.currentMode = usable ? "workers" : "inline";
     this.size = usable ? wanted : 0;
@@ -176,7 +181,10 @@ export class LatexPool {
   private send(items: PoolItem[], clearCache = false): Promise<TextReport[]> {
     return new Promise<TextReport[]>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      this.queue.push({ req: { id: this.nextId++, items, ...(clearCache ? { clearCache } : {}) }, pending: { resolve, reject } });
+      this.queue.push({
+        req: { id: this.nextId++, items, ...(clearCache ? { clearCache } : {}) },
+        pending: { resolve, reject },
+      });
       this.pump();
     });
   }

@@ -35,7 +35,16 @@ function katexError(tex: string): string | undefined {
 export type TextModeUse = "text" | "math" | "unknown";
 
 /** LaTeX commands that only work in math and that KaTeX does not have, so cannot be asked. */
-const LATEX_MATH_ONLY: ReadonlySet<string> = new Set(["root", "mathchoice", "mathaccent", "mathchar", "delimiter", "radical", "eqno", "leqno"]);
+const LATEX_MATH_ONLY: ReadonlySet<string> = new Set([
+  "root",
+  "mathchoice",
+  "mathaccent",
+  "mathchar",
+  "delimiter",
+  "radical",
+  "eqno",
+  "leqno",
+]);
 
 const useCache = new Map<string, TextModeUse>();
 
@@ -64,7 +73,18 @@ export function textModeUse(name: string): TextModeUse {
 }
 
 /** Commands whose last braced argument is a definition body (not typeset where it stands). */
-const DEFINERS: ReadonlySet<string> = new Set(["newcommand", "renewcommand", "providecommand", "DeclareMathOperator", "def", "gdef", "edef", "xdef", "newenvironment", "renewenvironment"]);
+const DEFINERS: ReadonlySet<string> = new Set([
+  "newcommand",
+  "renewcommand",
+  "providecommand",
+  "DeclareMathOperator",
+  "def",
+  "gdef",
+  "edef",
+  "xdef",
+  "newenvironment",
+  "renewenvironment",
+]);
 
 /** Index after a definition that starts at `i` (after the defining command): through its body `{...}`; or `i`. */
 function definitionEnd(text: string, i: number): number {
@@ -97,17 +117,76 @@ function definitionEnd(text: string, i: number): number {
 }
 
 /** Text environments in which `&` separates cells. */
-const ALIGNING_TEXT_ENVIRONMENTS: ReadonlySet<string> = new Set(["tabular", "tabular*", "tabularx", "longtable", "tabbing"]);
+const ALIGNING_TEXT_ENVIRONMENTS: ReadonlySet<string> = new Set([
+  "tabular",
+  "tabular*",
+  "tabularx",
+  "longtable",
+  "tabbing",
+]);
 
-const isLetter = (c: string | undefined): boolean => c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z"));
+const isLetter = (c: string | undefined): boolean =>
+  c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z"));
 
 /** Words of two or more lower-case letters in a formula, outside commands: prose, not math. */
 const PROSE_WORD_RE = /(?<![\\A-Za-z])[a-z]{2,}(?![A-Za-z])/g;
 /** Common English words that, inside a `$...$` pair, say the dollars were money. */
 const PROSE_WORDS: ReadonlySet<string> = new Set([
-  "and", "or", "the", "of", "for", "each", "per", "is", "are", "was", "were", "to", "in", "on", "at", "with", "from", "more", "less", "than",
-  "he", "she", "they", "it", "his", "her", "their", "a", "an", "if", "then", "so", "but", "how", "much", "many", "what", "cost", "costs", "paid", "pays",
-  "dollars", "cents", "bill", "bills", "spent", "spends", "left", "total", "price", "that", "this", "be", "by", "as",
+  "and",
+  "or",
+  "the",
+  "of",
+  "for",
+  "each",
+  "per",
+  "is",
+  "are",
+  "was",
+  "were",
+  "to",
+  "in",
+  "on",
+  "at",
+  "with",
+  "from",
+  "more",
+  "less",
+  "than",
+  "he",
+  "she",
+  "they",
+  "it",
+  "his",
+  "her",
+  "their",
+  "a",
+  "an",
+  "if",
+  "then",
+  "so",
+  "but",
+  "how",
+  "much",
+  "many",
+  "what",
+  "cost",
+  "costs",
+  "paid",
+  "pays",
+  "dollars",
+  "cents",
+  "bill",
+  "bills",
+  "spent",
+  "spends",
+  "left",
+  "total",
+  "price",
+  "that",
+  "this",
+  "be",
+  "by",
+  "as",
 ]);
 
 /**
@@ -117,10 +196,15 @@ const PROSE_WORDS: ReadonlySet<string> = new Set([
 export function checkProse(text: string, scan: ScanResult): ProseProblem[] {
   const out: ProseProblem[] = [];
   // the ranges that are not text: math and Asymptote, in order
-  const skip = [...scan.segments.map((s) => [s.start, s.end] as const), ...scan.asy.map((a) => [a.start, a.end] as const)].sort((a, b) => a[0] - b[0]);
+  const skip = [
+    ...scan.segments.map((s) => [s.start, s.end] as const),
+    ...scan.asy.map((a) => [a.start, a.end] as const),
+  ].sort((a, b) => a[0] - b[0]);
   // after a delimiter or environment that never closes, what is text is anyone's guess: stop there
   // (a money dollar named as the culprit is not such a place: the rest was read without it)
-  const stopAt = scan.problems.filter((p) => !p.message.includes("looks like money")).reduce((m, p) => Math.min(m, p.offset), text.length);
+  const stopAt = scan.problems
+    .filter((p) => !p.message.includes("looks like money"))
+    .reduce((m, p) => Math.min(m, p.offset), text.length);
   let aligning = 0;
   let k = 0;
   for (let i = 0; i < stopAt; i++) {
@@ -153,21 +237,57 @@ export function checkProse(text: string, scan: ScanResult): ProseProblem[] {
       }
       const use = textModeUse(name);
       if (use === "math") {
-        out.push({ code: "E_LATEX_PARSE", kind: "error", offset: i, length: j - i, message: `\\${name} works only in math, and this is text (LaTeX: "Missing $ inserted"); put the formula in $...$` });
+        out.push({
+          code: "E_LATEX_PARSE",
+          kind: "error",
+          offset: i,
+          length: j - i,
+          message: `\\${name} works only in math, and this is text (LaTeX: "Missing $ inserted"); put the formula in $...$`,
+        });
       } else if (use === "unknown") {
-        out.push({ code: "E_LATEX_UNKNOWN_COMMAND", kind: "error", offset: i, length: j - i, message: `\\${name} is a command that neither LaTeX, its common packages nor KaTeX define` });
+        out.push({
+          code: "E_LATEX_UNKNOWN_COMMAND",
+          kind: "error",
+          offset: i,
+          length: j - i,
+          message: `\\${name} is a command that neither LaTeX, its common packages nor KaTeX define`,
+        });
       }
       i = j - 1;
       continue;
     }
     if (c === "#") {
-      out.push({ code: "E_LATEX_PARSE", kind: "error", offset: i, length: 1, message: "a bare '#' in text: LaTeX stops (\"You can't use macro parameter character #\"); write \\#" });
+      out.push({
+        code: "E_LATEX_PARSE",
+        kind: "error",
+        offset: i,
+        length: 1,
+        message: "a bare '#' in text: LaTeX stops (\"You can't use macro parameter character #\"); write \\#",
+      });
     } else if (c === "&" && aligning === 0) {
-      out.push({ code: "E_LATEX_PARSE", kind: "error", offset: i, length: 1, message: "a bare '&' in text outside a table: LaTeX stops (\"Misplaced alignment tab character &\"); write \\&" });
+      out.push({
+        code: "E_LATEX_PARSE",
+        kind: "error",
+        offset: i,
+        length: 1,
+        message: "a bare '&' in text outside a table: LaTeX stops (\"Misplaced alignment tab character &\"); write \\&",
+      });
     } else if (c === "^" || c === "_") {
-      out.push({ code: "E_LATEX_PARSE", kind: "error", offset: i, length: 1, message: `'${c}' outside math: LaTeX stops ("Missing $ inserted"); put the formula in $...$ (or write \\${c === "^" ? "^{}" : "_"} for the character)` });
+      out.push({
+        code: "E_LATEX_PARSE",
+        kind: "error",
+        offset: i,
+        length: 1,
+        message: `'${c}' outside math: LaTeX stops ("Missing $ inserted"); put the formula in $...$ (or write \\${c === "^" ? "^{}" : "_"} for the character)`,
+      });
     } else if (c === "%") {
-      out.push({ code: "E_LATEX_STRICT", kind: "strict", offset: i, length: 1, message: "a bare '%' in text: LaTeX reads the rest of the line as a comment and drops it; write \\%" });
+      out.push({
+        code: "E_LATEX_STRICT",
+        kind: "strict",
+        offset: i,
+        length: 1,
+        message: "a bare '%' in text: LaTeX reads the rest of the line as a comment and drops it; write \\%",
+      });
     }
   }
   // dollars of money that pair up: `$5 and $10` read as the formula `5 and `
@@ -177,7 +297,13 @@ export function checkProse(text: string, scan: ScanResult): ProseProblem[] {
     if (!/^\d/.test(body) || !/^\s*\d/.test(text.slice(s.end, s.end + 3))) continue;
     const words = body.replace(/\\text\w*\{[^{}]*\}/g, " ").match(PROSE_WORD_RE) ?? [];
     if (!words.some((w) => PROSE_WORDS.has(w))) continue;
-    out.push({ code: "E_LATEX_STRICT", kind: "strict", offset: s.start, length: s.end - s.start, message: `these dollars look like money that pair up by chance ("${text.slice(s.start, Math.min(s.end + 4, text.length))}..."): the prose between them is set as a formula; write \\$` });
+    out.push({
+      code: "E_LATEX_STRICT",
+      kind: "strict",
+      offset: s.start,
+      length: s.end - s.start,
+      message: `these dollars look like money that pair up by chance ("${text.slice(s.start, Math.min(s.end + 4, text.length))}..."): the prose between them is set as a formula; write \\$`,
+    });
   }
   return out.sort((a, b) => a.offset - b.offset);
 }

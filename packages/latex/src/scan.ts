@@ -48,18 +48,67 @@ export interface ScanResult {
 
 /** Environments that are math: found in text, they are validated whole, in display mode. */
 export const MATH_ENVIRONMENTS: ReadonlySet<string> = new Set([
-  "align", "align*", "aligned", "alignat", "alignat*", "alignedat",
-  "equation", "equation*", "gather", "gather*", "gathered", "multline", "multline*", "split",
-  "eqnarray", "eqnarray*", "cases", "cases*", "dcases", "rcases", "drcases",
-  "array", "darray", "subarray", "CD",
-  "matrix", "matrix*", "pmatrix", "pmatrix*", "bmatrix", "bmatrix*", "Bmatrix", "Bmatrix*",
-  "vmatrix", "vmatrix*", "Vmatrix", "Vmatrix*", "smallmatrix",
+  "align",
+  "align*",
+  "aligned",
+  "alignat",
+  "alignat*",
+  "alignedat",
+  "equation",
+  "equation*",
+  "gather",
+  "gather*",
+  "gathered",
+  "multline",
+  "multline*",
+  "split",
+  "eqnarray",
+  "eqnarray*",
+  "cases",
+  "cases*",
+  "dcases",
+  "rcases",
+  "drcases",
+  "array",
+  "darray",
+  "subarray",
+  "CD",
+  "matrix",
+  "matrix*",
+  "pmatrix",
+  "pmatrix*",
+  "bmatrix",
+  "bmatrix*",
+  "Bmatrix",
+  "Bmatrix*",
+  "vmatrix",
+  "vmatrix*",
+  "Vmatrix",
+  "Vmatrix*",
+  "smallmatrix",
 ]);
 
 /** Commands whose braced argument is text, where `$` opens math again (`\text{if $x>0$}`). */
 const TEXT_COMMANDS: ReadonlySet<string> = new Set([
-  "text", "textrm", "textbf", "textit", "textsf", "texttt", "textup", "textmd", "textnormal",
-  "textsl", "textsc", "emph", "mbox", "hbox", "fbox", "framebox", "makebox", "parbox", "tag",
+  "text",
+  "textrm",
+  "textbf",
+  "textit",
+  "textsf",
+  "texttt",
+  "textup",
+  "textmd",
+  "textnormal",
+  "textsl",
+  "textsc",
+  "emph",
+  "mbox",
+  "hbox",
+  "fbox",
+  "framebox",
+  "makebox",
+  "parbox",
+  "tag",
 ]);
 
 const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -181,7 +230,11 @@ const TABLE_ENVIRONMENTS: ReadonlySet<string> = new Set(["tabular", "tabular*", 
  */
 export function scanText(text: string, options: FindMathOptions): ScanResult {
   const first = scanOnce(text, options, -1);
-  if (!options.dollars || !first.problems.some((p) => p.code === "E_LATEX_UNMATCHED_DELIMITER" && text[p.offset] === "$")) return first;
+  if (
+    !options.dollars ||
+    !first.problems.some((p) => p.code === "E_LATEX_UNMATCHED_DELIMITER" && text[p.offset] === "$")
+  )
+    return first;
   let tries = 0;
   for (let i = text.indexOf("$"); i >= 0 && tries < MAX_MONEY_TRIES; i = text.indexOf("$", i + 1)) {
     if (!isMoneyDollar(text, i)) continue;
@@ -252,7 +305,14 @@ function scanOnce(text: string, options: FindMathOptions, moneyAt: number): Scan
         i += open;
         continue;
       }
-      segments.push({ start: i, end: m.next, contentStart: i + open, contentEnd: m.contentEnd, delimiter: display ? "$$" : "$", display });
+      segments.push({
+        start: i,
+        end: m.next,
+        contentStart: i + open,
+        contentEnd: m.contentEnd,
+        delimiter: display ? "$$" : "$",
+        display,
+      });
       i = m.next;
       continue;
     }
@@ -265,16 +325,33 @@ function scanOnce(text: string, options: FindMathOptions, moneyAt: number): Scan
       const closer = name === "(" ? "\\)" : "\\]";
       const m = scanMath(text, next, closer);
       if (!m) {
-        problems.push({ code: "E_LATEX_UNMATCHED_DELIMITER", offset: i, length: 2, message: `'\\${name}' opens math that is never closed by '${closer}'` });
+        problems.push({
+          code: "E_LATEX_UNMATCHED_DELIMITER",
+          offset: i,
+          length: 2,
+          message: `'\\${name}' opens math that is never closed by '${closer}'`,
+        });
         i = next;
         continue;
       }
-      segments.push({ start: i, end: m.next, contentStart: next, contentEnd: m.contentEnd, delimiter: name === "(" ? "\\(" : "\\[", display: name === "[" });
+      segments.push({
+        start: i,
+        end: m.next,
+        contentStart: next,
+        contentEnd: m.contentEnd,
+        delimiter: name === "(" ? "\\(" : "\\[",
+        display: name === "[",
+      });
       i = m.next;
       continue;
     }
     if (name === ")" || name === "]") {
-      problems.push({ code: "E_LATEX_UNMATCHED_DELIMITER", offset: i, length: 2, message: `'\\${name}' closes math that was never opened` });
+      problems.push({
+        code: "E_LATEX_UNMATCHED_DELIMITER",
+        offset: i,
+        length: 2,
+        message: `'\\${name}' closes math that was never opened`,
+      });
       i = next;
       continue;
     }
@@ -282,17 +359,35 @@ function scanOnce(text: string, options: FindMathOptions, moneyAt: number): Scan
       const env = readEnvName(text, next);
       if (env && MATH_ENVIRONMENTS.has(env.name)) {
         if (name === "end") {
-          problems.push({ code: "E_LATEX_ENVIRONMENT", offset: i, length: env.next - i, message: `\\end{${env.name}} without a \\begin{${env.name}}` });
+          problems.push({
+            code: "E_LATEX_ENVIRONMENT",
+            offset: i,
+            length: env.next - i,
+            message: `\\end{${env.name}} without a \\begin{${env.name}}`,
+          });
           i = env.next;
           continue;
         }
         const m = scanMath(text, env.next, { env: env.name });
         if (!m) {
-          problems.push({ code: "E_LATEX_ENVIRONMENT", offset: i, length: env.next - i, message: `\\begin{${env.name}} is never closed by \\end{${env.name}}` });
+          problems.push({
+            code: "E_LATEX_ENVIRONMENT",
+            offset: i,
+            length: env.next - i,
+            message: `\\begin{${env.name}} is never closed by \\end{${env.name}}`,
+          });
           i = env.next;
           continue;
         }
-        segments.push({ start: i, end: m.next, contentStart: i, contentEnd: m.contentEnd, delimiter: "env", display: true, env: env.name });
+        segments.push({
+          start: i,
+          end: m.next,
+          contentStart: i,
+          contentEnd: m.contentEnd,
+          delimiter: "env",
+          display: true,
+          env: env.name,
+        });
         i = m.next;
         continue;
       }
@@ -310,7 +405,12 @@ function scanOnce(text: string, options: FindMathOptions, moneyAt: number): Scan
         continue;
       }
       if (end < 0 && text.charCodeAt(j) === LBRACE) {
-        problems.push({ code: "E_LATEX_UNBALANCED_BRACES", offset: j, length: 1, message: "the '{' of \\boxed is never closed" });
+        problems.push({
+          code: "E_LATEX_UNBALANCED_BRACES",
+          offset: j,
+          length: 1,
+          message: "the '{' of \\boxed is never closed",
+        });
       }
     }
     i = next;

@@ -60,7 +60,9 @@ export const LatexStageOptionsSchema = Type.Object(
       ),
     ),
     workers: Type.Optional(Type.Integer({ minimum: 0, maximum: 256 })),
-    workerUrl: Type.Optional(Type.String({ description: "the worker script (default: dist/worker.js of this package)" })),
+    workerUrl: Type.Optional(
+      Type.String({ description: "the worker script (default: dist/worker.js of this package)" }),
+    ),
   },
   { additionalProperties: false, title: "LaTeX stage options" },
 );
@@ -96,8 +98,13 @@ export function parseLatexStageOptions(options: unknown = {}): ResolvedLatexOpti
     what: "LaTeX stage options",
     check: (v) => {
       const byCode = (v as { byCode?: unknown } | null)?.byCode;
-      const unknown = byCode && typeof byCode === "object" ? Object.keys(byCode).filter((c) => !(c in FINDING_CODES)) : [];
-      return unknown.length ? [`/byCode: unknown finding code ${unknown.map((c) => `'${c}'`).join(", ")} (codes: ${Object.keys(FINDING_CODES).join(", ")})`] : [];
+      const unknown =
+        byCode && typeof byCode === "object" ? Object.keys(byCode).filter((c) => !(c in FINDING_CODES)) : [];
+      return unknown.length
+        ? [
+            `/byCode: unknown finding code ${unknown.map((c) => `'${c}'`).join(", ")} (codes: ${Object.keys(FINDING_CODES).join(", ")})`,
+          ]
+        : [];
     },
   });
   return {
@@ -105,7 +112,10 @@ export function parseLatexStageOptions(options: unknown = {}): ResolvedLatexOpti
     beyondKatex: o.beyondKatex ?? LATEX_STAGE_DEFAULTS.beyondKatex,
     strict: o.strict ?? LATEX_STAGE_DEFAULTS.strict,
     byCode: { ...(o.byCode as Partial<Record<FindingCode, LatexPolicy>> | undefined) },
-    dollars: { default: o.dollars?.default ?? true, bySource: { ...LATEX_STAGE_DEFAULTS.dollarsBySource, ...o.dollars?.bySource } },
+    dollars: {
+      default: o.dollars?.default ?? true,
+      bySource: { ...LATEX_STAGE_DEFAULTS.dollarsBySource, ...o.dollars?.bySource },
+    },
     workers: o.workers,
     workerUrl: o.workerUrl,
   };
@@ -149,10 +159,18 @@ export interface LatexStage extends Stage {
   readonly options: ResolvedLatexOptions;
 }
 
-const KIND_OPTION: Record<FindingKind, "beyondKatex" | "strict" | undefined> = { error: undefined, beyond: "beyondKatex", strict: "strict" };
+const KIND_OPTION: Record<FindingKind, "beyondKatex" | "strict" | undefined> = {
+  error: undefined,
+  beyond: "beyondKatex",
+  strict: "strict",
+};
 
 /** The policy for one finding of a source whose policy is `sourcePolicy`. */
-export function policyFor(options: ResolvedLatexOptions, sourcePolicy: LatexPolicy, finding: Pick<Finding, "code" | "kind">): LatexPolicy {
+export function policyFor(
+  options: ResolvedLatexOptions,
+  sourcePolicy: LatexPolicy,
+  finding: Pick<Finding, "code" | "kind">,
+): LatexPolicy {
   const byCode = options.byCode[finding.code];
   if (byCode) return byCode;
   const opt = KIND_OPTION[finding.kind];
@@ -164,7 +182,17 @@ function describe(f: Finding): string {
 }
 
 function emptySource(): LatexSourceSummary {
-  return { records: 0, skipped: 0, flagged: 0, rejected: 0, segments: 0, asy: 0, findings: {}, recordsWithCode: {}, ignored: {} };
+  return {
+    records: 0,
+    skipped: 0,
+    flagged: 0,
+    rejected: 0,
+    segments: 0,
+    asy: 0,
+    findings: {},
+    recordsWithCode: {},
+    ignored: {},
+  };
 }
 
 const inc = <K extends string>(m: Partial<Record<K, number>>, k: K, by = 1): void => {
@@ -248,8 +276,13 @@ export function createLatexStage(options: LatexStageOptions | Record<string, unk
         if (rejectFor.length) {
           s.rejected++;
           const first = rejectFor[0]!;
-          const more = keep.length > 1 ? ` (+${keep.length - 1} more finding${keep.length > 2 ? "s" : ""} in raw.meta.latex)` : "";
-          out[i] = reject(first.code, `LaTeX: ${describe(first)}${more}`, { id: r.id, raw: flagged, ...(location ? { location } : {}) });
+          const more =
+            keep.length > 1 ? ` (+${keep.length - 1} more finding${keep.length > 2 ? "s" : ""} in raw.meta.latex)` : "";
+          out[i] = reject(first.code, `LaTeX: ${describe(first)}${more}`, {
+            id: r.id,
+            raw: flagged,
+            ...(location ? { location } : {}),
+          });
         } else {
           s.flagged++;
           out[i] = flagged;

@@ -1,5 +1,11 @@
 import katex from "katex";
-import { ALL_MACROS, BEYOND_KATEX_COLUMNS, BEYOND_KATEX_COMMANDS, BEYOND_KATEX_ENVIRONMENTS, ENVIRONMENT_ALIASES } from "./macros.js";
+import {
+  ALL_MACROS,
+  BEYOND_KATEX_COLUMNS,
+  BEYOND_KATEX_COMMANDS,
+  BEYOND_KATEX_ENVIRONMENTS,
+  ENVIRONMENT_ALIASES,
+} from "./macros.js";
 import { latexDefines } from "./latex-known.js";
 import { checkProse } from "./prose.js";
 import { scanText, type FindMathOptions, type Segment } from "./scan.js";
@@ -7,13 +13,32 @@ import { scanText, type FindMathOptions, type Segment } from "./scan.js";
 /** Every code a finding can carry, with what it means and its kind. */
 export const FINDING_CODES = {
   E_LATEX_UNBALANCED_BRACES: { kind: "error", description: "a `{` without its `}`, or a `}` without its `{`" },
-  E_LATEX_UNMATCHED_DELIMITER: { kind: "error", description: "math opened and never closed (an odd `$`, `\\(` without `\\)`), or closed and never opened" },
-  E_LATEX_UNKNOWN_COMMAND: { kind: "error", description: "a command or environment that neither LaTeX nor KaTeX knows (a typo)" },
+  E_LATEX_UNMATCHED_DELIMITER: {
+    kind: "error",
+    description: "math opened and never closed (an odd `$`, `\\(` without `\\)`), or closed and never opened",
+  },
+  E_LATEX_UNKNOWN_COMMAND: {
+    kind: "error",
+    description: "a command or environment that neither LaTeX nor KaTeX knows (a typo)",
+  },
   E_LATEX_LEFT_RIGHT: { kind: "error", description: "a `\\left` without its `\\right`, or the reverse" },
-  E_LATEX_ENVIRONMENT: { kind: "error", description: "an environment left open, closed by the wrong `\\end`, or closed without being opened" },
-  E_LATEX_PARSE: { kind: "error", description: "any other LaTeX error (double superscript, `&` outside an alignment, a missing argument ...)" },
-  E_LATEX_STRICT: { kind: "strict", description: "math that KaTeX's strict mode warns about: it renders, but LaTeX would not accept it or would render it differently" },
-  E_LATEX_BEYOND_KATEX: { kind: "beyond", description: "correct LaTeX that KaTeX cannot render (`\\multicolumn`, `@{}` columns, `\\cancelto`, `tabular` ...)" },
+  E_LATEX_ENVIRONMENT: {
+    kind: "error",
+    description: "an environment left open, closed by the wrong `\\end`, or closed without being opened",
+  },
+  E_LATEX_PARSE: {
+    kind: "error",
+    description: "any other LaTeX error (double superscript, `&` outside an alignment, a missing argument ...)",
+  },
+  E_LATEX_STRICT: {
+    kind: "strict",
+    description:
+      "math that KaTeX's strict mode warns about: it renders, but LaTeX would not accept it or would render it differently",
+  },
+  E_LATEX_BEYOND_KATEX: {
+    kind: "beyond",
+    description: "correct LaTeX that KaTeX cannot render (`\\multicolumn`, `@{}` columns, `\\cancelto`, `tabular` ...)",
+  },
 } as const;
 
 /** A finding code (see `FINDING_CODES`). */
@@ -129,7 +154,8 @@ interface Prepared {
   beyond: Array<{ at: number; length: number; what: string }>;
 }
 
-const isLetter = (c: string | undefined): boolean => c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z"));
+const isLetter = (c: string | undefined): boolean =>
+  c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z"));
 
 /** Index after the group `{...}` that starts at `i` (which must be `{`), or -1. */
 function groupEnd(tex: string, i: number): number {
@@ -207,7 +233,13 @@ function prepare(raw: string): Prepared {
 }
 
 /** Blanks the array-package column specifiers inside a column spec `raw[from..to)`. */
-function blankColumnSpec(raw: string, from: number, to: number, replace: (at: number, len: number, by: string) => void, beyond: Prepared["beyond"]): void {
+function blankColumnSpec(
+  raw: string,
+  from: number,
+  to: number,
+  replace: (at: number, len: number, by: string) => void,
+  beyond: Prepared["beyond"],
+): void {
   for (let i = from; i < to; i++) {
     const c = raw[i]!;
     if (c === "{") {
@@ -266,7 +298,14 @@ function runKatex(tex: string, display: boolean, strict: boolean, extraMacros?: 
   } catch (e) {
     const err = e as { name?: string; position?: number; length?: number; rawMessage?: string; message?: string };
     const message = err.rawMessage ?? String(err.message ?? e);
-    return { error: { position: typeof err.position === "number" ? err.position : undefined, length: err.length ?? 0, message }, warnings };
+    return {
+      error: {
+        position: typeof err.position === "number" ? err.position : undefined,
+        length: err.length ?? 0,
+        message,
+      },
+      warnings,
+    };
   }
 }
 
@@ -300,11 +339,29 @@ function unmatchedLeftRight(tex: string): number {
 }
 
 /** Turns KaTeX's message into a finding code (and a better position where we know one). */
-function classify(message: string, tex: string, position: number | undefined): { code: FindingCode; position: number | undefined } {
+function classify(
+  message: string,
+  tex: string,
+  position: number | undefined,
+): { code: FindingCode; position: number | undefined } {
   let m = /^Undefined control sequence: (\\[A-Za-z@]+|\\.)/.exec(message);
-  if (m) return { code: BEYOND_KATEX_COMMANDS.has(m[1]!) || latexDefines(m[1]!) !== undefined ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_UNKNOWN_COMMAND", position };
+  if (m)
+    return {
+      code:
+        BEYOND_KATEX_COMMANDS.has(m[1]!) || latexDefines(m[1]!) !== undefined
+          ? "E_LATEX_BEYOND_KATEX"
+          : "E_LATEX_UNKNOWN_COMMAND",
+      position,
+    };
   m = /^No such environment: (\S+)/.exec(message);
-  if (m) return { code: BEYOND_KATEX_ENVIRONMENTS.has(m[1]!) || latexDefines(m[1]!) !== undefined ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_UNKNOWN_COMMAND", position };
+  if (m)
+    return {
+      code:
+        BEYOND_KATEX_ENVIRONMENTS.has(m[1]!) || latexDefines(m[1]!) !== undefined
+          ? "E_LATEX_BEYOND_KATEX"
+          : "E_LATEX_UNKNOWN_COMMAND",
+      position,
+    };
   m = /^Unknown column alignment: (.)/.exec(message);
   if (m) return { code: BEYOND_KATEX_COLUMNS.has(m[1]!) ? "E_LATEX_BEYOND_KATEX" : "E_LATEX_PARSE", position };
   if (/function '\$'|got '\$'/.test(message)) return { code: "E_LATEX_UNMATCHED_DELIMITER", position };
@@ -314,7 +371,8 @@ function classify(message: string, tex: string, position: number | undefined): {
     const at = unmatchedLeftRight(tex);
     return { code: "E_LATEX_LEFT_RIGHT", position: at >= 0 ? at : position };
   }
-  if (/^Mismatch: \\begin|^Expected & or \\\\ or \\cr or \\end|got '\\end'/.test(message)) return { code: "E_LATEX_ENVIRONMENT", position };
+  if (/^Mismatch: \\begin|^Expected & or \\\\ or \\cr or \\end|got '\\end'/.test(message))
+    return { code: "E_LATEX_ENVIRONMENT", position };
   return { code: "E_LATEX_PARSE", position };
 }
 
@@ -333,7 +391,13 @@ export function checkMath(raw: string, display: boolean, strict: boolean): Local
   for (const b of prep.beyond) {
     if (seen.has(b.what)) continue;
     seen.add(b.what);
-    found.push({ offset: b.at, length: b.length, code: "E_LATEX_BEYOND_KATEX", kind: "beyond", message: `${b.what} is LaTeX that KaTeX cannot render` });
+    found.push({
+      offset: b.at,
+      length: b.length,
+      code: "E_LATEX_BEYOND_KATEX",
+      kind: "beyond",
+      message: `${b.what} is LaTeX that KaTeX cannot render`,
+    });
   }
   // A command LaTeX knows and KaTeX lacks is reported, then stood in for by nothing (its arguments
   // stay as groups), and the formula parsed again, so a real error after it is still found.
@@ -345,14 +409,26 @@ export function checkMath(raw: string, display: boolean, strict: boolean): Local
     if (!m || pkg === undefined || standIns[m[1]!] !== undefined) break;
     const position = result.error.position;
     const offset = position === undefined ? 0 : Math.min(toRaw(prep.edits, position), raw.length);
-    found.push({ offset, length: m[1]!.length, code: "E_LATEX_BEYOND_KATEX", kind: "beyond", message: `${m[1]} is LaTeX (${pkg === "latex" ? "the kernel" : `package ${pkg}`}) that KaTeX cannot render` });
+    found.push({
+      offset,
+      length: m[1]!.length,
+      code: "E_LATEX_BEYOND_KATEX",
+      kind: "beyond",
+      message: `${m[1]} is LaTeX (${pkg === "latex" ? "the kernel" : `package ${pkg}`}) that KaTeX cannot render`,
+    });
     standIns[m[1]!] = "";
     result = runKatex(prep.tex, display, strict, standIns);
   }
   if (result.error) {
     const { code, position } = classify(result.error.message, prep.tex, result.error.position);
     const offset = position === undefined ? 0 : Math.min(toRaw(prep.edits, position), raw.length);
-    found.push({ offset, length: Math.max(1, Math.min(result.error.length, raw.length - offset)), code, kind: FINDING_CODES[code].kind, message: result.error.message });
+    found.push({
+      offset,
+      length: Math.max(1, Math.min(result.error.length, raw.length - offset)),
+      code,
+      kind: FINDING_CODES[code].kind,
+      message: result.error.message,
+    });
   }
   for (const w of result.warnings) {
     // `\\` in display math outside an environment: KaTeX's strict mode warns, LaTeX accepts it
@@ -364,7 +440,14 @@ export function checkMath(raw: string, display: boolean, strict: boolean): Local
 }
 
 /** Findings for one segment of a text. */
-function validateSegment(text: string, seg: Segment, field: string, strict: boolean, cache: SegmentCache | false, out: Finding[]): void {
+function validateSegment(
+  text: string,
+  seg: Segment,
+  field: string,
+  strict: boolean,
+  cache: SegmentCache | false,
+  out: Finding[],
+): void {
   const raw = text.slice(seg.contentStart, seg.contentEnd);
   const key = `${seg.display ? "D" : "T"}${strict ? "s" : ""}\u0000${raw}`;
   let local: readonly LocalFinding[] | undefined = cache ? cache.get(key) : undefined;
@@ -374,7 +457,15 @@ function validateSegment(text: string, seg: Segment, field: string, strict: bool
   }
   for (const f of local) {
     const offset = seg.contentStart + f.offset;
-    out.push({ field, offset, length: f.length, excerpt: excerpt(text, offset), code: f.code, kind: f.kind, message: f.message });
+    out.push({
+      field,
+      offset,
+      length: f.length,
+      excerpt: excerpt(text, offset),
+      code: f.code,
+      kind: f.kind,
+      message: f.message,
+    });
   }
 }
 
@@ -388,7 +479,10 @@ export interface TextReport {
 /** Commands a text defines (`\\newcommand{\\sq}`, `\\def\\cube`, `\\DeclareMathOperator{\\lcm}`). */
 function ownDefinitions(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\\(?:(?:re)?newcommand|providecommand|DeclareMathOperator\*?|[gex]?def)\s*\{?\s*(\\[A-Za-z]+)/g)) out.add(m[1]!);
+  for (const m of text.matchAll(
+    /\\(?:(?:re)?newcommand|providecommand|DeclareMathOperator\*?|[gex]?def)\s*\{?\s*(\\[A-Za-z]+)/g,
+  ))
+    out.add(m[1]!);
   return out;
 }
 
@@ -410,7 +504,15 @@ export function checkText(text: string, options: ValidateOptions): TextReport {
   if (options.prose ?? options.dollars) {
     for (const p of checkProse(text, scan)) {
       if (p.kind === "strict" && !strict) continue;
-      findings.push({ field, offset: p.offset, length: p.length, excerpt: excerpt(text, p.offset), code: p.code, kind: p.kind, message: p.message });
+      findings.push({
+        field,
+        offset: p.offset,
+        length: p.length,
+        excerpt: excerpt(text, p.offset),
+        code: p.code,
+        kind: p.kind,
+        message: p.message,
+      });
     }
   }
   const first = findings.length;
@@ -418,7 +520,12 @@ export function checkText(text: string, options: ValidateOptions): TextReport {
   // a command the text defines itself (\newcommand{\sq} in text, used in a later formula) is known
   const own = text.includes("\\") ? ownDefinitions(text) : undefined;
   const kept = own?.size
-    ? findings.filter((f, i) => i < first || f.code !== "E_LATEX_UNKNOWN_COMMAND" || !own.has(/^Undefined control sequence: (\\[A-Za-z]+)/.exec(f.message)?.[1] ?? ""))
+    ? findings.filter(
+        (f, i) =>
+          i < first ||
+          f.code !== "E_LATEX_UNKNOWN_COMMAND" ||
+          !own.has(/^Undefined control sequence: (\\[A-Za-z]+)/.exec(f.message)?.[1] ?? ""),
+      )
     : findings;
   kept.sort((a, b) => a.offset - b.offset);
   return { findings: kept, segments: scan.segments.length, asy: scan.asy.length };
@@ -462,7 +569,14 @@ export function checkAnswer(answer: string, options: ValidateOptions): TextRepor
   const strict = options.strict ?? true;
   const cache = options.cache === undefined ? defaultCache : options.cache;
   if (answer.trim() === "") return { findings, segments: 0, asy: 0 };
-  const seg: Segment = { start: 0, end: answer.length, contentStart: 0, contentEnd: answer.length, delimiter: "boxed", display: false };
+  const seg: Segment = {
+    start: 0,
+    end: answer.length,
+    contentStart: 0,
+    contentEnd: answer.length,
+    delimiter: "boxed",
+    display: false,
+  };
   validateSegment(answer, seg, "answer", strict, cache, findings);
   return { findings, segments: 1, asy: 0 };
 }
@@ -473,7 +587,11 @@ export function checkRecord(record: LatexFields, options: Omit<ValidateOptions, 
   if (typeof record.problem === "string") reports.push(checkText(record.problem, { ...options, field: "problem" }));
   if (typeof record.solution === "string") reports.push(checkText(record.solution, { ...options, field: "solution" }));
   if (typeof record.answer === "string") {
-    reports.push(record.answerKind === "text" ? checkText(record.answer, { ...options, field: "answer" }) : checkAnswer(record.answer, options));
+    reports.push(
+      record.answerKind === "text"
+        ? checkText(record.answer, { ...options, field: "answer" })
+        : checkAnswer(record.answer, options),
+    );
   }
   return {
     findings: reports.flatMap((r) => r.findings),

@@ -13,10 +13,16 @@ if (port) {
     let res: PoolResponse;
     if (req.clearCache) defaultSegmentCache().clear();
     try {
-      res = { id: req.id, reports: req.items.map((it) => checkRecord(it.fields, { dollars: it.dollars, strict: it.strict })) };
+      res = {
+        id: req.id,
+        reports: req.items.map((it) => checkRecord(it.fields, { dollars: it.dollars, strict: it.strict })),
+      };
     } catch (e) {
       // A MathtuneError crosses as itself (code, location, details); anything else is a bug here.
-      const err = e instanceof MathtuneError ? e : new MathtuneError("E_INTERNAL", `LaTeX worker failed: ${e instanceof Error ? e.message : String(e)}`);
+      const err =
+        e instanceof MathtuneError
+          ? e
+          : new MathtuneError("E_INTERNAL", `LaTeX worker failed: ${e instanceof Error ? e.message : String(e)}`);
       if (!(e instanceof MathtuneError) && e instanceof Error && e.stack) err.stack = e.stack;
       res = { id: req.id, error: err.toJSON() };
     }

@@ -27,7 +27,10 @@ export async function buildTestWorker(): Promise<{ url: string; dir: string; cle
 /** A worker script that starts, then dies on its first message. */
 export function crashingWorker(dir: string): string {
   const file = join(dir, "crash.mjs");
-  writeFileSync(file, `import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => process.exit(3));\nparentPort.postMessage({ ready: true });\n`);
+  writeFileSync(
+    file,
+    `import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => process.exit(3));\nparentPort.postMessage({ ready: true });\n`,
+  );
   return pathToFileURL(file).href;
 }
 

@@ -33,21 +33,28 @@ describe("latexDefines: the list made from TeX Live", () => {
 
 describe("textModeUse: what a command does outside math", () => {
   it("math-only functions and symbols, text commands, unknown ones", () => {
-    for (const n of ["frac", "sqrt", "pi", "le", "times", "cdot", "infty", "mathbf", "left", "overline", "root"]) expect(textModeUse(n), n).toBe("math");
-    for (const n of ["textbf", "emph", "ldots", "dots", "quad", "centerline", "noindent", "hfill", "textdegree"]) expect(textModeUse(n), n).toBe("text");
+    for (const n of ["frac", "sqrt", "pi", "le", "times", "cdot", "infty", "mathbf", "left", "overline", "root"])
+      expect(textModeUse(n), n).toBe("math");
+    for (const n of ["textbf", "emph", "ldots", "dots", "quad", "centerline", "noindent", "hfill", "textdegree"])
+      expect(textModeUse(n), n).toBe("text");
     for (const n of ["foo", "frca", "textbff"]) expect(textModeUse(n), n).toBe("unknown");
   });
 });
 
 describe("checkProse", () => {
-  const prose = (t: string) => checkProse(t, scanText(t, { dollars: true })).map((p) => [p.code, p.kind, t.slice(p.offset, p.offset + p.length)]);
+  const prose = (t: string) =>
+    checkProse(t, scanText(t, { dollars: true })).map((p) => [p.code, p.kind, t.slice(p.offset, p.offset + p.length)]);
 
   it("reads only the text: math, Asymptote and escaped characters are skipped", () => {
-    expect(prose(String.raw`Let $x_1^2 \pi$ and \[a & b\] be. [asy] label("#1 & x_2"); [/asy] \#1 \& \_ \%`)).toEqual([]);
+    expect(prose(String.raw`Let $x_1^2 \pi$ and \[a & b\] be. [asy] label("#1 & x_2"); [/asy] \#1 \& \_ \%`)).toEqual(
+      [],
+    );
   });
 
   it("& is fine inside a text tabular, not after it", () => {
-    expect(prose(String.raw`\begin{tabular}{c|c} a & b \end{tabular} and c & d`)).toEqual([["E_LATEX_PARSE", "error", "&"]]);
+    expect(prose(String.raw`\begin{tabular}{c|c} a & b \end{tabular} and c & d`)).toEqual([
+      ["E_LATEX_PARSE", "error", "&"],
+    ]);
   });
 
   it("a bare # in every place it stands, and ^ _ outside math", () => {
@@ -69,11 +76,31 @@ describe("checkProse", () => {
 describe("records LaTeX compiles are not errors", () => {
   it("MATH-like records with \\root, \\centerline, \\\\ in display math, tables, definitions", () => {
     const records = [
-      { problem: String.raw`Compute $\root 3 \of {27}$.`, solution: String.raw`It is $\root 3 \of {3^3} = \boxed{3}$.`, answer: "3" },
-      { problem: String.raw`\centerline{\bf Table 1} What is $x$?`, solution: String.raw`$$x = 1 \\ y = 2$$ so $\boxed{1}$.`, answer: "1" },
-      { problem: String.raw`\begin{tabular}{c|c} $n$ & $n^2$ \\ \hline 1 & 1 \end{tabular} Find the next row.`, solution: String.raw`\newcommand{\sq}[1]{#1^2}It is $\sq{2} = 4$.`, answer: "4" },
-      { problem: String.raw`Find $\sqrt{2}\,\text{cm} \ldots$ ~ and 10\% more.`, solution: String.raw`So \[\begin{array}{c@{}c} 1 & 2 \\ \cline{1-2} 3 & 4 \end{array}\]`, answer: "x" },
+      {
+        problem: String.raw`Compute $\root 3 \of {27}$.`,
+        solution: String.raw`It is $\root 3 \of {3^3} = \boxed{3}$.`,
+        answer: "3",
+      },
+      {
+        problem: String.raw`\centerline{\bf Table 1} What is $x$?`,
+        solution: String.raw`$$x = 1 \\ y = 2$$ so $\boxed{1}$.`,
+        answer: "1",
+      },
+      {
+        problem: String.raw`\begin{tabular}{c|c} $n$ & $n^2$ \\ \hline 1 & 1 \end{tabular} Find the next row.`,
+        solution: String.raw`\newcommand{\sq}[1]{#1^2}It is $\sq{2} = 4$.`,
+        answer: "4",
+      },
+      {
+        problem: String.raw`Find $\sqrt{2}\,\text{cm} \ldots$ ~ and 10\% more.`,
+        solution: String.raw`So \[\begin{array}{c@{}c} 1 & 2 \\ \cline{1-2} 3 & 4 \end{array}\]`,
+        answer: "x",
+      },
     ];
-    for (const r of records) expect(validateRecord(r, { dollars: true }).filter((f) => f.kind === "error"), r.problem).toEqual([]);
+    for (const r of records)
+      expect(
+        validateRecord(r, { dollars: true }).filter((f) => f.kind === "error"),
+        r.problem,
+      ).toEqual([]);
   });
 });

@@ -10,12 +10,23 @@ beforeAll(async () => {
 afterAll(() => worker?.cleanup());
 
 const items = (): PoolItem[] => {
-  const base = fixtureRecords().map((r) => ({ fields: { problem: r.problem, solution: r.solution, answer: r.answer }, dollars: r.source !== "gsm8k", strict: true }));
+  const base = fixtureRecords().map((r) => ({
+    fields: { problem: r.problem, solution: r.solution, answer: r.answer },
+    dollars: r.source !== "gsm8k",
+    strict: true,
+  }));
   // many items of uneven size, so that workers finish out of order
   const out: PoolItem[] = [];
   for (let i = 0; i < 120; i++) {
     const b = base[i % base.length]!;
-    out.push(i % 7 === 0 ? { ...b, fields: { ...b.fields, solution: `${b.fields.solution ?? ""} ${"$x^{2}+\\frac{1}{3}$ ".repeat(40)}` } } : b);
+    out.push(
+      i % 7 === 0
+        ? {
+            ...b,
+            fields: { ...b.fields, solution: `${b.fields.solution ?? ""} ${"$x^{2}+\\frac{1}{3}$ ".repeat(40)}` },
+          }
+        : b,
+    );
   }
   return out;
 };
@@ -28,7 +39,9 @@ describe("LatexPool", () => {
       expect(pool.size).toBe(2);
       const all = items();
       const got = await pool.run(all);
-      expect(got).toEqual(all.map((it) => checkRecord(it.fields, { dollars: it.dollars, strict: it.strict, cache: false })));
+      expect(got).toEqual(
+        all.map((it) => checkRecord(it.fields, { dollars: it.dollars, strict: it.strict, cache: false })),
+      );
       // a second run on the same pool (warm caches) gives the same again
       expect(await pool.run(all)).toEqual(got);
     } finally {
@@ -96,7 +109,9 @@ describe("LatexPool", () => {
     try {
       const pool = new LatexPool({ workers: 1, workerUrl: worker.url });
       const all = items().slice(0, 4);
-      expect(await pool.run(all)).toEqual(all.map((it) => checkRecord(it.fields, { dollars: it.dollars, cache: false })));
+      expect(await pool.run(all)).toEqual(
+        all.map((it) => checkRecord(it.fields, { dollars: it.dollars, cache: false })),
+      );
       expect(pool.mode).toBe("workers");
       await pool.close();
     } finally {

@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { findMath, scanText } from "@mathtune/latex";
 
 const pick = (text: string, dollars = true) =>
-  findMath(text, { dollars }).map((s) => ({ delimiter: s.delimiter, display: s.display, math: text.slice(s.contentStart, s.contentEnd), start: s.start, end: s.end }));
+  findMath(text, { dollars }).map((s) => ({
+    delimiter: s.delimiter,
+    display: s.display,
+    math: text.slice(s.contentStart, s.contentEnd),
+    start: s.start,
+    end: s.end,
+  }));
 
 describe("findMath", () => {
   it("finds every delimiter kind with exact offsets", () => {
@@ -20,7 +26,9 @@ describe("findMath", () => {
     const text = String.raw`So \begin{align*} f &= \begin{cases} 1 \\ 0 \end{cases} \\ g &= 2 \end{align*} done`;
     const [seg] = findMath(text, { dollars: true });
     expect(seg).toMatchObject({ delimiter: "env", env: "align*", display: true, start: 3 });
-    expect(text.slice(seg!.contentStart, seg!.contentEnd)).toBe(String.raw`\begin{align*} f &= \begin{cases} 1 \\ 0 \end{cases} \\ g &= 2 \end{align*}`);
+    expect(text.slice(seg!.contentStart, seg!.contentEnd)).toBe(
+      String.raw`\begin{align*} f &= \begin{cases} 1 \\ 0 \end{cases} \\ g &= 2 \end{align*}`,
+    );
   });
 
   it("reads an environment inside $$ as part of that math", () => {
@@ -30,12 +38,16 @@ describe("findMath", () => {
   });
 
   it("treats \\$ as text, in text and in math", () => {
-    expect(pick(String.raw`It costs \$5 and $\$2 + x$ more.`)).toEqual([{ delimiter: "$", display: false, math: String.raw`\$2 + x`, start: 17, end: 26 }]);
+    expect(pick(String.raw`It costs \$5 and $\$2 + x$ more.`)).toEqual([
+      { delimiter: "$", display: false, math: String.raw`\$2 + x`, start: 17, end: 26 },
+    ]);
   });
 
   it("does not close math at a $ inside \\text{...}", () => {
     const text = String.raw`$\text{if $x>0$ then} y$ end`;
-    expect(pick(text)).toEqual([{ delimiter: "$", display: false, math: String.raw`\text{if $x>0$ then} y`, start: 0, end: 24 }]);
+    expect(pick(text)).toEqual([
+      { delimiter: "$", display: false, math: String.raw`\text{if $x>0$ then} y`, start: 0, end: 24 },
+    ]);
   });
 
   it("takes a \\boxed{...} that stands in text as inline math", () => {
@@ -46,7 +58,9 @@ describe("findMath", () => {
 
   it("with dollars off, $ is money and only the other delimiters open math", () => {
     expect(pick("Tom has $2 and $5, so $7.", false)).toEqual([]);
-    expect(pick(String.raw`Costs $2 and \(x\).`, false)).toEqual([{ delimiter: "\\(", display: false, math: "x", start: 13, end: 18 }]);
+    expect(pick(String.raw`Costs $2 and \(x\).`, false)).toEqual([
+      { delimiter: "\\(", display: false, math: "x", start: 13, end: 18 },
+    ]);
   });
 
   it("skips Asymptote blocks and counts them", () => {
@@ -87,7 +101,28 @@ describe("findMath", () => {
 });
 
 describe("scanText properties", () => {
-  const pieces = ["$", "$$", "\\$", "\\(", "\\)", "\\[", "\\]", "\\begin{align*}", "\\end{align*}", "\\text{", "}", "{", "x", " ", "[asy]", "[/asy]", "\\boxed{", "\\\\", "%", "5"];
+  const pieces = [
+    "$",
+    "$$",
+    "\\$",
+    "\\(",
+    "\\)",
+    "\\[",
+    "\\]",
+    "\\begin{align*}",
+    "\\end{align*}",
+    "\\text{",
+    "}",
+    "{",
+    "x",
+    " ",
+    "[asy]",
+    "[/asy]",
+    "\\boxed{",
+    "\\\\",
+    "%",
+    "5",
+  ];
   const texts = fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((a) => a.join(""));
 
   it("segments are in order, do not overlap, and hold their content; problems lie in the text", () => {

@@ -38,7 +38,12 @@ describe("createLatexStage", () => {
     expect(out[4]).toBe(batch[4]);
     expect(stage.summary().bySource.math!.ignored).toEqual({ E_LATEX_BEYOND_KATEX: 2 });
     const flagged = out[1] as MathRecord;
-    expect((flagged.meta!.latex as Finding[])[0]).toMatchObject({ field: "problem", offset: 21, code: "E_LATEX_UNBALANCED_BRACES", kind: "error" });
+    expect((flagged.meta!.latex as Finding[])[0]).toMatchObject({
+      field: "problem",
+      offset: 21,
+      code: "E_LATEX_UNBALANCED_BRACES",
+      kind: "error",
+    });
     expect(batch[1]!.meta).toBeUndefined(); // the input is not mutated
     await stage.close();
   });
@@ -60,7 +65,11 @@ describe("createLatexStage", () => {
     const out = await stage.process(batch, {});
     const r = out[1] as Rejection;
     expect(isRejection(r)).toBe(true);
-    expect(r).toMatchObject({ code: "E_LATEX_UNBALANCED_BRACES", id: "math/train/1", location: { file: "math/train/algebra/1.json" } });
+    expect(r).toMatchObject({
+      code: "E_LATEX_UNBALANCED_BRACES",
+      id: "math/train/1",
+      location: { file: "math/train/algebra/1.json" },
+    });
     expect(r.message).toContain("problem at 21");
     expect(codesOf(r)).toEqual(["E_LATEX_UNBALANCED_BRACES"]);
     // beyond-KaTeX and strict findings follow their own policies (off and flag by default)
@@ -72,7 +81,13 @@ describe("createLatexStage", () => {
   });
 
   it("treats the kinds differently: beyondKatex reject, strict off, byCode over the source policy", async () => {
-    const stage = createLatexStage({ workers: 0, policy: { default: "flag" }, beyondKatex: "reject", strict: "off", byCode: { E_LATEX_UNMATCHED_DELIMITER: "off" } });
+    const stage = createLatexStage({
+      workers: 0,
+      policy: { default: "flag" },
+      beyondKatex: "reject",
+      strict: "off",
+      byCode: { E_LATEX_UNMATCHED_DELIMITER: "off" },
+    });
     const batch = fixtureRecords();
     const out = await stage.process(batch, {});
     expect(isRejection(out[4]!) && out[4].code).toBe("E_LATEX_BEYOND_KATEX");
@@ -98,13 +113,23 @@ describe("createLatexStage", () => {
   });
 
   it("policy off for a source skips it entirely; dollars per source", async () => {
-    const stage = createLatexStage({ workers: 0, policy: { bySource: { custom: "off" } }, dollars: { bySource: { gsm8k: true } } });
+    const stage = createLatexStage({
+      workers: 0,
+      policy: { bySource: { custom: "off" } },
+      dollars: { bySource: { gsm8k: true } },
+    });
     const batch = fixtureRecords();
     const out = await stage.process(batch, {});
     expect(out[10]).toBe(batch[10]);
     // with dollars on, GSM8K is read as LaTeX: "$2 and $5." pairs up (no parse error, but the money
     // pair is noted), and the four #s of "#### 7" are bare # in text
-    expect(codesOf(out[8]!)).toEqual(["E_LATEX_STRICT", "E_LATEX_PARSE", "E_LATEX_PARSE", "E_LATEX_PARSE", "E_LATEX_PARSE"]);
+    expect(codesOf(out[8]!)).toEqual([
+      "E_LATEX_STRICT",
+      "E_LATEX_PARSE",
+      "E_LATEX_PARSE",
+      "E_LATEX_PARSE",
+      "E_LATEX_PARSE",
+    ]);
     const sum = stage.summary();
     expect(sum.bySource.custom).toMatchObject({ records: 1, skipped: 1, segments: 0 });
     expect(sum.bySource.gsm8k!.segments).toBeGreaterThan(0);
@@ -124,8 +149,20 @@ describe("createLatexStage", () => {
       rejected: 0,
       segments: 29,
       asy: 1,
-      findings: { E_LATEX_UNBALANCED_BRACES: 2, E_LATEX_BEYOND_KATEX: 2, E_LATEX_PARSE: 1, E_LATEX_STRICT: 1, E_LATEX_UNMATCHED_DELIMITER: 1 },
-      recordsWithCode: { E_LATEX_UNBALANCED_BRACES: 2, E_LATEX_BEYOND_KATEX: 1, E_LATEX_PARSE: 1, E_LATEX_STRICT: 1, E_LATEX_UNMATCHED_DELIMITER: 1 },
+      findings: {
+        E_LATEX_UNBALANCED_BRACES: 2,
+        E_LATEX_BEYOND_KATEX: 2,
+        E_LATEX_PARSE: 1,
+        E_LATEX_STRICT: 1,
+        E_LATEX_UNMATCHED_DELIMITER: 1,
+      },
+      recordsWithCode: {
+        E_LATEX_UNBALANCED_BRACES: 2,
+        E_LATEX_BEYOND_KATEX: 1,
+        E_LATEX_PARSE: 1,
+        E_LATEX_STRICT: 1,
+        E_LATEX_UNMATCHED_DELIMITER: 1,
+      },
       ignored: { E_LATEX_BEYOND_KATEX: 2 },
     });
     expect(sum).toMatchObject({ mode: "inline", workers: 0, records: 11, flagged: 5, rejected: 0 });

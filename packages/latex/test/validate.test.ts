@@ -25,7 +25,9 @@ const cases = JSON.parse(readFileSync(new URL("../../../test-fixtures/latex/case
 describe("validateText: errors (test-fixtures/latex/cases.json)", () => {
   it.each(cases.errors.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const findings = validateText(c.text, { dollars: c.dollars, cache: false });
-    expect(findings.map((f) => ({ code: f.code, offset: f.offset }))).toEqual(c.findings.map((f) => ({ code: f.code, offset: f.offset })));
+    expect(findings.map((f) => ({ code: f.code, offset: f.offset }))).toEqual(
+      c.findings.map((f) => ({ code: f.code, offset: f.offset })),
+    );
     for (const [i, f] of findings.entries()) {
       expect(c.text.startsWith(c.findings[i]!.at, f.offset)).toBe(true);
       expect(f.kind).toBe(FINDING_CODES[f.code].kind);
@@ -51,7 +53,10 @@ describe("validateText: accepted constructs (test-fixtures/latex/cases.json)", (
 
 describe("validateRecord", () => {
   it("checks problem, solution and answer, each with its field and own offsets", () => {
-    const findings = validateRecord({ problem: "Find $x$.", solution: String.raw`So $\frac{1}{2$.`, answer: String.raw`\frac{1}{2` }, { dollars: true });
+    const findings = validateRecord(
+      { problem: "Find $x$.", solution: String.raw`So $\frac{1}{2$.`, answer: String.raw`\frac{1}{2` },
+      { dollars: true },
+    );
     expect(findings.map((f) => [f.field, f.code, f.offset])).toEqual([
       ["solution", "E_LATEX_UNBALANCED_BRACES", 12],
       ["answer", "E_LATEX_UNBALANCED_BRACES", 8],
@@ -60,19 +65,38 @@ describe("validateRecord", () => {
 
   it("validates the answer as math on its own (no delimiters needed)", () => {
     expect(validateRecord({ problem: "p", answer: String.raw`\dfrac{\sqrt{3}}{2}` }, { dollars: true })).toEqual([]);
-    expect(validateRecord({ problem: "p", answer: String.raw`x^2^3` }, { dollars: true }).map((f) => [f.field, f.code, f.offset])).toEqual([["answer", "E_LATEX_PARSE", 3]]);
+    expect(
+      validateRecord({ problem: "p", answer: String.raw`x^2^3` }, { dollars: true }).map((f) => [
+        f.field,
+        f.code,
+        f.offset,
+      ]),
+    ).toEqual([["answer", "E_LATEX_PARSE", 3]]);
     expect(validateRecord({ problem: "p", answer: String.raw`\text{(A)}` }, { dollars: true })).toEqual([]);
   });
 
   it("reads an answer that carries its own $ as text (money with dollars off)", () => {
     expect(validateRecord({ problem: "p", answer: "$5" }, { dollars: false })).toEqual([]);
-    expect(validateRecord({ problem: "p", answer: "$x" }, { dollars: true }).map((f) => f.code)).toEqual(["E_LATEX_UNMATCHED_DELIMITER"]);
+    expect(validateRecord({ problem: "p", answer: "$x" }, { dollars: true }).map((f) => f.code)).toEqual([
+      "E_LATEX_UNMATCHED_DELIMITER",
+    ]);
   });
 
   it("an answer of kind text is prose: only its delimited math is checked", () => {
     expect(validateRecord({ problem: "p", answer: "café au lait", answerKind: "text" }, { dollars: true })).toEqual([]);
-    expect(validateRecord({ problem: "p", answer: "café", answerKind: "latex" }, { dollars: true }).map((f) => [f.code, f.offset])).toEqual([["E_LATEX_STRICT", 3]]);
-    expect(validateRecord({ problem: "p", answer: "so $x^^2$", answerKind: "text" }, { dollars: true }).map((f) => [f.field, f.code, f.offset])).toEqual([["answer", "E_LATEX_PARSE", 5]]); // "Expected group after '^'", at the first ^
+    expect(
+      validateRecord({ problem: "p", answer: "café", answerKind: "latex" }, { dollars: true }).map((f) => [
+        f.code,
+        f.offset,
+      ]),
+    ).toEqual([["E_LATEX_STRICT", 3]]);
+    expect(
+      validateRecord({ problem: "p", answer: "so $x^^2$", answerKind: "text" }, { dollars: true }).map((f) => [
+        f.field,
+        f.code,
+        f.offset,
+      ]),
+    ).toEqual([["answer", "E_LATEX_PARSE", 5]]); // "Expected group after '^'", at the first ^
   });
 
   it("GSM8K-style money never becomes a finding with dollars off", () => {
@@ -82,7 +106,29 @@ describe("validateRecord", () => {
 });
 
 describe("purity and the cache", () => {
-  const pieces = ["$", "$$", "x", "^", "_", "{", "}", String.raw`\frac`, String.raw`\left(`, String.raw`\right)`, " ", "\\\\", "&", "%", String.raw`\text{`, "[asy]", "[/asy]", String.raw`\(`, String.raw`\)`, "é", "1"];
+  const pieces = [
+    "$",
+    "$$",
+    "x",
+    "^",
+    "_",
+    "{",
+    "}",
+    String.raw`\frac`,
+    String.raw`\left(`,
+    String.raw`\right)`,
+    " ",
+    "\\\\",
+    "&",
+    "%",
+    String.raw`\text{`,
+    "[asy]",
+    "[/asy]",
+    String.raw`\(`,
+    String.raw`\)`,
+    "é",
+    "1",
+  ];
   const texts = fc.array(fc.constantFrom(...pieces), { maxLength: 24 }).map((a) => a.join(""));
 
   it("the same text gives the same findings, with or without a cache, in any order", () => {
@@ -91,7 +137,12 @@ describe("purity and the cache", () => {
         const cache = new SegmentCache(8);
         const plain = batch.map((t) => validateText(t, { dollars: true, cache: false }));
         const cached = withSegmentCache(cache, () => batch.map((t) => validateText(t, { dollars: true })));
-        const reversed = withSegmentCache(cache, () => [...batch].reverse().map((t) => validateText(t, { dollars: true })).reverse());
+        const reversed = withSegmentCache(cache, () =>
+          [...batch]
+            .reverse()
+            .map((t) => validateText(t, { dollars: true }))
+            .reverse(),
+        );
         expect(cached).toEqual(plain);
         expect(reversed).toEqual(plain);
       }),
@@ -127,13 +178,20 @@ describe("purity and the cache", () => {
 describe("macros", () => {
   it("every documented macro parses, in math", () => {
     for (const name of Object.keys(MACROS)) {
-      const usage = /\\(mbox|textsc|overarc|vspace)$/.test(name) ? `${name}{AB}` : name === "\\root" ? "\\root 3 \\of {x}" : name;
+      const usage = /\\(mbox|textsc|overarc|vspace)$/.test(name)
+        ? `${name}{AB}`
+        : name === "\\root"
+          ? "\\root 3 \\of {x}"
+          : name;
       expect(validateText(`$${usage}$`, { dollars: true, cache: false, strict: false }), name).toEqual([]);
     }
   });
 
   it("strict: false drops strict-mode findings only", () => {
     expect(validateText("$$a \\\\ b$$ $é$ and 5% off", { dollars: true, strict: false })).toEqual([]);
-    expect(validateText("$$a \\\\ b$$ $é$ and 5% off", { dollars: true }).map((f) => f.code)).toEqual(["E_LATEX_STRICT", "E_LATEX_STRICT"]);
+    expect(validateText("$$a \\\\ b$$ $é$ and 5% off", { dollars: true }).map((f) => f.code)).toEqual([
+      "E_LATEX_STRICT",
+      "E_LATEX_STRICT",
+    ]);
   });
 });

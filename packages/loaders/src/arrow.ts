@@ -27,7 +27,11 @@ export const arrow = defineAdapter({
     const mapper = createMapper("arrow", options);
     const problem = mapper.columns.problem;
     let rows = 0;
-    for await (const { index, row } of readArrowRows(file, { signal: ctx.signal, columns: mapper.needed, requireColumns: problem ? [problem] : [] })) {
+    for await (const { index, row } of readArrowRows(file, {
+      signal: ctx.signal,
+      columns: mapper.needed,
+      requireColumns: problem ? [problem] : [],
+    })) {
       rows++;
       const r = mapper.map(row, { file, entry: `row ${index}` });
       if (r.ok) yield r.record;

@@ -10,7 +10,15 @@
  * @module @mathtune/loaders/csv
  */
 import type Papa from "papaparse";
-import { defineAdapter, MathtuneError, type Rejection, type SourceLocation, throwIfAborted, Type, reject } from "@mathtune/core";
+import {
+  defineAdapter,
+  MathtuneError,
+  type Rejection,
+  type SourceLocation,
+  throwIfAborted,
+  Type,
+  reject,
+} from "@mathtune/core";
 import { emptyInput, openInput } from "./internal/generic-input.js";
 import { readTextBlocks } from "./internal/generic-text.js";
 import { createMapper, mappingProperties } from "./internal/mapping.js";
@@ -19,7 +27,12 @@ import { createMapper, mappingProperties } from "./internal/mapping.js";
 export const csvOptions = Type.Object(
   {
     ...mappingProperties,
-    delimiter: Type.String({ minLength: 1, maxLength: 1, default: ",", description: "field separator: ',' ';' '\\t' '|' ..." }),
+    delimiter: Type.String({
+      minLength: 1,
+      maxLength: 1,
+      default: ",",
+      description: "field separator: ',' ';' '\\t' '|' ...",
+    }),
     quoteChar: Type.String({ minLength: 1, maxLength: 1, default: '"' }),
   },
   { additionalProperties: false },
@@ -44,8 +57,10 @@ function countNl(text: string, start: number, end: number): number {
 }
 
 function quoteMessage(code: string, q: string): string {
-  if (code === "MissingQuotes") return `a quoted field opened in this row is never closed (a stray ${q}?); the row is skipped up to the end of this line`;
-  if (code === "InvalidQuotes") return `malformed quotes: a closing ${q} is followed by more text (a stray ${q}? inside a quoted field, write it twice)`;
+  if (code === "MissingQuotes")
+    return `a quoted field opened in this row is never closed (a stray ${q}?); the row is skipped up to the end of this line`;
+  if (code === "InvalidQuotes")
+    return `malformed quotes: a closing ${q} is followed by more text (a stray ${q}? inside a quoted field, write it twice)`;
   return `malformed row (${code})`;
 }
 
@@ -61,7 +76,10 @@ export const csv = defineAdapter({
     const delimiter = options.delimiter ?? ",";
     const quoteChar = options.quoteChar ?? '"';
     if (delimiter === quoteChar || delimiter === "\n" || delimiter === "\r") {
-      throw new MathtuneError("E_OPTIONS_INVALID", `invalid options for adapter 'csv': delimiter ${JSON.stringify(delimiter)} cannot be used`);
+      throw new MathtuneError(
+        "E_OPTIONS_INVALID",
+        `invalid options for adapter 'csv': delimiter ${JSON.stringify(delimiter)} cannot be used`,
+      );
     }
     // papaparse is loaded when a CSV is read, not when the loaders are imported.
     const { default: papa } = await import("papaparse");
@@ -73,7 +91,11 @@ export const csv = defineAdapter({
       step: (r: Papa.ParseStepResult<string[]>) => {
         // the low-level parser hands each step a one-row array
         const rows = r.data as unknown as string[][];
-        parsed.push({ fields: rows[0] ?? [], errors: r.errors.map((e) => ({ code: e.code, message: e.message })), end: r.meta.cursor });
+        parsed.push({
+          fields: rows[0] ?? [],
+          errors: r.errors.map((e) => ({ code: e.code, message: e.message })),
+          end: r.meta.cursor,
+        });
       },
     } as Papa.ParseConfig);
 
@@ -85,23 +107,32 @@ export const csv = defineAdapter({
     /** One row (or the first line of a broken one), checked against the header. */
     const rowItem = (fields: string[], errors: ParsedRow["errors"], location: SourceLocation): Item | undefined => {
       if (!header) {
-        if (errors.length) throw new MathtuneError("E_PARSE", `header row: ${quoteMessage(errors[0]!.code, quoteChar)}`, { location });
+        if (errors.length)
+          throw new MathtuneError("E_PARSE", `header row: ${quoteMessage(errors[0]!.code, quoteChar)}`, { location });
         const dup = fields.find((h, i) => fields.indexOf(h) !== i);
         if (dup !== undefined) {
-          throw new MathtuneError("E_PARSE", `header row names the column '${dup}' twice`, { location, hint: "rename one of the columns" });
+          throw new MathtuneError("E_PARSE", `header row names the column '${dup}' twice`, {
+            location,
+            hint: "rename one of the columns",
+          });
         }
         header = fields;
         const col = mapper.columns.problem;
         if (col && !header.includes(col)) {
-          throw new MathtuneError("E_FIELD_MISSING", `no column '${col}' (problem) in the header; columns: ${header.join(", ")}`, {
-            location,
-            hint: "set fields.problem to the column that holds the question",
-          });
+          throw new MathtuneError(
+            "E_FIELD_MISSING",
+            `no column '${col}' (problem) in the header; columns: ${header.join(", ")}`,
+            {
+              location,
+              hint: "set fields.problem to the column that holds the question",
+            },
+          );
         }
         return undefined;
       }
       rows++;
-      if (errors.length) return { rejection: reject("E_PARSE", quoteMessage(errors[0]!.code, quoteChar), { location, raw: fields }) };
+      if (errors.length)
+        return { rejection: reject("E_PARSE", quoteMessage(errors[0]!.code, quoteChar), { location, raw: fields }) };
       if (fields.length !== header.length) {
         const message = `row has ${fields.length} field${fields.length === 1 ? "" : "s"}, the header has ${header.length}`;
         return { rejection: reject("E_PARSE", message, { location, raw: fields }) };
@@ -150,9 +181,15 @@ export const csv = defineAdapter({
           let nl = text.indexOf("\n", resync);
           if (nl < 0) nl = text.length;
           const location = { file, line };
-          if (!header) throw new MathtuneError("E_PARSE", `header row: ${quoteMessage(resyncCode, quoteChar)}`, { location });
+          if (!header)
+            throw new MathtuneError("E_PARSE", `header row: ${quoteMessage(resyncCode, quoteChar)}`, { location });
           rows++;
-          yield { rejection: reject("E_PARSE", quoteMessage(resyncCode, quoteChar), { location, raw: text.slice(resync, nl) }) };
+          yield {
+            rejection: reject("E_PARSE", quoteMessage(resyncCode, quoteChar), {
+              location,
+              raw: text.slice(resync, nl),
+            }),
+          };
           line++;
           base = pos = Math.min(nl + 1, text.length);
           if (base >= text.length) {
@@ -184,10 +221,14 @@ export const csv = defineAdapter({
       throwIfAborted(ctx.signal);
       yield* take(handle(pending + block.text, false));
       if (pending.length > MAX_PENDING_CHARS) {
-        throw new MathtuneError("E_PARSE", `a row starting here runs past ${MAX_PENDING_CHARS / (1024 * 1024)} Mi characters: a quoted field that never closes?`, {
-          location: { file, line: pendingLine },
-          hint: `look for a stray ${quoteChar} on this line`,
-        });
+        throw new MathtuneError(
+          "E_PARSE",
+          `a row starting here runs past ${MAX_PENDING_CHARS / (1024 * 1024)} Mi characters: a quoted field that never closes?`,
+          {
+            location: { file, line: pendingLine },
+            hint: `look for a stray ${quoteChar} on this line`,
+          },
+        );
       }
     }
     yield* take(handle(pending, true));

@@ -7,18 +7,42 @@
  * @module @mathtune/loaders/gsm8k
  */
 import { basename } from "node:path";
-import { calculatorAnnotations, contentId, defineAdapter, MathtuneError, type MathRecord, readJsonLines, type Rejection, type SourceLocation, stripCalculatorAnnotations, Type, withLocation, reject, isRejection } from "@mathtune/core";
+import {
+  calculatorAnnotations,
+  contentId,
+  defineAdapter,
+  MathtuneError,
+  type MathRecord,
+  readJsonLines,
+  type Rejection,
+  type SourceLocation,
+  stripCalculatorAnnotations,
+  Type,
+  withLocation,
+  reject,
+  isRejection,
+} from "@mathtune/core";
 import { answerKind, extractGsm8k } from "@mathtune/answer/text";
 import { listDir, pathKind, resolvePath, splitFromFileName, uniqueIds } from "./internal/fs.js";
 
 /** The options of `gsm8k`. */
 export const gsm8kOptions = Type.Object(
   {
-    path: Type.String({ minLength: 1, description: "a .jsonl or .parquet file, or a folder holding them (train/test, main/socratic)" }),
-    split: Type.Optional(Type.String({ description: "the split of the file(s); default from the file name (train/test)" })),
+    path: Type.String({
+      minLength: 1,
+      description: "a .jsonl or .parquet file, or a folder holding them (train/test, main/socratic)",
+    }),
+    split: Type.Optional(
+      Type.String({ description: "the split of the file(s); default from the file name (train/test)" }),
+    ),
     splits: Type.Optional(Type.Array(Type.String(), { description: "only these splits, when reading a folder" })),
-    variant: Type.Optional(Type.Union([Type.Literal("main"), Type.Literal("socratic"), Type.Literal("auto")], { default: "auto" })),
-    stripCalculator: Type.Boolean({ default: false, description: "remove <<a*b=c>> annotations from the solution (they stay in meta.calculator)" }),
+    variant: Type.Optional(
+      Type.Union([Type.Literal("main"), Type.Literal("socratic"), Type.Literal("auto")], { default: "auto" }),
+    ),
+    stripCalculator: Type.Boolean({
+      default: false,
+      description: "remove <<a*b=c>> annotations from the solution (they stay in meta.calculator)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -31,11 +55,19 @@ interface Gsm8kRow {
 /** Turns one source row into a record, or a rejection. */
 function gsm8kRecord(
   row: Gsm8kRow,
-  at: { split: string; variant: "main" | "socratic" | "auto"; stripCalculator: boolean; location: SourceLocation; index: number },
+  at: {
+    split: string;
+    variant: "main" | "socratic" | "auto";
+    stripCalculator: boolean;
+    location: SourceLocation;
+    index: number;
+  },
 ): MathRecord | Rejection {
   const { question, answer } = row ?? {};
-  if (typeof question !== "string" || !question.trim()) return reject("E_FIELD_MISSING", "field 'question' is missing or not a non-empty string", { raw: row });
-  if (typeof answer !== "string" || !answer.trim()) return reject("E_FIELD_MISSING", "field 'answer' is missing or not a non-empty string", { raw: row });
+  if (typeof question !== "string" || !question.trim())
+    return reject("E_FIELD_MISSING", "field 'question' is missing or not a non-empty string", { raw: row });
+  if (typeof answer !== "string" || !answer.trim())
+    return reject("E_FIELD_MISSING", "field 'answer' is missing or not a non-empty string", { raw: row });
   const final = extractGsm8k(answer);
   if (final === undefined) return reject("E_NO_ANSWER", "the answer has no '#### N' line", { raw: row });
   const hash = answer.lastIndexOf("####");
@@ -86,7 +118,9 @@ export const gsm8k = defineAdapter({
     for (const file of files) {
       const split = options.split ?? splitFromFileName(file);
       if (options.splits && !options.splits.includes(split)) continue;
-      const variant = options.variant ?? (file.split(/[\\/]/).includes("socratic") || /socratic/i.test(basename(file)) ? "socratic" : "auto");
+      const variant =
+        options.variant ??
+        (file.split(/[\\/]/).includes("socratic") || /socratic/i.test(basename(file)) ? "socratic" : "auto");
       const emit = (row: Gsm8kRow, location: SourceLocation, index: number, text?: string): MathRecord | undefined => {
         const r = gsm8kRecord(row, { split, variant, stripCalculator: options.stripCalculator, location, index });
         if (isRejection(r)) {
@@ -99,7 +133,10 @@ export const gsm8k = defineAdapter({
       };
       if (/\.parquet$/i.test(file)) {
         const { readParquetRows } = await import("./internal/parquet-rows.js");
-        for await (const { index, row } of readParquetRows(file, { signal: ctx.signal, columns: ["question", "answer"] })) {
+        for await (const { index, row } of readParquetRows(file, {
+          signal: ctx.signal,
+          columns: ["question", "answer"],
+        })) {
           const r = emit(row as Gsm8kRow, { file, entry: `row ${index}` }, index);
           if (r) yield r;
         }
@@ -108,15 +145,20 @@ export const gsm8k = defineAdapter({
       let n = 0;
       for await (const item of readJsonLines(file, { signal: ctx.signal, progress: ctx.progress })) {
         if ("error" in item) {
-          ctx.reject(reject(item.error.code, item.error.reason, { location: { file, line: item.line }, raw: item.text }));
+          ctx.reject(
+            reject(item.error.code, item.error.reason, { location: { file, line: item.line }, raw: item.text }),
+          );
           continue;
         }
         n++;
         const r = emit(item.value as Gsm8kRow, { file, line: item.line }, n - 1, item.text);
         if (r) yield r;
       }
-      if (n === 0) throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", { location: { file }, hint: "an empty input is usually a wrong path or a failed download" });
+      if (n === 0)
+        throw new MathtuneError("E_INPUT_EMPTY", "file holds no records", {
+          location: { file },
+          hint: "an empty input is usually a wrong path or a failed download",
+        });
     }
   },
 });
-

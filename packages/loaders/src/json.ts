@@ -20,7 +20,10 @@ export const jsonOptions = Type.Object(
   {
     ...mappingProperties,
     recordsField: Type.Optional(
-      Type.String({ minLength: 1, description: "when the top level is an object: the key of the row array (default: 'records', then 'data')" }),
+      Type.String({
+        minLength: 1,
+        description: "when the top level is an object: the key of the row array (default: 'records', then 'data')",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -46,7 +49,12 @@ export const json = defineAdapter({
       count++;
       const location = { file, entry: `row ${item.index}`, line: item.line };
       if ("error" in item) {
-        ctx.reject(reject(item.error.code, item.error.reason, { location: { ...location, line: item.error.location?.line ?? item.line }, raw: item.text }));
+        ctx.reject(
+          reject(item.error.code, item.error.reason, {
+            location: { ...location, line: item.error.location?.line ?? item.line },
+            raw: item.text,
+          }),
+        );
         continue;
       }
       const r = mapper.map(item.value, location, item.text);

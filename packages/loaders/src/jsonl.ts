@@ -23,7 +23,10 @@ export const jsonl = defineAdapter({
     const { file } = await openInput(options.path, ctx.baseDir);
     const mapper = createMapper("jsonl", options);
     let rows = 0;
-    for await (const item of readJsonLines(file, { signal: ctx.signal, ...(ctx.progress ? { progress: ctx.progress } : {}) })) {
+    for await (const item of readJsonLines(file, {
+      signal: ctx.signal,
+      ...(ctx.progress ? { progress: ctx.progress } : {}),
+    })) {
       rows++;
       const location = { file, line: item.line };
       if ("error" in item) {

@@ -33,9 +33,14 @@ import { MATH_SUBJECTS, parseLevel, safeEntryPath, splitFromName, subjectKey } f
 /** The options of `math`. */
 export const mathOptions = Type.Object(
   {
-    path: Type.String({ minLength: 1, description: "MATH folder (or its train/test or subject folder), MATH.tar[.gz], .jsonl or .parquet" }),
+    path: Type.String({
+      minLength: 1,
+      description: "MATH folder (or its train/test or subject folder), MATH.tar[.gz], .jsonl or .parquet",
+    }),
     splits: Type.Optional(Type.Array(Type.String(), { description: "only these splits (train, test)" })),
-    subjects: Type.Optional(Type.Array(Type.String(), { description: "only these subjects (snake_case folder names)" })),
+    subjects: Type.Optional(
+      Type.Array(Type.String(), { description: "only these subjects (snake_case folder names)" }),
+    ),
     levels: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 5 }), { description: "only these levels" })),
     split: Type.Optional(
       Type.String({
@@ -44,7 +49,13 @@ export const mathOptions = Type.Object(
           "the split of what `path` holds (wins over names); required when the folder's or file's name does not say train or test. On a MATH folder with train/ and test/, loads that split's folder only",
       }),
     ),
-    maxEntryBytes: Type.Optional(Type.Integer({ minimum: 1, description: "largest archive entry read (bytes, default 16 MiB); larger ones are quarantined with E_ENTRY_TOO_LARGE" })),
+    maxEntryBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "largest archive entry read (bytes, default 16 MiB); larger ones are quarantined with E_ENTRY_TOO_LARGE",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -61,13 +72,17 @@ interface Where {
 
 /** One MATH object to a record, or a rejection (without location). */
 function mathRecord(obj: unknown, where: Where): MathRecord | Rejection {
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return reject("E_RECORD_INVALID", "expected a JSON object with problem, level, type, solution", { raw: obj });
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj))
+    return reject("E_RECORD_INVALID", "expected a JSON object with problem, level, type, solution", { raw: obj });
   const o = obj as Record<string, unknown>;
   for (const f of ["problem", "solution"] as const) {
-    if (typeof o[f] !== "string" || !(o[f] as string).trim()) return reject("E_FIELD_MISSING", `field '${f}' is missing or not a non-empty string`, { raw: obj });
+    if (typeof o[f] !== "string" || !(o[f] as string).trim())
+      return reject("E_FIELD_MISSING", `field '${f}' is missing or not a non-empty string`, { raw: obj });
   }
-  if (o.type !== undefined && typeof o.type !== "string") return reject("E_RECORD_INVALID", "field 'type' must be a string", { raw: obj });
-  if (o.level !== undefined && typeof o.level !== "string" && typeof o.level !== "number") return reject("E_RECORD_INVALID", "field 'level' must be a string like 'Level 3'", { raw: obj });
+  if (o.type !== undefined && typeof o.type !== "string")
+    return reject("E_RECORD_INVALID", "field 'type' must be a string", { raw: obj });
+  if (o.level !== undefined && typeof o.level !== "string" && typeof o.level !== "number")
+    return reject("E_RECORD_INVALID", "field 'level' must be a string like 'Level 3'", { raw: obj });
   const solution = o.solution as string;
   const subject = where.subject ?? (typeof o.type === "string" ? subjectKey(o.type) : undefined);
   const level = parseLevel(o.level);
@@ -78,7 +93,12 @@ function mathRecord(obj: unknown, where: Where): MathRecord | Rejection {
   for (const [k, v] of Object.entries(o)) if (!["problem", "solution", "level", "type"].includes(k)) meta[k] = v;
   const native =
     where.nativeId ??
-    (typeof o.unique_id === "string" ? o.unique_id.replace(/^(train|test)\//, "").replace(/\.json$/, "").replace(new RegExp(`^${subject}/`), "") : undefined) ??
+    (typeof o.unique_id === "string"
+      ? o.unique_id
+          .replace(/^(train|test)\//, "")
+          .replace(/\.json$/, "")
+          .replace(new RegExp(`^${subject}/`), "")
+      : undefined) ??
     (typeof o.id === "string" || typeof o.id === "number" ? String(o.id) : contentId(o.problem as string, solution));
   const rec: MathRecord = {
     id: `math/${where.split}/${subject ? `${subject}/` : ""}${native}`,
@@ -101,7 +121,8 @@ function mathRecord(obj: unknown, where: Where): MathRecord | Rejection {
 function keep(options: MathOptions, split: string, subject: string | undefined, rec?: MathRecord): boolean {
   if (options.splits && !options.splits.includes(split)) return false;
   if (options.subjects && subject && !options.subjects.includes(subject)) return false;
-  if (rec && options.levels && (typeof rec.difficulty !== "number" || !options.levels.includes(rec.difficulty))) return false;
+  if (rec && options.levels && (typeof rec.difficulty !== "number" || !options.levels.includes(rec.difficulty)))
+    return false;
   return true;
 }
 
@@ -109,14 +130,22 @@ function keep(options: MathOptions, split: string, subject: string | undefined, 
 function splitOf(options: MathOptions, named: string | undefined, where: string): string {
   if (options.split) return options.split;
   if (named) return named;
-  throw new MathtuneError("E_OPTIONS_INVALID", `cannot tell the split of ${where}: its name says neither train nor test`, {
-    location: { file: where },
-    hint: 'give the split in the source\'s options, e.g. {"adapter": "math", "options": {"path": "...", "split": "test"}}, so test problems are never labelled as training data',
-  });
+  throw new MathtuneError(
+    "E_OPTIONS_INVALID",
+    `cannot tell the split of ${where}: its name says neither train nor test`,
+    {
+      location: { file: where },
+      hint: 'give the split in the source\'s options, e.g. {"adapter": "math", "options": {"path": "...", "split": "test"}}, so test problems are never labelled as training data',
+    },
+  );
 }
 
 /** Folder layout: finds the split and subject folders under any of MATH/, MATH/train, MATH/train/algebra. */
-async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & { reject: (r: Rejection) => void }): AsyncGenerator<MathRecord> {
+async function* fromTree(
+  root: string,
+  options: MathOptions,
+  ctx: LoadContext & { reject: (r: Rejection) => void },
+): AsyncGenerator<MathRecord> {
   type Job = { dir: string; split: string; subject: string };
   const jobs: Job[] = [];
   const top = await listDir(root);
@@ -127,7 +156,10 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
     const parent = posix.dirname(root.replace(/\\/g, "/").replace(/\/+$/, ""));
     const split = splitOf(options, splitFromName(parent), root);
     jobs.push({ dir: root, split, subject: rootName });
-  } else if (top.some((e) => e.dir && e.name in MATH_SUBJECTS) || top.every((e) => e.dir && !["train", "test"].includes(e.name))) {
+  } else if (
+    top.some((e) => e.dir && e.name in MATH_SUBJECTS) ||
+    top.every((e) => e.dir && !["train", "test"].includes(e.name))
+  ) {
     const split = top.some((e) => e.dir) ? splitOf(options, splitFromName(rootName), root) : "";
     for (const e of top) if (e.dir) jobs.push({ dir: e.path, split, subject: e.name });
   } else {
@@ -137,7 +169,10 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
       for (const e of await listDir(s.path)) if (e.dir) jobs.push({ dir: e.path, split: s.name, subject: e.name });
     }
   }
-  if (!jobs.length) throw new MathtuneError("E_INPUT_EMPTY", `no MATH subject folders under ${root}`, { hint: "expected MATH/{train,test}/<subject>/<id>.json" });
+  if (!jobs.length)
+    throw new MathtuneError("E_INPUT_EMPTY", `no MATH subject folders under ${root}`, {
+      hint: "expected MATH/{train,test}/<subject>/<id>.json",
+    });
   // List every folder first, so progress can show a total (and an ETA).
   const listed: { job: Job; files: Awaited<ReturnType<typeof listDir>> }[] = [];
   for (const job of jobs) {
@@ -157,7 +192,12 @@ async function* fromTree(root: string, options: MathOptions, ctx: LoadContext & 
         ctx.reject(reject(read.error.code, read.error.reason, { location, raw: read.raw }));
         continue;
       }
-      const r = mathRecord(read.value, { split: job.split, subject: job.subject, nativeId: f.name.replace(/\.json$/, ""), location });
+      const r = mathRecord(read.value, {
+        split: job.split,
+        subject: job.subject,
+        nativeId: f.name.replace(/\.json$/, ""),
+        location,
+      });
       if (isRejection(r)) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, job.split, job.subject, r)) yield withLocation(r, location);
     }
@@ -170,13 +210,20 @@ const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** A MATH JSON file's bytes: strict UTF-8 (E_ENCODING, raw as base64) and checked JSON (raw as text). */
-function decodeJson(bytes: Uint8Array, location: SourceLocation): { value: unknown; text: string } | { error: MathtuneError; raw: unknown } {
+function decodeJson(
+  bytes: Uint8Array,
+  location: SourceLocation,
+): { value: unknown; text: string } | { error: MathtuneError; raw: unknown } {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch (e) {
     return {
-      error: new MathtuneError("E_ENCODING", "file is not valid UTF-8", { cause: e, location, hint: "re-encode it as UTF-8 (e.g. iconv -t UTF-8)" }),
+      error: new MathtuneError("E_ENCODING", "file is not valid UTF-8", {
+        cause: e,
+        location,
+        hint: "re-encode it as UTF-8 (e.g. iconv -t UTF-8)",
+      }),
       raw: { base64: Buffer.from(bytes).toString("base64") },
     };
   }
@@ -186,7 +233,11 @@ function decodeJson(bytes: Uint8Array, location: SourceLocation): { value: unkno
 }
 
 /** The archive, read as a stream: entries `.../{train,test}/<subject>/<id>.json`. */
-async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & { reject: (r: Rejection) => void }): AsyncGenerator<MathRecord> {
+async function* fromTar(
+  file: string,
+  options: MathOptions,
+  ctx: LoadContext & { reject: (r: Rejection) => void },
+): AsyncGenerator<MathRecord> {
   const maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   const { extract } = await import("tar-stream");
   const ex = extract();
@@ -203,13 +254,24 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       if (type === "symlink" || type === "link") {
         // Never followed; counted as read and quarantined, so nothing in the archive is dropped unseen.
         seen++;
-        ctx.reject(reject("E_ARCHIVE_LINK", `archive entry '${name}' is a ${type === "symlink" ? "symbolic" : "hard"} link to '${entry.header.linkname ?? ""}'; links are not followed`, { location, raw: { name, type, linkname: entry.header.linkname ?? null } }));
+        ctx.reject(
+          reject(
+            "E_ARCHIVE_LINK",
+            `archive entry '${name}' is a ${type === "symlink" ? "symbolic" : "hard"} link to '${entry.header.linkname ?? ""}'; links are not followed`,
+            { location, raw: { name, type, linkname: entry.header.linkname ?? null } },
+          ),
+        );
         entry.resume();
         continue;
       }
       if (type !== "file" || !name.endsWith(".json")) {
         if (type === "file" || type === "directory") {
-          if (safeEntryPath(name) === undefined) ctx.reject(reject("E_ARCHIVE_UNSAFE", `archive entry '${name}' would escape the archive's folder; skipped`, { location }));
+          if (safeEntryPath(name) === undefined)
+            ctx.reject(
+              reject("E_ARCHIVE_UNSAFE", `archive entry '${name}' would escape the archive's folder; skipped`, {
+                location,
+              }),
+            );
         }
         entry.resume();
         continue;
@@ -219,14 +281,23 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
       if (size > maxEntryBytes) {
         // Refused before it is buffered: memory stays bounded by the limit, whatever the archive holds.
         entry.resume();
-        ctx.reject(reject("E_ENTRY_TOO_LARGE", `archive entry '${name}' is ${size} bytes, over the limit of ${maxEntryBytes}`, { location, raw: { name, size } }));
+        ctx.reject(
+          reject("E_ENTRY_TOO_LARGE", `archive entry '${name}' is ${size} bytes, over the limit of ${maxEntryBytes}`, {
+            location,
+            raw: { name, size },
+          }),
+        );
         continue;
       }
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
       const safe = safeEntryPath(name);
       if (safe === undefined) {
-        ctx.reject(reject("E_ARCHIVE_UNSAFE", `archive entry '${name}' would escape the archive's folder; skipped`, { location }));
+        ctx.reject(
+          reject("E_ARCHIVE_UNSAFE", `archive entry '${name}' would escape the archive's folder; skipped`, {
+            location,
+          }),
+        );
         continue;
       }
       const parts = safe.split("/");
@@ -240,13 +311,22 @@ async function* fromTar(file: string, options: MathOptions, ctx: LoadContext & {
         ctx.reject(reject(read.error.code, read.error.reason, { location, raw: read.raw }));
         continue;
       }
-      const r = mathRecord(read.value, { split, ...(subject ? { subject } : {}), nativeId: parts[parts.length - 1]!.replace(/\.json$/, ""), location });
+      const r = mathRecord(read.value, {
+        split,
+        ...(subject ? { subject } : {}),
+        nativeId: parts[parts.length - 1]!.replace(/\.json$/, ""),
+        location,
+      });
       if (isRejection(r)) ctx.reject({ ...r, location, raw: read.text });
       else if (keep(options, split, subject, r)) yield withLocation(r, location);
     }
   } catch (e) {
     if (e instanceof MathtuneError) throw e;
-    throw new MathtuneError("E_PARSE", `cannot read tar archive: ${(e as Error).message}`, { location: { file }, cause: e, hint: "is it a complete .tar or .tar.gz file?" });
+    throw new MathtuneError("E_PARSE", `cannot read tar archive: ${(e as Error).message}`, {
+      location: { file },
+      cause: e,
+      hint: "is it a complete .tar or .tar.gz file?",
+    });
   } finally {
     input.destroy();
   }

@@ -17,11 +17,16 @@ const MATHEMATICS_SETS = ["train-easy", "train-medium", "train-hard", "interpola
 /** The options of `mathematics`. */
 export const mathematicsOptions = Type.Object(
   {
-    path: Type.String({ minLength: 1, description: "the v1.0 folder (holding train-easy/ ...), one set folder, or one .txt file" }),
+    path: Type.String({
+      minLength: 1,
+      description: "the v1.0 folder (holding train-easy/ ...), one set folder, or one .txt file",
+    }),
     modules: Type.Optional(Type.Array(Type.String(), { description: "only these modules (algebra, arithmetic, ...)" })),
     tasks: Type.Optional(Type.Array(Type.String(), { description: "only these files, as module__task" })),
     difficulties: Type.Optional(
-      Type.Array(Type.Union(MATHEMATICS_SETS.map((s) => Type.Literal(s))), { description: "only these sets (train-easy ... extrapolate)" }),
+      Type.Array(Type.Union(MATHEMATICS_SETS.map((s) => Type.Literal(s))), {
+        description: "only these sets (train-easy ... extrapolate)",
+      }),
     ),
     maxPerFile: Type.Optional(Type.Integer({ minimum: 1, description: "read at most this many pairs from each file" })),
   },
@@ -48,17 +53,22 @@ export const mathematics = defineAdapter({
     const root = resolvePath(options.path, ctx.baseDir);
     const files: { path: string; set: string; name: string }[] = [];
     const addSet = async (dir: string, set: string) => {
-      for (const f of await listDir(dir)) if (!f.dir && FILE_RE.test(f.name)) files.push({ path: f.path, set, name: f.name });
+      for (const f of await listDir(dir))
+        if (!f.dir && FILE_RE.test(f.name)) files.push({ path: f.path, set, name: f.name });
     };
     if ((await pathKind(root)) === "file") {
       const set = posix.basename(posix.dirname(root.replace(/\\/g, "/")));
       const name = posix.basename(root.replace(/\\/g, "/"));
       // Only a file of the v1.0 layout: anything else (a README, /etc/passwd) is not turned into records.
       if (!FILE_RE.test(name) || !(MATHEMATICS_SETS as readonly string[]).includes(set)) {
-        throw new MathtuneError("E_NOT_IN_FORMAT", `${root} is not a DeepMind mathematics file: expected <set>/<module>__<task>.txt with <set> one of ${MATHEMATICS_SETS.join(", ")}`, {
-          location: { file: root },
-          hint: "point the source at the mathematics_dataset-v1.0 folder, a set folder, or one of its .txt files",
-        });
+        throw new MathtuneError(
+          "E_NOT_IN_FORMAT",
+          `${root} is not a DeepMind mathematics file: expected <set>/<module>__<task>.txt with <set> one of ${MATHEMATICS_SETS.join(", ")}`,
+          {
+            location: { file: root },
+            hint: "point the source at the mathematics_dataset-v1.0 folder, a set folder, or one of its .txt files",
+          },
+        );
       }
       files.push({ path: root, set, name });
     } else {
@@ -72,11 +82,18 @@ export const mathematics = defineAdapter({
         for (const s of sets) await addSet(s.path, s.name);
       }
     }
-    if (!files.length) throw new MathtuneError("E_INPUT_EMPTY", `no <module>__<task>.txt files under ${root}`, { hint: "expected the v1.0 layout: train-easy/algebra__linear_1d.txt ..." });
+    if (!files.length)
+      throw new MathtuneError("E_INPUT_EMPTY", `no <module>__<task>.txt files under ${root}`, {
+        hint: "expected the v1.0 layout: train-easy/algebra__linear_1d.txt ...",
+      });
     // Progress in bytes over the files that pass the filters.
     const chosen = files.filter((f) => {
       const [module] = f.name.replace(/\.txt$/, "").split("__");
-      return (!options.modules || options.modules.includes(module!)) && (!options.tasks || options.tasks.includes(f.name.replace(/\.txt$/, ""))) && (!options.difficulties || (options.difficulties as string[]).includes(f.set));
+      return (
+        (!options.modules || options.modules.includes(module!)) &&
+        (!options.tasks || options.tasks.includes(f.name.replace(/\.txt$/, ""))) &&
+        (!options.difficulties || (options.difficulties as string[]).includes(f.set))
+      );
     });
     const sizes = new Map<string, number>();
     for (const f of chosen) sizes.set(f.path, (await stat(f.path)).size);
@@ -94,7 +111,9 @@ export const mathematics = defineAdapter({
         if (options.maxPerFile && pair >= options.maxPerFile) break;
         if ("error" in item) {
           // A bad line spoils its pair: drop the pair, keep the alignment.
-          ctx.reject(reject("E_ENCODING", item.error.reason, { location: { file: f.path, line: item.line }, raw: item.raw }));
+          ctx.reject(
+            reject("E_ENCODING", item.error.reason, { location: { file: f.path, line: item.line }, raw: item.raw }),
+          );
           if (question) {
             question = undefined;
             pair++;
@@ -112,7 +131,13 @@ export const mathematics = defineAdapter({
         const location = { file: f.path, line: q.line };
         const answer = item.text.trim();
         if (!q.text.trim() || !answer) {
-          if (q.text || item.text) ctx.reject(reject("E_FIELD_MISSING", `${q.text.trim() ? "answer" : "question"} line is empty`, { location, raw: `${q.text}\n${item.text}` }));
+          if (q.text || item.text)
+            ctx.reject(
+              reject("E_FIELD_MISSING", `${q.text.trim() ? "answer" : "question"} line is empty`, {
+                location,
+                raw: `${q.text}\n${item.text}`,
+              }),
+            );
           continue;
         }
         const rec: MathRecord = {
@@ -131,7 +156,12 @@ export const mathematics = defineAdapter({
       }
       doneBytes += sizes.get(f.path)!;
       if (question && !question.spoiled) {
-        ctx.reject(reject("E_INPUT_TRUNCATED", "odd number of lines: this question has no answer line", { location: { file: f.path, line: question.line }, raw: question.text }));
+        ctx.reject(
+          reject("E_INPUT_TRUNCATED", "odd number of lines: this question has no answer line", {
+            location: { file: f.path, line: question.line },
+            raw: question.text,
+          }),
+        );
       }
     }
   },

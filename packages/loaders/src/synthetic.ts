@@ -15,7 +15,8 @@ import { generateIter, SynthOptionsSchema, verify } from "@mathtune/synth";
  */
 export const synthetic = defineAdapter({
   name: "synthetic",
-  description: "Generated arithmetic, linear equations, unit conversion, percentages, word problems and geometry (en, zh), with computed and verified answers.",
+  description:
+    "Generated arithmetic, linear equations, unit conversion, percentages, word problems and geometry (en, zh), with computed and verified answers.",
   splits: [],
   options: SynthOptionsSchema,
   async *load(options, ctx) {
@@ -26,7 +27,13 @@ export const synthetic = defineAdapter({
       n++;
       const check = options.verify ? verify(record) : undefined;
       if (check && !check.ok) {
-        ctx.reject(reject("E_SYNTH_UNVERIFIED", `generated record failed independent verification: ${check.problems.join("; ")}`, { location: { file: "@mathtune/synth", entry: record.id }, raw: record, id: record.id }));
+        ctx.reject(
+          reject(
+            "E_SYNTH_UNVERIFIED",
+            `generated record failed independent verification: ${check.problems.join("; ")}`,
+            { location: { file: "@mathtune/synth", entry: record.id }, raw: record, id: record.id },
+          ),
+        );
       } else yield record;
       // Every 64 records: a few milliseconds of work, so the build's ETA moves smoothly.
       if (n % 64 === 0 || n === options.count) ctx.progress?.(n, options.count);

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 
 const FIXTURES = join(import.meta.dirname, "../../../test-fixtures/generic");
 const ctx = { baseDir: FIXTURES };
-const MAP = { fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" } };
+const MAP = {
+  fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" },
+};
 
 testAdapter(csv, {
   ctx,
@@ -17,15 +19,50 @@ testAdapter(csv, {
     { name: "no newline at the end", options: { path: "good-no-final-newline.csv", ...MAP }, records: 2 },
   ],
   invalid: [
-    { name: "stray quote", options: { path: "bad-stray-quote.csv", ...MAP }, code: "E_PARSE", location: "bad-stray-quote.csv:4" },
-    { name: "quote never closed", options: { path: "bad-unclosed-quote.csv", ...MAP }, code: "E_PARSE", location: "bad-unclosed-quote.csv:3" },
+    {
+      name: "stray quote",
+      options: { path: "bad-stray-quote.csv", ...MAP },
+      code: "E_PARSE",
+      location: "bad-stray-quote.csv:4",
+    },
+    {
+      name: "quote never closed",
+      options: { path: "bad-unclosed-quote.csv", ...MAP },
+      code: "E_PARSE",
+      location: "bad-unclosed-quote.csv:3",
+    },
     { name: "ragged row", options: { path: "bad-ragged.csv", ...MAP }, code: "E_PARSE", location: "bad-ragged.csv:3" },
-    { name: "empty problem", options: { path: "bad-types.csv", ...MAP }, code: "E_FIELD_MISSING", location: "bad-types.csv:3" },
-    { name: "no problem column", options: { path: "bad-missing-column.csv", ...MAP }, code: "E_FIELD_MISSING", location: "bad-missing-column.csv:1" },
-    { name: "duplicate header", options: { path: "bad-duplicate-header.csv", ...MAP }, code: "E_PARSE", location: "bad-duplicate-header.csv:1" },
-    { name: "invalid UTF-8", options: { path: "bad-utf8.csv", ...MAP }, code: "E_ENCODING", location: "bad-utf8.csv:3" },
+    {
+      name: "empty problem",
+      options: { path: "bad-types.csv", ...MAP },
+      code: "E_FIELD_MISSING",
+      location: "bad-types.csv:3",
+    },
+    {
+      name: "no problem column",
+      options: { path: "bad-missing-column.csv", ...MAP },
+      code: "E_FIELD_MISSING",
+      location: "bad-missing-column.csv:1",
+    },
+    {
+      name: "duplicate header",
+      options: { path: "bad-duplicate-header.csv", ...MAP },
+      code: "E_PARSE",
+      location: "bad-duplicate-header.csv:1",
+    },
+    {
+      name: "invalid UTF-8",
+      options: { path: "bad-utf8.csv", ...MAP },
+      code: "E_ENCODING",
+      location: "bad-utf8.csv:3",
+    },
     { name: "empty file", options: { path: "empty.csv" }, code: "E_INPUT_EMPTY", location: "empty.csv" },
-    { name: "header only", options: { path: "header-only.csv", ...MAP }, code: "E_INPUT_EMPTY", location: "header-only.csv" },
+    {
+      name: "header only",
+      options: { path: "header-only.csv", ...MAP },
+      code: "E_INPUT_EMPTY",
+      location: "header-only.csv",
+    },
     { name: "missing path", options: { path: "nope.csv" }, code: "E_INPUT_NOT_FOUND", location: "nope.csv" },
     { name: "a directory", options: { path: "a-directory" }, code: "E_INPUT_NOT_FILE", location: "a-directory" },
   ],
@@ -89,7 +126,9 @@ describe("csv adapter", () => {
   });
 
   it("names the header's columns when the problem column is missing", async () => {
-    await expect(collect(csv, { path: "bad-missing-column.csv", ...MAP }, ctx)).rejects.toThrow(/no column 'question' \(problem\) in the header; columns: qid, text, final/);
+    await expect(collect(csv, { path: "bad-missing-column.csv", ...MAP }, ctx)).rejects.toThrow(
+      /no column 'question' \(problem\) in the header; columns: qid, text, final/,
+    );
   });
 
   it("finds line numbers across read blocks", async () => {
@@ -97,7 +136,9 @@ describe("csv adapter", () => {
     const { tmpdir } = await import("node:os");
     const dir = await mkdtemp(join(tmpdir(), "mathtune-csv-"));
     const n = 30000;
-    const body = Array.from({ length: n }, (_, i) => (i % 1000 === 7 ? `${i},"multi\nline ${"x".repeat(80)}",${i}` : `${i},question ${i} ${"y".repeat(40)},${i}`));
+    const body = Array.from({ length: n }, (_, i) =>
+      i % 1000 === 7 ? `${i},"multi\nline ${"x".repeat(80)}",${i}` : `${i},question ${i} ${"y".repeat(40)},${i}`,
+    );
     await writeFile(join(dir, "big.csv"), `qid,question,final\n${body.join("\n")}\n`);
     const { records } = await collect(csv, { path: join(dir, "big.csv"), ...MAP });
     expect(records).toHaveLength(n);
@@ -106,7 +147,9 @@ describe("csv adapter", () => {
     for (const i of check) expect(locationOf(records[i]!)?.line, `row ${i}`).toBe(2 + i + Math.floor((i + 992) / 1000));
 
     // a stray quote in a 2 MiB file without other quotes: resynced without reading to the end
-    const plain = Array.from({ length: n }, (_, i) => (i === 12345 ? `${i},"stray"x,${i}` : `${i},question ${i} ${"z".repeat(50)},${i}`));
+    const plain = Array.from({ length: n }, (_, i) =>
+      i === 12345 ? `${i},"stray"x,${i}` : `${i},question ${i} ${"z".repeat(50)},${i}`,
+    );
     await writeFile(join(dir, "stray.csv"), `qid,question,final\n${plain.join("\n")}\n`);
     const stray = await collect(csv, { path: join(dir, "stray.csv"), ...MAP });
     expect(stray.records).toHaveLength(n - 1);
@@ -122,29 +165,38 @@ describe("csv round trip (property)", () => {
     const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
     const dir = await mkdtemp(join(tmpdir(), "mathtune-csv-prop-"));
-    const field = fc.string({ unit: fc.constantFrom("a", "b", " ", ",", '"', "\n", "é", "∑", "😀", "\t", ";"), maxLength: 12 });
+    const field = fc.string({
+      unit: fc.constantFrom("a", "b", " ", ",", '"', "\n", "é", "∑", "😀", "\t", ";"),
+      maxLength: 12,
+    });
     const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
     let run = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(field, field, field), { minLength: 1, maxLength: 10 }), fc.boolean(), fc.boolean(), async (rows, crlf, bom) => {
-          const nl = crlf ? "\r\n" : "\n";
-          const text = (bom ? "\uFEFF" : "") + ["question,a,b", ...rows.map((r) => r.map(quote).join(","))].join(nl) + nl;
-          const path = join(dir, `p${run++}.csv`);
-          await writeFile(path, text);
-          const { records, rejections } = await collect(csv, { path, fields: { problem: "question" } });
-          const expected = rows.filter((r) => r[0].trim() !== "");
-          expect(rejections).toHaveLength(rows.length - expected.length);
-          expect(records.map((r) => [r.problem, r.meta?.a, r.meta?.b])).toEqual(expected);
-          // each record's line is its first physical line
-          let line = 2;
-          const lines: number[] = [];
-          for (const r of rows) {
-            if (r[0].trim() !== "") lines.push(line);
-            line += 1 + r.map(quote).join(",").split("\n").length - 1;
-          }
-          expect(records.map((r) => locationOf(r)?.line)).toEqual(lines);
-        }),
+        fc.asyncProperty(
+          fc.array(fc.tuple(field, field, field), { minLength: 1, maxLength: 10 }),
+          fc.boolean(),
+          fc.boolean(),
+          async (rows, crlf, bom) => {
+            const nl = crlf ? "\r\n" : "\n";
+            const text =
+              (bom ? "\uFEFF" : "") + ["question,a,b", ...rows.map((r) => r.map(quote).join(","))].join(nl) + nl;
+            const path = join(dir, `p${run++}.csv`);
+            await writeFile(path, text);
+            const { records, rejections } = await collect(csv, { path, fields: { problem: "question" } });
+            const expected = rows.filter((r) => r[0].trim() !== "");
+            expect(rejections).toHaveLength(rows.length - expected.length);
+            expect(records.map((r) => [r.problem, r.meta?.a, r.meta?.b])).toEqual(expected);
+            // each record's line is its first physical line
+            let line = 2;
+            const lines: number[] = [];
+            for (const r of rows) {
+              if (r[0].trim() !== "") lines.push(line);
+              line += 1 + r.map(quote).join(",").split("\n").length - 1;
+            }
+            expect(records.map((r) => locationOf(r)?.line)).toEqual(lines);
+          },
+        ),
         { numRuns: 150 },
       );
     } finally {

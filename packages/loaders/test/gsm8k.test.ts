@@ -13,13 +13,48 @@ testAdapter(gsm8k, {
     { name: "CRLF and BOM", options: { path: fixture("gsm8k-bad/train-crlf-bom.jsonl") }, records: 2 },
   ],
   invalid: [
-    { name: "malformed line", options: { path: fixture("gsm8k-bad/bad.jsonl") }, code: "E_PARSE", location: "bad.jsonl:2" },
-    { name: "wrong field type", options: { path: fixture("gsm8k-bad/bad.jsonl") }, code: "E_FIELD_MISSING", location: "bad.jsonl:3" },
-    { name: "no #### line", options: { path: fixture("gsm8k-bad/bad.jsonl") }, code: "E_NO_ANSWER", location: "bad.jsonl:4" },
-    { name: "invalid UTF-8", options: { path: fixture("gsm8k-bad/bad.jsonl") }, code: "E_ENCODING", location: "bad.jsonl:5" },
-    { name: "truncated last line", options: { path: fixture("gsm8k-bad/bad.jsonl") }, code: "E_INPUT_TRUNCATED", location: "bad.jsonl:6" },
-    { name: "empty file", options: { path: fixture("gsm8k-bad/empty.jsonl") }, code: "E_INPUT_EMPTY", location: "empty.jsonl" },
-    { name: "missing path", options: { path: fixture("gsm8k/nope.jsonl") }, code: "E_INPUT_NOT_FOUND", location: "nope.jsonl" },
+    {
+      name: "malformed line",
+      options: { path: fixture("gsm8k-bad/bad.jsonl") },
+      code: "E_PARSE",
+      location: "bad.jsonl:2",
+    },
+    {
+      name: "wrong field type",
+      options: { path: fixture("gsm8k-bad/bad.jsonl") },
+      code: "E_FIELD_MISSING",
+      location: "bad.jsonl:3",
+    },
+    {
+      name: "no #### line",
+      options: { path: fixture("gsm8k-bad/bad.jsonl") },
+      code: "E_NO_ANSWER",
+      location: "bad.jsonl:4",
+    },
+    {
+      name: "invalid UTF-8",
+      options: { path: fixture("gsm8k-bad/bad.jsonl") },
+      code: "E_ENCODING",
+      location: "bad.jsonl:5",
+    },
+    {
+      name: "truncated last line",
+      options: { path: fixture("gsm8k-bad/bad.jsonl") },
+      code: "E_INPUT_TRUNCATED",
+      location: "bad.jsonl:6",
+    },
+    {
+      name: "empty file",
+      options: { path: fixture("gsm8k-bad/empty.jsonl") },
+      code: "E_INPUT_EMPTY",
+      location: "empty.jsonl",
+    },
+    {
+      name: "missing path",
+      options: { path: fixture("gsm8k/nope.jsonl") },
+      code: "E_INPUT_NOT_FOUND",
+      location: "nope.jsonl",
+    },
   ],
 });
 
@@ -27,7 +62,9 @@ describe("gsm8k", () => {
   it("extracts the #### answer without commas, keeping the sign", async () => {
     const { records } = await collect(gsm8k, { path: fixture("gsm8k/train.jsonl") });
     expect(records.map((r) => r.answer)).toEqual(["27", "13", "2125", "-7", "130"]);
-    expect(records.every((r) => r.answerKind === "integer" && r.category === "word_problem" && r.split === "train")).toBe(true);
+    expect(
+      records.every((r) => r.answerKind === "integer" && r.category === "word_problem" && r.split === "train"),
+    ).toBe(true);
   });
 
   it("keeps calculator annotations in meta, and strips them from the solution on request", async () => {
@@ -36,7 +73,9 @@ describe("gsm8k", () => {
     expect(kept.records[0]!.solution).not.toContain("####");
     expect(kept.records[0]!.meta?.calculator).toEqual(["3*12=36", "36-9=27"]);
     const stripped = await collect(gsm8k, { path: fixture("gsm8k/train.jsonl"), stripCalculator: true });
-    expect(stripped.records[0]!.solution).toBe("Maya buys 3*12 = 36 pencils.\nAfter giving some away she has 36-9 = 27 pencils.");
+    expect(stripped.records[0]!.solution).toBe(
+      "Maya buys 3*12 = 36 pencils.\nAfter giving some away she has 36-9 = 27 pencils.",
+    );
     expect(stripped.records[0]!.meta?.calculator).toEqual(["3*12=36", "36-9=27"]);
   });
 

@@ -14,13 +14,23 @@ const gsmRows: { question: string; answer: string }[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mt-hf-"));
-  for (const l of (await readFile(fixture("gsm8k/train.jsonl"), "utf8")).trim().split("\n")) gsmRows.push(JSON.parse(l) as { question: string; answer: string });
+  for (const l of (await readFile(fixture("gsm8k/train.jsonl"), "utf8")).trim().split("\n"))
+    gsmRows.push(JSON.parse(l) as { question: string; answer: string });
   const pq = (cols: Record<string, string[]>) =>
-    Buffer.from(parquetWriteBuffer({ columnData: Object.entries(cols).map(([name, data]) => ({ name, data, type: "STRING" as const })), codec: "SNAPPY", rowGroupSize: 2 }));
+    Buffer.from(
+      parquetWriteBuffer({
+        columnData: Object.entries(cols).map(([name, data]) => ({ name, data, type: "STRING" as const })),
+        codec: "SNAPPY",
+        rowGroupSize: 2,
+      }),
+    );
   // openai/gsm8k: main/train-00000-of-00001.parquet, socratic/test-00000-of-00001.parquet
   await mkdir(join(dir, "gsm8k/main"), { recursive: true });
   await mkdir(join(dir, "gsm8k/socratic"), { recursive: true });
-  await writeFile(join(dir, "gsm8k/main/train-00000-of-00001.parquet"), pq({ question: gsmRows.map((r) => r.question), answer: gsmRows.map((r) => r.answer) }));
+  await writeFile(
+    join(dir, "gsm8k/main/train-00000-of-00001.parquet"),
+    pq({ question: gsmRows.map((r) => r.question), answer: gsmRows.map((r) => r.answer) }),
+  );
   await writeFile(
     join(dir, "gsm8k/socratic/test-00000-of-00001.parquet"),
     pq({ question: ["What is 3 + 4?"], answer: ["What is the sum? ** 3 + 4 = <<3+4=7>>7\n#### 7"] }),
@@ -28,14 +38,27 @@ beforeAll(async () => {
   // MATH as Parquet and JSON lines with problem, level, type, solution
   const mathObjs = [
     { problem: "What is $1+2$?", level: "Level 1", type: "Prealgebra", solution: "It is $\\boxed{3}$." },
-    { problem: "Compute $\\binom{4}{2}$.", level: "Level 2", type: "Counting & Probability", solution: "$\\binom42 = \\boxed{6}$." },
+    {
+      problem: "Compute $\\binom{4}{2}$.",
+      level: "Level 2",
+      type: "Counting & Probability",
+      solution: "$\\binom42 = \\boxed{6}$.",
+    },
     { problem: "A box?", level: "Level ?", type: "Geometry", solution: "No boxed answer here." },
   ];
   await writeFile(
     join(dir, "math-test.parquet"),
-    pq({ problem: mathObjs.map((o) => o.problem), level: mathObjs.map((o) => o.level), type: mathObjs.map((o) => o.type), solution: mathObjs.map((o) => o.solution) }),
+    pq({
+      problem: mathObjs.map((o) => o.problem),
+      level: mathObjs.map((o) => o.level),
+      type: mathObjs.map((o) => o.type),
+      solution: mathObjs.map((o) => o.solution),
+    }),
   );
-  await writeFile(join(dir, "math-train.jsonl"), `${mathObjs.map((o) => JSON.stringify(o)).join("\n")}\n{"problem": 1}\n`);
+  await writeFile(
+    join(dir, "math-train.jsonl"),
+    `${mathObjs.map((o) => JSON.stringify(o)).join("\n")}\n{"problem": 1}\n`,
+  );
 });
 
 describe("Hugging Face layouts", () => {
@@ -59,7 +82,11 @@ describe("Hugging Face layouts", () => {
       ["test", "geometry", undefined, undefined, "none"],
     ]);
     const b = await collect(math, { path: join(dir, "math-train.jsonl") });
-    expect(b.records.map((r) => r.id.split("/").slice(0, 3).join("/"))).toEqual(["math/train/prealgebra", "math/train/counting_and_probability", "math/train/geometry"]);
+    expect(b.records.map((r) => r.id.split("/").slice(0, 3).join("/"))).toEqual([
+      "math/train/prealgebra",
+      "math/train/counting_and_probability",
+      "math/train/geometry",
+    ]);
     expect(b.records[0]!.id).toMatch(/^math\/train\/prealgebra\/[0-9a-f]{16}$/);
     expect(b.rejections.map((r) => [r.code, r.location?.line])).toEqual([["E_FIELD_MISSING", 4]]);
   });

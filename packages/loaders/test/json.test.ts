@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 
 const FIXTURES = join(import.meta.dirname, "../../../test-fixtures/generic");
 const ctx = { baseDir: FIXTURES };
-const MAP = { fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" } };
+const MAP = {
+  fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" },
+};
 
 testAdapter(json, {
   ctx,
@@ -16,15 +18,50 @@ testAdapter(json, {
     { name: "rows under a named key", options: { path: "good-items.json", recordsField: "items", ...MAP }, records: 2 },
     { name: "BOM and CRLF", options: { path: "good-bom-crlf.json", ...MAP }, records: 2 },
     { name: "wrong types are rejections", options: { path: "bad-types.json", ...MAP }, records: 1, rejections: 3 },
-    { name: "a malformed row is a rejection", options: { path: "bad-malformed.json", ...MAP }, records: 2, rejections: 1 },
+    {
+      name: "a malformed row is a rejection",
+      options: { path: "bad-malformed.json", ...MAP },
+      records: 2,
+      rejections: 1,
+    },
   ],
   invalid: [
-    { name: "truncated file", options: { path: "bad-truncated.json", ...MAP }, code: "E_INPUT_TRUNCATED", location: "bad-truncated.json#row 1:11" },
-    { name: "truncated object", options: { path: "bad-truncated-wrapped.json", ...MAP }, code: "E_INPUT_TRUNCATED", location: "bad-truncated-wrapped.json#row 1:5" },
-    { name: "malformed row", options: { path: "bad-malformed.json", ...MAP }, code: "E_PARSE", location: "bad-malformed.json#row 1:3" },
-    { name: "missing comma", options: { path: "bad-structure.json", ...MAP }, code: "E_PARSE", location: "bad-structure.json:3" },
-    { name: "problem is a number", options: { path: "bad-types.json", ...MAP }, code: "E_RECORD_INVALID", location: "bad-types.json#row 1" },
-    { name: "problem missing", options: { path: "bad-types.json", ...MAP }, code: "E_FIELD_MISSING", location: "bad-types.json#row 3" },
+    {
+      name: "truncated file",
+      options: { path: "bad-truncated.json", ...MAP },
+      code: "E_INPUT_TRUNCATED",
+      location: "bad-truncated.json#row 1:11",
+    },
+    {
+      name: "truncated object",
+      options: { path: "bad-truncated-wrapped.json", ...MAP },
+      code: "E_INPUT_TRUNCATED",
+      location: "bad-truncated-wrapped.json#row 1:5",
+    },
+    {
+      name: "malformed row",
+      options: { path: "bad-malformed.json", ...MAP },
+      code: "E_PARSE",
+      location: "bad-malformed.json#row 1:3",
+    },
+    {
+      name: "missing comma",
+      options: { path: "bad-structure.json", ...MAP },
+      code: "E_PARSE",
+      location: "bad-structure.json:3",
+    },
+    {
+      name: "problem is a number",
+      options: { path: "bad-types.json", ...MAP },
+      code: "E_RECORD_INVALID",
+      location: "bad-types.json#row 1",
+    },
+    {
+      name: "problem missing",
+      options: { path: "bad-types.json", ...MAP },
+      code: "E_FIELD_MISSING",
+      location: "bad-types.json#row 3",
+    },
     { name: "not an array", options: { path: "bad-toplevel.json" }, code: "E_PARSE", location: "bad-toplevel.json" },
     { name: "no row array", options: { path: "bad-no-array.json" }, code: "E_PARSE", location: "bad-no-array.json" },
     { name: "invalid UTF-8", options: { path: "bad-utf8.json" }, code: "E_ENCODING", location: "bad-utf8.json:3" },
@@ -69,18 +106,30 @@ describe("json adapter", () => {
       ["x", 4],
     ]);
     expect(rejections).toHaveLength(1);
-    expect(rejections[0]).toMatchObject({ code: "E_PARSE", location: { entry: "row 1", line: 3 }, raw: '{"question": "What is 2 + 2?", "final": }' });
+    expect(rejections[0]).toMatchObject({
+      code: "E_PARSE",
+      location: { entry: "row 1", line: 3 },
+      raw: '{"question": "What is 2 + 2?", "final": }',
+    });
     expect(rejections[0]!.message).toBe("malformed JSON: Unexpected token '}'");
   });
 
   it("keeps the rows before a cut, and reports structural errors at their line", async () => {
     const cut = await collect(json, { path: "bad-truncated-wrapped.json", ...MAP }, ctx);
     expect(cut.records.map((r) => r.problem)).toEqual(["What is 1 + 1?"]);
-    expect(cut.rejections.map((r) => [r.code, r.message])).toEqual([["E_INPUT_TRUNCATED", "file ends inside this row"]]);
-    await expect(collect(json, { path: "bad-structure.json", ...MAP }, ctx)).rejects.toThrow(/bad-structure\.json:3: malformed JSON: expected ',' or '\]' after row 0/);
-    await expect(collect(json, { path: "bad-toplevel.json" }, ctx)).rejects.toThrow(/expected an array of rows, got a JSON number/);
+    expect(cut.rejections.map((r) => [r.code, r.message])).toEqual([
+      ["E_INPUT_TRUNCATED", "file ends inside this row"],
+    ]);
+    await expect(collect(json, { path: "bad-structure.json", ...MAP }, ctx)).rejects.toThrow(
+      /bad-structure\.json:3: malformed JSON: expected ',' or '\]' after row 0/,
+    );
+    await expect(collect(json, { path: "bad-toplevel.json" }, ctx)).rejects.toThrow(
+      /expected an array of rows, got a JSON number/,
+    );
     await expect(collect(json, { path: "bad-no-array.json" }, ctx)).rejects.toThrow(/'records' or 'data'/);
-    await expect(collect(json, { path: "good-items.json", recordsField: "nope" }, ctx)).rejects.toThrow(/key 'nope' is missing/);
+    await expect(collect(json, { path: "good-items.json", recordsField: "nope" }, ctx)).rejects.toThrow(
+      /key 'nope' is missing/,
+    );
   });
 });
 
@@ -88,21 +137,31 @@ describe("json row scanner (property)", () => {
   it("finds the same rows as JSON.parse, at the lines where they start, whatever the layout", async () => {
     const { scanJsonRows } = await import("../src/internal/generic-json-scan.js");
     const fc = (await import("fast-check")).default;
-    const row = fc.dictionary(fc.string({ unit: "binary", maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 });
+    const row = fc.dictionary(fc.string({ unit: "binary", maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), {
+      maxKeys: 5,
+    });
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 8 }), fc.constantFrom(0, 1, 2, "\t"), fc.constantFrom(undefined, "data", "records", "rows"), (rows, indent, key) => {
-        const doc = key ? { before: [1, { "a]": "}" }], [key]: rows, after: "x" } : rows;
-        const text = JSON.stringify(doc, null, indent);
-        const scanned = [...scanJsonRows(text, "t.json", key === "rows" ? "rows" : undefined).rows];
-        expect(scanned.map((r) => ("value" in r ? r.value : r.error))).toEqual(JSON.parse(JSON.stringify(rows)));
-        if (indent !== 0) {
-          // each row starts on its own line in pretty-printed JSON
-          for (const [i, r] of scanned.entries()) {
-            const lineText = text.split("\n")[r.line - 1]!.trim();
-            expect(lineText === JSON.stringify(rows[i]) || lineText.startsWith(JSON.stringify(rows[i]).slice(0, 1)), `row ${i}`).toBe(true);
+      fc.property(
+        fc.array(row, { maxLength: 8 }),
+        fc.constantFrom(0, 1, 2, "\t"),
+        fc.constantFrom(undefined, "data", "records", "rows"),
+        (rows, indent, key) => {
+          const doc = key ? { before: [1, { "a]": "}" }], [key]: rows, after: "x" } : rows;
+          const text = JSON.stringify(doc, null, indent);
+          const scanned = [...scanJsonRows(text, "t.json", key === "rows" ? "rows" : undefined).rows];
+          expect(scanned.map((r) => ("value" in r ? r.value : r.error))).toEqual(JSON.parse(JSON.stringify(rows)));
+          if (indent !== 0) {
+            // each row starts on its own line in pretty-printed JSON
+            for (const [i, r] of scanned.entries()) {
+              const lineText = text.split("\n")[r.line - 1]!.trim();
+              expect(
+                lineText === JSON.stringify(rows[i]) || lineText.startsWith(JSON.stringify(rows[i]).slice(0, 1)),
+                `row ${i}`,
+              ).toBe(true);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 
 const FIXTURES = join(import.meta.dirname, "../../../test-fixtures/generic");
 const ctx = { baseDir: FIXTURES };
-const MAP = { fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" } };
+const MAP = {
+  fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" },
+};
 
 testAdapter(jsonl, {
   ctx,
@@ -17,14 +19,44 @@ testAdapter(jsonl, {
     { name: "wrong types are rejections", options: { path: "bad-types.jsonl", ...MAP }, records: 1, rejections: 7 },
   ],
   invalid: [
-    { name: "truncated last line", options: { path: "bad-truncated.jsonl", ...MAP }, code: "E_INPUT_TRUNCATED", location: "bad-truncated.jsonl:3" },
-    { name: "malformed line", options: { path: "bad-malformed.jsonl", ...MAP }, code: "E_PARSE", location: "bad-malformed.jsonl:2" },
-    { name: "problem is a number", options: { path: "bad-types.jsonl", ...MAP }, code: "E_RECORD_INVALID", location: "bad-types.jsonl:2" },
-    { name: "problem missing", options: { path: "bad-types.jsonl", ...MAP }, code: "E_FIELD_MISSING", location: "bad-types.jsonl:4" },
-    { name: "invalid UTF-8", options: { path: "bad-utf8.jsonl", ...MAP }, code: "E_ENCODING", location: "bad-utf8.jsonl:2" },
+    {
+      name: "truncated last line",
+      options: { path: "bad-truncated.jsonl", ...MAP },
+      code: "E_INPUT_TRUNCATED",
+      location: "bad-truncated.jsonl:3",
+    },
+    {
+      name: "malformed line",
+      options: { path: "bad-malformed.jsonl", ...MAP },
+      code: "E_PARSE",
+      location: "bad-malformed.jsonl:2",
+    },
+    {
+      name: "problem is a number",
+      options: { path: "bad-types.jsonl", ...MAP },
+      code: "E_RECORD_INVALID",
+      location: "bad-types.jsonl:2",
+    },
+    {
+      name: "problem missing",
+      options: { path: "bad-types.jsonl", ...MAP },
+      code: "E_FIELD_MISSING",
+      location: "bad-types.jsonl:4",
+    },
+    {
+      name: "invalid UTF-8",
+      options: { path: "bad-utf8.jsonl", ...MAP },
+      code: "E_ENCODING",
+      location: "bad-utf8.jsonl:2",
+    },
     { name: "empty file", options: { path: "empty.jsonl" }, code: "E_INPUT_EMPTY", location: "empty.jsonl" },
     { name: "only blank lines", options: { path: "blank.jsonl" }, code: "E_INPUT_EMPTY", location: "blank.jsonl" },
-    { name: "missing path", options: { path: "no-such-file.jsonl" }, code: "E_INPUT_NOT_FOUND", location: "no-such-file.jsonl" },
+    {
+      name: "missing path",
+      options: { path: "no-such-file.jsonl" },
+      code: "E_INPUT_NOT_FOUND",
+      location: "no-such-file.jsonl",
+    },
     { name: "a directory", options: { path: "a-directory" }, code: "E_INPUT_NOT_FILE", location: "a-directory" },
   ],
 });
@@ -43,7 +75,17 @@ describe("jsonl adapter", () => {
       lang: "en",
       meta: { source_url: "https://example.org/1" },
     });
-    expect(Object.keys(records[0]!)).toEqual(["id", "source", "problem", "solution", "answer", "category", "difficulty", "lang", "meta"]);
+    expect(Object.keys(records[0]!)).toEqual([
+      "id",
+      "source",
+      "problem",
+      "solution",
+      "answer",
+      "category",
+      "difficulty",
+      "lang",
+      "meta",
+    ]);
     expect(locationOf(records[0]!)).toEqual({ file: join(FIXTURES, "good.jsonl"), line: 1 });
     expect(locationOf(records[4]!)?.line).toBe(5);
   });
@@ -51,7 +93,13 @@ describe("jsonl adapter", () => {
   it("puts the dataset name and the split into the id, applies defaults, drops other fields on request", async () => {
     const { records } = await collect(
       jsonl,
-      { path: "good.jsonl", ...MAP, name: "my-set", defaults: { split: "train", lang: "de", category: "misc" }, keepOtherFields: false },
+      {
+        path: "good.jsonl",
+        ...MAP,
+        name: "my-set",
+        defaults: { split: "train", lang: "de", category: "misc" },
+        keepOtherFields: false,
+      },
       ctx,
     );
     expect(records[1]).toMatchObject({ id: "jsonl/train/my-set/102", split: "train", lang: "de", category: "algebra" });
@@ -97,8 +145,18 @@ describe("jsonl adapter", () => {
 
   it("makes repeated ids unique and rejects a bad dataset name", async () => {
     const { records } = await collect(jsonl, { path: "good.jsonl", fields: { problem: "question", id: "topic" } }, ctx);
-    expect(records.map((r) => r.id)).toEqual(["jsonl/all/arithmetic", "jsonl/all/algebra", "jsonl/all/fractions", "jsonl/all/arithmetic~2", "jsonl/all/number theory"]);
-    await expect(collect(jsonl, { path: "good.jsonl", name: "Bad Name" }, ctx)).rejects.toMatchObject({ code: "E_OPTIONS_INVALID" });
-    await expect(collect(jsonl, { path: "good.jsonl", fields: { question: "x" } }, ctx)).rejects.toMatchObject({ code: "E_OPTIONS_INVALID" });
+    expect(records.map((r) => r.id)).toEqual([
+      "jsonl/all/arithmetic",
+      "jsonl/all/algebra",
+      "jsonl/all/fractions",
+      "jsonl/all/arithmetic~2",
+      "jsonl/all/number theory",
+    ]);
+    await expect(collect(jsonl, { path: "good.jsonl", name: "Bad Name" }, ctx)).rejects.toMatchObject({
+      code: "E_OPTIONS_INVALID",
+    });
+    await expect(collect(jsonl, { path: "good.jsonl", fields: { question: "x" } }, ctx)).rejects.toMatchObject({
+      code: "E_OPTIONS_INVALID",
+    });
   });
 });

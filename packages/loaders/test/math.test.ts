@@ -57,7 +57,12 @@ testAdapter(math, {
   ],
   invalid: [
     { name: "a file that is not JSON", options: { path: fixture("MATH-bad") }, code: "E_PARSE", location: "2.json" },
-    { name: "a field of the wrong type", options: { path: fixture("MATH-bad") }, code: "E_FIELD_MISSING", location: "4.json" },
+    {
+      name: "a field of the wrong type",
+      options: { path: fixture("MATH-bad") },
+      code: "E_FIELD_MISSING",
+      location: "4.json",
+    },
     { name: "missing path", options: { path: fixture("MATH-nope") }, code: "E_INPUT_NOT_FOUND" },
   ],
 });
@@ -75,7 +80,12 @@ describe("math", () => {
       "math/train/geometry/5",
       "math/train/geometry/6",
     ]);
-    expect(byId["math/train/algebra/1"]).toMatchObject({ answer: "4", category: "algebra", difficulty: 1, split: "train" });
+    expect(byId["math/train/algebra/1"]).toMatchObject({
+      answer: "4",
+      category: "algebra",
+      difficulty: 1,
+      split: "train",
+    });
     expect(byId["math/train/algebra/2"]!.answer).toBe("x+1");
     expect(byId["math/train/algebra/10"]!.answer).toBe("\\frac{1}{8}");
     expect(byId["math/train/algebra/11"]!.answer).toBe("4");
@@ -100,9 +110,13 @@ describe("math", () => {
   });
 
   it("filters by split, subject and level", async () => {
-    expect((await collect(math, { path: fixture("MATH"), splits: ["test"] })).records.map((r) => r.id)).toEqual(["math/test/algebra/3"]);
+    expect((await collect(math, { path: fixture("MATH"), splits: ["test"] })).records.map((r) => r.id)).toEqual([
+      "math/test/algebra/3",
+    ]);
     expect((await collect(math, { path: fixture("MATH"), subjects: ["geometry"] })).records).toHaveLength(2);
-    expect((await collect(math, { path: fixture("MATH"), levels: [3] })).records.map((r) => r.id)).toEqual(["math/train/geometry/5"]);
+    expect((await collect(math, { path: fixture("MATH"), levels: [3] })).records.map((r) => r.id)).toEqual([
+      "math/train/geometry/5",
+    ]);
   });
 
   it("reads MATH.tar and MATH.tar.gz without unpacking, same records as the tree", async () => {
@@ -110,7 +124,11 @@ describe("math", () => {
     for (const f of [tarFile, tgzFile]) {
       const { records, rejections } = await collect(math, { path: f });
       expect(rejections).toEqual([]);
-      expect(records.map((r) => r.id)).toEqual(["math/train/algebra/1", "math/train/geometry/5", "math/test/algebra/3"]);
+      expect(records.map((r) => r.id)).toEqual([
+        "math/train/algebra/1",
+        "math/train/geometry/5",
+        "math/test/algebra/3",
+      ]);
       for (const r of records) expect(r).toEqual(tree.records.find((t) => t.id === r.id));
     }
   });
@@ -137,7 +155,11 @@ describe("math", () => {
       dir = await mkdtemp(join(tmpdir(), "mt-math-split-"));
       const test3 = await readFile(fixture("MATH/test/algebra/3.json"), "utf8");
       const one = await readFile(fixture("MATH/train/algebra/1.json"), "utf8");
-      for (const [folder, body] of [["MATH-test/algebra", test3], ["problems/algebra", test3], ["contest/algebra", one]] as const) {
+      for (const [folder, body] of [
+        ["MATH-test/algebra", test3],
+        ["problems/algebra", test3],
+        ["contest/algebra", one],
+      ] as const) {
         await mkdir(join(dir, folder), { recursive: true });
         await writeFile(join(dir, folder, "3.json"), body);
       }
@@ -162,7 +184,13 @@ describe("math", () => {
     });
 
     it("a folder, file or archive whose name does not say the split needs the option (never defaults to train)", async () => {
-      for (const path of [join(dir, "problems"), join(dir, "problems", "algebra"), join(dir, "contest"), join(dir, "problems.jsonl"), join(dir, "flat.tar")]) {
+      for (const path of [
+        join(dir, "problems"),
+        join(dir, "problems", "algebra"),
+        join(dir, "contest"),
+        join(dir, "problems.jsonl"),
+        join(dir, "flat.tar"),
+      ]) {
         const err = await collect(math, { path }).catch((e: unknown) => e);
         expect(err, path).toMatchObject({ code: "E_OPTIONS_INVALID" });
         expect((err as Error).message).toContain("neither train nor test");

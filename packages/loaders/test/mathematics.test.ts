@@ -10,7 +10,12 @@ testAdapter(mathematics, {
     { name: "one file", options: { path: fixture("mathematics/v1.0/interpolate/arithmetic__div.txt") }, records: 1 },
   ],
   invalid: [
-    { name: "odd number of lines", options: { path: fixture("mathematics-bad") }, code: "E_INPUT_TRUNCATED", location: "algebra__linear_1d.txt:5" },
+    {
+      name: "odd number of lines",
+      options: { path: fixture("mathematics-bad") },
+      code: "E_INPUT_TRUNCATED",
+      location: "algebra__linear_1d.txt:5",
+    },
     { name: "missing path", options: { path: fixture("mathematics/v2") }, code: "E_INPUT_NOT_FOUND" },
     { name: "a folder without task files", options: { path: fixture("MATH") }, code: "E_INPUT_EMPTY" },
   ],
@@ -48,7 +53,11 @@ describe("mathematics", () => {
       "mathematics/train-medium/arithmetic__add_or_sub/1",
       "mathematics/interpolate/arithmetic__div/0",
     ]);
-    const b = await collect(mathematics, { path: fixture("mathematics/v1.0"), difficulties: ["train-medium"], modules: ["calculus"] });
+    const b = await collect(mathematics, {
+      path: fixture("mathematics/v1.0"),
+      difficulties: ["train-medium"],
+      modules: ["calculus"],
+    });
     expect(b.records.map((r) => r.answer)).toEqual(["6*q"]);
   });
 
@@ -60,7 +69,10 @@ describe("mathematics", () => {
   });
 
   it("rejects an unknown difficulty in the options", async () => {
-    const err = await collect(mathematics, { path: fixture("mathematics/v1.0"), difficulties: ["train-impossible"] }).catch((e: unknown) => e);
+    const err = await collect(mathematics, {
+      path: fixture("mathematics/v1.0"),
+      difficulties: ["train-impossible"],
+    }).catch((e: unknown) => e);
     expect((err as { code: string }).code).toBe("E_OPTIONS_INVALID");
   });
 });

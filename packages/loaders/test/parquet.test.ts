@@ -10,7 +10,9 @@ import { readParquetRows } from "../src/internal/parquet-rows.js";
 
 const FIXTURES = join(import.meta.dirname, "../../../test-fixtures/generic");
 const ctx = { baseDir: FIXTURES };
-const MAP = { fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" } };
+const MAP = {
+  fields: { problem: "question", solution: "work", answer: "final", id: "qid", category: "topic", difficulty: "level" },
+};
 
 testAdapter(parquet, {
   ctx,
@@ -23,13 +25,38 @@ testAdapter(parquet, {
     { name: "a null problem is a rejection", options: { path: "bad-null.parquet", ...MAP }, records: 2, rejections: 1 },
   ],
   invalid: [
-    { name: "null problem", options: { path: "bad-null.parquet", ...MAP }, code: "E_FIELD_MISSING", location: "bad-null.parquet#row 1" },
-    { name: "problem column of integers", options: { path: "bad-types.parquet", fields: { problem: "question" } }, code: "E_RECORD_INVALID", location: "bad-types.parquet#row 0" },
+    {
+      name: "null problem",
+      options: { path: "bad-null.parquet", ...MAP },
+      code: "E_FIELD_MISSING",
+      location: "bad-null.parquet#row 1",
+    },
+    {
+      name: "problem column of integers",
+      options: { path: "bad-types.parquet", fields: { problem: "question" } },
+      code: "E_RECORD_INVALID",
+      location: "bad-types.parquet#row 0",
+    },
     { name: "no problem column", options: { path: "good.parquet" }, code: "E_FIELD_MISSING", location: "good.parquet" },
     { name: "not Parquet", options: { path: "bad-corrupt.parquet" }, code: "E_PARSE", location: "bad-corrupt.parquet" },
-    { name: "cut in half", options: { path: "bad-truncated.parquet" }, code: "E_PARSE", location: "bad-truncated.parquet" },
-    { name: "damaged pages", options: { path: "bad-damaged.parquet", ...MAP }, code: "E_PARSE", location: "bad-damaged.parquet" },
-    { name: "no rows", options: { path: "empty-rows.parquet", fields: { problem: "question" } }, code: "E_INPUT_EMPTY", location: "empty-rows.parquet" },
+    {
+      name: "cut in half",
+      options: { path: "bad-truncated.parquet" },
+      code: "E_PARSE",
+      location: "bad-truncated.parquet",
+    },
+    {
+      name: "damaged pages",
+      options: { path: "bad-damaged.parquet", ...MAP },
+      code: "E_PARSE",
+      location: "bad-damaged.parquet",
+    },
+    {
+      name: "no rows",
+      options: { path: "empty-rows.parquet", fields: { problem: "question" } },
+      code: "E_INPUT_EMPTY",
+      location: "empty-rows.parquet",
+    },
     { name: "empty file", options: { path: "empty.json" }, code: "E_INPUT_EMPTY", location: "empty.json" },
     { name: "missing path", options: { path: "nope.parquet" }, code: "E_INPUT_NOT_FOUND", location: "nope.parquet" },
     { name: "a directory", options: { path: "a-directory" }, code: "E_INPUT_NOT_FILE", location: "a-directory" },
@@ -63,13 +90,26 @@ describe("parquet adapter", () => {
   });
 
   it("says which columns the file has when the problem column is missing", async () => {
-    await expect(collect(parquet, { path: "good.parquet" }, ctx)).rejects.toThrow(/no column 'problem'.*columns: qid, question, work, final, topic, level, source_url/);
+    await expect(collect(parquet, { path: "good.parquet" }, ctx)).rejects.toThrow(
+      /no column 'problem'.*columns: qid, question, work, final, topic, level, source_url/,
+    );
   });
 
   it("keeps null columns as null in meta and drops them with keepOtherFields: false", async () => {
     const { records } = await collect(parquet, { path: "good.parquet", fields: { problem: "question" } }, ctx);
-    expect(records[0]!.meta).toEqual({ qid: 101, work: "2 + 3 = 5", final: "5", topic: "arithmetic", level: 1, source_url: "https://example.org/1" });
-    const lean = await collect(parquet, { path: "good.parquet", fields: { problem: "question" }, keepOtherFields: false }, ctx);
+    expect(records[0]!.meta).toEqual({
+      qid: 101,
+      work: "2 + 3 = 5",
+      final: "5",
+      topic: "arithmetic",
+      level: 1,
+      source_url: "https://example.org/1",
+    });
+    const lean = await collect(
+      parquet,
+      { path: "good.parquet", fields: { problem: "question" }, keepOtherFields: false },
+      ctx,
+    );
     expect(lean.records[0]!.meta).toBeUndefined();
   });
 });
@@ -97,7 +137,11 @@ describe("readParquetRows", () => {
     await writeFile(file, Buffer.from(buf));
     const seen: { index: number; row: Record<string, unknown> }[] = [];
     const progress: number[] = [];
-    for await (const r of readParquetRows(file, { columns: ["question", "n", "absent"], progress: (d) => progress.push(d) })) seen.push(r);
+    for await (const r of readParquetRows(file, {
+      columns: ["question", "n", "absent"],
+      progress: (d) => progress.push(d),
+    }))
+      seen.push(r);
     expect(seen).toHaveLength(n);
     expect(seen[1234]).toEqual({ index: 1234, row: { question: "q1234", n: 1234 } });
     expect(progress).toHaveLength(3); // one report per row group
@@ -107,7 +151,8 @@ describe("readParquetRows", () => {
   it("stops with E_CANCELED and closes the file", async () => {
     const ac = new AbortController();
     const err = await (async () => {
-      for await (const r of readParquetRows(join(FIXTURES, "good.parquet"), { signal: ac.signal })) if (r.index === 1) ac.abort();
+      for await (const r of readParquetRows(join(FIXTURES, "good.parquet"), { signal: ac.signal }))
+        if (r.index === 1) ac.abort();
     })().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "E_CANCELED" });
   });

@@ -6,8 +6,22 @@ import { describe, expect, it, vi } from "vitest";
 testAdapter(synthetic, {
   valid: [
     { name: "defaults with a small count", options: { count: 60 }, records: 60 },
-    { name: "one category, one level, Chinese", options: { count: 40, seed: 9, categories: ["geometry"], difficulties: [3], langs: ["zh"] }, records: 40 },
-    { name: "weights", options: { count: 50, seed: 3, categories: { arithmetic: 2, word_problem: 1 }, difficulties: { "1": 1, "2": 1 }, langs: { en: 3, zh: 1 } }, records: 50 },
+    {
+      name: "one category, one level, Chinese",
+      options: { count: 40, seed: 9, categories: ["geometry"], difficulties: [3], langs: ["zh"] },
+      records: 40,
+    },
+    {
+      name: "weights",
+      options: {
+        count: 50,
+        seed: 3,
+        categories: { arithmetic: 2, word_problem: 1 },
+        difficulties: { "1": 1, "2": 1 },
+        langs: { en: 3, zh: 1 },
+      },
+      records: 50,
+    },
   ],
   invalid: [
     { name: "negative count", options: { count: -1 }, code: "E_OPTIONS_INVALID" },
@@ -25,7 +39,13 @@ describe("synthetic adapter", () => {
   });
 
   it("yields the options' categories, levels and languages with synthetic ids and no split", async () => {
-    const { records } = await collect(synthetic, { count: 120, seed: 5, categories: ["percentage", "unit_conversion"], difficulties: [2], langs: ["en"] });
+    const { records } = await collect(synthetic, {
+      count: 120,
+      seed: 5,
+      categories: ["percentage", "unit_conversion"],
+      difficulties: [2],
+      langs: ["en"],
+    });
     expect(records).toHaveLength(120);
     for (const r of records) {
       expect(["percentage", "unit_conversion"]).toContain(r.category);
@@ -66,7 +86,11 @@ describe("synthetic adapter", () => {
     vi.resetModules();
     vi.doMock("@mathtune/synth", async (importOriginal) => {
       const real = await importOriginal<typeof import("@mathtune/synth")>();
-      return { ...real, verify: (r: Parameters<typeof real.verify>[0]) => (r.id.endsWith("-3") ? { ok: false, problems: ["forced failure"], relations: 0 } : real.verify(r)) };
+      return {
+        ...real,
+        verify: (r: Parameters<typeof real.verify>[0]) =>
+          r.id.endsWith("-3") ? { ok: false, problems: ["forced failure"], relations: 0 } : real.verify(r),
+      };
     });
     try {
       const { synthetic: mocked } = await import("@mathtune/loaders/synthetic");

@@ -20,7 +20,10 @@ export type ChartSpec = TopLevelSpec;
 export async function chartSvg(spec: ChartSpec): Promise<string> {
   // Vega loads on first use: its modules use top-level await, which would stop require() of this package.
   const [{ parse, View }, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
-  const vg = compile({ ...spec, config: { ...CONFIG, ...((spec as { config?: object }).config ?? {}) } } as TopLevelSpec).spec;
+  const vg = compile({
+    ...spec,
+    config: { ...CONFIG, ...((spec as { config?: object }).config ?? {}) },
+  } as TopLevelSpec).spec;
   const view = new View(parse(vg), { renderer: "none" });
   try {
     const svg = await view.toSVG();
@@ -39,19 +42,40 @@ export interface Count {
 }
 
 /** A horizontal bar chart of counts (stacked by `group` when present). */
-export function barSpec(title: string, rows: readonly Count[], opts: { field?: string; width?: number } = {}): ChartSpec {
+export function barSpec(
+  title: string,
+  rows: readonly Count[],
+  opts: { field?: string; width?: number } = {},
+): ChartSpec {
   const grouped = rows.some((r) => r.group !== undefined);
   const labels = [...new Set(rows.map((r) => r.label))];
   return {
     title,
     width: opts.width ?? 300,
     height: { step: 18 },
-    data: { values: rows.map((r, i) => ({ [opts.field ?? "value"]: r.label, count: r.count, ...(grouped ? { group: r.group ?? "", order: i } : {}) })) },
+    data: {
+      values: rows.map((r, i) => ({
+        [opts.field ?? "value"]: r.label,
+        count: r.count,
+        ...(grouped ? { group: r.group ?? "", order: i } : {}),
+      })),
+    },
     mark: { type: "bar", tooltip: false },
     encoding: {
       y: { field: opts.field ?? "value", type: "nominal", sort: labels, title: null, axis: { labelLimit: 220 } },
-      x: { field: "count", type: "quantitative", title: "records", stack: grouped ? "zero" : null, axis: { format: "d", tickMinStep: 1 } },
-      ...(grouped ? { color: { field: "group", type: "nominal", title: null, sort: [...new Set(rows.map((r) => r.group ?? ""))] }, order: { field: "order" } } : {}),
+      x: {
+        field: "count",
+        type: "quantitative",
+        title: "records",
+        stack: grouped ? "zero" : null,
+        axis: { format: "d", tickMinStep: 1 },
+      },
+      ...(grouped
+        ? {
+            color: { field: "group", type: "nominal", title: null, sort: [...new Set(rows.map((r) => r.group ?? ""))] },
+            order: { field: "order" },
+          }
+        : {}),
     },
   } as ChartSpec;
 }
@@ -83,7 +107,8 @@ export function histogramSpec(title: string, bins: readonly Bin[], xTitle: strin
   } as ChartSpec;
 }
 
-export const binLabel = (b: { from: number; to: number | null }): string => (b.to === null ? `${b.from}+` : `${b.from}-${b.to - 1}`);
+export const binLabel = (b: { from: number; to: number | null }): string =>
+  b.to === null ? `${b.from}+` : `${b.from}-${b.to - 1}`;
 
 /** One point of a line chart. */
 export interface SeriesPoint {
@@ -93,7 +118,11 @@ export interface SeriesPoint {
 }
 
 /** A line chart (one line per series; points shown for short series). */
-export function lineSpec(title: string, points: readonly SeriesPoint[], axes: { x: string; y: string; yFormat?: string }): ChartSpec {
+export function lineSpec(
+  title: string,
+  points: readonly SeriesPoint[],
+  axes: { x: string; y: string; yFormat?: string },
+): ChartSpec {
   return {
     title,
     width: 520,
@@ -102,7 +131,12 @@ export function lineSpec(title: string, points: readonly SeriesPoint[], axes: { 
     mark: { type: "line", point: points.length <= 60 },
     encoding: {
       x: { field: axes.x, type: "quantitative" },
-      y: { field: axes.y, type: "quantitative", scale: { zero: false }, ...(axes.yFormat ? { axis: { format: axes.yFormat } } : {}) },
+      y: {
+        field: axes.y,
+        type: "quantitative",
+        scale: { zero: false },
+        ...(axes.yFormat ? { axis: { format: axes.yFormat } } : {}),
+      },
       color: { field: "series", type: "nominal", title: null },
     },
   } as ChartSpec;
@@ -131,7 +165,19 @@ export function intervalSpec(title: string, rows: readonly IntervalRow[]): Chart
     data: { values: rows.map((r) => ({ ...r })) },
     encoding: { y, yOffset, color },
     layer: [
-      { mark: { type: "rule", strokeWidth: 2 }, encoding: { x: { field: "lo", type: "quantitative", title: "accuracy (95% interval)", scale: { domain: [0, 1] }, axis: { format: "%" } }, x2: { field: "hi" } } },
+      {
+        mark: { type: "rule", strokeWidth: 2 },
+        encoding: {
+          x: {
+            field: "lo",
+            type: "quantitative",
+            title: "accuracy (95% interval)",
+            scale: { domain: [0, 1] },
+            axis: { format: "%" },
+          },
+          x2: { field: "hi" },
+        },
+      },
       { mark: { type: "point", filled: true, size: 50 }, encoding: { x: { field: "accuracy", type: "quantitative" } } },
     ],
   } as ChartSpec;
@@ -150,5 +196,11 @@ export interface LossPoint {
  */
 export async function lossCurveSvg(points: readonly LossPoint[], title = "loss"): Promise<string> {
   const finite = points.filter((p) => Number.isFinite(p.loss) && Number.isFinite(p.step));
-  return chartSvg(lineSpec(title, finite.map((p) => ({ series: p.split, x: p.step, y: p.loss })), { x: "step", y: "loss" }));
+  return chartSvg(
+    lineSpec(
+      title,
+      finite.map((p) => ({ series: p.split, x: p.step, y: p.loss })),
+      { x: "step", y: "loss" },
+    ),
+  );
 }

@@ -18,7 +18,10 @@ export function inlineKatexCss(): string {
   const css = readFileSync(join(dist, "katex.min.css"), "utf8");
   katexCss = css
     .replace(/,\s*url\(fonts\/[^)]+\.(?:woff|ttf)\)\s*format\("(?:woff|truetype)"\)/g, "")
-    .replace(/url\(fonts\/([^)]+\.woff2)\)/g, (_, f: string) => `url(data:font/woff2;base64,${readFileSync(join(dist, "fonts", f)).toString("base64")})`);
+    .replace(
+      /url\(fonts\/([^)]+\.woff2)\)/g,
+      (_, f: string) => `url(data:font/woff2;base64,${readFileSync(join(dist, "fonts", f)).toString("base64")})`,
+    );
   return katexCss;
 }
 
@@ -67,7 +70,9 @@ ${body}
 /** An HTML table; cells are HTML already (escape text with `esc`). */
 export function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
   const th = head.map((h, i) => `<th${numeric[i] ? ' class="n"' : ""}>${h}</th>`).join("");
-  const trs = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ""}>${c}</td>`).join("")}</tr>`).join("\n");
+  const trs = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ""}>${c}</td>`).join("")}</tr>`)
+    .join("\n");
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
 }
 

@@ -20,7 +20,13 @@ function renderTex(tex: string, display: boolean): string | null {
   if (hit !== undefined) return hit;
   let out: string | null;
   try {
-    out = katex.renderToString(tex, { displayMode: display, throwOnError: true, strict: "ignore", output: "html", trust: false });
+    out = katex.renderToString(tex, {
+      displayMode: display,
+      throwOnError: true,
+      strict: "ignore",
+      output: "html",
+      trust: false,
+    });
   } catch {
     out = null;
   }
@@ -50,7 +56,10 @@ function markText(text: string, offset: number, hl: readonly Highlight[]): strin
  * (never a `.katex-error`); highlighted ranges are marked in the text, and a formula that holds
  * one is shown as source with the range marked, so the offending span stays visible.
  */
-export function renderMathText(text: string, opts: { dollars?: boolean; highlights?: readonly Highlight[] } = {}): string {
+export function renderMathText(
+  text: string,
+  opts: { dollars?: boolean; highlights?: readonly Highlight[] } = {},
+): string {
   const hl = [...(opts.highlights ?? [])].sort((a, b) => a.start - b.start);
   let segs: ReturnType<typeof findMath>;
   try {
@@ -68,7 +77,8 @@ export function renderMathText(text: string, opts: { dollars?: boolean; highligh
     const whole = inside.find((h) => h.start <= seg.start && h.end >= seg.end);
     const html = inside.length && !whole ? null : renderTex(text.slice(seg.contentStart, seg.contentEnd), seg.display);
     const src = () => `<span class="tex-source">${markText(text.slice(seg.start, seg.end), seg.start, inside)}</span>`;
-    out += html === null ? src() : whole ? `<mark${whole.title ? ` title="${esc(whole.title)}"` : ""}>${html}</mark>` : html;
+    out +=
+      html === null ? src() : whole ? `<mark${whole.title ? ` title="${esc(whole.title)}"` : ""}>${html}</mark>` : html;
     at = seg.end;
   }
   out += markText(text.slice(at), at, hl);

@@ -99,7 +99,13 @@ export interface RunInputs {
   /** The same model at two quantizations (f16 vs q4_k_m). */
   quantization?: ComparisonLike;
   evals: EvalRun[];
-  training?: { dir: string; metrics: TrainMetric[]; result?: Record<string, unknown>; config?: Record<string, unknown>; configSha256?: string };
+  training?: {
+    dir: string;
+    metrics: TrainMetric[];
+    result?: Record<string, unknown>;
+    config?: Record<string, unknown>;
+    configSha256?: string;
+  };
   dataset?: { dir: string; manifest: Record<string, unknown> };
 }
 
@@ -107,7 +113,11 @@ async function json<T>(file: string): Promise<T> {
   try {
     return JSON.parse(await readFile(file, "utf8")) as T;
   } catch (e) {
-    throw new MathtuneError("E_PARSE", `${file} is not readable JSON: ${(e as Error).message}`, { cause: e, location: { file }, hint: "rerun the command that wrote it" });
+    throw new MathtuneError("E_PARSE", `${file} is not readable JSON: ${(e as Error).message}`, {
+      cause: e,
+      location: { file },
+      hint: "rerun the command that wrote it",
+    });
   }
 }
 
@@ -117,7 +127,8 @@ async function files(dir: string, depth: number): Promise<string[]> {
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isFile()) out.push(p);
-    else if (e.isDirectory() && depth > 0 && !["checkpoints", "adapter", "node_modules"].includes(e.name)) out.push(...(await files(p, depth - 1)));
+    else if (e.isDirectory() && depth > 0 && !["checkpoints", "adapter", "node_modules"].includes(e.name))
+      out.push(...(await files(p, depth - 1)));
   }
   return out;
 }
@@ -142,7 +153,10 @@ async function metricLines(file: string): Promise<TrainMetric[]> {
  * training metrics and the dataset manifest. E_INPUT_NOT_FOUND when it holds none of them.
  */
 export async function readRunFolder(root: string): Promise<RunInputs> {
-  if (!existsSync(root)) throw new MathtuneError("E_INPUT_NOT_FOUND", `no run folder at ${root}`, { hint: "pass the folder of `mathtune run`, `eval` or `compare`" });
+  if (!existsSync(root))
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no run folder at ${root}`, {
+      hint: "pass the folder of `mathtune run`, `eval` or `compare`",
+    });
   const all = await files(root, 3);
   const inputs: RunInputs = { root, evals: [] };
   for (const f of all) {
@@ -170,7 +184,9 @@ export async function readRunFolder(root: string): Promise<RunInputs> {
     }
   }
   if (!inputs.comparison && !inputs.quantization && !inputs.evals.length && !inputs.training) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `${root} holds no comparison.json, metrics.json or metrics.jsonl`, { hint: "pass the folder of `mathtune run`, `eval` or `compare`" });
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `${root} holds no comparison.json, metrics.json or metrics.jsonl`, {
+      hint: "pass the folder of `mathtune run`, `eval` or `compare`",
+    });
   }
   // the outputs of the problems the report shows
   const ids = new Set([...(inputs.comparison?.fixed ?? []), ...(inputs.comparison?.broken ?? [])].map((e) => e.id));

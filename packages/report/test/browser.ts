@@ -5,12 +5,19 @@ import { type Browser, chromium, type Page } from "playwright-core";
 /** The system Chromium: MATHTUNE_CHROMIUM, else Debian's /usr/bin/chromium (scripts/test.sh installs it). */
 export function chromiumPath(): string {
   const p = process.env.MATHTUNE_CHROMIUM ?? "/usr/bin/chromium";
-  if (!existsSync(p)) throw new Error(`no Chromium at ${p}: install Debian's chromium (apt-get install -y chromium, as scripts/test.sh does) or set MATHTUNE_CHROMIUM`);
+  if (!existsSync(p))
+    throw new Error(
+      `no Chromium at ${p}: install Debian's chromium (apt-get install -y chromium, as scripts/test.sh does) or set MATHTUNE_CHROMIUM`,
+    );
   return p;
 }
 
 export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+  });
 }
 
 export interface Opened {
@@ -45,15 +52,26 @@ export async function open(browser: Browser, file: string): Promise<Opened> {
 
 /** Per chart: its name and how many drawn marks (Vega's graphics-symbol elements) it holds. */
 export async function chartMarks(page: Page): Promise<Record<string, number>> {
-  return page.$$eval("figure.chart", (figs) => Object.fromEntries(figs.map((f) => [f.getAttribute("data-chart") ?? "?", f.querySelectorAll('svg g.role-mark path, svg g.role-mark line, svg g.role-mark rect').length])));
+  return page.$$eval("figure.chart", (figs) =>
+    Object.fromEntries(
+      figs.map((f) => [
+        f.getAttribute("data-chart") ?? "?",
+        f.querySelectorAll("svg g.role-mark path, svg g.role-mark line, svg g.role-mark rect").length,
+      ]),
+    ),
+  );
 }
 
 /** The numbers shown with a `data-k` key. */
 export async function shownNumbers(page: Page): Promise<Record<string, number>> {
-  return page.$$eval("[data-k]", (els) => Object.fromEntries(els.map((e) => [e.getAttribute("data-k")!, Number(e.textContent)])));
+  return page.$$eval("[data-k]", (els) =>
+    Object.fromEntries(els.map((e) => [e.getAttribute("data-k")!, Number(e.textContent)])),
+  );
 }
 
 /** Per chart, the aria-labels of its marks ("count: 8; split: train"). */
 export async function markLabels(page: Page, chart: string): Promise<string[]> {
-  return page.$$eval(`figure.chart[data-chart="${chart}"] svg [role="graphics-symbol"][aria-label]`, (els) => els.map((e) => e.getAttribute("aria-label")!));
+  return page.$$eval(`figure.chart[data-chart="${chart}"] svg [role="graphics-symbol"][aria-label]`, (els) =>
+    els.map((e) => e.getAttribute("aria-label")!),
+  );
 }

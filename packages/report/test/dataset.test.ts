@@ -21,16 +21,28 @@ afterAll(async () => {
 });
 
 async function recipe(dir: string) {
-  const long = "A farmer plants 12 rows of corn with 15 plants in each row and later adds 30 more plants along the fence. How many plants are there now?";
+  const long =
+    "A farmer plants 12 rows of corn with 15 plants in each row and later adds 30 more plants along the fence. How many plants are there now?";
   const own = [
-    { problem: "What is $\\frac{1}{2} + \\frac{1}{3}$?", solution: "We get $\\frac{3}{6} + \\frac{2}{6} = \\boxed{\\frac{5}{6}}$.", answer: "\\frac{5}{6}" },
+    {
+      problem: "What is $\\frac{1}{2} + \\frac{1}{3}$?",
+      solution: "We get $\\frac{3}{6} + \\frac{2}{6} = \\boxed{\\frac{5}{6}}$.",
+      answer: "\\frac{5}{6}",
+    },
     { problem: "Compute $\\frac{1}{2$ plus one.", solution: "Braces are off: $\\frac{3}{2}$.", answer: "\\frac{3}{2}" },
-    { problem: "Simplify $\\sqrt{x^2}$ for $x > 0$ and $\\foo{x} + 1$.", solution: "It is $x$ since $\\lvert x \\rvert = x$.", answer: "x" },
+    {
+      problem: "Simplify $\\sqrt{x^2}$ for $x > 0$ and $\\foo{x} + 1$.",
+      solution: "It is $x$ since $\\lvert x \\rvert = x$.",
+      answer: "x",
+    },
     { problem: "Find $x$ if $2x + 3 = 11$.", solution: "$2x = 8$, so $x = \\boxed{4}$.", answer: "4" },
     { problem: "Find $x$ if $2x + 3 = 11$.", solution: "Subtract: $x = 4$.", answer: "4" },
     { problem: long, solution: "$12 \\cdot 15 + 30 = 210$", answer: "210" },
   ];
-  await writeFile(join(dir, "own.jsonl"), own.map((r) => JSON.stringify({ ...r, category: "algebra", difficulty: 2 })).join("\n"));
+  await writeFile(
+    join(dir, "own.jsonl"),
+    own.map((r) => JSON.stringify({ ...r, category: "algebra", difficulty: 2 })).join("\n"),
+  );
   await writeFile(join(dir, "heldout.jsonl"), JSON.stringify({ problem: long, solution: "...", answer: "210" }));
   return {
     name: "report-demo",
@@ -41,7 +53,12 @@ async function recipe(dir: string) {
       { adapter: "math", options: { path: fx("MATH") } },
     ],
     checks: {
-      latex: { policy: { default: "flag" }, byCode: { E_LATEX_UNBALANCED_BRACES: "reject" }, dollars: { bySource: { gsm8k: false } }, workers: 0 },
+      latex: {
+        policy: { default: "flag" },
+        byCode: { E_LATEX_UNBALANCED_BRACES: "reject" },
+        dollars: { bySource: { gsm8k: false } },
+        workers: 0,
+      },
       dedup: true,
       decontaminate: { sets: [{ name: "heldout", adapter: "jsonl", options: { path: join(dir, "heldout.jsonl") } }] },
     },
@@ -56,7 +73,9 @@ describe("dataset report", () => {
     const html = await readFile(join(tmp, "a", "report.html"), "utf8");
     expect(await readFile(join(tmp, "b", "report.html"), "utf8")).toBe(html);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/); // nothing fetched from the network
-    const manifest = JSON.parse(await readFile(join(tmp, "a", "manifest.json"), "utf8")) as { counts: typeof r1.counts };
+    const manifest = JSON.parse(await readFile(join(tmp, "a", "manifest.json"), "utf8")) as {
+      counts: typeof r1.counts;
+    };
     expect(manifest.counts.quarantineByCode).toMatchObject({ E_DUPLICATE: 1, E_CONTAMINATED: 1 });
     expect(Object.keys(manifest.counts.quarantineByCode).some((c) => c.startsWith("E_LATEX_"))).toBe(true);
 
@@ -67,9 +86,21 @@ describe("dataset report", () => {
       expect(await page.locator(".katex-error").count()).toBe(0);
       expect(await page.locator(".katex").count()).toBeGreaterThan(5);
       // KaTeX's fonts load from the inlined data URIs
-      expect(await page.evaluate(() => [...document.fonts].filter((f) => f.family.startsWith("KaTeX") && f.status === "loaded").length)).toBeGreaterThan(0);
+      expect(
+        await page.evaluate(
+          () => [...document.fonts].filter((f) => f.family.startsWith("KaTeX") && f.status === "loaded").length,
+        ),
+      ).toBeGreaterThan(0);
       const marks = await chartMarks(page);
-      expect(Object.keys(marks).sort()).toEqual(["category", "difficulty", "language", "lengths", "quarantine", "source", "split"]);
+      expect(Object.keys(marks).sort()).toEqual([
+        "category",
+        "difficulty",
+        "language",
+        "lengths",
+        "quarantine",
+        "source",
+        "split",
+      ]);
       for (const [name, n] of Object.entries(marks)) expect(n, `chart ${name}`).toBeGreaterThan(0);
 
       const shown = await shownNumbers(page);
@@ -81,15 +112,18 @@ describe("dataset report", () => {
       for (const [name, sc] of Object.entries(c.sources)) {
         expect(shown[`source:${name}:read`]).toBe(sc.read);
         expect(shown[`source:${name}:written`]).toBe(sc.written);
-        for (const s of ["train", "validation", "test"] as const) expect(shown[`source:${name}:${s}`]).toBe(sc.splits[s]);
+        for (const s of ["train", "validation", "test"] as const)
+          expect(shown[`source:${name}:${s}`]).toBe(sc.splits[s]);
       }
       for (const [code, n] of Object.entries(c.quarantineByCode)) expect(shown[`quarantine:${code}`]).toBe(n);
       // the split chart's bars carry the manifest's counts
       const bars = await markLabels(page, "split");
-      for (const s of ["train", "validation", "test"] as const) expect(bars).toContain(`records: ${c.splits[s]}; split: ${s}`);
+      for (const s of ["train", "validation", "test"] as const)
+        expect(bars).toContain(`records: ${c.splits[s]}; split: ${s}`);
 
       // samples shown as chat turns, per split, as many as the split allows
-      for (const s of ["train", "validation", "test"] as const) expect(await page.locator(`.sample[data-split="${s}"]`).count()).toBe(Math.min(4, c.splits[s]));
+      for (const s of ["train", "validation", "test"] as const)
+        expect(await page.locator(`.sample[data-split="${s}"]`).count()).toBe(Math.min(4, c.splits[s]));
       expect(await page.locator('.sample[data-split="train"] .turn.user').count()).toBeGreaterThan(0);
       expect(await page.locator('.sample[data-split="train"] .turn.assistant').count()).toBeGreaterThan(0);
       // the offending spans are marked: the unknown command (kept, flagged), the broken braces (quarantined)
@@ -97,9 +131,12 @@ describe("dataset report", () => {
       expect(findingMarks.join(" ")).toContain("\\foo");
       expect(await page.locator(".finding .id", { hasText: "quarantined" }).count()).toBeGreaterThan(0);
       // duplicates side by side with the shared run marked on both sides, the contaminated span marked
-      for (const side of await page.locator(".dup .side > div").all()) expect(await side.locator("mark").count()).toBeGreaterThan(0);
+      for (const side of await page.locator(".dup .side > div").all())
+        expect(await side.locator("mark").count()).toBeGreaterThan(0);
       expect(await page.locator(".dup .side > div").count()).toBe(2);
-      expect((await page.locator(".contam .side > div").first().locator("mark").allTextContents()).join(" ")).toMatch(/farmer plants 12 rows/i);
+      expect((await page.locator(".contam .side > div").first().locator("mark").allTextContents()).join(" ")).toMatch(
+        /farmer plants 12 rows/i,
+      );
       await mkdir(docs, { recursive: true });
       await page.screenshot({ path: join(docs, "report-dataset.png"), fullPage: false });
     } finally {

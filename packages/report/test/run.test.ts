@@ -20,7 +20,15 @@ afterAll(async () => {
   await browser?.close();
 });
 
-interface Row { group: string; n: number; a: { accuracy: number }; b: { accuracy: number }; fixed: number; broken: number; difference: number }
+interface Row {
+  group: string;
+  n: number;
+  a: { accuracy: number };
+  b: { accuracy: number };
+  fixed: number;
+  broken: number;
+  difference: number;
+}
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 describe("run report", () => {
@@ -45,13 +53,22 @@ describe("run report", () => {
     const again = await writeRunReport(dir, { out: join(tmp, "again") });
     expect(again.html).toBe(r.html);
     expect(again.markdown).toBe(r.markdown);
-    expect(Object.keys(r.charts).sort()).toEqual(["report-accuracy.svg", "report-learning-rate.svg", "report-loss.svg", "report-models.svg"]);
+    expect(Object.keys(r.charts).sort()).toEqual([
+      "report-accuracy.svg",
+      "report-learning-rate.svg",
+      "report-loss.svg",
+      "report-models.svg",
+    ]);
     const md = await readFile(join(dir, "report.md"), "utf8");
     for (const f of Object.keys(r.charts)) {
       expect(md).toContain(`](${f})`);
       expect(await readFile(join(dir, f), "utf8")).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     }
-    const cmp = JSON.parse(await readFile(join(fixture, "compare/comparison.json"), "utf8")) as { overall: Row; byCategory: Row[]; fixed: unknown[] };
+    const cmp = JSON.parse(await readFile(join(fixture, "compare/comparison.json"), "utf8")) as {
+      overall: Row;
+      byCategory: Row[];
+      fixed: unknown[];
+    };
     expect(md).toContain(`| **overall** | ${cmp.overall.n} | ${pct(cmp.overall.a.accuracy)} |`);
     expect(md).toMatch(/f16 -> q4_k_m/);
 
@@ -80,14 +97,23 @@ describe("run report", () => {
       }
       // the interval chart carries the same accuracies and intervals
       const labels = await markLabels(page, "accuracy");
-      expect(labels.some((l) => l.includes(`accuracy: ${cmp.overall.b.accuracy}`) || l.includes(`accuracy: ${pct(cmp.overall.b.accuracy)}`))).toBe(true);
-      const q = JSON.parse(await readFile(join(fixture, "quant/comparison.json"), "utf8")) as { quantization: { accuracyLoss: number } };
+      expect(
+        labels.some(
+          (l) =>
+            l.includes(`accuracy: ${cmp.overall.b.accuracy}`) || l.includes(`accuracy: ${pct(cmp.overall.b.accuracy)}`),
+        ),
+      ).toBe(true);
+      const q = JSON.parse(await readFile(join(fixture, "quant/comparison.json"), "utf8")) as {
+        quantization: { accuracyLoss: number };
+      };
       expect(shown["quant:loss"]).toBeCloseTo(q.quantization.accuracyLoss * 100, 1);
       const res = JSON.parse(await readFile(join(fixture, "train/result.json"), "utf8")) as { steps: number };
       expect(shown["train:steps"]).toBe(res.steps);
       // the loss chart has both series; fixed and broken examples are rendered
       expect((await markLabels(page, "loss")).join(" ")).toMatch(/validation/);
-      expect(await page.locator(".example").count()).toBe(cmp.fixed.length + (cmp as unknown as { broken: unknown[] }).broken.length);
+      expect(await page.locator(".example").count()).toBe(
+        cmp.fixed.length + (cmp as unknown as { broken: unknown[] }).broken.length,
+      );
       await mkdir(docs, { recursive: true });
       await page.screenshot({ path: join(docs, "report-run.png"), fullPage: false });
     } finally {

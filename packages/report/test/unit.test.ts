@@ -5,13 +5,18 @@ import { describe, expect, it } from "vitest";
 describe("report helpers", () => {
   it("sampleIndices: k distinct sorted indices in range, the same for the same seed", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 2 ** 31 }), (n, k, seed) => {
-        const s = sampleIndices(n, k, seed);
-        expect(s.length).toBe(Math.min(n, k));
-        expect(new Set(s).size).toBe(s.length);
-        expect(s.every((i, j) => i >= 0 && i < n && (j === 0 || s[j - 1]! < i))).toBe(true);
-        expect(sampleIndices(n, k, seed)).toEqual(s);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (n, k, seed) => {
+          const s = sampleIndices(n, k, seed);
+          expect(s.length).toBe(Math.min(n, k));
+          expect(new Set(s).size).toBe(s.length);
+          expect(s.every((i, j) => i >= 0 && i < n && (j === 0 || s[j - 1]! < i))).toBe(true);
+          expect(sampleIndices(n, k, seed)).toEqual(s);
+        },
+      ),
     );
   });
 
@@ -46,7 +51,9 @@ describe("report helpers", () => {
   });
 
   it("lossCurveSvg draws with Vega-Lite, the same bytes each time, and survives no points", async () => {
-    const pts = [1, 2, 3].flatMap((step) => [{ split: "train", step, loss: 2 / step }]).concat([{ split: "validation", step: 3, loss: 0.9 }]);
+    const pts = [1, 2, 3]
+      .flatMap((step) => [{ split: "train", step, loss: 2 / step }])
+      .concat([{ split: "validation", step: 3, loss: 0.9 }]);
     const a = await lossCurveSvg(pts, "loss");
     expect(a).toMatch(/^<svg/);
     expect(a).toContain('aria-label="step: 3; loss: 0.9; series: validation"');

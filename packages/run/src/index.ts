@@ -5,6 +5,25 @@
  * @packageDocumentation
  * @module @mathtune/run
  */
-export { STAGES, LINEAGE_FILE, readLineage, planStage, runStage, type StageName, type StageInputs, type StageRecord, type Lineage, type StageDecision, type StageEvent } from "./lineage.js";
+export {
+  STAGES,
+  LINEAGE_FILE,
+  readLineage,
+  planStage,
+  runStage,
+  type StageName,
+  type StageInputs,
+  type StageRecord,
+  type Lineage,
+  type StageDecision,
+  type StageEvent,
+} from "./lineage.js";
 export { runPipeline, type RunOptions, type RunEvent, type RunResult } from "./pipeline.js";
-export { parseRunSections, RunDeploySchema, RunEvalSchema, type RunDeploy, type RunEval, type RunSections } from "./sections.js";
+export {
+  parseRunSections,
+  RunDeploySchema,
+  RunEvalSchema,
+  type RunDeploy,
+  type RunEval,
+  type RunSections,
+} from "./sections.js";

@@ -20,17 +20,32 @@ beforeEach(async () => {
 /** Two chained stages whose work counts its calls: build copies the recipe, train reads build's output. */
 async function pipeline(calls: string[], train = { epochs: 1 }, events: StageEvent[] = []) {
   const onEvent = (e: StageEvent) => events.push(e);
-  const b = await runStage(run, "build", { paths: { recipe: join(src, "recipe.yaml") } }, async () => {
-    calls.push("build");
-    await mkdir(join(run, "data"), { recursive: true });
-    await writeFile(join(run, "data", "train.jsonl"), `${await readFile(join(src, "recipe.yaml"), "utf8")}!`);
-    return { dataset: "data" };
-  }, { onEvent });
-  const t = await runStage(run, "train", { values: { train }, paths: { dataset: join(run, b.outputs.dataset!.path) } }, async () => {
-    calls.push("train");
-    await writeFile(join(run, "adapter.bin"), `${JSON.stringify(train)}${await readFile(join(run, "data", "train.jsonl"), "utf8")}`);
-    return { adapter: "adapter.bin" };
-  }, { onEvent });
+  const b = await runStage(
+    run,
+    "build",
+    { paths: { recipe: join(src, "recipe.yaml") } },
+    async () => {
+      calls.push("build");
+      await mkdir(join(run, "data"), { recursive: true });
+      await writeFile(join(run, "data", "train.jsonl"), `${await readFile(join(src, "recipe.yaml"), "utf8")}!`);
+      return { dataset: "data" };
+    },
+    { onEvent },
+  );
+  const t = await runStage(
+    run,
+    "train",
+    { values: { train }, paths: { dataset: join(run, b.outputs.dataset!.path) } },
+    async () => {
+      calls.push("train");
+      await writeFile(
+        join(run, "adapter.bin"),
+        `${JSON.stringify(train)}${await readFile(join(run, "data", "train.jsonl"), "utf8")}`,
+      );
+      return { adapter: "adapter.bin" };
+    },
+    { onEvent },
+  );
   return { b, t };
 }
 
@@ -84,15 +99,37 @@ describe("runStage", () => {
     await pipeline(calls);
     // Same content, new file: build's output is unchanged, so train's record stands and it is skipped.
     await writeFile(join(src, "recipe.yaml"), "name: a\n");
-    await runStage(run, "build", { values: { note: "again" }, paths: { recipe: join(src, "recipe.yaml") } }, async () => ({ dataset: "data" }));
+    await runStage(
+      run,
+      "build",
+      { values: { note: "again" }, paths: { recipe: join(src, "recipe.yaml") } },
+      async () => ({ dataset: "data" }),
+    );
     expect(Object.keys((await readLineage(run)).stages)).toEqual(["build", "train"]);
     const events: StageEvent[] = [];
-    const t = await runStage(run, "train", { values: { train: { epochs: 1 } }, paths: { dataset: join(run, "data") } }, async () => ({ adapter: "adapter.bin" }), { onEvent: (e) => events.push(e) });
+    const t = await runStage(
+      run,
+      "train",
+      { values: { train: { epochs: 1 } }, paths: { dataset: join(run, "data") } },
+      async () => ({ adapter: "adapter.bin" }),
+      { onEvent: (e) => events.push(e) },
+    );
     expect(t.skipped).toBe(true);
     // A changed dataset redoes train.
     await writeFile(join(run, "data", "train.jsonl"), "changed");
-    await runStage(run, "build", { values: { note: "changed" }, paths: { recipe: join(src, "recipe.yaml") } }, async () => ({ dataset: "data" }));
-    const t2 = await runStage(run, "train", { values: { train: { epochs: 1 } }, paths: { dataset: join(run, "data") } }, async () => ({ adapter: "adapter.bin" }), { onEvent: (e) => events.push(e) });
+    await runStage(
+      run,
+      "build",
+      { values: { note: "changed" }, paths: { recipe: join(src, "recipe.yaml") } },
+      async () => ({ dataset: "data" }),
+    );
+    const t2 = await runStage(
+      run,
+      "train",
+      { values: { train: { epochs: 1 } }, paths: { dataset: join(run, "data") } },
+      async () => ({ adapter: "adapter.bin" }),
+      { onEvent: (e) => events.push(e) },
+    );
     expect(t2.skipped).toBe(false);
     expect(events.at(-2)).toMatchObject({ type: "stage-start", stage: "train", reason: "inputs changed: dataset" });
   });

@@ -26,11 +26,15 @@ describe("the run sections of a recipe", () => {
     expect(s.train).toEqual({ maxSteps: 3 });
     expect(s.deploy).toMatchObject({ quant: ["q4_k_m"], outtype: "f16", ollama: true, smoke: true });
     expect(s.eval).toMatchObject({ split: "test", maxTokens: 512, temperature: 0, parallel: 4 });
-    expect(parseRunSections(await loadRecipe(await recipe(`${HEAD}model: m\n`)), { model: "other" }).model).toBe("other");
+    expect(parseRunSections(await loadRecipe(await recipe(`${HEAD}model: m\n`)), { model: "other" }).model).toBe(
+      "other",
+    );
   });
 
   it("refuse a bad option in any section with the recipe's file:line, every problem on its own line (E_CONFIG_INVALID: exit code 2 in the CLI)", async () => {
-    const file = await recipe(`${HEAD}model: m\ntrain:\n  learningRate: -1\n  epocs: 2\ndeploy:\n  quant: [q3_k]\neval:\n  maxTokens: 0\n`);
+    const file = await recipe(
+      `${HEAD}model: m\ntrain:\n  learningRate: -1\n  epocs: 2\ndeploy:\n  quant: [q3_k]\neval:\n  maxTokens: 0\n`,
+    );
     let e: MathtuneError | undefined;
     try {
       parseRunSections(await loadRecipe(file));

@@ -1,4 +1,15 @@
-import { locationOf, type MathRecord, MathtuneError, parseOptions, type Rejection, type Stage, type Static, throwIfAborted, Type, reject } from "@mathtune/core";
+import {
+  locationOf,
+  type MathRecord,
+  MathtuneError,
+  parseOptions,
+  type Rejection,
+  type Stage,
+  type Static,
+  throwIfAborted,
+  Type,
+  reject,
+} from "@mathtune/core";
 import { fmix32, Table64 } from "./internal/hash.js";
 import { normalizeProblem, wordHashes, words } from "./internal/text.js";
 import { FNV_PRIME_32 } from "@mathtune/core/internal";
@@ -6,7 +17,12 @@ import { FNV_PRIME_32 } from "@mathtune/core/internal";
 /** JSON Schema (TypeBox) of the recipe's decontamination options (the evaluation sets are given apart). */
 export const DecontaminationOptionsSchema = Type.Object(
   {
-    n: Type.Integer({ minimum: 4, maximum: 200, default: 13, description: "length in words of a shared span that counts as contamination (digits are words)" }),
+    n: Type.Integer({
+      minimum: 4,
+      maximum: 200,
+      default: 13,
+      description: "length in words of a shared span that counts as contamination (digits are words)",
+    }),
     fields: Type.Array(Type.Union([Type.Literal("problem"), Type.Literal("solution"), Type.Literal("answer")]), {
       default: ["problem"],
       minItems: 1,
@@ -20,9 +36,14 @@ export const DecontaminationOptionsSchema = Type.Object(
     minWords: Type.Integer({
       minimum: 1,
       default: 8,
-      description: "an evaluation text shorter than n words is matched as a whole when it has at least this many words; shorter ones are ignored",
+      description:
+        "an evaluation text shorter than n words is matched as a whole when it has at least this many words; shorter ones are ignored",
     }),
-    maxSpansPerRecord: Type.Integer({ minimum: 1, default: 5, description: "matched spans kept in the report for one record" }),
+    maxSpansPerRecord: Type.Integer({
+      minimum: 1,
+      default: 5,
+      description: "matched spans kept in the report for one record",
+    }),
     commonIn: Type.Integer({
       minimum: 2,
       default: 3,
@@ -38,7 +59,8 @@ export const DecontaminationOptionsSchema = Type.Object(
       minimum: 0,
       maximum: 1,
       default: 0.5,
-      description: "a training record is contaminated by an evaluation text when the spans it shares with it cover at least this share of that text's words",
+      description:
+        "a training record is contaminated by an evaluation text when the spans it shares with it cover at least this share of that text's words",
     }),
   },
   { additionalProperties: false },
@@ -127,7 +149,10 @@ const FORMULA_RE = /\$\$([\s\S]+?)\$\$|\$([^$]+?)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\
 export function formulasOf(text: string): string[] {
   const out: string[] = [];
   for (const m of text.replace(/\\\$/g, "\u0000").matchAll(FORMULA_RE)) {
-    const f = normalizeProblem((m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").replace(/\u0000/g, "\\$")).replace(/[.,;:\s]+$/, "");
+    const f = normalizeProblem((m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").replace(/\u0000/g, "\\$")).replace(
+      /[.,;:\s]+$/,
+      "",
+    );
     if (f) out.push(f);
   }
   return out;
@@ -185,7 +210,9 @@ export class ContaminationIndex {
   /** Lengths (< n) of whole short texts that are indexed. */
   private readonly shortLengths = new Set<number>();
 
-  constructor(options: { n?: number; minWords?: number; commonIn?: number; minShare?: number; sameMath?: boolean } = {}) {
+  constructor(
+    options: { n?: number; minWords?: number; commonIn?: number; minShare?: number; sameMath?: boolean } = {},
+  ) {
     this.n = options.n ?? 13;
     this.minWords = options.minWords ?? 8;
     this.commonIn = options.commonIn ?? 3;
@@ -259,7 +286,8 @@ export class ContaminationIndex {
   /** Indexes an evaluation set's records (`fields` of each) or texts. */
   async addSet(set: EvalSet, fields: readonly Field[] = ["problem"], signal?: AbortSignal): Promise<void> {
     if (!set.name) throw new MathtuneError("E_OPTIONS_INVALID", "an evaluation set needs a name");
-    if (!set.records && !set.texts) throw new MathtuneError("E_OPTIONS_INVALID", `evaluation set '${set.name}' has neither records nor texts`);
+    if (!set.records && !set.texts)
+      throw new MathtuneError("E_OPTIONS_INVALID", `evaluation set '${set.name}' has neither records nor texts`);
     this.setIndex(set.name);
     let i = 0;
     if (set.records) {
@@ -351,7 +379,17 @@ export class ContaminationIndex {
         }
         const evalSet = this.setNames[this.refSet[r]!]!;
         const evalId = this.refId[r]!;
-        for (const sp of spans) found.push({ field, evalSet, evalId, span: "", start: sp.start, end: sp.end, share: round4(share), evalWords });
+        for (const sp of spans)
+          found.push({
+            field,
+            evalSet,
+            evalId,
+            span: "",
+            start: sp.start,
+            end: sp.end,
+            share: round4(share),
+            evalWords,
+          });
       }
       if (found.length) break; // a full-length match makes shorter whole-text matches redundant
     }
@@ -477,13 +515,28 @@ export async function createDecontaminationStage(
         entries.push({ id: record.id, reason, share: first.share, matches });
         for (const s of new Set(matches.map((m) => m.evalSet))) byEvalSet[s] = (byEvalSet[s] ?? 0) + 1;
         const location = locationOf(record);
-        return reject("E_CONTAMINATED", `${reason}; first shared span (${first.end - first.start} words): "${first.span}"${matches.length > 1 ? ` (and ${matches.length - 1} more)` : ""}`, { id: record.id, raw: record, ...(location ? { location } : {}) });
+        return reject(
+          "E_CONTAMINATED",
+          `${reason}; first shared span (${first.end - first.start} words): "${first.span}"${matches.length > 1 ? ` (and ${matches.length - 1} more)` : ""}`,
+          { id: record.id, raw: record, ...(location ? { location } : {}) },
+        );
       });
     },
     report,
     summary: () => {
       const r = report();
-      return { n: r.n, commonIn: r.commonIn, minShare: r.minShare, evalSets: r.evalSets, checked: r.checked, contaminated: r.contaminated, partial: r.partial, boilerplateOnly: r.boilerplateOnly, otherMath: r.otherMath, byEvalSet: r.byEvalSet };
+      return {
+        n: r.n,
+        commonIn: r.commonIn,
+        minShare: r.minShare,
+        evalSets: r.evalSets,
+        checked: r.checked,
+        contaminated: r.contaminated,
+        partial: r.partial,
+        boilerplateOnly: r.boilerplateOnly,
+        otherMath: r.otherMath,
+        byEvalSet: r.byEvalSet,
+      };
     },
   };
 }

@@ -1,4 +1,13 @@
-import { locationOf, type MathRecord, parseOptions, type Rejection, type Stage, type Static, Type, reject } from "@mathtune/core";
+import {
+  locationOf,
+  type MathRecord,
+  parseOptions,
+  type Rejection,
+  type Stage,
+  type Static,
+  Type,
+  reject,
+} from "@mathtune/core";
 import { fmix32, hash32, hash64, MultiTable32, Table64 } from "./internal/hash.js";
 import { lshParams, MinHasher } from "./internal/minhash.js";
 import { mathSignature, normalizeProblem } from "./internal/text.js";
@@ -9,15 +18,24 @@ export const DedupOptionsSchema = Type.Object(
   {
     exact: Type.Boolean({ default: true, description: "drop records whose normalised problem equals an earlier one" }),
     near: Type.Boolean({ default: true, description: "drop near duplicates found with MinHash + LSH" }),
-    threshold: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9, description: "estimated Jaccard similarity at or above which two problems are near duplicates" }),
-    ngram: Type.Union([Type.Literal("word"), Type.Literal("char")], { default: "word", description: "shingles: word n-grams (math symbols count as words) or character n-grams" }),
+    threshold: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.9,
+      description: "estimated Jaccard similarity at or above which two problems are near duplicates",
+    }),
+    ngram: Type.Union([Type.Literal("word"), Type.Literal("char")], {
+      default: "word",
+      description: "shingles: word n-grams (math symbols count as words) or character n-grams",
+    }),
     n: Type.Integer({ minimum: 1, maximum: 64, default: 3, description: "n-gram length (words or characters)" }),
     numPerm: Type.Integer({ minimum: 8, maximum: 1024, default: 64, description: "MinHash permutations" }),
     bands: Type.Optional(Type.Integer({ minimum: 1, description: "LSH bands (default: chosen from the threshold)" })),
     sameEnding: Type.Integer({
       minimum: 0,
       default: 40,
-      description: "near duplicates must also end alike: the last this many characters of the normalised problem (the question, usually) must be equal; 0 turns it off",
+      description:
+        "near duplicates must also end alike: the last this many characters of the normalised problem (the question, usually) must be equal; 0 turns it off",
     }),
   },
   { additionalProperties: false },
@@ -193,7 +211,11 @@ export function createDedupStage(options: Partial<DedupOptions> | Record<string,
         const m = dedup.check(record.id, record.problem);
         if (!m) return record;
         const location = locationOf(record);
-        return reject("E_DUPLICATE", duplicateMessage(m), { id: record.id, raw: record, ...(location ? { location } : {}) });
+        return reject("E_DUPLICATE", duplicateMessage(m), {
+          id: record.id,
+          raw: record,
+          ...(location ? { location } : {}),
+        });
       });
     },
     summary: () => dedup.summary(),

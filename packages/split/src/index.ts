@@ -5,7 +5,14 @@
  * @packageDocumentation
  * @module @mathtune/split
  */
-export { createDedupStage, Deduplicator, type DedupOptions, DedupOptionsSchema, type DedupStage, type DuplicateMatch } from "./dedup.js";
+export {
+  createDedupStage,
+  Deduplicator,
+  type DedupOptions,
+  DedupOptionsSchema,
+  type DedupStage,
+  type DuplicateMatch,
+} from "./dedup.js";
 export {
   type ContaminationMatch,
   ContaminationIndex,

@@ -19,14 +19,21 @@ export const SplitOptionsSchema = Type.Object(
       default: ["source"],
       description: "record fields to stratify by (source, category, difficulty, lang, split, or meta.<key>)",
     }),
-    respectSourceSplit: Type.Boolean({ default: false, description: "records whose source split is train/validation/test stay there" }),
+    respectSourceSplit: Type.Boolean({
+      default: false,
+      description: "records whose source split is train/validation/test stay there",
+    }),
     counts: Type.Optional(
       Type.Object(
         {
           validation: Type.Optional(Type.Integer({ minimum: 0 })),
           test: Type.Optional(Type.Integer({ minimum: 0 })),
         },
-        { additionalProperties: false, description: "exact validation/test records per stratum (capped by its size); the rest is train. Overrides the fractions" },
+        {
+          additionalProperties: false,
+          description:
+            "exact validation/test records per stratum (capped by its size); the rest is train. Overrides the fractions",
+        },
       ),
     ),
   },
@@ -66,12 +73,16 @@ export function fieldValue(r: MathRecord, field: string): string {
 /** The stratum of a record for the `by` fields: their values joined with " | " (the value itself for one field). */
 export function stratumOf(by: readonly string[]): (r: MathRecord) => string {
   const fields = [...by];
-  return fields.length === 1 ? (r) => fieldValue(r, fields[0]!) : (r) => fields.map((f) => fieldValue(r, f)).join(" | ");
+  return fields.length === 1
+    ? (r) => fieldValue(r, fields[0]!)
+    : (r) => fields.map((f) => fieldValue(r, f)).join(" | ");
 }
 
 /** The split a record is pinned to: its source split when `respectSourceSplit` is on and that is train, validation or test. */
 export function pinnedSplit(r: MathRecord, respectSourceSplit: boolean): SplitName | undefined {
-  return respectSourceSplit && (SPLITS as readonly string[]).includes(r.split ?? "") ? (r.split as SplitName) : undefined;
+  return respectSourceSplit && (SPLITS as readonly string[]).includes(r.split ?? "")
+    ? (r.split as SplitName)
+    : undefined;
 }
 
 /** Splits n into integer counts proportional to the fractions (largest remainder, ties in split order). */
@@ -141,7 +152,11 @@ export class StratifiedSplitter {
 
   /** A splitter for parsed split options (`parseSplitOptions`, or a recipe's `split` section). */
   static fromOptions(options: SplitOptions, seed: number): StratifiedSplitter {
-    return new StratifiedSplitter({ train: options.train, validation: options.validation, test: options.test }, seed, options.counts);
+    return new StratifiedSplitter(
+      { train: options.train, validation: options.validation, test: options.test },
+      seed,
+      options.counts,
+    );
   }
 
   constructor(

@@ -32,20 +32,28 @@ describe("Deduplicator", () => {
 
   it("default threshold 0.9: a changed name in a long problem is a near duplicate", () => {
     const d = new Deduplicator({});
-    const p = "Priya got $40 for her birthday. She wants to buy three notebooks that cost $4 each and a backpack that costs $19. How much money will she have left after buying all of them at the store?";
+    const p =
+      "Priya got $40 for her birthday. She wants to buy three notebooks that cost $4 each and a backpack that costs $19. How much money will she have left after buying all of them at the store?";
     expect(d.check("a", p)).toBeUndefined();
     expect(d.check("b", p.replace("Priya", "Marta"))).toMatchObject({ kind: "near", of: "a" });
   });
 
   it("problems whose TeX math differs are not near duplicates, however similar the words", () => {
     const d = new Deduplicator({ threshold: 0.5 });
-    const p = "Suppose that $g(t) = t^m$ where $m > 0$. Over the interval $[2, \\infty)$, which values does $g(t)$ take, written in interval notation?";
+    const p =
+      "Suppose that $g(t) = t^m$ where $m > 0$. Over the interval $[2, \\infty)$, which values does $g(t)$ take, written in interval notation?";
     expect(d.check("a", p)).toBeUndefined();
     expect(d.check("b", p.replace("$m > 0$", "$m < 0$"))).toBeUndefined();
-    expect(d.check("c", "If $a + b = 9$ and $a - b = 3$, find the value of $a$ and write it as a whole number.")).toBeUndefined();
-    expect(d.check("d", "If $a + b = 9$ and $a - b = 3$, find the value of $b$ and write it as a whole number.")).toBeUndefined();
+    expect(
+      d.check("c", "If $a + b = 9$ and $a - b = 3$, find the value of $a$ and write it as a whole number."),
+    ).toBeUndefined();
+    expect(
+      d.check("d", "If $a + b = 9$ and $a - b = 3$, find the value of $b$ and write it as a whole number."),
+    ).toBeUndefined();
     // the same math with one word changed is still a near duplicate
-    expect(d.check("e", "If $a + b = 9$ and $a - b = 3$, compute the value of $b$ and write it as a whole number.")?.of).toBe("d");
+    expect(
+      d.check("e", "If $a + b = 9$ and $a - b = 3$, compute the value of $b$ and write it as a whole number.")?.of,
+    ).toBe("d");
   });
 
   it("templated problems that differ only in their numbers are not duplicates", () => {
@@ -62,7 +70,12 @@ describe("Deduplicator", () => {
     const edited = LONG.replace("Every morning", "Each day").replace("carefully before lunch", "twice");
     for (const d of [strict, loose]) {
       d.check("a", LONG);
-      expect(d.check("x", "Compute the derivative of x^3 + 2x with respect to x, then evaluate it at the point where x equals 4.")).toBeUndefined();
+      expect(
+        d.check(
+          "x",
+          "Compute the derivative of x^3 + 2x with respect to x, then evaluate it at the point where x equals 4.",
+        ),
+      ).toBeUndefined();
     }
     expect(strict.check("b", edited)).toBeUndefined();
     expect(loose.check("b", edited)?.of).toBe("a");
@@ -76,7 +89,9 @@ describe("Deduplicator", () => {
 
   it("E_OPTIONS_INVALID for bad options", () => {
     expect(() => new Deduplicator({ threshold: 2 })).toThrow(/threshold/);
-    expect(() => new Deduplicator({ ngram: "sentence" })).toThrowError(expect.objectContaining({ code: "E_OPTIONS_INVALID" }));
+    expect(() => new Deduplicator({ ngram: "sentence" })).toThrowError(
+      expect.objectContaining({ code: "E_OPTIONS_INVALID" }),
+    );
   });
 
   it("LSH banding catches a pair at the threshold with probability >= 0.95", () => {
@@ -91,7 +106,15 @@ describe("Deduplicator", () => {
 describe("createDedupStage", () => {
   it("returns records and E_DUPLICATE rejections in order", async () => {
     const stage = createDedupStage({});
-    const out = await stage.process([rec("1", LONG), rec("2", "Other problem about 4 goats."), rec("3", `  ${LONG}  `), rec("4", LONG.replace("slowly", "x"))], {});
+    const out = await stage.process(
+      [
+        rec("1", LONG),
+        rec("2", "Other problem about 4 goats."),
+        rec("3", `  ${LONG}  `),
+        rec("4", LONG.replace("slowly", "x")),
+      ],
+      {},
+    );
     expect(out.map((x) => (isRejection(x) ? `R:${x.id}` : (x as MathRecord).id))).toEqual(["1", "2", "R:3", "R:4"]);
     const r = out[2] as Rejection;
     expect(r.code).toBe("E_DUPLICATE");
@@ -103,28 +126,35 @@ describe("createDedupStage", () => {
   it("property: every record is either kept or a duplicate of a kept record, and kept problems are distinct", () => {
     const vocab = ["a", "b", "2", "3", "+", "x", "apples", "Tom", "has"];
     fc.assert(
-      fc.property(fc.array(fc.array(fc.constantFrom(...vocab), { minLength: 1, maxLength: 8 }), { maxLength: 60 }), (problems) => {
-        const stage = createDedupStage({});
-        const out = stage.process(problems.map((p, i) => rec(`r${i}`, p.join(" "))), {}) as Array<MathRecord | Rejection>;
-        expect(out.length).toBe(problems.length);
-        const kept = new Set<string>();
-        out.forEach((x, i) => {
-          if (isRejection(x)) {
-            expect(x.code).toBe("E_DUPLICATE");
-            const of = /duplicate of (\S+)/.exec(x.message)?.[1];
-            expect(kept.has(of!)).toBe(true);
-          } else {
-            expect(x.id).toBe(`r${i}`);
-            kept.add(x.id);
-          }
-        });
-      }),
+      fc.property(
+        fc.array(fc.array(fc.constantFrom(...vocab), { minLength: 1, maxLength: 8 }), { maxLength: 60 }),
+        (problems) => {
+          const stage = createDedupStage({});
+          const out = stage.process(
+            problems.map((p, i) => rec(`r${i}`, p.join(" "))),
+            {},
+          ) as Array<MathRecord | Rejection>;
+          expect(out.length).toBe(problems.length);
+          const kept = new Set<string>();
+          out.forEach((x, i) => {
+            if (isRejection(x)) {
+              expect(x.code).toBe("E_DUPLICATE");
+              const of = /duplicate of (\S+)/.exec(x.message)?.[1];
+              expect(kept.has(of!)).toBe(true);
+            } else {
+              expect(x.id).toBe(`r${i}`);
+              kept.add(x.id);
+            }
+          });
+        },
+      ),
     );
   });
 });
 
 describe("near duplicates must end alike", () => {
-  const setup = "A bus company runs a line from the harbour to the old town and on to the airport. Each leg of the journey costs the same and takes about forty minutes in normal traffic.";
+  const setup =
+    "A bus company runs a line from the harbour to the old town and on to the airport. Each leg of the journey costs the same and takes about forty minutes in normal traffic.";
   it("the same story with another final question is kept; sameEnding 0 turns the rule off", () => {
     const on = new Deduplicator({ threshold: 0.7 });
     const off = new Deduplicator({ threshold: 0.7, sameEnding: 0 });

@@ -7,7 +7,10 @@ function pair(union: number, shared: number, salt: number): [Uint32Array, Uint32
   const vals = Array.from({ length: union }, (_, i) => fmix32(Math.imul(i + 1, 0x9e3779b1) ^ salt));
   const rest = vals.slice(shared);
   const half = Math.floor(rest.length / 2);
-  return [Uint32Array.from([...vals.slice(0, shared), ...rest.slice(0, half)]), Uint32Array.from([...vals.slice(0, shared), ...rest.slice(half)])];
+  return [
+    Uint32Array.from([...vals.slice(0, shared), ...rest.slice(0, half)]),
+    Uint32Array.from([...vals.slice(0, shared), ...rest.slice(half)]),
+  ];
 }
 
 describe("minhash", () => {

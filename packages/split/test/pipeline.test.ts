@@ -1,9 +1,33 @@
 import { isRejection, type MathRecord, type Rejection } from "@mathtune/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createDecontaminationStage, createDedupStage, pinnedSplit, parseSplitOptions, StratifiedSplitter, stratumOf } from "@mathtune/split";
+import {
+  createDecontaminationStage,
+  createDedupStage,
+  pinnedSplit,
+  parseSplitOptions,
+  StratifiedSplitter,
+  stratumOf,
+} from "@mathtune/split";
 
-const VOCAB = ["tom", "has", "3", "5", "apples", "and", "buys", "more", "how", "many", "does", "he", "have", "now", "+", "="];
+const VOCAB = [
+  "tom",
+  "has",
+  "3",
+  "5",
+  "apples",
+  "and",
+  "buys",
+  "more",
+  "how",
+  "many",
+  "does",
+  "he",
+  "have",
+  "now",
+  "+",
+  "=",
+];
 const EVAL_TEXT = "tom has 3 apples and buys 5 more apples how many apples does he have now";
 
 describe("dedup + decontamination + split", () => {
@@ -19,13 +43,15 @@ describe("dedup + decontamination + split", () => {
         { maxLength: 120 },
       )
       .map((xs) =>
-        xs.map((x, i): MathRecord => ({
-          id: `${x.source}/${x.split}/${i}`,
-          source: x.source,
-          split: x.split,
-          problem: x.copyEval && i % 3 === 0 ? `Say: ${EVAL_TEXT}!` : x.words.join(" "),
-          lang: "en",
-        })),
+        xs.map(
+          (x, i): MathRecord => ({
+            id: `${x.source}/${x.split}/${i}`,
+            source: x.source,
+            split: x.split,
+            problem: x.copyEval && i % 3 === 0 ? `Say: ${EVAL_TEXT}!` : x.words.join(" "),
+            lang: "en",
+          }),
+        ),
       );
     await fc.assert(
       fc.asyncProperty(recordsArb, fc.integer({ min: 1, max: 50 }), fc.integer(), async (records, batchSize, seed) => {
@@ -42,7 +68,7 @@ describe("dedup + decontamination + split", () => {
             const out = await stage.process(batch, {});
             expect(out.length).toBe(batch.length);
             batch = [];
-            for (const x of out) (isRejection(x) ? removed.push(x) : batch.push(x as MathRecord));
+            for (const x of out) isRejection(x) ? removed.push(x) : batch.push(x as MathRecord);
           }
           kept.push(...batch);
         }

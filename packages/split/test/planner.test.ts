@@ -1,5 +1,12 @@
 import type { MathRecord } from "@mathtune/core";
-import { parseSplitOptions, pinnedSplit, SplitOptionsSchema, SPLITS, StratifiedSplitter, stratumOf } from "@mathtune/split";
+import {
+  parseSplitOptions,
+  pinnedSplit,
+  SplitOptionsSchema,
+  SPLITS,
+  StratifiedSplitter,
+  stratumOf,
+} from "@mathtune/split";
 import { exactCounts, permutation } from "../src/split.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -22,40 +29,51 @@ describe("split planner", () => {
 
   it("permutation: a bijection of [0, n), seeded", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.string(), (n, seed, key) => {
-        const p = permutation(n, seed, key);
-        const seen = new Uint8Array(n);
-        for (let k = 0; k < n; k++) {
-          const v = p(k);
-          expect(v >= 0 && v < n).toBe(true);
-          expect(seen[v]).toBe(0);
-          seen[v] = 1;
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.string(),
+        (n, seed, key) => {
+          const p = permutation(n, seed, key);
+          const seen = new Uint8Array(n);
+          for (let k = 0; k < n; k++) {
+            const v = p(k);
+            expect(v >= 0 && v < n).toBe(true);
+            expect(seen[v]).toBe(0);
+            seen[v] = 1;
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it("splitter: no record lost, strata within one record of the target, same seed same split, other seed other split", () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom("a", "b", "c", "d"), { minLength: 50, maxLength: 600 }), fractions, fc.integer({ min: 0, max: 1e6 }), (keys, f, seed) => {
-        const run = (s: number) => {
-          const sp = new StratifiedSplitter(f, s);
-          const idx = keys.map((k) => sp.count(k));
-          const strata = sp.plan();
-          return { out: idx.map((i) => sp.assign(i)), strata };
-        };
-        const a = run(seed);
-        expect(a.out).toHaveLength(keys.length);
-        for (const k of new Set(keys)) {
-          const got = { train: 0, validation: 0, test: 0 };
-          keys.forEach((kk, i) => kk === k && got[a.out[i]!]++);
-          const n = keys.filter((x) => x === k).length;
-          expect(got).toEqual(a.strata[k]);
-          for (const s of ["train", "validation", "test"] as const) expect(Math.abs(got[s] - n * f[s])).toBeLessThanOrEqual(1);
-        }
-        expect(run(seed).out).toEqual(a.out);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom("a", "b", "c", "d"), { minLength: 50, maxLength: 600 }),
+        fractions,
+        fc.integer({ min: 0, max: 1e6 }),
+        (keys, f, seed) => {
+          const run = (s: number) => {
+            const sp = new StratifiedSplitter(f, s);
+            const idx = keys.map((k) => sp.count(k));
+            const strata = sp.plan();
+            return { out: idx.map((i) => sp.assign(i)), strata };
+          };
+          const a = run(seed);
+          expect(a.out).toHaveLength(keys.length);
+          for (const k of new Set(keys)) {
+            const got = { train: 0, validation: 0, test: 0 };
+            keys.forEach((kk, i) => kk === k && got[a.out[i]!]++);
+            const n = keys.filter((x) => x === k).length;
+            expect(got).toEqual(a.strata[k]);
+            for (const s of ["train", "validation", "test"] as const)
+              expect(Math.abs(got[s] - n * f[s])).toBeLessThanOrEqual(1);
+          }
+          expect(run(seed).out).toEqual(a.out);
+        },
+      ),
       { numRuns: 80 },
     );
     // A different seed gives a different split (for a non-trivial input).
@@ -90,16 +108,30 @@ describe("split planner", () => {
 
 describe("split options", () => {
   it("fill in the defaults: 0.8 / 0.1 / 0.1 by source, source splits not kept", () => {
-    expect(parseSplitOptions(undefined)).toEqual({ train: 0.8, validation: 0.1, test: 0.1, by: ["source"], respectSourceSplit: false });
+    expect(parseSplitOptions(undefined)).toEqual({
+      train: 0.8,
+      validation: 0.1,
+      test: 0.1,
+      by: ["source"],
+      respectSourceSplit: false,
+    });
     expect(parseSplitOptions({ by: ["category"], train: 0.5, validation: 0.5, test: 0 }).by).toEqual(["category"]);
     expect(SplitOptionsSchema.properties.train.default).toBe(0.8);
   });
 
   it("reject fractions that do not add up to 1, unknown names (the other planner's) and bad values, with E_OPTIONS_INVALID", () => {
-    expect(() => parseSplitOptions({ train: 0.9 })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID", message: expect.stringContaining("must be 1 (got 1.1)") }));
-    expect(() => parseSplitOptions({ stratifyBy: ["source"] })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID", message: expect.stringContaining("stratifyBy") }));
-    expect(() => parseSplitOptions({ respectSourceSplits: true })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID" }));
-    expect(() => parseSplitOptions({ counts: { test: -1 } })).toThrow(expect.objectContaining({ code: "E_OPTIONS_INVALID" }));
+    expect(() => parseSplitOptions({ train: 0.9 })).toThrow(
+      expect.objectContaining({ code: "E_OPTIONS_INVALID", message: expect.stringContaining("must be 1 (got 1.1)") }),
+    );
+    expect(() => parseSplitOptions({ stratifyBy: ["source"] })).toThrow(
+      expect.objectContaining({ code: "E_OPTIONS_INVALID", message: expect.stringContaining("stratifyBy") }),
+    );
+    expect(() => parseSplitOptions({ respectSourceSplits: true })).toThrow(
+      expect.objectContaining({ code: "E_OPTIONS_INVALID" }),
+    );
+    expect(() => parseSplitOptions({ counts: { test: -1 } })).toThrow(
+      expect.objectContaining({ code: "E_OPTIONS_INVALID" }),
+    );
   });
 
   it("stratumOf: one field's value, or the values joined; meta.<key>; '-' where missing", () => {
@@ -110,7 +142,13 @@ describe("split options", () => {
   });
 
   it("pinnedSplit: the source's split when kept and it is a split name", () => {
-    const r = (split?: string): MathRecord => ({ id: "x", source: "s", problem: "p", lang: "en", ...(split ? { split } : {}) });
+    const r = (split?: string): MathRecord => ({
+      id: "x",
+      source: "s",
+      problem: "p",
+      lang: "en",
+      ...(split ? { split } : {}),
+    });
     for (const s of SPLITS) expect(pinnedSplit(r(s), true)).toBe(s);
     expect(pinnedSplit(r("test"), false)).toBeUndefined();
     expect(pinnedSplit(r("dev"), true)).toBeUndefined();

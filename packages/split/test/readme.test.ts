@@ -26,7 +26,9 @@ describe("README usage example", () => {
       JSON.stringify({ gsm8k: { train: 2, validation: 1, test: 1 }, math: { train: 3, validation: 0, test: 1 } }),
     ]);
     for (const line of lines.slice(0, 2)) expect(example).toContain(`// ${line}`);
-    expect(example).toContain("// { gsm8k: { train: 2, validation: 1, test: 1 }, math: { train: 3, validation: 0, test: 1 } }");
+    expect(example).toContain(
+      "// { gsm8k: { train: 2, validation: 1, test: 1 }, math: { train: 3, validation: 0, test: 1 } }",
+    );
     const assigned = lines.slice(3);
     expect(assigned).toHaveLength(8);
     expect(assigned).toContain("math/test/1 test");

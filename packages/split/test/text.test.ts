@@ -1,7 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hash64, MultiTable32, Table64 } from "../src/internal/hash.js";
-import { mathSignature, mathTokenHashes, mathTokens, normalizeProblem, numbersOf, tokenHash, tokensOfNormalized, wordHashes, words } from "../src/internal/text.js";
+import {
+  mathSignature,
+  mathTokenHashes,
+  mathTokens,
+  normalizeProblem,
+  numbersOf,
+  tokenHash,
+  tokensOfNormalized,
+  wordHashes,
+  words,
+} from "../src/internal/text.js";
 
 describe("normalizeProblem", () => {
   it.each([
@@ -25,19 +35,33 @@ describe("normalizeProblem", () => {
 
   it("property: idempotent, and blind to extra whitespace between words", () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[A-Za-z0-9+=()]{1,6}$/), { minLength: 1, maxLength: 12 }), fc.array(fc.constantFrom(" ", "  ", "\n", "\t "), { minLength: 12, maxLength: 12 }), (ws, seps) => {
-        const single = ws.join(" ");
-        const spaced = ws.map((w, i) => w + seps[i]).join("");
-        expect(normalizeProblem(spaced)).toBe(normalizeProblem(single));
-        expect(normalizeProblem(normalizeProblem(single))).toBe(normalizeProblem(single));
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[A-Za-z0-9+=()]{1,6}$/), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.constantFrom(" ", "  ", "\n", "\t "), { minLength: 12, maxLength: 12 }),
+        (ws, seps) => {
+          const single = ws.join(" ");
+          const spaced = ws.map((w, i) => w + seps[i]).join("");
+          expect(normalizeProblem(spaced)).toBe(normalizeProblem(single));
+          expect(normalizeProblem(normalizeProblem(single))).toBe(normalizeProblem(single));
+        },
+      ),
     );
   });
 });
 
 describe("tokenisers", () => {
   it("words keep digits and split CJK characters", () => {
-    expect(words("Natalia sold 48/2 = <<48/2=24>>24 clips")).toEqual(["natalia", "sold", "48", "2", "48", "2", "24", "24", "clips"]);
+    expect(words("Natalia sold 48/2 = <<48/2=24>>24 clips")).toEqual([
+      "natalia",
+      "sold",
+      "48",
+      "2",
+      "48",
+      "2",
+      "24",
+      "24",
+      "clips",
+    ]);
     expect(words("小明有3个苹果")).toEqual(["小", "明", "有", "3", "个", "苹", "果"]);
   });
   it("mathTokens keep operators", () => {

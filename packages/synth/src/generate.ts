@@ -37,21 +37,44 @@ const weights = <K extends string>(keys: readonly K[], description: string) =>
 export const SynthOptionsSchema = Type.Object(
   {
     count: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 5000, description: "number of records" }),
-    seed: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 1, description: "same seed and options, same records" }),
-    categories: Type.Optional(weights(CATEGORIES, "categories to draw from: a list (equal weights) or weights by name; default all, equal")),
+    seed: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      default: 1,
+      description: "same seed and options, same records",
+    }),
+    categories: Type.Optional(
+      weights(CATEGORIES, "categories to draw from: a list (equal weights) or weights by name; default all, equal"),
+    ),
     difficulties: Type.Optional(
       Type.Union(
         [
-          Type.Array(Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)]), { minItems: 1, uniqueItems: true }),
-          Type.Object({ "1": Type.Optional(Type.Number({ minimum: 0 })), "2": Type.Optional(Type.Number({ minimum: 0 })), "3": Type.Optional(Type.Number({ minimum: 0 })) }, { additionalProperties: false, minProperties: 1 }),
+          Type.Array(Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)]), {
+            minItems: 1,
+            uniqueItems: true,
+          }),
+          Type.Object(
+            {
+              "1": Type.Optional(Type.Number({ minimum: 0 })),
+              "2": Type.Optional(Type.Number({ minimum: 0 })),
+              "3": Type.Optional(Type.Number({ minimum: 0 })),
+            },
+            { additionalProperties: false, minProperties: 1 },
+          ),
         ],
-        { description: "levels 1 (easy), 2 (medium), 3 (hard): a list such as [1, 2] or weights such as {\"1\": 2, \"3\": 1}; default all, equal" },
+        {
+          description:
+            'levels 1 (easy), 2 (medium), 3 (hard): a list such as [1, 2] or weights such as {"1": 2, "3": 1}; default all, equal',
+        },
       ),
     ),
-    langs: Type.Optional(weights(LANGS, "languages: a list (equal weights) or weights such as {en: 3, zh: 1}; default en and zh, equal")),
+    langs: Type.Optional(
+      weights(LANGS, "languages: a list (equal weights) or weights such as {en: 3, zh: 1}; default en and zh, equal"),
+    ),
     verify: Type.Boolean({
       default: true,
-      description: "recheck every record independently; a failure throws E_INTERNAL from generate(), and is quarantined (E_SYNTH_UNVERIFIED) by the synthetic adapter",
+      description:
+        "recheck every record independently; a failure throws E_INTERNAL from generate(), and is quarantined (E_SYNTH_UNVERIFIED) by the synthetic adapter",
     }),
   },
   { additionalProperties: false },
@@ -62,17 +85,34 @@ export type SynthOptions = Static<typeof SynthOptionsSchema>;
 /** Options as a caller may write them: everything optional. */
 export type SynthInput = Partial<SynthOptions>;
 
-function resolveWeights<K extends string>(keys: readonly K[], spec: readonly string[] | Partial<Record<K, number>> | undefined, what: string): { keys: K[]; w: number[] } {
+function resolveWeights<K extends string>(
+  keys: readonly K[],
+  spec: readonly string[] | Partial<Record<K, number>> | undefined,
+  what: string,
+): { keys: K[]; w: number[] } {
   let out: Array<[K, number]>;
   if (spec === undefined) out = keys.map((k) => [k, 1]);
   else if (Array.isArray(spec)) {
-    for (const k of spec) if (!keys.includes(k as K)) throw new MathtuneError("E_OPTIONS_INVALID", `unknown ${what} ${JSON.stringify(k)}`, { hint: `choose from ${keys.join(", ")}` });
+    for (const k of spec)
+      if (!keys.includes(k as K))
+        throw new MathtuneError("E_OPTIONS_INVALID", `unknown ${what} ${JSON.stringify(k)}`, {
+          hint: `choose from ${keys.join(", ")}`,
+        });
     out = keys.filter((k) => spec.includes(k)).map((k) => [k, 1]);
   } else {
-    for (const k of Object.keys(spec)) if (!keys.includes(k as K)) throw new MathtuneError("E_OPTIONS_INVALID", `unknown ${what} ${JSON.stringify(k)}`, { hint: `choose from ${keys.join(", ")}` });
-    out = keys.filter((k) => ((spec as Record<string, number | undefined>)[k] ?? 0) > 0).map((k) => [k, (spec as Record<string, number>)[k]!]);
+    for (const k of Object.keys(spec))
+      if (!keys.includes(k as K))
+        throw new MathtuneError("E_OPTIONS_INVALID", `unknown ${what} ${JSON.stringify(k)}`, {
+          hint: `choose from ${keys.join(", ")}`,
+        });
+    out = keys
+      .filter((k) => ((spec as Record<string, number | undefined>)[k] ?? 0) > 0)
+      .map((k) => [k, (spec as Record<string, number>)[k]!]);
   }
-  if (!out.length) throw new MathtuneError("E_OPTIONS_INVALID", `no ${what} with a positive weight`, { hint: `choose from ${keys.join(", ")}` });
+  if (!out.length)
+    throw new MathtuneError("E_OPTIONS_INVALID", `no ${what} with a positive weight`, {
+      hint: `choose from ${keys.join(", ")}`,
+    });
   return { keys: out.map((x) => x[0]), w: out.map((x) => x[1]) };
 }
 
@@ -129,8 +169,10 @@ function toRecord(draft: Draft, category: Category, level: Level, lang: Lang, se
 export function* generateIter(input: SynthInput = {}, opts: { signal?: AbortSignal } = {}): Generator<MathRecord> {
   const count = input.count ?? 5000;
   const seed = input.seed ?? 1;
-  if (!Number.isSafeInteger(count) || count < 0) throw new MathtuneError("E_OPTIONS_INVALID", `count must be a non-negative integer (got ${count})`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new MathtuneError("E_OPTIONS_INVALID", `seed must be a non-negative integer (got ${seed})`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new MathtuneError("E_OPTIONS_INVALID", `count must be a non-negative integer (got ${count})`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new MathtuneError("E_OPTIONS_INVALID", `seed must be a non-negative integer (got ${seed})`);
   const cats = resolveWeights(CATEGORIES, input.categories, "category");
   const diffSpec = Array.isArray(input.difficulties) ? input.difficulties.map(String) : input.difficulties;
   const levels = resolveWeights(["1", "2", "3"] as const, diffSpec, "difficulty");
@@ -153,15 +195,24 @@ export function* generateIter(input: SynthInput = {}, opts: { signal?: AbortSign
       }
     }
     if (!draft) {
-      throw new MathtuneError("E_SYNTH_EXHAUSTED", `no new ${category} problem (level ${level}, ${lang}) after ${MAX_ATTEMPTS} draws at record ${index}`, {
-        hint: "lower count or widen categories, difficulties or languages",
-      });
+      throw new MathtuneError(
+        "E_SYNTH_EXHAUSTED",
+        `no new ${category} problem (level ${level}, ${lang}) after ${MAX_ATTEMPTS} draws at record ${index}`,
+        {
+          hint: "lower count or widen categories, difficulties or languages",
+        },
+      );
     }
     seen.add(textKey(draft.problem));
     const record = toRecord(draft, category, level, lang, seed, index);
     if (check) {
       const v = verify(record);
-      if (!v.ok) throw new MathtuneError("E_INTERNAL", `synthetic record ${record.id} failed verification: ${v.problems.join("; ")}`, { details: { record } });
+      if (!v.ok)
+        throw new MathtuneError(
+          "E_INTERNAL",
+          `synthetic record ${record.id} failed verification: ${v.problems.join("; ")}`,
+          { details: { record } },
+        );
     }
     yield record;
   }

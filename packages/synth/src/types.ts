@@ -4,7 +4,14 @@ import type { Lang } from "./text.js";
 import type { Check } from "./verify.js";
 
 /** The problem categories. */
-export const CATEGORIES = ["arithmetic", "linear_equation", "unit_conversion", "percentage", "word_problem", "geometry"] as const;
+export const CATEGORIES = [
+  "arithmetic",
+  "linear_equation",
+  "unit_conversion",
+  "percentage",
+  "word_problem",
+  "geometry",
+] as const;
 /** A problem category. */
 export type Category = (typeof CATEGORIES)[number];
 

@@ -33,7 +33,9 @@ export class Frac {
     // Fast path for the plain decimals that tokens are: digits with at most one inner point.
     const dot = t.indexOf(".");
     if (t.length && !t.includes("/") && !t.includes("-") && /^\d+(?:\.\d+)?$/.test(t)) {
-      return dot < 0 ? new Frac(BigInt(t)) : new Frac(BigInt(t.slice(0, dot) + t.slice(dot + 1)), 10n ** BigInt(t.length - dot - 1));
+      return dot < 0
+        ? new Frac(BigInt(t))
+        : new Frac(BigInt(t.slice(0, dot) + t.slice(dot + 1)), 10n ** BigInt(t.length - dot - 1));
     }
     if (/^-?\d+$/.test(t)) return new Frac(BigInt(t));
     let m = /^(-?)(\d+)\/(\d+)$/.exec(t);
@@ -320,7 +322,8 @@ export function checkChains(tex: string, vars: Record<string, Frac> = {}): { pro
         continue;
       }
       const half = new Frac(1n, 2n * 10n ** BigInt(dp));
-      if (a.sub(b).abs().cmp(half) > 0) problems.push(`${sides[i]!.trim()} \\approx ${sides[i + 1]!.trim()} is off in $${tex}$`);
+      if (a.sub(b).abs().cmp(half) > 0)
+        problems.push(`${sides[i]!.trim()} \\approx ${sides[i + 1]!.trim()} is off in $${tex}$`);
     }
   }
   return { problems, checked: rels.length };
@@ -334,7 +337,19 @@ export type Check =
   | { type: "equation"; equation: string; variable: string };
 
 /** Constants a check expression may use without the problem stating them. */
-export const IMPLIED_CONSTANTS: ReadonlySet<string> = new Set(["1", "2", "4", "7", "10", "12", "24", "60", "100", "1000", "3600"]);
+export const IMPLIED_CONSTANTS: ReadonlySet<string> = new Set([
+  "1",
+  "2",
+  "4",
+  "7",
+  "10",
+  "12",
+  "24",
+  "60",
+  "100",
+  "1000",
+  "3600",
+]);
 
 const ANSWER_LINE = /^(?:Answer: |答：)(.+)$/;
 
@@ -376,15 +391,23 @@ export function verify(record: MathRecord): VerifyResult {
   }
   const kind = record.answerKind;
   const kindOk =
-    kind === "integer" ? /^-?\d+$/.test(answer) : kind === "decimal" ? /^-?\d+\.\d*[1-9]$/.test(answer) : kind === "fraction" ? /^-?\d+\/\d+$/.test(answer) : false;
+    kind === "integer"
+      ? /^-?\d+$/.test(answer)
+      : kind === "decimal"
+        ? /^-?\d+\.\d*[1-9]$/.test(answer)
+        : kind === "fraction"
+          ? /^-?\d+\/\d+$/.test(answer)
+          : false;
   if (!kindOk) problems.push(`answerKind ${kind} does not fit ${JSON.stringify(answer)}`);
-  if (value && kind === "fraction" && (value.reduce().d === 1n || value.toString() !== answer)) problems.push(`fraction ${answer} is not in lowest terms`);
+  if (value && kind === "fraction" && (value.reduce().d === 1n || value.toString() !== answer))
+    problems.push(`fraction ${answer} is not in lowest terms`);
 
   const lines = (record.solution ?? "").trimEnd().split("\n");
   const m = ANSWER_LINE.exec(lines[lines.length - 1] ?? "");
   if (!m) problems.push("solution does not end in an answer line");
   else if (m[1] !== answer) problems.push(`answer line says ${m[1]}, answer is ${answer}`);
-  if (record.lang === "zh" ? !m?.[0].startsWith("答：") : !m?.[0].startsWith("Answer: ")) problems.push("answer line is not in the record's language");
+  if (record.lang === "zh" ? !m?.[0].startsWith("答：") : !m?.[0].startsWith("Answer: "))
+    problems.push("answer line is not in the record's language");
 
   const check = (record.meta as { check?: Check } | undefined)?.check;
   const given = numbersIn(record.problem);
@@ -420,13 +443,19 @@ export function verify(record: MathRecord): VerifyResult {
         const a = texToAscii(seg);
         if (namesIn(a).length) continue;
         const w = evaluate(a);
-        if (check.round === undefined && !w.eq(evaluate(check.expr))) problems.push(`problem shows $${seg}$ = ${w}, check gives ${expected}`);
+        if (check.round === undefined && !w.eq(evaluate(check.expr)))
+          problems.push(`problem shows $${seg}$ = ${w}, check gives ${expected}`);
       }
     } else if (check.type === "equation") {
       grounded(check.equation);
       if (value) {
         const vars = { [check.variable]: value };
-        const eqs = [check.equation, ...mathSegments(record.problem).filter((s) => s.includes("=")).map(texToAscii)];
+        const eqs = [
+          check.equation,
+          ...mathSegments(record.problem)
+            .filter((s) => s.includes("="))
+            .map(texToAscii),
+        ];
         for (const eq of eqs) {
           const [l, r, ...rest] = eq.split("=");
           if (r === undefined || rest.length) {

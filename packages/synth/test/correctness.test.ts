@@ -14,7 +14,17 @@ function cells(per: number, seed: number): MathRecord[] {
   const out: MathRecord[] = [];
   for (const category of CATEGORIES)
     for (const level of LEVELS)
-      for (const lang of ["en", "zh"] as const) out.push(...generate({ count: per, seed, categories: [category], difficulties: [level], langs: [lang], verify: false }));
+      for (const lang of ["en", "zh"] as const)
+        out.push(
+          ...generate({
+            count: per,
+            seed,
+            categories: [category],
+            difficulties: [level],
+            langs: [lang],
+            verify: false,
+          }),
+        );
   return out;
 }
 
@@ -64,14 +74,23 @@ describe("structure", () => {
   });
 
   it("equation steps depend on the signs: adding for a negative constant, subtracting for a positive one", () => {
-    const rs = generate({ count: 400, seed: 14, categories: ["linear_equation"], difficulties: [1], langs: ["en"] }).filter((r) => /^Solve|^Find|^What|^Determine|^Given|^The equation/.test(r.problem));
+    const rs = generate({
+      count: 400,
+      seed: 14,
+      categories: ["linear_equation"],
+      difficulties: [1],
+      langs: ["en"],
+    }).filter((r) => /^Solve|^Find|^What|^Determine|^Given|^The equation/.test(r.problem));
     expect(rs.length).toBeGreaterThan(100);
     let checked = 0;
     for (const r of rs) {
       const m = /\$-?\d*[a-z] ([-+]) (\d+) = /.exec(r.problem);
       if (!m) continue;
       checked++;
-      expect(r.solution!.split("\n")[0]!.startsWith(m[1] === "+" ? `Subtract $${m[2]}$` : `Add $${m[2]}$`), `${r.problem}\n${r.solution}`).toBe(true);
+      expect(
+        r.solution!.split("\n")[0]!.startsWith(m[1] === "+" ? `Subtract $${m[2]}$` : `Add $${m[2]}$`),
+        `${r.problem}\n${r.solution}`,
+      ).toBe(true);
     }
     expect(checked).toBeGreaterThan(100);
   });
@@ -133,14 +152,22 @@ describe("text", () => {
   });
 
   it("the classic circle case: π r² rounded to two decimals", () => {
-    const circles = generate({ count: 400, seed: 4, categories: ["geometry"], difficulties: [3], langs: ["en"] }).filter((r) => /radius|diameter/.test(r.problem) && /area/.test(r.problem));
+    const circles = generate({
+      count: 400,
+      seed: 4,
+      categories: ["geometry"],
+      difficulties: [3],
+      langs: ["en"],
+    }).filter((r) => /radius|diameter/.test(r.problem) && /area/.test(r.problem));
     expect(circles.length).toBeGreaterThan(20);
     for (const r of circles) {
       expect(r.answerKind === "decimal" || r.answerKind === "integer").toBe(true);
       expect(r.answer!).toMatch(/^\d+(\.\d{1,2})?$/);
     }
     // r = 7: 49π = 153.938... -> 153.94
-    const seven = circles.find((r) => /radius of 7 /.test(r.problem) && !/half/.test(r.problem) && !/path/.test(r.problem));
+    const seven = circles.find(
+      (r) => /radius of 7 /.test(r.problem) && !/half/.test(r.problem) && !/path/.test(r.problem),
+    );
     if (seven) expect(seven.answer).toBe("153.94");
   });
 });
@@ -166,15 +193,20 @@ describe("the generator's rationals agree with the verifier's BigInt fractions",
 
   it("float rounding away from ties agrees with exact rounding", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -10_000_000, max: 10_000_000 }), fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 0, max: 3 }), (n, d, dp) => {
-        let got: Rat;
-        try {
-          got = roundNum(n / d, dp);
-        } catch {
-          return; // a tie: the generator draws again
-        }
-        expect(toFrac(got).eq(new Frac(BigInt(n), BigInt(d)).round(dp))).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: -10_000_000, max: 10_000_000 }),
+        fc.integer({ min: 1, max: 9999 }),
+        fc.integer({ min: 0, max: 3 }),
+        (n, d, dp) => {
+          let got: Rat;
+          try {
+            got = roundNum(n / d, dp);
+          } catch {
+            return; // a tie: the generator draws again
+          }
+          expect(toFrac(got).eq(new Frac(BigInt(n), BigInt(d)).round(dp))).toBe(true);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

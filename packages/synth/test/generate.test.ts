@@ -59,14 +59,26 @@ describe("generate", () => {
   });
 
   it("respects categories, difficulties and languages given as lists", () => {
-    const rs = generate({ count: 600, seed: 1, categories: ["linear_equation", "geometry"], difficulties: [1, 3], langs: ["zh"] });
+    const rs = generate({
+      count: 600,
+      seed: 1,
+      categories: ["linear_equation", "geometry"],
+      difficulties: [1, 3],
+      langs: ["zh"],
+    });
     expect(new Set(rs.map((r) => r.category))).toEqual(new Set(["linear_equation", "geometry"]));
     expect(new Set(rs.map((r) => r.difficulty))).toEqual(new Set([1, 3]));
     expect(new Set(rs.map((r) => r.lang))).toEqual(new Set(["zh"]));
   });
 
   it("draws in proportion to weights", () => {
-    const rs = generate({ count: 4000, seed: 3, langs: { en: 3, zh: 1 }, categories: { arithmetic: 1, word_problem: 1, geometry: 0 }, difficulties: { "1": 1, "3": 3 } });
+    const rs = generate({
+      count: 4000,
+      seed: 3,
+      langs: { en: 3, zh: 1 },
+      categories: { arithmetic: 1, word_problem: 1, geometry: 0 },
+      difficulties: { "1": 1, "3": 3 },
+    });
     const en = rs.filter((r) => r.lang === "en").length / rs.length;
     expect(en).toBeGreaterThan(0.72);
     expect(en).toBeLessThan(0.78);
@@ -79,7 +91,13 @@ describe("generate", () => {
 
   it("count 0 gives nothing; bad options throw E_OPTIONS_INVALID", () => {
     expect(generate({ count: 0 })).toEqual([]);
-    for (const bad of [{ count: -1 }, { seed: 1.5 }, { categories: ["topology"] }, { langs: { en: 0, zh: 0 } }, { difficulties: [] }] as unknown[]) {
+    for (const bad of [
+      { count: -1 },
+      { seed: 1.5 },
+      { categories: ["topology"] },
+      { langs: { en: 0, zh: 0 } },
+      { difficulties: [] },
+    ] as unknown[]) {
       let err: unknown;
       try {
         generate(bad as never);
@@ -107,7 +125,13 @@ describe("generate", () => {
 
   it("records the check, the template and the seed in meta", () => {
     for (const r of base.slice(0, 200)) {
-      const meta = r.meta as { check: { type: string }; template: string; seed: number; index: number; generator: string };
+      const meta = r.meta as {
+        check: { type: string };
+        template: string;
+        seed: number;
+        index: number;
+        generator: string;
+      };
       expect(["value", "equation"]).toContain(meta.check.type);
       expect(meta.template.startsWith(`${r.category}/`)).toBe(true);
       expect(meta.seed).toBe(42);
@@ -145,7 +169,9 @@ describe("README examples", () => {
   it("give the outputs the README shows", () => {
     const [r] = generate({ count: 1, seed: 7, categories: ["geometry"], difficulties: [3], langs: ["en"] });
     expect(r!.id).toBe("synthetic/geometry/7-0");
-    expect(r!.solution).toBe("Half of πr²: $\\pi \\times 24^2 \\div 2 = 288\\pi \\approx 904.7787$.\nRounded to two decimal places: 904.78.\nAnswer: 904.78");
+    expect(r!.solution).toBe(
+      "Half of πr²: $\\pi \\times 24^2 \\div 2 = 288\\pi \\approx 904.7787$.\nRounded to two decimal places: 904.78.\nAnswer: 904.78",
+    );
     expect([r!.answer, r!.answerKind]).toEqual(["904.78", "decimal"]);
     const [z] = generate({ count: 1, seed: 3, categories: ["linear_equation"], difficulties: [2], langs: ["zh"] });
     expect(z!.problem).toBe("解下列方程，写出准确结果：$9x + 32 = -76$。");

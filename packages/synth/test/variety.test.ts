@@ -44,14 +44,22 @@ describe("variety", () => {
 
   it("uses many phrasings (templates) per category", () => {
     for (const category of CATEGORIES) {
-      const templates = new Set(records.filter((r) => r.category === category).map((r) => (r.meta as { template: string }).template));
+      const templates = new Set(
+        records.filter((r) => r.category === category).map((r) => (r.meta as { template: string }).template),
+      );
       expect(templates.size, category).toBeGreaterThan(20);
     }
   });
 
   it("varies names", () => {
-    const en = new Set(records.filter((r) => r.lang === "en").flatMap((r) => NAMES_EN.filter((n) => new RegExp(`\\b${n}\\b`).test(r.problem))));
-    const zh = new Set(records.filter((r) => r.lang === "zh").flatMap((r) => NAMES_ZH.filter((n) => r.problem.includes(n))));
+    const en = new Set(
+      records
+        .filter((r) => r.lang === "en")
+        .flatMap((r) => NAMES_EN.filter((n) => new RegExp(`\\b${n}\\b`).test(r.problem))),
+    );
+    const zh = new Set(
+      records.filter((r) => r.lang === "zh").flatMap((r) => NAMES_ZH.filter((n) => r.problem.includes(n))),
+    );
     expect(en.size).toBe(NAMES_EN.length);
     expect(zh.size).toBe(NAMES_ZH.length);
   });

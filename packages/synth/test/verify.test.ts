@@ -106,7 +106,12 @@ describe("verify catches wrong records", () => {
     for (const r of records) {
       const bad = clone(r);
       const v = Frac.parse(r.answer!).add(new Frac(1n, r.answerKind === "decimal" ? 100n : 1n));
-      const text = r.answerKind === "fraction" ? v.toString() : r.answerKind === "decimal" ? (Number(v.n) / Number(v.d)).toFixed(2).replace(/0+$/, "").replace(/\.$/, "") : v.toString();
+      const text =
+        r.answerKind === "fraction"
+          ? v.toString()
+          : r.answerKind === "decimal"
+            ? (Number(v.n) / Number(v.d)).toFixed(2).replace(/0+$/, "").replace(/\.$/, "")
+            : v.toString();
       bad.answer = text;
       bad.solution = r.solution!.replace(/(Answer: |答：)[^\n]+$/, `$1${text}`);
       bad.answerKind = /\//.test(text) ? "fraction" : /\./.test(text) ? "decimal" : "integer";
@@ -131,7 +136,10 @@ describe("verify catches wrong records", () => {
       const i = lines.findIndex((l) => /\$[^$]*=\s*-?\d+(\.\d+)?\$/.test(l));
       if (i < 0) continue;
       const bad = clone(r);
-      lines[i] = lines[i]!.replace(/(=\s*-?)(\d+)((?:\.\d+)?)\$/, (_m, a: string, d: string, f: string) => `${a}${BigInt(d) + 1n}${f}$`);
+      lines[i] = lines[i]!.replace(
+        /(=\s*-?)(\d+)((?:\.\d+)?)\$/,
+        (_m, a: string, d: string, f: string) => `${a}${BigInt(d) + 1n}${f}$`,
+      );
       bad.solution = lines.join("\n");
       expect(verify(bad).ok, `${r.id}\n${lines[i]}`).toBe(false);
       changed++;
@@ -161,7 +169,11 @@ describe("verify catches wrong records", () => {
     const f = records.find((x) => x.answerKind === "fraction")!;
     const [n, d] = f.answer!.split("/").map(BigInt) as [bigint, bigint];
     const unreduced = `${n * 2n}/${d * 2n}`;
-    const bad = { ...clone(f), answer: unreduced, solution: f.solution!.replace(/(Answer: |答：)[^\n]+$/, `$1${unreduced}`) };
+    const bad = {
+      ...clone(f),
+      answer: unreduced,
+      solution: f.solution!.replace(/(Answer: |答：)[^\n]+$/, `$1${unreduced}`),
+    };
     expect(verify(bad).problems.join()).toMatch(/lowest terms/);
   });
 

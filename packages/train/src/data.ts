@@ -29,7 +29,13 @@ export interface ConversationOptions {
   useInstead?: string;
 }
 
-const SHAREGPT_ROLES: Record<string, string> = { system: "system", human: "user", user: "user", gpt: "assistant", assistant: "assistant" };
+const SHAREGPT_ROLES: Record<string, string> = {
+  system: "system",
+  human: "user",
+  user: "user",
+  gpt: "assistant",
+  assistant: "assistant",
+};
 
 function checkedMessages(list: unknown, key: string, map?: Record<string, string>): ChatMessage[] | string {
   if (!Array.isArray(list) || list.length === 0) return `'${key}' must be a non-empty array`;
@@ -38,10 +44,12 @@ function checkedMessages(list: unknown, key: string, map?: Record<string, string
     const mm = m as Record<string, unknown> | null;
     if (map) {
       const role = mm && typeof mm.from === "string" ? map[mm.from] : undefined;
-      if (!role || typeof mm!.value !== "string") return `${key}[${i}] needs 'from' (system, human or gpt) and string 'value'`;
+      if (!role || typeof mm!.value !== "string")
+        return `${key}[${i}] needs 'from' (system, human or gpt) and string 'value'`;
       messages.push({ role, content: mm!.value as string });
     } else {
-      if (!mm || typeof mm.role !== "string" || typeof mm.content !== "string") return `${key}[${i}] needs string 'role' and 'content'`;
+      if (!mm || typeof mm.role !== "string" || typeof mm.content !== "string")
+        return `${key}[${i}] needs string 'role' and 'content'`;
       messages.push({ role: mm.role, content: mm.content });
     }
   }
@@ -69,7 +77,11 @@ export function lineKind(obj: Record<string, unknown>): DataKind | undefined {
  * template and carry no turns: they are refused with the file to use instead. Returns a reason
  * string when the line cannot be trained on.
  */
-export function toConversation(value: unknown, fallbackId: string, opts: ConversationOptions = {}): Conversation | string {
+export function toConversation(
+  value: unknown,
+  fallbackId: string,
+  opts: ConversationOptions = {},
+): Conversation | string {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
   const obj = value as Record<string, unknown>;
   const id = typeof obj.id === "string" && obj.id ? obj.id : fallbackId;
@@ -84,12 +96,19 @@ export function toConversation(value: unknown, fallbackId: string, opts: Convers
       break;
     case "alpaca": {
       const { instruction, input, output, system } = obj;
-      if (typeof instruction !== "string" || typeof output !== "string" || (input !== undefined && typeof input !== "string")) {
+      if (
+        typeof instruction !== "string" ||
+        typeof output !== "string" ||
+        (input !== undefined && typeof input !== "string")
+      ) {
         return "an alpaca line needs string 'instruction', 'output' and (optional) 'input'";
       }
       messages = [];
       if (typeof system === "string") messages.push({ role: "system", content: system });
-      messages.push({ role: "user", content: input ? `${instruction}\n\n${input}` : instruction }, { role: "assistant", content: output });
+      messages.push(
+        { role: "user", content: input ? `${instruction}\n\n${input}` : instruction },
+        { role: "assistant", content: output },
+      );
       break;
     }
     case "record": {
@@ -110,7 +129,8 @@ export function toConversation(value: unknown, fallbackId: string, opts: Convers
       return "neither a MathRecord (problem, solution/answer) nor a conversation (messages, sharegpt or alpaca line)";
   }
   if (typeof messages === "string") return messages;
-  if (opts.systemPrompt !== undefined && kind !== "record" && !messages.some((m) => m.role === "system")) messages.unshift({ role: "system", content: opts.systemPrompt });
+  if (opts.systemPrompt !== undefined && kind !== "record" && !messages.some((m) => m.role === "system"))
+    messages.unshift({ role: "system", content: opts.systemPrompt });
   return { id, messages };
 }
 
@@ -149,18 +169,28 @@ interface ManifestInfo {
 async function readManifest(dir: string): Promise<ManifestInfo | undefined> {
   const file = join(dir, "manifest.json");
   if (!(await isFile(file))) return undefined;
-  let m: { recipe?: { file?: string | null; value?: { output?: { formats?: string[]; formatOptions?: Record<string, unknown> } } } };
+  let m: {
+    recipe?: {
+      file?: string | null;
+      value?: { output?: { formats?: string[]; formatOptions?: Record<string, unknown> } };
+    };
+  };
   try {
     m = JSON.parse(await readFile(file, "utf8")) as typeof m;
   } catch (e) {
-    throw new MathtuneError("E_PARSE", `${file} is not JSON: ${(e as Error).message}`, { cause: e, location: { file } });
+    throw new MathtuneError("E_PARSE", `${file} is not JSON: ${(e as Error).message}`, {
+      cause: e,
+      location: { file },
+    });
   }
   const output = m.recipe?.value?.output;
   const recipeFile = m.recipe?.file;
   return {
     file,
     ...(Array.isArray(output?.formats) ? { formats: output.formats } : {}),
-    ...(output?.formatOptions && typeof output.formatOptions === "object" ? { formatOptions: output.formatOptions } : {}),
+    ...(output?.formatOptions && typeof output.formatOptions === "object"
+      ? { formatOptions: output.formatOptions }
+      : {}),
     ...(typeof recipeFile === "string" && recipeFile ? { baseDir: dirname(recipeFile) } : {}),
   };
 }
@@ -176,7 +206,10 @@ export async function findDataFiles(data: string): Promise<DataFiles> {
   try {
     st = await stat(data);
   } catch (e) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `training data not found: ${data}`, { cause: e, hint: "pass a build folder (with train.jsonl) or a JSONL file" });
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `training data not found: ${data}`, {
+      cause: e,
+      hint: "pass a build folder (with train.jsonl) or a JSONL file",
+    });
   }
   const withManifest = (m: ManifestInfo | undefined) => ({
     ...(m?.formatOptions ? { formatOptions: m.formatOptions } : {}),
@@ -206,10 +239,16 @@ export async function findDataFiles(data: string): Promise<DataFiles> {
 }
 
 /** The renderer of MathRecord lines: @mathtune/format's `messages` with the build's format options. */
-export async function recordRenderer(files: Pick<DataFiles, "formatOptions" | "baseDir">, systemPrompt?: string): Promise<RecordRenderer> {
+export async function recordRenderer(
+  files: Pick<DataFiles, "formatOptions" | "baseDir">,
+  systemPrompt?: string,
+): Promise<RecordRenderer> {
   // the chat template and tokenizer only shape `text` and `prompt-completion`, never the turns
   const { chatTemplate: _c, tokenizer: _t, format: _f, ...options } = files.formatOptions ?? {};
-  const formatter = await createFormatter({ ...options, format: "messages", ...(systemPrompt !== undefined ? { system: systemPrompt } : {}) }, files.baseDir ? { baseDir: files.baseDir } : {});
+  const formatter = await createFormatter(
+    { ...options, format: "messages", ...(systemPrompt !== undefined ? { system: systemPrompt } : {}) },
+    files.baseDir ? { baseDir: files.baseDir } : {},
+  );
   return (record) => (formatter.formatRecord(record) as { messages: ChatMessage[] }).messages;
 }
 
@@ -227,7 +266,11 @@ export interface WriteConversationsOptions {
  * Converts a JSONL file to conversation lines at `out` (written atomically; nothing is left behind
  * on failure); returns the count. Bad lines throw E_RECORD_INVALID with file:line.
  */
-export async function writeConversations(input: string, out: string, opts: WriteConversationsOptions = {}): Promise<number> {
+export async function writeConversations(
+  input: string,
+  out: string,
+  opts: WriteConversationsOptions = {},
+): Promise<number> {
   await mkdir(dirname(out), { recursive: true });
   const tmp = `${out}.tmp`;
   const ws = createWriteStream(tmp);
@@ -243,15 +286,20 @@ export async function writeConversations(input: string, out: string, opts: Write
       try {
         value = JSON.parse(item.text);
       } catch (e) {
-        throw new MathtuneError("E_PARSE", `not JSON: ${(e as Error).message}`, { location: { file: input, line: item.line }, cause: e });
+        throw new MathtuneError("E_PARSE", `not JSON: ${(e as Error).message}`, {
+          location: { file: input, line: item.line },
+          cause: e,
+        });
       }
-      if (!render && typeof value === "object" && value !== null && "problem" in value) render = await recordRenderer({}, opts.systemPrompt);
+      if (!render && typeof value === "object" && value !== null && "problem" in value)
+        render = await recordRenderer({}, opts.systemPrompt);
       const conv = toConversation(value, `${input}:${item.line}`, {
         ...(render ? { render } : {}),
         ...(opts.systemPrompt !== undefined ? { systemPrompt: opts.systemPrompt } : {}),
         useInstead,
       });
-      if (typeof conv === "string") throw new MathtuneError("E_RECORD_INVALID", conv, { location: { file: input, line: item.line } });
+      if (typeof conv === "string")
+        throw new MathtuneError("E_RECORD_INVALID", conv, { location: { file: input, line: item.line } });
       if (!ws.write(`${JSON.stringify(conv)}\n`)) await once(ws, "drain");
       n++;
       if (n % 1000 === 0) throwIfAborted(opts.signal);

@@ -12,7 +12,8 @@ import { drain, PYTHON_ENV, runScript } from "./process.js";
 export const PYTHON_DIR = fileURLToPath(new URL("../python/", import.meta.url));
 
 /** What to do when the Python environment is missing. */
-export const SETUP_HINT = "run `mathtune setup` (or `setup()` from @mathtune/train) to create the project's Python environment";
+export const SETUP_HINT =
+  "run `mathtune setup` (or `setup()` from @mathtune/train) to create the project's Python environment";
 
 /** Which Python environment runs the scripts. */
 export interface PythonEnvOptions {
@@ -66,7 +67,10 @@ export async function resolvePython(opts: PythonEnvOptions = {}): Promise<string
   const venv = await venvPath(opts);
   const py = venvPython(venv);
   if (!existsSync(py) || !existsSync(join(venv, MARKER))) {
-    throw new MathtuneError("E_PYTHON_NOT_FOUND", `the Python environment at ${venv} is not set up`, { hint: SETUP_HINT, details: { venv } });
+    throw new MathtuneError("E_PYTHON_NOT_FOUND", `the Python environment at ${venv} is not set up`, {
+      hint: SETUP_HINT,
+      details: { venv },
+    });
   }
   return py;
 }
@@ -97,12 +101,16 @@ export const CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu";
  * The pip commands setup runs (arguments after the venv's python): with a torch index, torch at
  * its pinned version from that index first, then every requirement (torch is then already there).
  */
-export function pipInstallCommands(req: { files: string[]; text: string }, opts: Pick<SetupOptions, "pipArgs" | "torchIndex"> = {}): string[][] {
+export function pipInstallCommands(
+  req: { files: string[]; text: string },
+  opts: Pick<SetupOptions, "pipArgs" | "torchIndex"> = {},
+): string[][] {
   const base = ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"];
   const cmds: string[][] = [];
   if (opts.torchIndex) {
     const pin = /^torch==\S+/m.exec(req.text)?.[0];
-    if (!pin) throw new MathtuneError("E_SETUP_FAILED", "the requirements pin no torch version to take from the torch index");
+    if (!pin)
+      throw new MathtuneError("E_SETUP_FAILED", "the requirements pin no torch version to take from the torch index");
     cmds.push([...base, pin, "--index-url", opts.torchIndex, ...(opts.pipArgs ?? [])]);
   }
   cmds.push([...base, ...req.files.flatMap((f) => ["-r", f]), ...(opts.pipArgs ?? [])]);
@@ -134,7 +142,10 @@ interface BasePython {
 }
 
 async function probeBasePython(path: string): Promise<BasePython> {
-  const r = await execa(path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { reject: false, timeout: 30_000 });
+  const r = await execa(path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], {
+    reject: false,
+    timeout: 30_000,
+  });
   const code = (r as { code?: string }).code;
   if (code === "ENOENT" || code === "EACCES" || r.exitCode !== 0) {
     throw new MathtuneError("E_PYTHON_NOT_FOUND", `no usable Python at '${path}'${code ? ` (${code})` : ""}`, {
@@ -145,7 +156,9 @@ async function probeBasePython(path: string): Promise<BasePython> {
   const version = String(r.stdout).trim();
   const [maj, min] = version.split(".").map(Number);
   if (maj !== 3 || (min ?? 0) < 9) {
-    throw new MathtuneError("E_PYTHON_VERSION", `Python ${version} at ${path} is too old; 3.9 or newer is needed`, { hint: "install a newer Python and set MATHTUNE_PYTHON to it" });
+    throw new MathtuneError("E_PYTHON_VERSION", `Python ${version} at ${path} is too old; 3.9 or newer is needed`, {
+      hint: "install a newer Python and set MATHTUNE_PYTHON to it",
+    });
   }
   return { path, version };
 }
@@ -205,19 +218,37 @@ export async function* setupIter(opts: SetupOptions = {}): AsyncGenerator<SetupE
       const r = await execa(base.path, ["-m", "venv", venv], { reject: false, cancelSignal: opts.signal });
       if (r.exitCode !== 0) {
         await rm(venv, { recursive: true, force: true });
-        throw new MathtuneError("E_SETUP_FAILED", `could not create a venv at ${venv}: ${String(r.stderr || r.stdout).trim().split("\n").slice(-1)[0]}`, {
-          hint: "on Debian/Ubuntu install the venv module: apt-get install python3-venv",
-          details: { stderr: String(r.stderr).slice(-4000) },
-        });
+        throw new MathtuneError(
+          "E_SETUP_FAILED",
+          `could not create a venv at ${venv}: ${
+            String(r.stderr || r.stdout)
+              .trim()
+              .split("\n")
+              .slice(-1)[0]
+          }`,
+          {
+            hint: "on Debian/Ubuntu install the venv module: apt-get install python3-venv",
+            details: { stderr: String(r.stderr).slice(-4000) },
+          },
+        );
       }
     }
     for (const args of pipInstallCommands(req, opts)) {
       const torchOnly = !args.includes("-r");
       yield {
         type: "step",
-        message: torchOnly ? `installing ${args[7]} from ${opts.torchIndex}` : `installing pinned requirements (${req.files.map((f) => f.split("/").pop()).join(", ")})`,
+        message: torchOnly
+          ? `installing ${args[7]} from ${opts.torchIndex}`
+          : `installing pinned requirements (${req.files.map((f) => f.split("/").pop()).join(", ")})`,
       };
-      const pip = execa(python, args, { reject: false, buffer: false, env: { ...PYTHON_ENV, PIP_NO_INPUT: "1" }, cancelSignal: opts.signal, all: true, stdin: "ignore" });
+      const pip = execa(python, args, {
+        reject: false,
+        buffer: false,
+        env: { ...PYTHON_ENV, PIP_NO_INPUT: "1" },
+        cancelSignal: opts.signal,
+        all: true,
+        stdin: "ignore",
+      });
       let tail = "";
       if (pip.all) {
         for await (const chunk of pip.iterable({ from: "all" })) {
@@ -227,15 +258,25 @@ export async function* setupIter(opts: SetupOptions = {}): AsyncGenerator<SetupE
         }
       }
       const r = await pip;
-      if (r.isCanceled || opts.signal?.aborted) throw new MathtuneError("E_CANCELED", "setup canceled; run it again to finish");
+      if (r.isCanceled || opts.signal?.aborted)
+        throw new MathtuneError("E_CANCELED", "setup canceled; run it again to finish");
       if (r.exitCode !== 0) {
-        throw new MathtuneError("E_SETUP_FAILED", `pip install failed with code ${r.exitCode}: ${tail.trim().split("\n").slice(-1)[0] ?? ""}`, {
-          hint: torchOnly ? `check that ${opts.torchIndex} can be reached and has the pinned torch, then run \`mathtune setup\` again` : "check that PyPI can be reached (or set PIP_INDEX_URL), then run `mathtune setup` again",
-          details: { command: [python, ...args], exitCode: r.exitCode, outputTail: tail },
-        });
+        throw new MathtuneError(
+          "E_SETUP_FAILED",
+          `pip install failed with code ${r.exitCode}: ${tail.trim().split("\n").slice(-1)[0] ?? ""}`,
+          {
+            hint: torchOnly
+              ? `check that ${opts.torchIndex} can be reached and has the pinned torch, then run \`mathtune setup\` again`
+              : "check that PyPI can be reached (or set PIP_INDEX_URL), then run `mathtune setup` again",
+            details: { command: [python, ...args], exitCode: r.exitCode, outputTail: tail },
+          },
+        );
       }
     }
-    await writeFile(join(venv, MARKER), `${JSON.stringify({ requirementsHash: req.hash, cuda, ...(opts.torchIndex ? { torchIndex: opts.torchIndex } : {}), python: base.version, time: new Date().toISOString() }, null, 2)}\n`);
+    await writeFile(
+      join(venv, MARKER),
+      `${JSON.stringify({ requirementsHash: req.hash, cuda, ...(opts.torchIndex ? { torchIndex: opts.torchIndex } : {}), python: base.version, time: new Date().toISOString() }, null, 2)}\n`,
+    );
     yield { type: "step", message: "done" };
     return await done(true);
   } finally {
@@ -251,8 +292,15 @@ export function setup(opts: SetupOptions & { onEvent?: (e: SetupEvent) => void }
 /** True when the venv's marker has these requirements (and, when one is asked for, torch from this index). */
 async function upToDate(venv: string, hash: string, torchIndex?: string): Promise<boolean> {
   try {
-    const m = JSON.parse(await readFile(join(venv, MARKER), "utf8")) as { requirementsHash?: string; torchIndex?: string };
-    return m.requirementsHash === hash && (torchIndex === undefined || m.torchIndex === torchIndex) && (await runs(venvPython(venv)));
+    const m = JSON.parse(await readFile(join(venv, MARKER), "utf8")) as {
+      requirementsHash?: string;
+      torchIndex?: string;
+    };
+    return (
+      m.requirementsHash === hash &&
+      (torchIndex === undefined || m.torchIndex === torchIndex) &&
+      (await runs(venvPython(venv)))
+    );
   } catch {
     return false;
   }
@@ -283,9 +331,20 @@ export interface DoctorReport {
   venv: { path: string; exists: boolean; ready: boolean };
   python?: { version: string; executable: string };
   packages: Record<string, string | null>;
-  cuda: { available: boolean; version?: string | null; devices?: { name: string; memoryBytes: number; capability: string }[]; bf16?: boolean; threads?: number };
+  cuda: {
+    available: boolean;
+    version?: string | null;
+    devices?: { name: string; memoryBytes: number; capability: string }[];
+    bf16?: boolean;
+    threads?: number;
+  };
   llamaCpp: { found: boolean; quantize?: string; dir?: string };
-  ollama: { found: boolean; path?: string; version?: string; server: { url: string; reachable: boolean; version?: string } };
+  ollama: {
+    found: boolean;
+    path?: string;
+    version?: string;
+    server: { url: string; reachable: boolean; version?: string };
+  };
   /** What is missing, each with the command that fixes it. Empty when training can run. */
   problems: string[];
 }
@@ -319,7 +378,9 @@ export async function doctor(opts: SetupOptions = {}): Promise<DoctorReport> {
   if (!ready && !opts.python) problems.push(`venv: ${venv} is not set up; ${SETUP_HINT}`);
   if (python) {
     try {
-      const res = await drain(runScript({ python, args: [join(PYTHON_DIR, "doctor.py")], label: "doctor", timeoutMs: 120_000 }));
+      const res = await drain(
+        runScript({ python, args: [join(PYTHON_DIR, "doctor.py")], label: "doctor", timeoutMs: 120_000 }),
+      );
       report.python = res.python as DoctorReport["python"];
       report.packages = res.packages as DoctorReport["packages"];
       report.cuda = res.cuda as DoctorReport["cuda"];

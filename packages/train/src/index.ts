@@ -7,7 +7,13 @@
  * @module @mathtune/train
  */
 export { TRAIN_ERROR_CODES, type TrainErrorCode } from "./errors.js";
-export { PROTOCOL_VERSION, MESSAGE_TYPES, parseProtocolLine, type ProtocolMessage, type MessageType } from "./protocol.js";
+export {
+  PROTOCOL_VERSION,
+  MESSAGE_TYPES,
+  parseProtocolLine,
+  type ProtocolMessage,
+  type MessageType,
+} from "./protocol.js";
 export { runScript, PYTHON_ENV, type RunScriptOptions } from "./process.js";
 export {
   TrainConfigSchema,
@@ -54,11 +60,29 @@ export {
   type SetupResult,
   type DoctorReport,
 } from "./env.js";
-export { trainIter, train, inspectTraining, isAdapterDir, resolvedConfig, type DriverOptions, type TrainOptions, type TrainEvent, type TrainResult, type InspectedExample } from "./train.js";
+export {
+  trainIter,
+  train,
+  inspectTraining,
+  isAdapterDir,
+  resolvedConfig,
+  type DriverOptions,
+  type TrainOptions,
+  type TrainEvent,
+  type TrainResult,
+  type InspectedExample,
+} from "./train.js";
 export { mergeIter, merge, type MergeOptions, type MergeResult, type MergeCheck, type MergeEvent } from "./merge.js";
 /** The loss curve chart (Vega-Lite, rendered to SVG): @mathtune/report draws it, for loss.svg and the run report alike. */
 export { lossCurveSvg, type LossPoint } from "@mathtune/report";
-export { createProgressReporter, formatProgressLine, formatEvalLine, formatDuration, EtaEstimator, type ProgressReporterOptions } from "./progress.js";
+export {
+  createProgressReporter,
+  formatProgressLine,
+  formatEvalLine,
+  formatDuration,
+  EtaEstimator,
+  type ProgressReporterOptions,
+} from "./progress.js";
 export {
   KNOWN_MODELS,
   MODEL_MARKER,

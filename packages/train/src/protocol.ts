@@ -32,10 +32,14 @@ const REQUIRED: Record<MessageType, Record<string, "string" | "number">> = {
  */
 export function parseProtocolLine(line: string, where = "stdout"): ProtocolMessage {
   const bad = (why: string): MathtuneError =>
-    new MathtuneError("E_PROTOCOL", `${where}: ${why}: ${JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}...` : line)}`, {
-      hint: "the script must write only protocol lines to stdout (logs go to stderr); see PROTOCOL.md",
-      details: { line: line.slice(0, 2000) },
-    });
+    new MathtuneError(
+      "E_PROTOCOL",
+      `${where}: ${why}: ${JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}...` : line)}`,
+      {
+        hint: "the script must write only protocol lines to stdout (logs go to stderr); see PROTOCOL.md",
+        details: { line: line.slice(0, 2000) },
+      },
+    );
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -46,7 +50,8 @@ export function parseProtocolLine(line: string, where = "stdout"): ProtocolMessa
   const obj = value as Record<string, unknown>;
   if (obj.v !== PROTOCOL_VERSION) throw bad(`protocol version ${JSON.stringify(obj.v)} is not ${PROTOCOL_VERSION}`);
   const type = obj.type;
-  if (typeof type !== "string" || !(MESSAGE_TYPES as readonly string[]).includes(type)) throw bad(`unknown message type ${JSON.stringify(type)}`);
+  if (typeof type !== "string" || !(MESSAGE_TYPES as readonly string[]).includes(type))
+    throw bad(`unknown message type ${JSON.stringify(type)}`);
   for (const [key, kind] of Object.entries(REQUIRED[type as MessageType])) {
     if (typeof obj[key] !== kind) throw bad(`'${type}' line needs ${kind} field '${key}'`);
   }

@@ -11,4 +11,11 @@
  * @packageDocumentation
  * @module @mathtune/train/testing
  */
-export { cachedTinyModel, createTinyModel, createTinyTrainedModel, DEFAULT_TRAIN_STEPS, type TinyModel, type TinyModelOptions } from "./tiny.js";
+export {
+  cachedTinyModel,
+  createTinyModel,
+  createTinyTrainedModel,
+  DEFAULT_TRAIN_STEPS,
+  type TinyModel,
+  type TinyModelOptions,
+} from "./tiny.js";

@@ -43,9 +43,19 @@ export interface TinyModel {
  */
 export async function createTinyModel(opts: TinyModelOptions): Promise<TinyModel> {
   const python = await resolvePython(opts);
-  const args = [join(PYTHON_DIR, "make_tiny_model.py"), "--out", resolve(opts.out), "--chat-template", resolve(opts.chatTemplate), ...scriptArgs(opts)];
+  const args = [
+    join(PYTHON_DIR, "make_tiny_model.py"),
+    "--out",
+    resolve(opts.out),
+    "--chat-template",
+    resolve(opts.chatTemplate),
+    ...scriptArgs(opts),
+  ];
   if (opts.corpus) args.push("--corpus", resolve(opts.corpus));
-  const r = await drain(runScript({ python, args, label: "tiny model", ...(opts.signal ? { signal: opts.signal } : {}) }), opts.onEvent);
+  const r = await drain(
+    runScript({ python, args, label: "tiny model", ...(opts.signal ? { signal: opts.signal } : {}) }),
+    opts.onEvent,
+  );
   return {
     path: String(r.path),
     parameters: Number(r.parameters),
@@ -101,6 +111,8 @@ export async function cachedTinyModel(opts: Omit<TinyModelOptions, "out"> & { ca
 }
 
 /** The tiny model trained to answer arithmetic in ChatML and stop (cached; see `cachedTinyModel`). */
-export function createTinyTrainedModel(opts: Omit<TinyModelOptions, "out" | "train"> & { train?: TinyModelOptions["train"]; cache?: string }): Promise<TinyModel> {
+export function createTinyTrainedModel(
+  opts: Omit<TinyModelOptions, "out" | "train"> & { train?: TinyModelOptions["train"]; cache?: string },
+): Promise<TinyModel> {
   return cachedTinyModel({ ...opts, train: opts.train ?? {} });
 }

@@ -45,7 +45,13 @@ export interface TrainOptions extends DriverOptions, TrainConfigInput {
 
 /** The events of `trainIter`: start, progress, metrics, logs and artifacts (checkpoints, the adapter). */
 export type TrainEvent =
-  | { type: "start"; runDir: string; config: TrainConfig; command: string[]; examples: { train: number; validation: number } }
+  | {
+      type: "start";
+      runDir: string;
+      config: TrainConfig;
+      command: string[];
+      examples: { train: number; validation: number };
+    }
   | {
       type: "progress";
       phase: string;
@@ -65,7 +71,16 @@ export type TrainEvent =
       batches?: number;
       raw: ProtocolMessage;
     }
-  | { type: "metric"; split: string; step: number; loss?: number; learningRate?: number; gradNorm?: number; tokensPerSecond?: number; raw: ProtocolMessage }
+  | {
+      type: "metric";
+      split: string;
+      step: number;
+      loss?: number;
+      learningRate?: number;
+      gradNorm?: number;
+      tokensPerSecond?: number;
+      raw: ProtocolMessage;
+    }
   | { type: "log"; level: string; message: string; data?: unknown }
   | { type: "artifact"; kind: string; path: string; step?: number };
 
@@ -99,13 +114,31 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 /** Splits TrainOptions into the hyperparameters (validated, defaults applied) and the rest. */
 function configOf(opts: TrainOptions): TrainConfig {
   const picked: Record<string, unknown> = {};
-  for (const key of TRAIN_CONFIG_KEYS) if ((opts as unknown as Record<string, unknown>)[key] !== undefined) picked[key] = (opts as unknown as Record<string, unknown>)[key];
+  for (const key of TRAIN_CONFIG_KEYS)
+    if ((opts as unknown as Record<string, unknown>)[key] !== undefined)
+      picked[key] = (opts as unknown as Record<string, unknown>)[key];
   return resolveTrainConfig(picked as TrainConfigInput);
 }
 
-function commandFor(python: string, processes: number, script: string, configFile: string): { python: string; args: string[] } {
+function commandFor(
+  python: string,
+  processes: number,
+  script: string,
+  configFile: string,
+): { python: string; args: string[] } {
   if (processes <= 1) return { python, args: [script, "--config", configFile] };
-  return { python, args: ["-m", "torch.distributed.run", "--standalone", `--nproc_per_node=${processes}`, script, "--config", configFile] };
+  return {
+    python,
+    args: [
+      "-m",
+      "torch.distributed.run",
+      "--standalone",
+      `--nproc_per_node=${processes}`,
+      script,
+      "--config",
+      configFile,
+    ],
+  };
 }
 
 /** True when the run folder holds a checkpoint to resume from (`checkpoints/checkpoint-N/state.json`). */
@@ -115,7 +148,10 @@ async function hasCheckpoint(runDir: string): Promise<boolean> {
 }
 
 /** The run's config with `precision` and `quantization` as the trainer resolved them, and what was asked under `requested`. */
-export function resolvedConfig(config: Record<string, unknown>, start: Record<string, unknown>): Record<string, unknown> {
+export function resolvedConfig(
+  config: Record<string, unknown>,
+  start: Record<string, unknown>,
+): Record<string, unknown> {
   const precision = str(start.precision);
   const quantization = str(start.quantization);
   return {
@@ -138,23 +174,38 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   const runDir = resolve(opts.out);
   const model = resolve(opts.model);
   if (!existsSync(join(model, "config.json"))) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `no model at ${model} (config.json missing)`, { hint: "pass a local Hugging Face model folder; nothing is downloaded" });
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no model at ${model} (config.json missing)`, {
+      hint: "pass a local Hugging Face model folder; nothing is downloaded",
+    });
   }
   const python = await resolvePython(opts);
   const files = await findDataFiles(resolve(opts.data));
   // The one output rule of core: never the cwd, an ancestor, a folder holding the data or model, or a foreign folder.
-  await prepareOutputDir(runDir, { kind: "train", force: opts.force ?? false, protect: [resolve(opts.data), model], lock: false, recognise: (_d, e) => e.includes("checkpoints") || e.includes("adapter") });
+  await prepareOutputDir(runDir, {
+    kind: "train",
+    force: opts.force ?? false,
+    protect: [resolve(opts.data), model],
+    lock: false,
+    recognise: (_d, e) => e.includes("checkpoints") || e.includes("adapter"),
+  });
   const previous = existsSync(join(runDir, "checkpoints")) || existsSync(join(runDir, "adapter"));
   if (previous && !opts.resume && !opts.overwrite) {
-    throw new MathtuneError("E_RUN_EXISTS", `${runDir} already holds a training run`, { hint: "pass resume: true (--resume) to continue it, or overwrite: true (--overwrite) to start again" });
+    throw new MathtuneError("E_RUN_EXISTS", `${runDir} already holds a training run`, {
+      hint: "pass resume: true (--resume) to continue it, or overwrite: true (--overwrite) to start again",
+    });
   }
-  if (opts.resume === true && !(await hasCheckpoint(runDir)) && (existsSync(join(runDir, "adapter")) || existsSync(join(runDir, "result.json")))) {
+  if (
+    opts.resume === true &&
+    !(await hasCheckpoint(runDir)) &&
+    (existsSync(join(runDir, "adapter")) || existsSync(join(runDir, "result.json")))
+  ) {
     throw new MathtuneError("E_RUN_FINISHED", `${runDir} holds a finished run and no checkpoint to resume from`, {
       hint: "resuming would start again at step 0 and overwrite its adapter and metrics; pass overwrite: true (--overwrite) to train again, or another run folder",
     });
   }
   if (opts.overwrite && !opts.resume) {
-    for (const p of ["checkpoints", "adapter", "metrics.jsonl", "loss.svg", "result.json", "train.log"]) await rm(join(runDir, p), { recursive: true, force: true });
+    for (const p of ["checkpoints", "adapter", "metrics.jsonl", "loss.svg", "result.json", "train.log"])
+      await rm(join(runDir, p), { recursive: true, force: true });
   }
   await mkdir(join(runDir, "data"), { recursive: true });
   await writeFileAtomic(join(runDir, OUTPUT_MARKER), outputMarker("train"));
@@ -163,14 +214,22 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   const notes: string[] = [];
   let render: RecordRenderer | undefined;
   if (files.kind === "record" || files.kind === "auto") render = await recordRenderer(files, config.systemPrompt);
-  if (files.kind === "record") notes.push(`${files.train} holds MathRecords: rendered with @mathtune/format${files.manifest ? ` and the format options in ${files.manifest}` : "'s defaults"}`);
+  if (files.kind === "record")
+    notes.push(
+      `${files.train} holds MathRecords: rendered with @mathtune/format${files.manifest ? ` and the format options in ${files.manifest}` : "'s defaults"}`,
+    );
   else if (files.kind !== "auto") notes.push(`training on ${files.train} (${files.kind} lines the build wrote)`);
-  const convOpts = { ...(config.systemPrompt !== undefined ? { systemPrompt: config.systemPrompt } : {}), ...(render ? { render } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const convOpts = {
+    ...(config.systemPrompt !== undefined ? { systemPrompt: config.systemPrompt } : {}),
+    ...(render ? { render } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   const nTrain = await writeConversations(files.train, trainFile, convOpts);
   let nVal = 0;
   if (files.validation) {
     nVal = await writeConversations(files.validation, validationFile, { ...convOpts, allowEmpty: true });
-    if (nVal === 0) notes.push(`${files.validation} is empty (a build with validation: 0): training without validation`);
+    if (nVal === 0)
+      notes.push(`${files.validation} is empty (a build with validation: 0): training without validation`);
   } else notes.push("no validation file: training without validation");
   if (!nVal) await rm(validationFile, { force: true });
   const pyConfig = {
@@ -184,7 +243,13 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   const configFile = join(runDir, "config.json");
   await writeFileAtomic(configFile, `${JSON.stringify(pyConfig, null, 2)}\n`);
   const cmd = commandFor(python, opts.processes ?? 1, join(PYTHON_DIR, "train.py"), configFile);
-  yield { type: "start", runDir, config, command: [cmd.python, ...cmd.args], examples: { train: nTrain, validation: nVal } };
+  yield {
+    type: "start",
+    runDir,
+    config,
+    command: [cmd.python, ...cmd.args],
+    examples: { train: nTrain, validation: nVal },
+  };
   for (const message of notes) yield { type: "log", level: "info", message };
 
   const metricsFile = join(runDir, "metrics.jsonl");
@@ -202,7 +267,8 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
           const m = JSON.parse(line) as { step?: number; split?: string; loss?: number };
           if (typeof m.step === "number" && m.step <= keepUpTo) {
             kept += `${line}\n`;
-            if (typeof m.loss === "number" && typeof m.split === "string") points.push({ split: m.split, step: m.step, loss: m.loss });
+            if (typeof m.loss === "number" && typeof m.split === "string")
+              points.push({ split: m.split, step: m.step, loss: m.loss });
             if (m.split === "validation" && m.step === 0 && typeof m.loss === "number") initialEvalLoss = m.loss;
           }
         } catch {
@@ -216,7 +282,10 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   const writeCurve = async () => {
     await new Promise<void>((res) => (metricsOut ? metricsOut.end(() => res()) : res()));
     metricsOut = undefined;
-    await writeFileAtomic(lossCurve, await lossCurveSvg(points, `loss: ${model.split("/").pop()} LoRA r=${config.loraR}`));
+    await writeFileAtomic(
+      lossCurve,
+      await lossCurveSvg(points, `loss: ${model.split("/").pop()} LoRA r=${config.loraR}`),
+    );
   };
 
   const it = runScript({
@@ -231,7 +300,10 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
     ...(opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
-  const eta = new EtaEstimator({ ...(nVal && config.evalSteps ? { evalSteps: config.evalSteps } : {}), validation: nVal > 0 });
+  const eta = new EtaEstimator({
+    ...(nVal && config.evalSteps ? { evalSteps: config.evalSteps } : {}),
+    validation: nVal > 0,
+  });
   let resumedFrom: string | undefined;
   let res: ProtocolMessage | undefined;
   try {
@@ -289,9 +361,19 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
           ...(num(m.tokensPerSecond) !== undefined ? { tokensPerSecond: num(m.tokensPerSecond)! } : {}),
         };
       } else if (m.type === "log") {
-        yield { type: "log", level: str(m.level) ?? "info", message: m.message, ...(m.data !== undefined ? { data: m.data } : {}) };
+        yield {
+          type: "log",
+          level: str(m.level) ?? "info",
+          message: m.message,
+          ...(m.data !== undefined ? { data: m.data } : {}),
+        };
       } else if (m.type === "artifact") {
-        yield { type: "artifact", kind: m.kind, path: m.path, ...(num(m.step) !== undefined ? { step: num(m.step)! } : {}) };
+        yield {
+          type: "artifact",
+          kind: m.kind,
+          path: m.path,
+          ...(num(m.step) !== undefined ? { step: num(m.step)! } : {}),
+        };
       }
     }
   } finally {
@@ -345,8 +427,14 @@ export interface InspectedExample {
  * optional packing) and returns the first `limit` rows, without loading the model's weights.
  */
 export async function inspectTraining(
-  opts: DriverOptions & { data: string; model: string; limit?: number; workDir: string } & Pick<TrainConfigInput, "maxSeqLength" | "packing" | "seed" | "systemPrompt">,
-): Promise<{ stats: { examples: number; truncated: number; dropped: number; units: number }; examples: InspectedExample[] }> {
+  opts: DriverOptions & { data: string; model: string; limit?: number; workDir: string } & Pick<
+      TrainConfigInput,
+      "maxSeqLength" | "packing" | "seed" | "systemPrompt"
+    >,
+): Promise<{
+  stats: { examples: number; truncated: number; dropped: number; units: number };
+  examples: InspectedExample[];
+}> {
   const config = resolveTrainConfig({
     ...(opts.maxSeqLength !== undefined ? { maxSeqLength: opts.maxSeqLength } : {}),
     ...(opts.packing !== undefined ? { packing: opts.packing } : {}),
@@ -357,12 +445,32 @@ export async function inspectTraining(
   const files = await findDataFiles(resolve(opts.data));
   await mkdir(opts.workDir, { recursive: true });
   const trainFile = join(opts.workDir, "inspect-train.jsonl");
-  const render = files.kind === "record" || files.kind === "auto" ? await recordRenderer(files, config.systemPrompt) : undefined;
-  await writeConversations(files.train, trainFile, { ...(config.systemPrompt !== undefined ? { systemPrompt: config.systemPrompt } : {}), ...(render ? { render } : {}) });
+  const render =
+    files.kind === "record" || files.kind === "auto" ? await recordRenderer(files, config.systemPrompt) : undefined;
+  await writeConversations(files.train, trainFile, {
+    ...(config.systemPrompt !== undefined ? { systemPrompt: config.systemPrompt } : {}),
+    ...(render ? { render } : {}),
+  });
   const configFile = join(opts.workDir, "inspect-config.json");
-  await writeFile(configFile, JSON.stringify({ ...config, model: resolve(opts.model), runDir: opts.workDir, trainFile, mode: "inspect", inspectLimit: opts.limit ?? 4 }));
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      ...config,
+      model: resolve(opts.model),
+      runDir: opts.workDir,
+      trainFile,
+      mode: "inspect",
+      inspectLimit: opts.limit ?? 4,
+    }),
+  );
   const res = await drain(
-    runScript({ python, args: [join(PYTHON_DIR, "train.py"), "--config", configFile], label: "inspect", ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.env ? { env: opts.env } : {}) }),
+    runScript({
+      python,
+      args: [join(PYTHON_DIR, "train.py"), "--config", configFile],
+      label: "inspect",
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+    }),
   );
   return { stats: res.stats as never, examples: res.examples as InspectedExample[] };
 }

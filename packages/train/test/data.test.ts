@@ -17,12 +17,22 @@ afterAll(removeTempDirs);
 const lines = (values: unknown[]) => values.map((v) => `${JSON.stringify(v)}\n`).join("");
 
 /** A build folder as `mathtune build` writes it: manifest.json with the recipe's output options, and the split files. */
-async function buildFolder(formats: string[], formatOptions: Record<string, unknown> = {}, records: MathRecord[] = [GSM8K]): Promise<string> {
+async function buildFolder(
+  formats: string[],
+  formatOptions: Record<string, unknown> = {},
+  records: MathRecord[] = [GSM8K],
+): Promise<string> {
   const dir = await tempDir("build");
-  await writeFile(join(dir, "manifest.json"), JSON.stringify({ recipe: { name: "t", file: join(dir, "recipe.yaml"), value: { output: { formats, formatOptions } } } }));
+  await writeFile(
+    join(dir, "manifest.json"),
+    JSON.stringify({
+      recipe: { name: "t", file: join(dir, "recipe.yaml"), value: { output: { formats, formatOptions } } },
+    }),
+  );
   for (const f of formats) {
     const name = f === "record" ? "train.jsonl" : `train.${f}.jsonl`;
-    const out = f === "record" ? records : records.map((r) => formatRecord(r, f as (typeof FORMATS)[number], formatOptions));
+    const out =
+      f === "record" ? records : records.map((r) => formatRecord(r, f as (typeof FORMATS)[number], formatOptions));
     await writeFile(join(dir, name), lines(out));
   }
   return dir;
@@ -31,9 +41,19 @@ async function buildFolder(formats: string[], formatOptions: Record<string, unkn
 async function conversationsOf(dir: string, systemPrompt?: string) {
   const files = await findDataFiles(dir);
   const out = join(await tempDir("conv"), "train.jsonl");
-  const render = files.kind === "record" || files.kind === "auto" ? await recordRenderer(files, systemPrompt) : undefined;
-  await writeConversations(files.train, out, { ...(render ? { render } : {}), ...(systemPrompt ? { systemPrompt } : {}) });
-  return { files, convs: (await readFile(out, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { id: string; messages: { role: string; content: string }[] }) };
+  const render =
+    files.kind === "record" || files.kind === "auto" ? await recordRenderer(files, systemPrompt) : undefined;
+  await writeConversations(files.train, out, {
+    ...(render ? { render } : {}),
+    ...(systemPrompt ? { systemPrompt } : {}),
+  });
+  return {
+    files,
+    convs: (await readFile(out, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; messages: { role: string; content: string }[] }),
+  };
 }
 
 describe("training reads what the build wrote and checked", () => {
@@ -43,7 +63,9 @@ describe("training reads what the build wrote and checked", () => {
     expect(convs[0]!.messages).toEqual(recordMessages(GSM8K));
     const [user, assistant] = convs[0]!.messages;
     expect(user!.content).toMatch(/^Solve this math problem\. .*\n\nNatalia sold clips/s);
-    expect(assistant!.content).toBe("Natalia sold 48/2 = 24 clips in May.\nNatalia sold 48+24 = 72 clips altogether in April and May.\nAnswer: 72");
+    expect(assistant!.content).toBe(
+      "Natalia sold 48/2 = 24 clips in May.\nNatalia sold 48+24 = 72 clips altogether in April and May.\nAnswer: 72",
+    );
   });
 
   it("prefers the build's messages file to its records", async () => {
@@ -79,12 +101,17 @@ describe("training reads what the build wrote and checked", () => {
   it("a single file of mixed lines: each line in its own format; rendered lines point at the messages file", async () => {
     const dir = await tempDir("mixed");
     const file = join(dir, "train.jsonl");
-    await writeFile(file, lines([GSM8K, formatRecord(GSM8K, "sharegpt"), formatRecord(GSM8K, "alpaca"), formatRecord(GSM8K, "messages")]));
+    await writeFile(
+      file,
+      lines([GSM8K, formatRecord(GSM8K, "sharegpt"), formatRecord(GSM8K, "alpaca"), formatRecord(GSM8K, "messages")]),
+    );
     const { files, convs } = await conversationsOf(file);
     expect(files.kind).toBe("auto");
     for (const c of convs) expect(c.messages).toEqual(recordMessages(GSM8K));
     await writeFile(file, lines([formatRecord(GSM8K, "text")]));
-    const err = (await writeConversations(file, join(dir, "out", "train.jsonl")).catch((e: unknown) => e)) as MathtuneError;
+    const err = (await writeConversations(file, join(dir, "out", "train.jsonl")).catch(
+      (e: unknown) => e,
+    )) as MathtuneError;
     expect(isMathtuneError(err, "E_RECORD_INVALID")).toBe(true);
     expect(err.message).toMatch(/train\.jsonl:1: a text line is already rendered.*train\.messages\.jsonl/);
   });
@@ -92,7 +119,17 @@ describe("training reads what the build wrote and checked", () => {
   it("a system prompt replaces the build's for records and is added to conversations without one", async () => {
     const { convs } = await conversationsOf(await buildFolder(["record"], { system: "Old." }), "New.");
     expect(convs[0]!.messages[0]).toEqual({ role: "system", content: "New." });
-    const c = toConversation({ id: "m", messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "yo" }] }, "x", { systemPrompt: "S." });
+    const c = toConversation(
+      {
+        id: "m",
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "yo" },
+        ],
+      },
+      "x",
+      { systemPrompt: "S." },
+    );
     expect(typeof c !== "string" && c.messages[0]).toEqual({ role: "system", content: "S." });
   });
 
@@ -121,7 +158,12 @@ describe("training reads what the build wrote and checked", () => {
     expect(isMathtuneError(err, "E_RECORD_INVALID")).toBe(true);
     expect(await readdir(outDir)).toEqual([]);
     await writeFile(input, "");
-    expect(isMathtuneError(await writeConversations(input, join(outDir, "v.jsonl")).catch((e: unknown) => e), "E_INPUT_EMPTY")).toBe(true);
+    expect(
+      isMathtuneError(
+        await writeConversations(input, join(outDir, "v.jsonl")).catch((e: unknown) => e),
+        "E_INPUT_EMPTY",
+      ),
+    ).toBe(true);
     expect(await writeConversations(input, join(outDir, "v.jsonl"), { allowEmpty: true })).toBe(0);
     expect(existsSync(join(outDir, "v.jsonl.tmp"))).toBe(false);
   });

@@ -19,7 +19,10 @@ beforeAll(async () => {
   await writeFile(join(model, "config.json"), "{}");
 });
 
-async function failWith(python: string, extra: Record<string, unknown> = {}): Promise<{ err: MathtuneError; events: TrainEvent[] }> {
+async function failWith(
+  python: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ err: MathtuneError; events: TrainEvent[] }> {
   const events: TrainEvent[] = [];
   const out = await tempDir("run");
   try {
@@ -83,7 +86,11 @@ describe("failures of the Python side, each with its own code", () => {
 
   it("a hang: E_TIMEOUT after stallTimeoutMs, the whole process tree killed", async () => {
     const pidFile = join(root, "hang-stall.pid");
-    const { err } = await failWith(join(BIN, "hang.sh"), { stallTimeoutMs: 3000, gracePeriodMs: 500, env: { FIXTURE_PIDFILE: pidFile } });
+    const { err } = await failWith(join(BIN, "hang.sh"), {
+      stallTimeoutMs: 3000,
+      gracePeriodMs: 500,
+      env: { FIXTURE_PIDFILE: pidFile },
+    });
     expect(err.code).toBe("E_TIMEOUT");
     const [grandchild, child] = (await readFile(pidFile, "utf8")).trim().split(" ").map(Number);
     expect(pidAlive(child!)).toBe(false);
@@ -146,7 +153,9 @@ describe("runs as a new user meets them", () => {
     await mkdir(join(out, "adapter"), { recursive: true });
     await writeFile(join(out, "result.json"), "{}");
     await writeFile(join(out, "metrics.jsonl"), '{"split":"train","step":1,"loss":1}\n');
-    const err = (await train({ data: DATA, model, out, resume: true, python: join(BIN, "ok.sh") }).catch((e: unknown) => e)) as MathtuneError;
+    const err = (await train({ data: DATA, model, out, resume: true, python: join(BIN, "ok.sh") }).catch(
+      (e: unknown) => e,
+    )) as MathtuneError;
     expect(isMathtuneError(err, "E_RUN_FINISHED")).toBe(true);
     expect(err.message).toMatch(/finished run/);
     expect(err.message).toMatch(/--overwrite/);
@@ -154,7 +163,9 @@ describe("runs as a new user meets them", () => {
     // with a checkpoint to continue from, resume goes ahead
     await mkdir(join(out, "checkpoints", "checkpoint-1"), { recursive: true });
     await writeFile(join(out, "checkpoints", "checkpoint-1", "state.json"), "{}");
-    await expect(train({ data: DATA, model, out, resume: true, python: join(BIN, "ok.sh") })).resolves.toMatchObject({ steps: 1 });
+    await expect(train({ data: DATA, model, out, resume: true, python: join(BIN, "ok.sh") })).resolves.toMatchObject({
+      steps: 1,
+    });
   });
 
   it("a build with validation: 0 trains without validation and says so; config.json records what auto became", async () => {
@@ -164,15 +175,30 @@ describe("runs as a new user meets them", () => {
     const out = await tempDir("run");
     const copy = join(out, "..", `${out.split("/").pop()}-config-as-started.json`);
     const events: TrainEvent[] = [];
-    const r = await train({ data: build, model, out, python: join(BIN, "ok.sh"), env: { FIXTURE_CONFIG_COPY: copy }, onEvent: (e) => events.push(e) });
+    const r = await train({
+      data: build,
+      model,
+      out,
+      python: join(BIN, "ok.sh"),
+      env: { FIXTURE_CONFIG_COPY: copy },
+      onEvent: (e) => events.push(e),
+    });
     expect(r.steps).toBe(1);
     expect(events.some((e) => e.type === "start" && e.examples.validation === 0)).toBe(true);
-    expect(events.some((e) => e.type === "log" && /validation\.jsonl is empty .*training without validation/.test(e.message))).toBe(true);
+    expect(
+      events.some(
+        (e) => e.type === "log" && /validation\.jsonl is empty .*training without validation/.test(e.message),
+      ),
+    ).toBe(true);
     const asStarted = JSON.parse(await readFile(copy, "utf8")) as Record<string, unknown>;
     expect(asStarted.validationFile).toBeUndefined();
     expect(asStarted.precision).toBe("auto");
     const cfg = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
-    expect(cfg).toMatchObject({ precision: "fp32", quantization: "none", requested: { precision: "auto", quantization: "auto" } });
+    expect(cfg).toMatchObject({
+      precision: "fp32",
+      quantization: "none",
+      requested: { precision: "auto", quantization: "auto" },
+    });
     expect(existsSync(join(out, "data", "validation.jsonl"))).toBe(false);
     expect((await readdir(join(out, "data"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
@@ -182,11 +208,19 @@ describe("runs as a new user meets them", () => {
     await mkdir(adapter, { recursive: true });
     await writeFile(join(adapter, "adapter_config.json"), "{}");
     const out = join(await tempDir("merge"), "merged");
-    const bad = (await merge({ adapter, out, dtype: "fp8" as never, python: join(BIN, "crash.sh") }).catch((e: unknown) => e)) as MathtuneError;
+    const bad = (await merge({ adapter, out, dtype: "fp8" as never, python: join(BIN, "crash.sh") }).catch(
+      (e: unknown) => e,
+    )) as MathtuneError;
     expect(isMathtuneError(bad, "E_CONFIG_INVALID")).toBe(true);
     expect(bad.message).toMatch(/dtype must be one of fp32, bf16, fp16/);
     const copy = join(root, "merge-config-copy.json");
-    const failed = (await merge({ adapter, out, dtype: "fp16", python: join(BIN, "copy-config.sh"), env: { FIXTURE_CONFIG_COPY: copy } }).catch((e: unknown) => e)) as MathtuneError;
+    const failed = (await merge({
+      adapter,
+      out,
+      dtype: "fp16",
+      python: join(BIN, "copy-config.sh"),
+      env: { FIXTURE_CONFIG_COPY: copy },
+    }).catch((e: unknown) => e)) as MathtuneError;
     expect(failed.code).toBe("E_SUBPROCESS_FAILED");
     expect(failed.message).toContain(`${out}.merge.log`);
     expect(JSON.parse(await readFile(copy, "utf8"))).toMatchObject({ dtype: "float16" });
@@ -197,7 +231,14 @@ describe("a consumer that stops early", () => {
   it("breaking out of trainIter() stops the whole process tree", async () => {
     const pidFile = join(root, "hang-break.pid");
     const out = await tempDir("run");
-    for await (const e of trainIter({ data: DATA, model, out, python: join(BIN, "hang.sh"), gracePeriodMs: 300, env: { FIXTURE_PIDFILE: pidFile } })) {
+    for await (const e of trainIter({
+      data: DATA,
+      model,
+      out,
+      python: join(BIN, "hang.sh"),
+      gracePeriodMs: 300,
+      env: { FIXTURE_PIDFILE: pidFile },
+    })) {
       if (e.type === "progress") break;
     }
     const [grandchild, child] = (await readFile(pidFile, "utf8")).trim().split(" ").map(Number);
@@ -209,7 +250,10 @@ describe("a consumer that stops early", () => {
 describe("input checks before Python starts", () => {
   it("a bad data line: E_RECORD_INVALID with file and line", async () => {
     const dir = await tempDir("bad-data");
-    await writeFile(join(dir, "train.jsonl"), '{"problem":"1+1?","solution":"2","answer":"2","lang":"en"}\n{"question":"no"}\n');
+    await writeFile(
+      join(dir, "train.jsonl"),
+      '{"problem":"1+1?","solution":"2","answer":"2","lang":"en"}\n{"question":"no"}\n',
+    );
     const out = await tempDir("run");
     const err = await train({ data: dir, model, out, python: join(BIN, "crash.sh") }).catch((e: unknown) => e);
     expect(isMathtuneError(err, "E_RECORD_INVALID")).toBe(true);
@@ -217,7 +261,9 @@ describe("input checks before Python starts", () => {
   });
   it("no model folder: E_INPUT_NOT_FOUND; a used run folder: E_RUN_EXISTS", async () => {
     const out = await tempDir("run");
-    const e1 = await train({ data: DATA, model: join(root, "nope"), out, python: join(BIN, "crash.sh") }).catch((e: unknown) => e);
+    const e1 = await train({ data: DATA, model: join(root, "nope"), out, python: join(BIN, "crash.sh") }).catch(
+      (e: unknown) => e,
+    );
     expect(isMathtuneError(e1, "E_INPUT_NOT_FOUND")).toBe(true);
     await mkdir(join(out, "checkpoints"));
     const e2 = await train({ data: DATA, model, out, python: join(BIN, "crash.sh") }).catch((e: unknown) => e);
@@ -225,24 +271,32 @@ describe("input checks before Python starts", () => {
   });
   it("an invalid hyperparameter: E_CONFIG_INVALID", async () => {
     const out = await tempDir("run");
-    const err = await train({ data: DATA, model, out, python: join(BIN, "crash.sh"), loraDropout: 1.5 }).catch((e: unknown) => e);
+    const err = await train({ data: DATA, model, out, python: join(BIN, "crash.sh"), loraDropout: 1.5 }).catch(
+      (e: unknown) => e,
+    );
     expect(isMathtuneError(err, "E_CONFIG_INVALID")).toBe(true);
   });
 });
 
 describe("the Python environment", () => {
   it("running without a set-up venv: E_PYTHON_NOT_FOUND telling to run mathtune setup", async () => {
-    const err = await train({ data: DATA, model, out: await tempDir("run"), venv: join(root, "no-venv") }).catch((e: unknown) => e);
+    const err = await train({ data: DATA, model, out: await tempDir("run"), venv: join(root, "no-venv") }).catch(
+      (e: unknown) => e,
+    );
     expect(isMathtuneError(err, "E_PYTHON_NOT_FOUND")).toBe(true);
     expect((err as MathtuneError).message).toMatch(/not set up.*mathtune setup/);
   });
   it("setup without Python: E_PYTHON_NOT_FOUND naming what to install", async () => {
-    const err = await setup({ venv: join(root, "v1"), basePython: "/nonexistent/python3", cuda: false }).catch((e: unknown) => e);
+    const err = await setup({ venv: join(root, "v1"), basePython: "/nonexistent/python3", cuda: false }).catch(
+      (e: unknown) => e,
+    );
     expect(isMathtuneError(err, "E_PYTHON_NOT_FOUND")).toBe(true);
     expect((err as MathtuneError).message).toMatch(/apt-get install python3 python3-venv|MATHTUNE_PYTHON/);
   });
   it("setup with an old Python: E_PYTHON_VERSION", async () => {
-    const err = await setup({ venv: join(root, "v2"), basePython: join(BIN, "old-python.sh"), cuda: false }).catch((e: unknown) => e);
+    const err = await setup({ venv: join(root, "v2"), basePython: join(BIN, "old-python.sh"), cuda: false }).catch(
+      (e: unknown) => e,
+    );
     expect(isMathtuneError(err, "E_PYTHON_VERSION")).toBe(true);
     expect((err as MathtuneError).message).toMatch(/3\.8\.10/);
   });

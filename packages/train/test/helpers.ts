@@ -22,9 +22,13 @@ let envPromise: Promise<{ env: SetupResult; model: string }> | undefined;
  */
 export function testEnv(): Promise<{ env: SetupResult; model: string }> {
   envPromise ??= (async () => {
-    const env = await setup({ onEvent: (e) => process.stderr.write(`[setup] ${e.type === "pip" ? e.line : e.message}\n`) });
+    const env = await setup({
+      onEvent: (e) => process.stderr.write(`[setup] ${e.type === "pip" ? e.line : e.message}\n`),
+    });
     const key = sha256(
-      [join(PYTHON_DIR, "make_tiny_model.py"), CHAT_TEMPLATE, join(DATA, "train.jsonl")].map((f) => readFileSync(f, "utf8")).join("\0") + env.requirementsHash,
+      [join(PYTHON_DIR, "make_tiny_model.py"), CHAT_TEMPLATE, join(DATA, "train.jsonl")]
+        .map((f) => readFileSync(f, "utf8"))
+        .join("\0") + env.requirementsHash,
     ).slice(0, 12);
     const model = join(cacheDir(), "test", `tiny-qwen2-${key}`);
     if (!existsSync(join(model, "model.safetensors"))) {
@@ -74,8 +78,10 @@ export function pidAlive(pid: number): boolean {
 export const GSM8K: MathRecord = {
   id: "gsm8k/train/0",
   source: "gsm8k",
-  problem: "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
-  solution: "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72",
+  problem:
+    "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
+  solution:
+    "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72",
   answer: "72",
   lang: "en",
 } as MathRecord;

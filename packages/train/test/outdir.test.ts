@@ -18,9 +18,13 @@ describe("train and merge never write into a folder mathtune did not write", () 
     await mkdir(foreign);
     await writeFile(join(foreign, "chapter1.tex"), "precious");
     const python = join(BIN, "crash.sh");
-    await expect(train({ data: DATA, model, out: foreign, python })).rejects.toMatchObject({ code: "E_OUTPUT_NOT_OURS" });
+    await expect(train({ data: DATA, model, out: foreign, python })).rejects.toMatchObject({
+      code: "E_OUTPUT_NOT_OURS",
+    });
     expect(await readdir(foreign)).toEqual(["chapter1.tex"]);
-    await expect(train({ data: DATA, model, out: root, python, force: true })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
+    await expect(train({ data: DATA, model, out: root, python, force: true })).rejects.toMatchObject({
+      code: "E_OUTPUT_UNSAFE",
+    });
     await expect(train({ data: DATA, model, out: "", python })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
   });
 
@@ -35,6 +39,8 @@ describe("train and merge never write into a folder mathtune did not write", () 
     const python = join(BIN, "crash.sh");
     await expect(merge({ adapter, out: foreign, python })).rejects.toMatchObject({ code: "E_OUTPUT_NOT_OURS" });
     expect(await readFile(join(foreign, "a.jpg"), "utf8")).toBe("precious");
-    await expect(merge({ adapter, out: join(root, "run"), python, force: true })).rejects.toMatchObject({ code: "E_OUTPUT_UNSAFE" });
+    await expect(merge({ adapter, out: join(root, "run"), python, force: true })).rejects.toMatchObject({
+      code: "E_OUTPUT_UNSAFE",
+    });
   });
 });

@@ -74,8 +74,22 @@ describe("training config", () => {
     expect(c.microBatchSize).toBeUndefined();
   });
   it("keeps what is given", () => {
-    const c = resolveTrainConfig({ loraR: 16, targetModules: ["q_proj", "gate_proj"], useDora: true, packing: true, evalSteps: 5, saveSteps: 7 });
-    expect(c).toMatchObject({ loraR: 16, targetModules: ["q_proj", "gate_proj"], useDora: true, packing: true, evalSteps: 5, saveSteps: 7 });
+    const c = resolveTrainConfig({
+      loraR: 16,
+      targetModules: ["q_proj", "gate_proj"],
+      useDora: true,
+      packing: true,
+      evalSteps: 5,
+      saveSteps: 7,
+    });
+    expect(c).toMatchObject({
+      loraR: 16,
+      targetModules: ["q_proj", "gate_proj"],
+      useDora: true,
+      packing: true,
+      evalSteps: 5,
+      saveSteps: 7,
+    });
   });
   it("lists every problem with E_CONFIG_INVALID", () => {
     let err: unknown;
@@ -108,8 +122,14 @@ describe("loss curve and progress line", () => {
     expect(svg).toContain("2 values: train, validation"); // the legend
     expect((svg.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(2);
     // the point marks, read as report's own tests read them: by their labels
-    const marks = [...svg.matchAll(/aria-label="([^"]+)" role="graphics-symbol" aria-roledescription="point" transform="translate\(([\d.-]+),([\d.-]+)\)"/g)].map((m) => ({ label: m[1]!, y: Number(m[3]) }));
-    expect(marks.map((m) => m.label).sort()).toEqual(logged.map((p) => `step: ${p.step}; loss: ${p.loss}; series: ${p.split}`).sort());
+    const marks = [
+      ...svg.matchAll(
+        /aria-label="([^"]+)" role="graphics-symbol" aria-roledescription="point" transform="translate\(([\d.-]+),([\d.-]+)\)"/g,
+      ),
+    ].map((m) => ({ label: m[1]!, y: Number(m[3]) }));
+    expect(marks.map((m) => m.label).sort()).toEqual(
+      logged.map((p) => `step: ${p.step}; loss: ${p.loss}; series: ${p.split}`).sort(),
+    );
     const y = (label: string) => marks.find((m) => m.label === label)!.y;
     expect(y("step: 1; loss: 3; series: train")).toBeLessThan(y("step: 3; loss: 2; series: train")); // higher loss is drawn higher (smaller y)
     expect(await lossCurveSvg(logged, "loss: tiny")).toBe(svg); // same points, same bytes
@@ -119,7 +139,17 @@ describe("loss curve and progress line", () => {
     expect(await lossCurveSvg([{ split: "train", step: 1, loss: 1 }])).not.toContain("NaN");
   });
   it("shows step, loss, learning rate, tokens/s and ETA", () => {
-    const line = formatProgressLine({ type: "progress", phase: "train", step: 5, totalSteps: 20, loss: 1.23456, learningRate: 2e-4, tokensPerSecond: 1234.4, etaSeconds: 95, raw: {} as never });
+    const line = formatProgressLine({
+      type: "progress",
+      phase: "train",
+      step: 5,
+      totalSteps: 20,
+      loss: 1.23456,
+      learningRate: 2e-4,
+      tokensPerSecond: 1234.4,
+      etaSeconds: 95,
+      raw: {} as never,
+    });
     expect(line).toBe("[######..................] 5/20  25% | loss 1.2346 | lr 2.00e-4 | 1234 tok/s | ETA 1m35s");
     expect(formatDuration(3725)).toBe("1h02m");
     expect(formatDuration(undefined)).toBe("--");
@@ -129,7 +159,8 @@ describe("loss curve and progress line", () => {
 describe("requirements", () => {
   it("pins every package and hashes differently with the CUDA extras", () => {
     const text = readFileSync(join(PYTHON_DIR, "requirements.txt"), "utf8");
-    for (const pkg of ["torch", "transformers", "peft", "accelerate", "safetensors"]) expect(text).toMatch(new RegExp(`^${pkg}==\\d`, "m"));
+    for (const pkg of ["torch", "transformers", "peft", "accelerate", "safetensors"])
+      expect(text).toMatch(new RegExp(`^${pkg}==\\d`, "m"));
     expect(text).not.toMatch(/bitsandbytes/);
     expect(requirements(true).text).toMatch(/^bitsandbytes==\d/m);
     expect(requirements(true).hash).not.toBe(requirements(false).hash);
@@ -159,8 +190,19 @@ describe("progress reporter", () => {
     const r = createProgressReporter({ stream: sink(false).stream, jsonStream: out.stream });
     r.onEvent({ type: "progress", phase: "train", step: 1, totalSteps: 2, etaSeconds: 3, raw });
     r.onEvent({ type: "artifact", kind: "adapter", path: "/r/adapter" });
-    const lines = out.chunks.join("").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines[0]).toEqual({ type: "progress", phase: "train", step: 1, totalSteps: 2, stepsPerEpoch: 2, etaSeconds: 3 });
+    const lines = out.chunks
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toEqual({
+      type: "progress",
+      phase: "train",
+      step: 1,
+      totalSteps: 2,
+      stepsPerEpoch: 2,
+      etaSeconds: 3,
+    });
     expect(lines[1]).toEqual({ type: "artifact", kind: "adapter", path: "/r/adapter" });
   });
 });
@@ -202,7 +244,9 @@ describe("ETA", () => {
     expect(eta.onProgress("eval", 6, 10)).toBeUndefined();
   });
   it("shows a bar over the validation batches", () => {
-    expect(formatEvalLine({ type: "progress", phase: "eval", step: 10, batch: 3, batches: 12, raw: {} as never }, 12)).toBe("validation at step 10: [###.........] 3/12 batches");
+    expect(
+      formatEvalLine({ type: "progress", phase: "eval", step: 10, batch: 3, batches: 12, raw: {} as never }, 12),
+    ).toBe("validation at step 10: [###.........] 3/12 batches");
   });
 });
 
@@ -231,8 +275,17 @@ describe("one precision vocabulary", () => {
 
 describe("config.json records what auto became", () => {
   it("replaces precision and quantization by the trainer's, keeping the request", () => {
-    const c = resolvedConfig({ precision: "auto", quantization: "auto", loraR: 8 }, { precision: "bf16", quantization: "4bit", device: "cuda:0" });
-    expect(c).toEqual({ precision: "bf16", quantization: "4bit", device: "cuda:0", loraR: 8, requested: { precision: "auto", quantization: "auto" } });
+    const c = resolvedConfig(
+      { precision: "auto", quantization: "auto", loraR: 8 },
+      { precision: "bf16", quantization: "4bit", device: "cuda:0" },
+    );
+    expect(c).toEqual({
+      precision: "bf16",
+      quantization: "4bit",
+      device: "cuda:0",
+      loraR: 8,
+      requested: { precision: "auto", quantization: "auto" },
+    });
   });
 });
 

@@ -21,13 +21,18 @@ function reporter(json: boolean): { onEvent: (e: RunEvent) => void; done: () => 
   return {
     onEvent(e) {
       if (json) {
-        writeEvent(e.type === "stage-event" && e.event.type === "done" && "result" in e.event ? { type: "stage-event", stage: e.stage, event: { type: "done" } } : e);
+        writeEvent(
+          e.type === "stage-event" && e.event.type === "done" && "result" in e.event
+            ? { type: "stage-event", stage: e.stage, event: { type: "done" } }
+            : e,
+        );
         return;
       }
       if (e.type === "stage-skip") line(`${e.stage}: unchanged, skipped`);
       else if (e.type === "stage-start") line(`${e.stage}: running (${e.reason})`);
       else if (e.type === "stage-done") line(`${e.stage}: done in ${e.seconds.toFixed(1)} s`);
-      else if (e.stage === "train" || e.stage === "merge") train.onEvent(e.event as Parameters<typeof train.onEvent>[0]);
+      else if (e.stage === "train" || e.stage === "merge")
+        train.onEvent(e.event as Parameters<typeof train.onEvent>[0]);
       else {
         const ev = e.event as { type: string; [k: string]: unknown };
         if (ev.type === "note" || ev.type === "stage") line(`  ${e.stage}: ${String(ev.message)}`);
@@ -35,7 +40,10 @@ function reporter(json: boolean): { onEvent: (e: RunEvent) => void; done: () => 
           const eta = typeof ev.etaSeconds === "number" ? `${Math.round(ev.etaSeconds)} s` : "--";
           err.write(`\r\x1b[K  ${e.stage}: ${ev.done}/${ev.total}  accuracy ${pct(ev.accuracy as number)}  ETA ${eta}`);
           bar = true;
-        } else if (ev.type === "start" && e.stage.startsWith("eval")) line(`  ${e.stage}: ${String(ev.model)} on ${ev.total} problems${ev.done ? ` (${ev.done} done, resuming)` : ""}`);
+        } else if (ev.type === "start" && e.stage.startsWith("eval"))
+          line(
+            `  ${e.stage}: ${String(ev.model)} on ${ev.total} problems${ev.done ? ` (${ev.done} done, resuming)` : ""}`,
+          );
       }
     },
     done() {
@@ -48,30 +56,53 @@ function reporter(json: boolean): { onEvent: (e: RunEvent) => void; done: () => 
 
 function summary(r: RunResult): string {
   const rows = [...r.comparison.byCategory, r.comparison.overall].map(
-    (x) => `  ${x.group.padEnd(16)} ${pct(x.a.accuracy).padStart(7)} -> ${pct(x.b.accuracy).padStart(7)}  ${(x.difference >= 0 ? "+" : "") + (100 * x.difference).toFixed(1)} pts  McNemar p=${x.pValue.toPrecision(2)}  (n=${x.n})`,
+    (x) =>
+      `  ${x.group.padEnd(16)} ${pct(x.a.accuracy).padStart(7)} -> ${pct(x.b.accuracy).padStart(7)}  ${(x.difference >= 0 ? "+" : "") + (100 * x.difference).toFixed(1)} pts  McNemar p=${x.pValue.toPrecision(2)}  (n=${x.n})`,
   );
-  const quant = r.quantComparisons.map((c) => `  ${c.labels.join(" -> ")}: ${pct(c.overall.a.accuracy)} -> ${pct(c.overall.b.accuracy)} (p=${c.overall.pValue.toPrecision(2)})`);
+  const quant = r.quantComparisons.map(
+    (c) =>
+      `  ${c.labels.join(" -> ")}: ${pct(c.overall.a.accuracy)} -> ${pct(c.overall.b.accuracy)} (p=${c.overall.pValue.toPrecision(2)})`,
+  );
   const ran = r.stages.filter((s) => !s.skipped).map((s) => s.stage);
   return [
     `run folder: ${r.out} (${ran.length ? `ran ${ran.join(", ")}` : "every stage unchanged"}; ${r.seconds.toFixed(0)} s)`,
     `accuracy, base -> tuned (${r.comparison.mode}):`,
     ...rows,
     ...(quant.length ? ["quantization:", ...quant] : []),
-    ...(r.ollama ? ["name" in r.ollama ? `ollama: ${r.ollama.name} at ${r.ollama.host}` : `ollama: skipped: ${r.ollama.skipped}`] : []),
+    ...(r.ollama
+      ? ["name" in r.ollama ? `ollama: ${r.ollama.name} at ${r.ollama.host}` : `ollama: skipped: ${r.ollama.skipped}`]
+      : []),
     `report: ${r.report}`,
   ].join("\n");
 }
 
 export default defineCommand({
-  meta: { name: "run", description: "The whole path from one recipe: build, train, merge, deploy (GGUF, Ollama), evaluate base and tuned, compare, report; a rerun skips unchanged stages" },
+  meta: {
+    name: "run",
+    description:
+      "The whole path from one recipe: build, train, merge, deploy (GGUF, Ollama), evaluate base and tuned, compare, report; a rerun skips unchanged stages",
+  },
   args: {
-    recipe: { type: "positional", required: false, description: "recipe with model, train, deploy and eval sections (default: the embedded dataset recipe, with --model)" },
+    recipe: {
+      type: "positional",
+      required: false,
+      description:
+        "recipe with model, train, deploy and eval sections (default: the embedded dataset recipe, with --model)",
+    },
     out: { type: "string", alias: "o", description: "run folder (default: runs/<recipe name>)" },
-    model: { type: "string", description: "base model instead of the recipe's `model` (a name `mathtune model list` shows, a local folder, or a Hub id)" },
+    model: {
+      type: "string",
+      description:
+        "base model instead of the recipe's `model` (a name `mathtune model list` shows, a local folder, or a Hub id)",
+    },
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
     code: { type: "boolean", description: "allow module adapters (--no-code refuses them)", default: true },
-    force: { type: "boolean", description: "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)" },
+    force: {
+      type: "boolean",
+      description:
+        "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)",
+    },
     json: JSON_FLAG,
   },
   async run({ args }) {
@@ -96,7 +127,11 @@ export default defineCommand({
             killSignal,
             onEvent: rep.onEvent,
           }),
-        { json, stopping: "stopping the running stage cleanly; the same command goes on from there", child: "the running stage" },
+        {
+          json,
+          stopping: "stopping the running stage cleanly; the same command goes on from there",
+          child: "the running stage",
+        },
       );
       rep.done();
       writeResult(args.json, { type: "result", ...r, metrics: undefined }, () => summary(r));

@@ -16,17 +16,28 @@ export default defineCommand({
     force: { type: "boolean", description: "reinstall even when the venv is up to date" },
     cuda: { type: "boolean", description: "include the CUDA extras (bitsandbytes); default: detected with nvidia-smi" },
     cpu: { type: "boolean", description: `CPU-only torch wheels (from ${CPU_TORCH_INDEX}) and no CUDA extras` },
-    "torch-index": { type: "string", description: "package index to take the pinned torch from (e.g. a CUDA- or CPU-specific PyTorch index, or a mirror)" },
+    "torch-index": {
+      type: "string",
+      description:
+        "package index to take the pinned torch from (e.g. a CUDA- or CPU-specific PyTorch index, or a mirror)",
+    },
     quiet: { type: "boolean", description: "only print the result" },
     json: JSON_FLAG,
   },
   async run({ args }) {
     const json = eventsAsJson(args.json);
     if (args.cpu && args.cuda) throw new MathtuneError("E_CONFIG_INVALID", "--cpu and --cuda exclude each other");
-    if (args.cpu && args["torch-index"]) throw new MathtuneError("E_CONFIG_INVALID", "--cpu takes torch from the CPU index; leave out --torch-index, or pass only --torch-index");
+    if (args.cpu && args["torch-index"])
+      throw new MathtuneError(
+        "E_CONFIG_INVALID",
+        "--cpu takes torch from the CPU index; leave out --torch-index, or pass only --torch-index",
+      );
     const torchIndex = args["torch-index"] ?? (args.cpu ? CPU_TORCH_INDEX : undefined);
     if (torchIndex !== undefined && !/^(https?|file):\/\//.test(torchIndex)) {
-      throw new MathtuneError("E_CONFIG_INVALID", `--torch-index must be a URL (https://..., file://...), got '${torchIndex}'`);
+      throw new MathtuneError(
+        "E_CONFIG_INVALID",
+        `--torch-index must be a URL (https://..., file://...), got '${torchIndex}'`,
+      );
     }
     const r = await withSignals(
       (signal) =>
@@ -45,6 +56,10 @@ export default defineCommand({
         }),
       { json, stopping: "stopping the installation" },
     );
-    writeResult(args.json, r, () => (r.changed ? `Python environment ready at ${r.venv} (${r.seconds.toFixed(0)} s)` : `Python environment at ${r.venv} is up to date`));
+    writeResult(args.json, r, () =>
+      r.changed
+        ? `Python environment ready at ${r.venv} (${r.seconds.toFixed(0)} s)`
+        : `Python environment at ${r.venv} is up to date`,
+    );
   },
 });

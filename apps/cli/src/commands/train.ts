@@ -11,7 +11,11 @@ export function numberFlag(v: string | undefined, name: string, integer = false)
   if (v === undefined) return undefined;
   const n = v.trim() === "" ? Number.NaN : Number(v);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new MathtuneError("E_CONFIG_INVALID", `--${name} must be ${integer ? "a whole number" : "a number"}, got '${v}'`, { hint: `e.g. --${name} ${integer ? "3" : "0.1"}` });
+    throw new MathtuneError(
+      "E_CONFIG_INVALID",
+      `--${name} must be ${integer ? "a whole number" : "a number"}, got '${v}'`,
+      { hint: `e.g. --${name} ${integer ? "3" : "0.1"}` },
+    );
   }
   return n;
 }
@@ -32,8 +36,20 @@ export async function printLogTail(e: unknown, lines = 20): Promise<void> {
 
 /** The summary printed after a run. */
 export function summaryLines(r: TrainResult): string[] {
-  const val = r.evalLoss === undefined ? [] : [r.initialEvalLoss !== undefined ? `validation loss: ${r.initialEvalLoss.toFixed(4)} -> ${r.evalLoss.toFixed(4)}` : `validation loss: ${r.evalLoss.toFixed(4)}`];
-  const trainLoss = r.firstLoss !== undefined && r.lastLoss !== undefined ? [`train loss${r.resumedFrom ? " (since the resume)" : ""}: ${r.firstLoss.toFixed(4)} -> ${r.lastLoss.toFixed(4)}`] : [];
+  const val =
+    r.evalLoss === undefined
+      ? []
+      : [
+          r.initialEvalLoss !== undefined
+            ? `validation loss: ${r.initialEvalLoss.toFixed(4)} -> ${r.evalLoss.toFixed(4)}`
+            : `validation loss: ${r.evalLoss.toFixed(4)}`,
+        ];
+  const trainLoss =
+    r.firstLoss !== undefined && r.lastLoss !== undefined
+      ? [
+          `train loss${r.resumedFrom ? " (since the resume)" : ""}: ${r.firstLoss.toFixed(4)} -> ${r.lastLoss.toFixed(4)}`,
+        ]
+      : [];
   return [
     `adapter: ${r.adapter}`,
     `steps: ${r.steps}/${r.totalSteps} in ${r.seconds.toFixed(1)} s (${r.precision}, ${r.quantization === "4bit" ? "QLoRA 4-bit" : "no quantization"}, ${r.worldSize} process${r.worldSize > 1 ? "es" : ""})`,
@@ -58,7 +74,10 @@ export function configFromArgs(args: Record<string, string | boolean | undefined
     loraR: numberFlag(s("lora-r"), "lora-r", true),
     loraAlpha: numberFlag(s("lora-alpha"), "lora-alpha"),
     loraDropout: numberFlag(s("lora-dropout"), "lora-dropout"),
-    targetModules: s("target-modules")?.split(",").map((x) => x.trim()).filter(Boolean),
+    targetModules: s("target-modules")
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
     useRslora: b("rslora"),
     useDora: b("dora"),
     maxSeqLength: numberFlag(s("max-seq-length"), "max-seq-length", true),
@@ -90,24 +109,40 @@ async function readConfigFile(file: string): Promise<TrainConfigInput> {
   try {
     return JSON.parse(text) as TrainConfigInput;
   } catch (e) {
-    throw new MathtuneError("E_CONFIG_INVALID", `--config ${file} is not JSON: ${(e as Error).message}`, { location: { file }, cause: e });
+    throw new MathtuneError("E_CONFIG_INVALID", `--config ${file} is not JSON: ${(e as Error).message}`, {
+      location: { file },
+      cause: e,
+    });
   }
 }
 
 export default defineCommand({
-  meta: { name: "train", description: "Fine-tune a LoRA adapter on a build's train/validation split (PEFT in a Python subprocess)" },
+  meta: {
+    name: "train",
+    description: "Fine-tune a LoRA adapter on a build's train/validation split (PEFT in a Python subprocess)",
+  },
   args: {
-    data: { type: "string", required: true, description: "build folder (trains on train.messages.jsonl, else train.jsonl) or a JSONL file" },
+    data: {
+      type: "string",
+      required: true,
+      description: "build folder (trains on train.messages.jsonl, else train.jsonl) or a JSONL file",
+    },
     model: { type: "string", required: true, description: "base model folder (Hugging Face layout, local)" },
     out: { type: "string", required: true, description: "run folder" },
     config: { type: "string", description: "JSON file with training options (flags override it)" },
-    resume: { type: "boolean", description: "continue from the run folder's latest checkpoint (refused for a finished run)" },
+    resume: {
+      type: "boolean",
+      description: "continue from the run folder's latest checkpoint (refused for a finished run)",
+    },
     overwrite: { type: "boolean", description: "start again in a folder that holds a run" },
     epochs: { type: "string", description: "epochs (3)" },
     "max-steps": { type: "string", description: "stop after N optimizer steps" },
     "learning-rate": { type: "string", alias: "lr", description: "learning rate (2e-4)" },
     "batch-size": { type: "string", description: "examples per optimizer step (16)" },
-    "micro-batch-size": { type: "string", description: "examples per forward pass (default: whole batch, halved on OOM)" },
+    "micro-batch-size": {
+      type: "string",
+      description: "examples per forward pass (default: whole batch, halved on OOM)",
+    },
     "lora-r": { type: "string", description: "LoRA rank (8)" },
     "lora-alpha": { type: "string", description: "LoRA alpha (16)" },
     "lora-dropout": { type: "string", description: "LoRA dropout (0.05)" },
@@ -128,11 +163,18 @@ export default defineCommand({
     "gradient-checkpointing": { type: "boolean", description: "trade compute for memory" },
     threads: { type: "string", description: "torch CPU threads per process" },
     cpu: { type: "boolean", description: "train on the CPU even when CUDA is present" },
-    "system-prompt": { type: "string", description: "system turn for conversations without one (MathRecords: replaces the build's)" },
+    "system-prompt": {
+      type: "string",
+      description: "system turn for conversations without one (MathRecords: replaces the build's)",
+    },
     processes: { type: "string", description: "processes to launch with torchrun (one per GPU)" },
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
-    force: { type: "boolean", description: "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)" },
+    force: {
+      type: "boolean",
+      description:
+        "write into an existing --out folder that mathtune did not write (never the current folder, an ancestor, or one holding an input)",
+    },
     json: JSON_FLAG,
   },
   async run({ args }) {
@@ -142,22 +184,23 @@ export default defineCommand({
     const processes = numberFlag(args.processes, "processes", true);
     const reporter = createProgressReporter({ json, stream: process.stderr, jsonStream: process.stderr });
     try {
-      const r = await withSignals(async (signal, killSignal) =>
-        train({
-          data: args.data,
-          model: await modelPath(args.model, { json, signal }),
-          out: args.out,
-          ...(args.force ? { force: true } : {}),
-          ...config,
-          ...(args.resume ? { resume: true } : {}),
-          ...(args.overwrite ? { overwrite: true } : {}),
-          ...(processes !== undefined ? { processes } : {}),
-          ...(args.python ? { python: args.python } : {}),
-          ...(args.venv ? { venv: args.venv } : {}),
-          signal,
-          killSignal,
-          onEvent: reporter.onEvent,
-        }),
+      const r = await withSignals(
+        async (signal, killSignal) =>
+          train({
+            data: args.data,
+            model: await modelPath(args.model, { json, signal }),
+            out: args.out,
+            ...(args.force ? { force: true } : {}),
+            ...config,
+            ...(args.resume ? { resume: true } : {}),
+            ...(args.overwrite ? { overwrite: true } : {}),
+            ...(processes !== undefined ? { processes } : {}),
+            ...(args.python ? { python: args.python } : {}),
+            ...(args.venv ? { venv: args.venv } : {}),
+            signal,
+            killSignal,
+            onEvent: reporter.onEvent,
+          }),
         { json, stopping: "stopping after this step and keeping a checkpoint", child: "the trainer" },
       );
       reporter.done();

@@ -21,7 +21,12 @@ export class CardFacets {
     if (i === undefined) {
       i = this.keys.length;
       this.byKey.set(key, i);
-      this.keys.push([this.sourceNames[source]!, r.category ?? "-", r.difficulty === undefined ? "-" : String(r.difficulty), r.lang]);
+      this.keys.push([
+        this.sourceNames[source]!,
+        r.category ?? "-",
+        r.difficulty === undefined ? "-" : String(r.difficulty),
+        r.lang,
+      ]);
       this.splits.push({ train: 0, validation: 0, test: 0 });
     }
     return i;
@@ -36,6 +41,12 @@ export class CardFacets {
 
   /** The facets with their counts per split, in order of first appearance, for `renderCard`. */
   rows(): NonNullable<CardInput["facets"]> {
-    return this.keys.map(([source, category, difficulty, lang], i) => ({ source, category, difficulty, lang, splits: this.splits[i]! }));
+    return this.keys.map(([source, category, difficulty, lang], i) => ({
+      source,
+      category,
+      difficulty,
+      lang,
+      splits: this.splits[i]!,
+    }));
   }
 }

@@ -25,7 +25,8 @@ export class SharedIds {
     if (!ids) this.seen.set(adapter, (ids = new Set()));
     const seen = ids;
     return (r) => {
-      if (seen.has(r.id)) return reject("E_DUPLICATE_ID", `id '${r.id}' was already read from an earlier source of adapter '${adapter}'`);
+      if (seen.has(r.id))
+        return reject("E_DUPLICATE_ID", `id '${r.id}' was already read from an earlier source of adapter '${adapter}'`);
       seen.add(r.id);
       return undefined;
     };

@@ -54,7 +54,13 @@ export async function* ingest(ctx: IngestContext): AsyncGenerator<BuildEvent, vo
   for (const [si, source] of recipe.sources.entries()) {
     const name = ctx.sourceNames[si]!;
     const adapter = ctx.adapters[si]!;
-    const sc: SourceCounts = { adapter: adapter.name, read: 0, written: 0, quarantined: 0, splits: { train: 0, validation: 0, test: 0 } };
+    const sc: SourceCounts = {
+      adapter: adapter.name,
+      read: 0,
+      written: 0,
+      quarantined: 0,
+      splits: { train: 0, validation: 0, test: 0 },
+    };
     counts.sources[name] = sc;
     yield { type: "source-start", source: name, adapter: adapter.name, index: si, total: recipe.sources.length };
     const t0 = Date.now();
@@ -96,7 +102,11 @@ export async function* ingest(ctx: IngestContext): AsyncGenerator<BuildEvent, vo
       for (const stage of ctx.stages) {
         if (!current.length) break;
         const res = await stage.process(current, ctx.signal ? { signal: ctx.signal } : {});
-        if (res.length !== current.length) throw new MathtuneError("E_INTERNAL", `stage '${stage.name}' returned ${res.length} results for ${current.length} records`);
+        if (res.length !== current.length)
+          throw new MathtuneError(
+            "E_INTERNAL",
+            `stage '${stage.name}' returned ${res.length} results for ${current.length} records`,
+          );
         const next: MathRecord[] = [];
         for (const [i, item] of res.entries()) {
           if (isRejection(item)) toQuarantine(item, stage.name, current[i]);
@@ -111,15 +121,31 @@ export async function* ingest(ctx: IngestContext): AsyncGenerator<BuildEvent, vo
           continue;
         }
         const forced = pinnedSplit(r, recipe.split.respectSourceSplit);
-        const p = ctx.staging.write({ source: si, stratum: ctx.splitter.count(ctx.stratumKey(r), forced), forced, facet: ctx.facets.index(si, r) }, r);
+        const p = ctx.staging.write(
+          {
+            source: si,
+            stratum: ctx.splitter.count(ctx.stratumKey(r), forced),
+            forced,
+            facet: ctx.facets.index(si, r),
+          },
+          r,
+        );
         if (p) await p;
         kept++;
       }
       await flushQuarantine();
     };
     let last = Date.now();
-    const job: SourceJob = { adapter: source.adapter, baseDir: ctx.baseDir, options: source.options, batchSize: ctx.batchSize, ...(source.limit !== undefined ? { limit: source.limit } : {}) };
-    const batches: AsyncIterable<LoadBatch> = ctx.worker ? ctx.worker.load(job, ctx.signal) : loadBatches(adapter, job, ctx.signal);
+    const job: SourceJob = {
+      adapter: source.adapter,
+      baseDir: ctx.baseDir,
+      options: source.options,
+      batchSize: ctx.batchSize,
+      ...(source.limit !== undefined ? { limit: source.limit } : {}),
+    };
+    const batches: AsyncIterable<LoadBatch> = ctx.worker
+      ? ctx.worker.load(job, ctx.signal)
+      : loadBatches(adapter, job, ctx.signal);
     for await (const b of batches) {
       for (const r of b.rejections) {
         loadRejected++;
@@ -147,18 +173,32 @@ export async function* ingest(ctx: IngestContext): AsyncGenerator<BuildEvent, vo
     await flushQuarantine();
     // The adapter yielded no record at all (every one quarantined as it was read, or none there).
     if (sc.read === 0 && !source.allowEmpty) {
-      const codes = Object.entries(sourceCodes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} ${c}`).join(", ");
-      throw new MathtuneError("E_SOURCE_EMPTY", `source '${name}' yielded no record: ${sc.read + loadRejected} read${codes ? `, all quarantined (${codes})` : ""}`, {
-        ...(firstLocation ? { location: firstLocation } : {}),
-        hint: "check the source's path, format and field mapping; set 'allowEmpty: true' on the source to build without it",
-        details: { source: name, read: sc.read + loadRejected, quarantined: sourceCodes },
-      });
+      const codes = Object.entries(sourceCodes)
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, n]) => `${n} ${c}`)
+        .join(", ");
+      throw new MathtuneError(
+        "E_SOURCE_EMPTY",
+        `source '${name}' yielded no record: ${sc.read + loadRejected} read${codes ? `, all quarantined (${codes})` : ""}`,
+        {
+          ...(firstLocation ? { location: firstLocation } : {}),
+          hint: "check the source's path, format and field mapping; set 'allowEmpty: true' on the source to build without it",
+          details: { source: name, read: sc.read + loadRejected, quarantined: sourceCodes },
+        },
+      );
     }
     // Adapter rejections are records read too: in = out + quarantined.
     sc.read += loadRejected;
     counts.read += sc.read;
     counts.quarantined += sc.quarantined;
-    yield { type: "source-end", source: name, read: sc.read, kept, quarantined: sc.quarantined, elapsedMs: Date.now() - t0 };
+    yield {
+      type: "source-end",
+      source: name,
+      read: sc.read,
+      kept,
+      quarantined: sc.quarantined,
+      elapsedMs: Date.now() - t0,
+    };
   }
   ids.clear();
 }

@@ -1,7 +1,17 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Adapter, AtomicDir, type MathRecord, MathtuneError, type ParseOptionsSettings, type Stage, isMathtuneError, optionsError, stableStringify } from "@mathtune/core";
+import {
+  type Adapter,
+  AtomicDir,
+  type MathRecord,
+  MathtuneError,
+  type ParseOptionsSettings,
+  type Stage,
+  isMathtuneError,
+  optionsError,
+  stableStringify,
+} from "@mathtune/core";
 import { isAdapterName } from "@mathtune/loaders";
 import { resolveAdapter } from "../adapters.js";
 import { type LoadedRecipe, type Recipe, loadRecipe, parseRecipe } from "../recipe.js";
@@ -18,7 +28,12 @@ export async function resolveLoaded(opts: BuildOptions): Promise<LoadedRecipe> {
 
 /** How parseOptions places a part of the recipe: E_CONFIG_INVALID, problems under `at`, with the file's lines. */
 function inRecipe(at: string, loaded: LoadedRecipe): ParseOptionsSettings {
-  return { what: loaded.file ? `recipe ${loaded.file}` : "recipe", code: "E_CONFIG_INVALID", at, ...(loaded.locate ? { locate: loaded.locate } : {}) };
+  return {
+    what: loaded.file ? `recipe ${loaded.file}` : "recipe",
+    code: "E_CONFIG_INVALID",
+    at,
+    ...(loaded.locate ? { locate: loaded.locate } : {}),
+  };
 }
 
 /**
@@ -26,7 +41,10 @@ function inRecipe(at: string, loaded: LoadedRecipe): ParseOptionsSettings {
  * problems, each under the part's path and at its file:line, as parseOptions reports the recipe's own.
  */
 function configError(at: string, e: unknown, loaded: LoadedRecipe): MathtuneError {
-  const problems = isMathtuneError(e) && Array.isArray(e.details?.problems) ? (e.details.problems as string[]) : [isMathtuneError(e) ? e.reason : (e as Error).message];
+  const problems =
+    isMathtuneError(e) && Array.isArray(e.details?.problems)
+      ? (e.details.problems as string[])
+      : [isMathtuneError(e) ? e.reason : (e as Error).message];
   return optionsError(problems, inRecipe(at, loaded), e);
 }
 
@@ -60,7 +78,12 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
   // training output exactly as @mathtune/format renders it.
   const { createAnswerStage } = await import("@mathtune/answer");
   const readable = recipe.checks.answer.readable !== "off" ? await import("@mathtune/format") : undefined;
-  checks.stages.push(createAnswerStage({ ...recipe.checks.answer, ...(readable ? { output: (r: MathRecord) => readable.solutionOutput(r).output } : {}) }));
+  checks.stages.push(
+    createAnswerStage({
+      ...recipe.checks.answer,
+      ...(readable ? { output: (r: MathRecord) => readable.solutionOutput(r).output } : {}),
+    }),
+  );
   if (latex !== undefined && latex !== false) {
     const mod = await import("@mathtune/latex");
     let stage: ReturnType<typeof mod.createLatexStage>;
@@ -76,7 +99,11 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
     const split = await import("@mathtune/split");
     const sets = [];
     for (const [i, set] of decontaminate.sets.entries()) {
-      const adapter = await resolveAdapter(set.adapter, baseDir, loaded.locate?.(`/checks/decontaminate/sets/${i}/adapter`));
+      const adapter = await resolveAdapter(
+        set.adapter,
+        baseDir,
+        loaded.locate?.(`/checks/decontaminate/sets/${i}/adapter`),
+      );
       const options = adapterOptions(adapter, set.options, `/checks/decontaminate/sets/${i}/options`, loaded);
       const limit = set.limit;
       sets.push({
@@ -96,7 +123,9 @@ async function recipeChecks(recipe: Recipe, loaded: LoadedRecipe, signal: AbortS
     try {
       stage = await split.createDecontaminationStage(decontaminate.options, sets, signal ? { signal } : {});
     } catch (e) {
-      throw isMathtuneError(e) && e.code !== "E_CONFIG_INVALID" && e.code !== "E_OPTIONS_INVALID" ? e : configError("/checks/decontaminate/options", e, loaded);
+      throw isMathtuneError(e) && e.code !== "E_CONFIG_INVALID" && e.code !== "E_OPTIONS_INVALID"
+        ? e
+        : configError("/checks/decontaminate/options", e, loaded);
     }
     checks.stages.push(stage);
     checks.reports.push(() => ({ "contamination.json": `${stableStringify(stage.report(), 2)}\n` }));
@@ -121,13 +150,17 @@ async function createFormatters(recipe: Recipe, loaded: LoadedRecipe): Promise<F
     }
     const fmt = await import("@mathtune/format");
     try {
-      const f = await fmt.createFormatter({ ...recipe.output.formatOptions, format: name }, { baseDir: loaded.baseDir });
+      const f = await fmt.createFormatter(
+        { ...recipe.output.formatOptions, format: name },
+        { baseDir: loaded.baseDir },
+      );
       formatters.push({ name, format: (r) => f.formatRecord(r) as unknown as Record<string, unknown> });
     } catch (e) {
       throw isMathtuneError(e) && e.code !== "E_OPTIONS_INVALID" ? e : configError("/output/formatOptions", e, loaded);
     }
   }
-  if (new Set(recipe.output.formats).size !== recipe.output.formats.length) throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
+  if (new Set(recipe.output.formats).size !== recipe.output.formats.length)
+    throw new MathtuneError("E_CONFIG_INVALID", "/output/formats: a format is listed twice");
   return formatters;
 }
 
@@ -151,14 +184,24 @@ export async function prepareRecipe(
   };
   const modules: number[] = [];
   for (const [i, s] of recipe.sources.entries()) {
-    if (isAdapterName(s.adapter)) parseSource(i, await resolveAdapter(s.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`)));
+    if (isAdapterName(s.adapter))
+      parseSource(i, await resolveAdapter(s.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`)));
     else modules.push(i);
   }
-  const specs = [...modules.map((i) => recipe.sources[i]!.adapter), ...(recipe.checks.decontaminate?.sets ?? []).map((s) => s.adapter).filter((a) => !isAdapterName(a))];
+  const specs = [
+    ...modules.map((i) => recipe.sources[i]!.adapter),
+    ...(recipe.checks.decontaminate?.sets ?? []).map((s) => s.adapter).filter((a) => !isAdapterName(a)),
+  ];
   if (!allowCode && specs.length) await resolveAdapter(specs[0]!, loaded.baseDir, undefined, { allowCode });
   // Formats are checked before anything is read, like the adapters' options.
   const formatters = await createFormatters(recipe, loaded);
-  for (const i of modules) parseSource(i, await resolveAdapter(recipe.sources[i]!.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`), { allowCode }));
+  for (const i of modules)
+    parseSource(
+      i,
+      await resolveAdapter(recipe.sources[i]!.adapter, loaded.baseDir, loaded.locate?.(`/sources/${i}/adapter`), {
+        allowCode,
+      }),
+    );
   const checks = await recipeChecks(recipe, loaded, signal);
   return { adapters, formatters, checks };
 }
@@ -168,12 +211,15 @@ export async function prepareRecipe(
  * when there is none (reading in this thread).
  */
 export function loadWorkerUrl(opts: BuildOptions, base: string): URL | undefined {
-  const workerUrl = opts.loadWorkerUrl !== undefined ? new URL(String(opts.loadWorkerUrl), base) : defaultLoadWorkerUrl();
+  const workerUrl =
+    opts.loadWorkerUrl !== undefined ? new URL(String(opts.loadWorkerUrl), base) : defaultLoadWorkerUrl();
   if (workerUrl?.protocol === "file:" && !existsSync(fileURLToPath(workerUrl))) {
     throw new MathtuneError("E_CONFIG_INVALID", `loadWorkerUrl: no worker script at ${fileURLToPath(workerUrl)}`);
   }
   if (opts.readInWorker === true && !workerUrl) {
-    throw new MathtuneError("E_CONFIG_INVALID", "readInWorker: the worker script load-worker.js is missing", { hint: "build @mathtune/dataset, or leave readInWorker unset" });
+    throw new MathtuneError("E_CONFIG_INVALID", "readInWorker: the worker script load-worker.js is missing", {
+      hint: "build @mathtune/dataset, or leave readInWorker unset",
+    });
   }
   return workerUrl;
 }
@@ -188,8 +234,15 @@ export function inputPath(options: unknown, baseDir: string): string | undefined
  * The build's output folder, locked and empty (written atomically: `commit` renames it into place).
  * Everything the build reads must survive it: the recipe, every source and evaluation set.
  */
-export async function openOutput(opts: BuildOptions, recipe: Recipe, loaded: LoadedRecipe): Promise<{ out: string; dir: AtomicDir }> {
-  if (typeof opts.out !== "string" || opts.out.trim() === "") throw new MathtuneError("E_OUTPUT_UNSAFE", "the output path is empty", { hint: "pass a folder, e.g. --out datasets/out/my-set" });
+export async function openOutput(
+  opts: BuildOptions,
+  recipe: Recipe,
+  loaded: LoadedRecipe,
+): Promise<{ out: string; dir: AtomicDir }> {
+  if (typeof opts.out !== "string" || opts.out.trim() === "")
+    throw new MathtuneError("E_OUTPUT_UNSAFE", "the output path is empty", {
+      hint: "pass a folder, e.g. --out datasets/out/my-set",
+    });
   const out = resolve(opts.out);
   const protect: string[] = [];
   if (loaded.file) protect.push(loaded.file);
@@ -197,6 +250,12 @@ export async function openOutput(opts: BuildOptions, recipe: Recipe, loaded: Loa
     const p = (s.options as { path?: unknown } | undefined)?.path;
     if (typeof p === "string" && p) protect.push(isAbsolute(p) ? p : resolve(loaded.baseDir, p));
   }
-  const dir = await AtomicDir.create(out, { kind: "build", marker: false, force: opts.force ?? false, protect, ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}) });
+  const dir = await AtomicDir.create(out, {
+    kind: "build",
+    marker: false,
+    force: opts.force ?? false,
+    protect,
+    ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}),
+  });
   return { out, dir };
 }

@@ -48,22 +48,39 @@ export class OutputRouter {
   private readonly raw: Record<SplitName, JsonlSink | undefined>;
   private readonly parsed: Record<SplitName, Route[]>;
 
-  constructor(dir: AtomicDir, formatters: readonly Formatter[], files: readonly FileKind[], hasher: (() => Hasher) | undefined) {
+  constructor(
+    dir: AtomicDir,
+    formatters: readonly Formatter[],
+    files: readonly FileKind[],
+    hasher: (() => Hasher) | undefined,
+  ) {
     for (const split of SPLITS) {
       for (const format of formatters) {
         for (const kind of files) {
           const file = outputName(split, format.name, kind);
           const path = dir.path(file);
           const columns = format.name === "record" ? RECORD_COLUMNS : undefined;
-          const sink = kind === "jsonl" ? new JsonlSink(file, path, hasher?.()) : kind === "parquet" ? new ParquetSink(file, path, columns) : new ArrowSink(file, path, columns);
+          const sink =
+            kind === "jsonl"
+              ? new JsonlSink(file, path, hasher?.())
+              : kind === "parquet"
+                ? new ParquetSink(file, path, columns)
+                : new ArrowSink(file, path, columns);
           this.routes.push({ split, format, sink });
         }
       }
     }
     this.raw = Object.fromEntries(
-      SPLITS.map((s) => [s, this.routes.find((k) => k.split === s && k.format.name === "record" && k.sink instanceof JsonlSink)?.sink as JsonlSink | undefined]),
+      SPLITS.map((s) => [
+        s,
+        this.routes.find((k) => k.split === s && k.format.name === "record" && k.sink instanceof JsonlSink)?.sink as
+          | JsonlSink
+          | undefined,
+      ]),
     ) as Record<SplitName, JsonlSink | undefined>;
-    this.parsed = Object.fromEntries(SPLITS.map((s) => [s, this.routes.filter((k) => k.split === s && k.sink !== this.raw[s])])) as Record<SplitName, Route[]>;
+    this.parsed = Object.fromEntries(
+      SPLITS.map((s) => [s, this.routes.filter((k) => k.split === s && k.sink !== this.raw[s])]),
+    ) as Record<SplitName, Route[]>;
   }
 
   /**
@@ -130,7 +147,11 @@ export async function* route(ctx: RouteContext, router: OutputRouter): AsyncGene
       batch.push({ json: line.json, split });
       ctx.facets.count(line.facet, split);
       const sc = sourceCounts[line.source];
-      if (!sc) throw new MathtuneError("E_INTERNAL", `staging file names source ${line.source}, but the recipe has ${sourceCounts.length}`);
+      if (!sc)
+        throw new MathtuneError(
+          "E_INTERNAL",
+          `staging file names source ${line.source}, but the recipe has ${sourceCounts.length}`,
+        );
       sc.splits[split]++;
       sc.written++;
       counts.splits[split]++;

@@ -36,9 +36,13 @@ export function encodeStagingLine(facts: StagedFacts, record: MathRecord): strin
 }
 
 function corrupt(line: Buffer, why: string): MathtuneError {
-  return new MathtuneError("E_INTERNAL", `staging file is corrupt: ${why} in '${line.toString("utf8", 0, Math.min(line.length, 80))}'`, {
-    hint: "this is a bug in the build (the staging file is written and read by the same build); please report it",
-  });
+  return new MathtuneError(
+    "E_INTERNAL",
+    `staging file is corrupt: ${why} in '${line.toString("utf8", 0, Math.min(line.length, 80))}'`,
+    {
+      hint: "this is a bug in the build (the staging file is written and read by the same build); please report it",
+    },
+  );
 }
 
 function index(line: Buffer, from: number, to: number, what: string): number {

@@ -68,22 +68,39 @@ export async function requestJson(url: string, opts: RequestJsonOptions): Promis
       });
       const text = await res.text();
       if (res.status === 429 || res.status >= 500) {
-        last = new MathtuneError("E_SERVER_ERROR", `${opts.what} answered HTTP ${res.status} to ${tries}: ${tail(text)}`, {
-          hint: "the server is overloaded or failing; check its log, lower --concurrency, or retry later",
-          details: { status: res.status, url },
-        });
+        last = new MathtuneError(
+          "E_SERVER_ERROR",
+          `${opts.what} answered HTTP ${res.status} to ${tries}: ${tail(text)}`,
+          {
+            hint: "the server is overloaded or failing; check its log, lower --concurrency, or retry later",
+            details: { status: res.status, url },
+          },
+        );
         continue;
       }
       if (res.status >= 400) {
-        throw new MathtuneError(res.status === 404 ? "E_MODEL_NOT_FOUND" : "E_SERVER_ERROR", `${opts.what} answered HTTP ${res.status}: ${tail(text)}`, {
-          hint: res.status === 404 ? "check the model name (and that the server serves it)" : res.status === 401 || res.status === 403 ? "check the API key in the environment" : "check the request options",
-          details: { status: res.status, url },
-        });
+        throw new MathtuneError(
+          res.status === 404 ? "E_MODEL_NOT_FOUND" : "E_SERVER_ERROR",
+          `${opts.what} answered HTTP ${res.status}: ${tail(text)}`,
+          {
+            hint:
+              res.status === 404
+                ? "check the model name (and that the server serves it)"
+                : res.status === 401 || res.status === 403
+                  ? "check the API key in the environment"
+                  : "check the request options",
+            details: { status: res.status, url },
+          },
+        );
       }
       try {
         return { status: res.status, json: JSON.parse(text) as unknown };
       } catch (e) {
-        throw new MathtuneError("E_SERVER_RESPONSE", `${opts.what} answered with something that is not JSON: ${tail(text, 120)}`, { cause: e, details: { url } });
+        throw new MathtuneError(
+          "E_SERVER_RESPONSE",
+          `${opts.what} answered with something that is not JSON: ${tail(text, 120)}`,
+          { cause: e, details: { url } },
+        );
       }
     } catch (e) {
       if (e instanceof MathtuneError) throw e;
@@ -96,7 +113,11 @@ export async function requestJson(url: string, opts: RequestJsonOptions): Promis
         });
       } else {
         const code = networkCode(e);
-        last = new MathtuneError("E_SERVER_UNREACHABLE", `${opts.what} could not be reached (${code ?? (e as Error).message}; ${tries})`, { cause: e, hint: opts.hint, details: { url, code } });
+        last = new MathtuneError(
+          "E_SERVER_UNREACHABLE",
+          `${opts.what} could not be reached (${code ?? (e as Error).message}; ${tries})`,
+          { cause: e, hint: opts.hint, details: { url, code } },
+        );
       }
     } finally {
       clearTimeout(timer);
@@ -109,7 +130,11 @@ export async function requestJson(url: string, opts: RequestJsonOptions): Promis
 /** Content that must be text: a string, or E_OUTPUT_NOT_TEXT. */
 export function textOf(value: unknown, what: string): string {
   if (typeof value === "string") return value;
-  throw new MathtuneError("E_OUTPUT_NOT_TEXT", `${what} returned an answer that is not text (${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value})`, {
-    hint: "the model or server does not produce plain text for chat requests; use a text model, or another endpoint",
-  });
+  throw new MathtuneError(
+    "E_OUTPUT_NOT_TEXT",
+    `${what} returned an answer that is not text (${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value})`,
+    {
+      hint: "the model or server does not produce plain text for chat requests; use a text model, or another endpoint",
+    },
+  );
 }

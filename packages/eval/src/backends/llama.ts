@@ -24,18 +24,28 @@ export async function assertGguf(path: string): Promise<number> {
   try {
     st = await stat(path);
   } catch (e) {
-    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such model file: ${path}`, { cause: e, hint: "pass a .gguf file, ollama:<name> or openai:<base url>" });
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `no such model file: ${path}`, {
+      cause: e,
+      hint: "pass a .gguf file, ollama:<name> or openai:<base url>",
+    });
   }
-  if (!st.isFile()) throw new MathtuneError("E_INPUT_NOT_FILE", `${path} is not a file`, { hint: "pass the .gguf file itself (a Hugging Face folder must be converted first: mathtune deploy)" });
+  if (!st.isFile())
+    throw new MathtuneError("E_INPUT_NOT_FILE", `${path} is not a file`, {
+      hint: "pass the .gguf file itself (a Hugging Face folder must be converted first: mathtune deploy)",
+    });
   const fh = await open(path, "r");
   try {
     const buf = Buffer.alloc(4);
     const { bytesRead } = await fh.read(buf, 0, 4, 0);
     if (bytesRead < 4 || buf.toString("latin1") !== "GGUF") {
-      throw new MathtuneError("E_MODEL_NOT_GGUF", `${path} is not a GGUF model (it does not start with the GGUF magic)`, {
-        location: { file: path },
-        hint: "convert the model to GGUF first (mathtune deploy), or use ollama:<name> / openai:<base url>",
-      });
+      throw new MathtuneError(
+        "E_MODEL_NOT_GGUF",
+        `${path} is not a GGUF model (it does not start with the GGUF magic)`,
+        {
+          location: { file: path },
+          hint: "convert the model to GGUF first (mathtune deploy), or use ollama:<name> / openai:<base url>",
+        },
+      );
     }
   } finally {
     await fh.close();
@@ -61,29 +71,60 @@ export async function llamaBackend(opts: LlamaBackendOptions): Promise<Backend> 
   try {
     nlc = await import("node-llama-cpp");
   } catch (e) {
-    throw new MathtuneError("E_DEPENDENCY_MISSING", `node-llama-cpp could not be loaded: ${(e as Error).message}`, { cause: e, hint: "install it: pnpm add node-llama-cpp@3.21.1" });
+    throw new MathtuneError("E_DEPENDENCY_MISSING", `node-llama-cpp could not be loaded: ${(e as Error).message}`, {
+      cause: e,
+      hint: "install it: pnpm add node-llama-cpp@3.21.1",
+    });
   }
-  const llama = await nlc.getLlama({ gpu: false, build: "never", progressLogs: false, logLevel: nlc.LlamaLogLevel.error });
+  const llama = await nlc.getLlama({
+    gpu: false,
+    build: "never",
+    progressLogs: false,
+    logLevel: nlc.LlamaLogLevel.error,
+  });
   let model;
   try {
     model = await llama.loadModel({ modelPath: path });
   } catch (e) {
     await llama.dispose();
-    throw new MathtuneError("E_MODEL_LOAD", `llama.cpp could not load ${path}: ${(e as Error).message}`, { cause: e, location: { file: path }, hint: "the file may be damaged or of an architecture this llama.cpp does not know" });
+    throw new MathtuneError("E_MODEL_LOAD", `llama.cpp could not load ${path}: ${(e as Error).message}`, {
+      cause: e,
+      location: { file: path },
+      hint: "the file may be damaged or of an architecture this llama.cpp does not know",
+    });
   }
   const parallel = Math.max(1, Math.floor(opts.parallel ?? 1));
   const train = model.trainContextSize || 2048;
   const contextSize = Math.min(opts.contextSize ?? 2048, train);
-  const context = await model.createContext({ sequences: parallel, contextSize, ...(opts.threads ? { threads: opts.threads } : {}) });
+  const context = await model.createContext({
+    sequences: parallel,
+    contextSize,
+    ...(opts.threads ? { threads: opts.threads } : {}),
+  });
   const sequences = Array.from({ length: parallel }, () => context.getSequence());
-  const md = model.fileInfo.metadata as { general?: { name?: string; architecture?: string; file_type?: number }; tokenizer?: { chat_template?: string } };
+  const md = model.fileInfo.metadata as {
+    general?: { name?: string; architecture?: string; file_type?: number };
+    tokenizer?: { chat_template?: string };
+  };
   const own = md.tokenizer?.chat_template;
   const template: ChatTemplate | undefined = own
-    ? { name: "gguf:tokenizer.chat_template", source: own, specialTokens: [], ...(model.tokens.bosString ? { bosToken: model.tokens.bosString } : {}), ...(model.tokens.eosString ? { eosToken: model.tokens.eosString } : {}) }
+    ? {
+        name: "gguf:tokenizer.chat_template",
+        source: own,
+        specialTokens: [],
+        ...(model.tokens.bosString ? { bosToken: model.tokens.bosString } : {}),
+        ...(model.tokens.eosString ? { eosToken: model.tokens.eosString } : {}),
+      }
     : opts.fallbackTemplate;
   if (!template) {
     await llama.dispose();
-    throw new MathtuneError("E_TEMPLATE_MISSING", `${path} carries no chat template (tokenizer.chat_template) and none was given`, { hint: "evaluate on a build whose format options name the chat template, or convert the model with its tokenizer_config.json" });
+    throw new MathtuneError(
+      "E_TEMPLATE_MISSING",
+      `${path} carries no chat template (tokenizer.chat_template) and none was given`,
+      {
+        hint: "evaluate on a build whose format options name the chat template, or convert the model with its tokenizer_config.json",
+      },
+    );
   }
   const fileType = md.general?.file_type;
   const info: ModelInfo = {
@@ -93,7 +134,9 @@ export async function llamaBackend(opts: LlamaBackendOptions): Promise<Backend> 
     bytes,
     ...(md.general?.name ? { modelName: md.general.name } : {}),
     ...(md.general?.architecture ? { architecture: md.general.architecture } : {}),
-    ...(fileType !== undefined && quantName(nlc.GgufFileType[fileType]) ? { quantization: quantName(nlc.GgufFileType[fileType])! } : {}),
+    ...(fileType !== undefined && quantName(nlc.GgufFileType[fileType])
+      ? { quantization: quantName(nlc.GgufFileType[fileType])! }
+      : {}),
     parameters: model.fileInsights.totalParameters ?? undefined,
     chatTemplate: own ? "gguf" : "format-options",
   };
@@ -106,10 +149,15 @@ export async function llamaBackend(opts: LlamaBackendOptions): Promise<Backend> 
       if (!seq) throw new MathtuneError("E_INTERNAL", `no sequence ${slot} (parallel ${parallel})`);
       const prompt = renderChat(req.messages, template, { addGenerationPrompt: true });
       let tokens = model.tokenize(prompt, true);
-      if (model.tokens.shouldPrependBosToken && model.tokens.bos !== null && tokens[0] !== model.tokens.bos) tokens = [model.tokens.bos, ...tokens];
+      if (model.tokens.shouldPrependBosToken && model.tokens.bos !== null && tokens[0] !== model.tokens.bos)
+        tokens = [model.tokens.bos, ...tokens];
       const room = seq.contextSize - tokens.length;
       if (room < 1) {
-        throw new MathtuneError("E_PROMPT_TOO_LONG", `a prompt of ${tokens.length} tokens does not fit the context of ${seq.contextSize} tokens`, { hint: "raise --context-size" });
+        throw new MathtuneError(
+          "E_PROMPT_TOO_LONG",
+          `a prompt of ${tokens.length} tokens does not fit the context of ${seq.contextSize} tokens`,
+          { hint: "raise --context-size" },
+        );
       }
       const limit = Math.min(req.maxTokens, room);
       await seq.clearHistory();
@@ -117,7 +165,11 @@ export async function llamaBackend(opts: LlamaBackendOptions): Promise<Backend> 
       let finish: Generation["finish"] = "length";
       // yieldEogToken: without it node-llama-cpp ends the iteration at an end-of-generation token
       // silently, and a model that ended its turn would be recorded as cut off at the length limit.
-      for await (const t of seq.evaluate(tokens, { temperature: req.temperature, seed: req.seed, yieldEogToken: true })) {
+      for await (const t of seq.evaluate(tokens, {
+        temperature: req.temperature,
+        seed: req.seed,
+        yieldEogToken: true,
+      })) {
         if (req.signal?.aborted) throw new MathtuneError("E_CANCELED", "canceled", { cause: req.signal.reason });
         if (model.isEogToken(t)) {
           finish = "stop";

@@ -27,7 +27,11 @@ export function ollamaUrl(host = process.env.OLLAMA_HOST): string {
 export async function ollamaBackend(opts: OllamaBackendOptions): Promise<Backend> {
   const base = ollamaUrl(opts.host);
   const what = `Ollama at ${base}`;
-  const http = { ...opts, what, hint: `start it with \`ollama serve\` (OLLAMA_HOST=${base.replace(/^https?:\/\//, "")}) or set OLLAMA_HOST` };
+  const http = {
+    ...opts,
+    what,
+    hint: `start it with \`ollama serve\` (OLLAMA_HOST=${base.replace(/^https?:\/\//, "")}) or set OLLAMA_HOST`,
+  };
   const show = (await requestJson(`${base}/api/show`, { ...http, body: { model: opts.model } })).json as {
     details?: { family?: string; parameter_size?: string; quantization_level?: string; format?: string };
     model_info?: Record<string, unknown>;
@@ -36,7 +40,9 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<Backend
     backend: "ollama",
     name: `ollama:${opts.model}`,
     ...(show.details?.family ? { architecture: show.details.family } : {}),
-    ...(typeof show.model_info?.["general.basename"] === "string" ? { modelName: show.model_info["general.basename"] as string } : {}),
+    ...(typeof show.model_info?.["general.basename"] === "string"
+      ? { modelName: show.model_info["general.basename"] as string }
+      : {}),
     ...(show.details?.quantization_level ? { quantization: show.details.quantization_level.toLowerCase() } : {}),
     ...(show.details?.parameter_size ? { parameters: show.details.parameter_size } : {}),
     chatTemplate: "server",
@@ -53,10 +59,21 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<Backend
             model: opts.model,
             messages: req.messages,
             stream: false,
-            options: { temperature: req.temperature, seed: req.seed, num_predict: req.maxTokens, ...(opts.contextSize ? { num_ctx: opts.contextSize } : {}) },
+            options: {
+              temperature: req.temperature,
+              seed: req.seed,
+              num_predict: req.maxTokens,
+              ...(opts.contextSize ? { num_ctx: opts.contextSize } : {}),
+            },
           },
         })
-      ).json as { message?: { content?: unknown }; done_reason?: string; eval_count?: number; prompt_eval_count?: number; error?: string };
+      ).json as {
+        message?: { content?: unknown };
+        done_reason?: string;
+        eval_count?: number;
+        prompt_eval_count?: number;
+        error?: string;
+      };
       if (typeof r.error === "string") throw new MathtuneError("E_SERVER_ERROR", `${what}: ${r.error}`);
       const text = textOf(r.message?.content, what);
       return {

@@ -19,7 +19,10 @@ export async function openaiBackend(opts: OpenAIBackendOptions): Promise<Backend
   try {
     base = new URL(opts.baseUrl).href.replace(/\/+$/, "");
   } catch (e) {
-    throw new MathtuneError("E_CONFIG_INVALID", `'${opts.baseUrl}' is not a URL`, { cause: e, hint: "write the model as openai:http://host:port/v1" });
+    throw new MathtuneError("E_CONFIG_INVALID", `'${opts.baseUrl}' is not a URL`, {
+      cause: e,
+      hint: "write the model as openai:http://host:port/v1",
+    });
   }
   const key = process.env[opts.apiKeyEnv ?? "OPENAI_API_KEY"];
   const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
@@ -29,7 +32,10 @@ export async function openaiBackend(opts: OpenAIBackendOptions): Promise<Backend
   if (!model) {
     const list = (await requestJson(`${base}/models`, http)).json as { data?: { id?: unknown }[] };
     const first = list.data?.find((m) => typeof m.id === "string")?.id as string | undefined;
-    if (!first) throw new MathtuneError("E_MODEL_NOT_FOUND", `${what} lists no model at ${base}/models`, { hint: "name the served model with --served-model" });
+    if (!first)
+      throw new MathtuneError("E_MODEL_NOT_FOUND", `${what} lists no model at ${base}/models`, {
+        hint: "name the served model with --served-model",
+      });
     model = first;
   }
   const info: ModelInfo = { backend: "openai", name: `openai:${base}`, modelName: model, chatTemplate: "server" };
@@ -41,11 +47,24 @@ export async function openaiBackend(opts: OpenAIBackendOptions): Promise<Backend
         await requestJson(`${base}/chat/completions`, {
           ...http,
           ...(req.signal ? { signal: req.signal } : {}),
-          body: { model, messages: req.messages, temperature: req.temperature, seed: req.seed, max_tokens: req.maxTokens, stream: false },
+          body: {
+            model,
+            messages: req.messages,
+            temperature: req.temperature,
+            seed: req.seed,
+            max_tokens: req.maxTokens,
+            stream: false,
+          },
         })
-      ).json as { choices?: { message?: { content?: unknown }; finish_reason?: string }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } };
+      ).json as {
+        choices?: { message?: { content?: unknown }; finish_reason?: string }[];
+        usage?: { completion_tokens?: number; prompt_tokens?: number };
+      };
       const choice = r.choices?.[0];
-      if (!choice) throw new MathtuneError("E_SERVER_RESPONSE", `${what} answered without a choice`, { hint: "check that the endpoint speaks the chat completions API" });
+      if (!choice)
+        throw new MathtuneError("E_SERVER_RESPONSE", `${what} answered without a choice`, {
+          hint: "check that the endpoint speaks the chat completions API",
+        });
       const text = textOf(choice.message?.content, what);
       return {
         text,

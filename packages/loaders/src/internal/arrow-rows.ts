@@ -45,10 +45,14 @@ export async function* readArrowRows(path: string, options: ArrowRowsOptions = {
     const available = schema.fields.map((f) => f.name);
     const missing = (options.requireColumns ?? []).filter((c) => !available.includes(c));
     if (missing.length) {
-      throw new MathtuneError("E_FIELD_MISSING", `no column ${missing.map((c) => `'${c}'`).join(", ")} in the Arrow file; columns: ${available.join(", ")}`, {
-        location: { file: path },
-        hint: "map the fields to columns the file has",
-      });
+      throw new MathtuneError(
+        "E_FIELD_MISSING",
+        `no column ${missing.map((c) => `'${c}'`).join(", ")} in the Arrow file; columns: ${available.join(", ")}`,
+        {
+          location: { file: path },
+          hint: "map the fields to columns the file has",
+        },
+      );
     }
     const wanted = available
       .map((name, i) => ({ name, i }))

@@ -26,11 +26,18 @@ export async function importOptional<T>(name: string, load: () => Promise<T>): P
     return await load();
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((e as Error).message).includes(name)) {
-      throw new MathtuneError("E_DEPENDENCY_MISSING", `the package '${name}' is needed to read this input but is not installed`, {
-        cause: e,
-        hint: `install it: npm install ${name}`,
-      });
+    if (
+      (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
+      String((e as Error).message).includes(name)
+    ) {
+      throw new MathtuneError(
+        "E_DEPENDENCY_MISSING",
+        `the package '${name}' is needed to read this input but is not installed`,
+        {
+          cause: e,
+          hint: `install it: npm install ${name}`,
+        },
+      );
     }
     throw e;
   }

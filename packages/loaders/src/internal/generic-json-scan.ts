@@ -28,7 +28,8 @@ class LineIndex {
       this.pos = 0;
       this.line = 1;
     }
-    for (let i = this.text.indexOf("\n", this.pos); i >= 0 && i < offset; i = this.text.indexOf("\n", i + 1)) this.line++;
+    for (let i = this.text.indexOf("\n", this.pos); i >= 0 && i < offset; i = this.text.indexOf("\n", i + 1))
+      this.line++;
     this.pos = offset;
     return this.line;
   }
@@ -52,7 +53,11 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
   const fail = (code: "E_PARSE" | "E_INPUT_TRUNCATED", message: string, at: number, hint?: string) =>
     new MathtuneError(code, message, {
       location: { file, line: lines.at(Math.min(at, n)) },
-      hint: hint ?? (code === "E_INPUT_TRUNCATED" ? "the file looks cut off; re-download or regenerate it" : "check the file with a JSON validator (e.g. jq . file.json)"),
+      hint:
+        hint ??
+        (code === "E_INPUT_TRUNCATED"
+          ? "the file looks cut off; re-download or regenerate it"
+          : "check the file with a JSON validator (e.g. jq . file.json)"),
     });
   const ws = (i: number): number => {
     while (i < n && isWs(text.charCodeAt(i))) i++;
@@ -104,7 +109,13 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
   let where = "top level";
   const first = text.charCodeAt(start);
   if (first === 0x5b) {
-    if (recordsField) throw fail("E_PARSE", `the top level is an array, but recordsField '${recordsField}' names a key of an object`, start, "drop recordsField");
+    if (recordsField)
+      throw fail(
+        "E_PARSE",
+        `the top level is an array, but recordsField '${recordsField}' names a key of an object`,
+        start,
+        "drop recordsField",
+      );
     arrayAt = start;
   } else if (first === 0x7b) {
     // walk the members of the top-level object, checking the ones that are not the rows
@@ -124,7 +135,10 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
         throw fail("E_PARSE", `malformed JSON: bad key: ${v8Reason(e)}`, i);
       }
       i = ws(kEnd);
-      if (text.charCodeAt(i) !== 0x3a) throw i >= n ? fail("E_INPUT_TRUNCATED", "file ends after a key", i) : fail("E_PARSE", `malformed JSON: expected ':' after key '${key}'`, i);
+      if (text.charCodeAt(i) !== 0x3a)
+        throw i >= n
+          ? fail("E_INPUT_TRUNCATED", "file ends after a key", i)
+          : fail("E_PARSE", `malformed JSON: expected ':' after key '${key}'`, i);
       const at = ws(i + 1);
       if (at >= n) throw fail("E_INPUT_TRUNCATED", `file ends before the value of '${key}'`, at);
       const end = valueEnd(at);
@@ -148,8 +162,18 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
         "E_PARSE",
         recordsField
           ? `key '${recordsField}' ${chosen ? "is not an array" : "is missing"}`
-          : `expected an array of rows, or an object with a 'records' or 'data' array; found an object with keys ${members.map((m) => m.key).slice(0, 20).join(", ") || "(none)"}`,
-        { location: { file }, hint: arrays.length ? `set recordsField to one of: ${arrays.join(", ")}` : "point the adapter at a file holding an array of rows" },
+          : `expected an array of rows, or an object with a 'records' or 'data' array; found an object with keys ${
+              members
+                .map((m) => m.key)
+                .slice(0, 20)
+                .join(", ") || "(none)"
+            }`,
+        {
+          location: { file },
+          hint: arrays.length
+            ? `set recordsField to one of: ${arrays.join(", ")}`
+            : "point the adapter at a file holding an array of rows",
+        },
       );
     }
     for (const m of members) {
@@ -157,7 +181,11 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
       try {
         JSON.parse(text.slice(m.at, m.end < 0 ? n : m.end));
       } catch (e) {
-        throw fail(m.end < 0 ? "E_INPUT_TRUNCATED" : "E_PARSE", `malformed JSON in the value of '${m.key}': ${v8Reason(e)}`, m.at);
+        throw fail(
+          m.end < 0 ? "E_INPUT_TRUNCATED" : "E_PARSE",
+          `malformed JSON in the value of '${m.key}': ${v8Reason(e)}`,
+          m.at,
+        );
       }
     }
     if (closed) {
@@ -185,14 +213,24 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
     if (!open) i++;
     while (open) {
       if (i >= n) {
-        yield { index, line: lines.at(n), error: fail("E_INPUT_TRUNCATED", "file ends inside the row array (no closing ])", n), text: "" };
+        yield {
+          index,
+          line: lines.at(n),
+          error: fail("E_INPUT_TRUNCATED", "file ends inside the row array (no closing ])", n),
+          text: "",
+        };
         return;
       }
       const at = i;
       const line = lines.at(at);
       const end = valueEnd(at);
       if (end < 0) {
-        yield { index, line, error: fail("E_INPUT_TRUNCATED", "file ends inside this row", at), text: text.slice(at, at + 1000) };
+        yield {
+          index,
+          line,
+          error: fail("E_INPUT_TRUNCATED", "file ends inside this row", at),
+          text: text.slice(at, at + 1000),
+        };
         return;
       }
       const slice = text.slice(at, end);
@@ -203,7 +241,12 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
       else {
         const e = parsed.error.cause;
         const pos = /at position (\d+)/.exec(String((e as Error).message));
-        item = { index, line, error: fail("E_PARSE", `malformed JSON: ${v8Reason(e)}`, pos ? at + Number(pos[1]) : at), text: slice };
+        item = {
+          index,
+          line,
+          error: fail("E_PARSE", `malformed JSON: ${v8Reason(e)}`, pos ? at + Number(pos[1]) : at),
+          text: slice,
+        };
       }
       yield item;
       index++;
@@ -219,7 +262,12 @@ export function scanJsonRows(text: string, file: string, recordsField: string | 
         continue;
       }
       if (i >= n) {
-        yield { index, line: lines.at(n), error: fail("E_INPUT_TRUNCATED", "file ends inside the row array (no closing ])", n), text: "" };
+        yield {
+          index,
+          line: lines.at(n),
+          error: fail("E_INPUT_TRUNCATED", "file ends inside the row array (no closing ])", n),
+          text: "",
+        };
         return;
       }
       throw fail("E_PARSE", `malformed JSON: expected ',' or ']' after row ${index - 1}`, i);

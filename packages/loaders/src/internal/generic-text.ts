@@ -72,7 +72,11 @@ export interface TextBlock {
  */
 export async function* readTextBlocks(
   file: string,
-  options: { signal?: AbortSignal | undefined; progress?: ((done: number, total: number | undefined) => void) | undefined; size?: number } = {},
+  options: {
+    signal?: AbortSignal | undefined;
+    progress?: ((done: number, total: number | undefined) => void) | undefined;
+    size?: number;
+  } = {},
 ): AsyncGenerator<TextBlock> {
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   let carry: Buffer | undefined;

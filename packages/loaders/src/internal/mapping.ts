@@ -3,17 +3,31 @@
  * holds the problem, the solution, the answer..., defaults for the rest, and what happens to the
  * columns nobody mapped. Turns one row into a MathRecord or a Rejection, never throws.
  */
-import { JSON_MAX_DEPTH, contentId, rawTopLevelValue, type MathRecord, type Rejection, type SourceLocation, Type, withLocation, reject } from "@mathtune/core";
+import {
+  JSON_MAX_DEPTH,
+  contentId,
+  rawTopLevelValue,
+  type MathRecord,
+  type Rejection,
+  type SourceLocation,
+  Type,
+  withLocation,
+  reject,
+} from "@mathtune/core";
 import { uniqueIds } from "./fs.js";
 
 export const DATASET_NAME_PATTERN = "^[a-z0-9][a-z0-9_.-]*$";
 
 const column = (what: string) =>
-  Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: `column holding ${what}; null: none` }));
+  Type.Optional(
+    Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: `column holding ${what}; null: none` }),
+  );
 
 export const FieldsSchema = Type.Object(
   {
-    problem: Type.Optional(Type.String({ minLength: 1, description: "column holding the question (default 'problem')" })),
+    problem: Type.Optional(
+      Type.String({ minLength: 1, description: "column holding the question (default 'problem')" }),
+    ),
     solution: column("the worked solution (default 'solution')"),
     answer: column("the final answer (default 'answer')"),
     id: column("a native id (default 'id'); without one the id is a content hash"),
@@ -27,7 +41,13 @@ export const FieldsSchema = Type.Object(
 
 export const DefaultsSchema = Type.Object(
   {
-    lang: Type.Optional(Type.String({ minLength: 2, maxLength: 16, description: "language of rows without a lang column (default 'en')" })),
+    lang: Type.Optional(
+      Type.String({
+        minLength: 2,
+        maxLength: 16,
+        description: "language of rows without a lang column (default 'en')",
+      }),
+    ),
     split: Type.Optional(Type.String({ minLength: 1 })),
     category: Type.Optional(Type.String({ minLength: 1 })),
     difficulty: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Integer()])),
@@ -41,7 +61,8 @@ export const mappingProperties = {
   name: Type.Optional(
     Type.String({
       pattern: DATASET_NAME_PATTERN,
-      description: "dataset name; goes into every id (<adapter>/<split>/<name>/<key>) so two generic sources never share ids",
+      description:
+        "dataset name; goes into every id (<adapter>/<split>/<name>/<key>) so two generic sources never share ids",
     }),
   ),
   fields: Type.Optional(FieldsSchema),
@@ -65,7 +86,14 @@ export const DEFAULT_FIELDS: Readonly<Record<FieldName, string>> = Object.freeze
 export interface MappingOptions {
   name?: string | undefined;
   fields?: Partial<Record<FieldName, string | null>> | undefined;
-  defaults?: { lang?: string | undefined; split?: string | undefined; category?: string | undefined; difficulty?: string | number | undefined } | undefined;
+  defaults?:
+    | {
+        lang?: string | undefined;
+        split?: string | undefined;
+        category?: string | undefined;
+        difficulty?: string | number | undefined;
+      }
+    | undefined;
   keepOtherFields?: boolean | undefined;
 }
 
@@ -158,7 +186,10 @@ export function createMapper(adapter: string, options: MappingOptions): RowMappe
       return fail("E_RECORD_INVALID", `field '${problemColumn}' (problem) must be a string, got ${describe(problem)}`);
     }
     if (absent(problem)) {
-      return fail("E_FIELD_MISSING", `field '${problemColumn}' (problem) is ${problem === undefined ? "missing" : problem === null ? "null" : "empty"}`);
+      return fail(
+        "E_FIELD_MISSING",
+        `field '${problemColumn}' (problem) is ${problem === undefined ? "missing" : problem === null ? "null" : "empty"}`,
+      );
     }
     const get = (f: FieldName): unknown => (columns[f] === undefined ? undefined : row[columns[f]]);
     const problems: string[] = [];
@@ -172,7 +203,9 @@ export function createMapper(adapter: string, options: MappingOptions): RowMappe
         if (raw !== undefined && /^-?\d/.test(raw)) return raw;
       }
       if (allowNumber && ((typeof v === "number" && Number.isFinite(v)) || typeof v === "bigint")) return String(v);
-      problems.push(`field '${columns[f]}' (${f}) must be a string${allowNumber ? " or a number" : ""}, got ${describe(v)}`);
+      problems.push(
+        `field '${columns[f]}' (${f}) must be a string${allowNumber ? " or a number" : ""}, got ${describe(v)}`,
+      );
       return undefined;
     };
     const solution = text("solution", false);
@@ -187,7 +220,10 @@ export function createMapper(adapter: string, options: MappingOptions): RowMappe
       if (typeof d === "string") difficulty = d;
       else if (typeof d === "number" && Number.isInteger(d)) difficulty = d;
       else if (typeof d === "bigint" && Number.isSafeInteger(Number(d))) difficulty = Number(d);
-      else problems.push(`field '${columns.difficulty}' (difficulty) must be a string or an integer, got ${typeof d === "number" ? String(d) : describe(d)}`);
+      else
+        problems.push(
+          `field '${columns.difficulty}' (difficulty) must be a string or an integer, got ${typeof d === "number" ? String(d) : describe(d)}`,
+        );
     }
     if (problems.length) return fail("E_RECORD_INVALID", problems.join("; "));
 

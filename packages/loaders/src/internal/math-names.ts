@@ -17,7 +17,12 @@ const SUBJECT_BY_TYPE = new Map<string, string>(Object.entries(MATH_SUBJECTS).ma
 export function subjectKey(name: string): string {
   const known = SUBJECT_BY_TYPE.get(name.trim().toLowerCase());
   if (known) return known;
-  return name.trim().toLowerCase().replace(/&/g, "and").replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/&/g, "and")
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
 }
 
 /** `Level 3` -> 3; `Level ?` and anything else -> undefined. */

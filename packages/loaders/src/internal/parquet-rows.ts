@@ -67,7 +67,12 @@ export async function* readParquetRows(path: string, options: ParquetRowsOptions
         const buf = new ArrayBuffer(length);
         let done = 0;
         while (done < length) {
-          const { bytesRead: n } = await handle.read(new Uint8Array(buf, done, length - done), 0, length - done, start + done);
+          const { bytesRead: n } = await handle.read(
+            new Uint8Array(buf, done, length - done),
+            0,
+            length - done,
+            start + done,
+          );
           if (n === 0) break;
           done += n;
         }
@@ -79,7 +84,15 @@ export async function* readParquetRows(path: string, options: ParquetRowsOptions
     const head = Buffer.from(await file.slice(0, 4)).toString("latin1");
     const tail = Buffer.from(await file.slice(size - 4, size)).toString("latin1");
     if (head !== MAGIC || tail !== MAGIC) {
-      throw corruptInput(path, "Parquet", new Error(tail === MAGIC || head === MAGIC ? "the footer or header magic PAR1 is missing (file cut off?)" : "no PAR1 magic bytes"));
+      throw corruptInput(
+        path,
+        "Parquet",
+        new Error(
+          tail === MAGIC || head === MAGIC
+            ? "the footer or header magic PAR1 is missing (file cut off?)"
+            : "no PAR1 magic bytes",
+        ),
+      );
     }
     let metadata: FileMetaData;
     try {
@@ -90,10 +103,14 @@ export async function* readParquetRows(path: string, options: ParquetRowsOptions
     const available = parquetColumnNames(metadata);
     const missing = (options.requireColumns ?? []).filter((c) => !available.includes(c));
     if (missing.length) {
-      throw new MathtuneError("E_FIELD_MISSING", `no column ${missing.map((c) => `'${c}'`).join(", ")} in the Parquet file; columns: ${available.join(", ")}`, {
-        location: { file: path },
-        hint: "map the fields to columns the file has",
-      });
+      throw new MathtuneError(
+        "E_FIELD_MISSING",
+        `no column ${missing.map((c) => `'${c}'`).join(", ")} in the Parquet file; columns: ${available.join(", ")}`,
+        {
+          location: { file: path },
+          hint: "map the fields to columns the file has",
+        },
+      );
     }
     const columns = options.columns ? options.columns.filter((c) => available.includes(c)) : undefined;
     let rowStart = 0;

@@ -51,7 +51,12 @@ function seeds(numPerm: number): Uint32Array {
 }
 
 /** MinHash signature of a set of shingle hashes: for each permutation, the least permuted value. */
-export function minhash(shingles: Uint32Array, numPerm: number, perms: Uint32Array = seeds(numPerm), out: Uint32Array = new Uint32Array(numPerm)): Uint32Array {
+export function minhash(
+  shingles: Uint32Array,
+  numPerm: number,
+  perms: Uint32Array = seeds(numPerm),
+  out: Uint32Array = new Uint32Array(numPerm),
+): Uint32Array {
   out.fill(0xffffffff);
   for (let i = 0; i < numPerm; i++) {
     const a = perms[i]!;

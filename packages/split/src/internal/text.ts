@@ -39,7 +39,10 @@ const LETTERS = `(?:(?![${CJK}])[\\p{L}\\p{N}\\p{M}])+`;
 /** Words: runs of letters and digits (with inner apostrophes: `janet's`); each CJK character is a word of its own. Punctuation and symbols dropped. */
 const WORD_RE = new RegExp(`[${CJK}]|${LETTERS}(?:'${LETTERS})*`, "gu");
 /** Math tokens: words as above, plus each symbol (operators, brackets, backslashes) except prose punctuation. */
-const MATH_TOKEN_RE = new RegExp(`[${CJK}]|(?:(?![${CJK}])[\\p{L}\\p{N}\\p{M}])+|[^\\s\\p{L}\\p{N}\\p{M}.,;:!?'"“”‘’、。，；：！？]`, "gu");
+const MATH_TOKEN_RE = new RegExp(
+  `[${CJK}]|(?:(?![${CJK}])[\\p{L}\\p{N}\\p{M}])+|[^\\s\\p{L}\\p{N}\\p{M}.,;:!?'"“”‘’、。，；：！？]`,
+  "gu",
+);
 
 /** Lower-cased NFKC words of a text, digits kept (`48/2=24` gives `48`, `2`, `24`). For decontamination. */
 export function words(text: string): string[] {

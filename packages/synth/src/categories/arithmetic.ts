@@ -119,7 +119,9 @@ function solveSteps(root: Node, lang: Lang, fractions: boolean): string[] {
     };
     walk(tree, undefined, "l", false);
     // Parentheses first; then multiplication and division; then left to right.
-    ready.sort((a, b) => Number(b.inParens) - Number(a.inParens) || PREC[b.node.op] - PREC[a.node.op] || a.order - b.order);
+    ready.sort(
+      (a, b) => Number(b.inParens) - Number(a.inParens) || PREC[b.node.op] - PREC[a.node.op] || a.order - b.order,
+    );
     const pick = ready[0]!;
     const a = (pick.node.l as { v: Rat }).v;
     const b = (pick.node.r as { v: Rat }).v;
@@ -127,7 +129,9 @@ function solveSteps(root: Node, lang: Lang, fractions: boolean): string[] {
     const leaf: Node = { k: "n", v: c };
     if (!pick.parent) tree = leaf;
     else pick.parent[pick.side] = leaf;
-    const work = fractions ? fractionWork(pick.node.op, a, b, c) : `${leafTex(a, false, true)} ${TEX_OP[pick.node.op]} ${leafTex(b, false, false)} = ${c.tex()}`;
+    const work = fractions
+      ? fractionWork(pick.node.op, a, b, c)
+      : `${leafTex(a, false, true)} ${TEX_OP[pick.node.op]} ${leafTex(b, false, false)} = ${c.tex()}`;
     const isMulDiv = PREC[pick.node.op] === 2;
     const reason =
       lang === "en"
@@ -151,7 +155,12 @@ function solveSteps(root: Node, lang: Lang, fractions: boolean): string[] {
                 : tree.k === "n"
                   ? "直接计算："
                   : "";
-    const rest = tree.k === "n" ? "" : lang === "en" ? `, so the expression becomes $${tex(tree, fractions)}$` : `，算式变为 $${tex(tree, fractions)}$`;
+    const rest =
+      tree.k === "n"
+        ? ""
+        : lang === "en"
+          ? `, so the expression becomes $${tex(tree, fractions)}$`
+          : `，算式变为 $${tex(tree, fractions)}$`;
     steps.push(`${reason}$${work}$${rest}${lang === "en" ? "." : "。"}`);
   }
 }
@@ -263,16 +272,68 @@ const ASK_ZH = [
 
 /** One-operation questions in words. */
 const WORDS_EN: Record<Op, Array<(a: string, b: string) => string>> = {
-  "+": [(a, b) => `What is the sum of ${a} and ${b}?`, (a, b) => `Add ${a} and ${b}.`, (a, b) => `What do you get when you add ${b} to ${a}?`, (a, b) => `Find the total of ${a} and ${b}.`, (a, b) => `Increase ${a} by ${b}. What is the result?`, (a, b) => `${a} plus ${b} equals what?`],
-  "-": [(a, b) => `Subtract ${b} from ${a}.`, (a, b) => `What is ${a} minus ${b}?`, (a, b) => `How much is ${b} less than ${a}? Give the difference.`, (a, b) => `Take ${b} away from ${a}. What is left?`, (a, b) => `What is the difference between ${a} and ${b}?`, (a, b) => `Decrease ${a} by ${b}.`],
-  "*": [(a, b) => `What is ${a} multiplied by ${b}?`, (a, b) => `Find the product of ${a} and ${b}.`, (a, b) => `What is ${a} times ${b}?`, (a, b) => `Multiply ${a} by ${b}.`, (a, b) => `What do ${b} lots of ${a} make?`, (a, b) => `Compute the product ${a} × ${b}.`],
-  "/": [(a, b) => `Divide ${a} by ${b}.`, (a, b) => `What is ${a} divided by ${b}?`, (a, b) => `How many times does ${b} go into ${a}?`, (a, b) => `Find the quotient of ${a} and ${b}.`, (a, b) => `Share ${a} equally into ${b} groups. How many are in each group?`, (a, b) => `What is ${a} ÷ ${b}?`],
+  "+": [
+    (a, b) => `What is the sum of ${a} and ${b}?`,
+    (a, b) => `Add ${a} and ${b}.`,
+    (a, b) => `What do you get when you add ${b} to ${a}?`,
+    (a, b) => `Find the total of ${a} and ${b}.`,
+    (a, b) => `Increase ${a} by ${b}. What is the result?`,
+    (a, b) => `${a} plus ${b} equals what?`,
+  ],
+  "-": [
+    (a, b) => `Subtract ${b} from ${a}.`,
+    (a, b) => `What is ${a} minus ${b}?`,
+    (a, b) => `How much is ${b} less than ${a}? Give the difference.`,
+    (a, b) => `Take ${b} away from ${a}. What is left?`,
+    (a, b) => `What is the difference between ${a} and ${b}?`,
+    (a, b) => `Decrease ${a} by ${b}.`,
+  ],
+  "*": [
+    (a, b) => `What is ${a} multiplied by ${b}?`,
+    (a, b) => `Find the product of ${a} and ${b}.`,
+    (a, b) => `What is ${a} times ${b}?`,
+    (a, b) => `Multiply ${a} by ${b}.`,
+    (a, b) => `What do ${b} lots of ${a} make?`,
+    (a, b) => `Compute the product ${a} × ${b}.`,
+  ],
+  "/": [
+    (a, b) => `Divide ${a} by ${b}.`,
+    (a, b) => `What is ${a} divided by ${b}?`,
+    (a, b) => `How many times does ${b} go into ${a}?`,
+    (a, b) => `Find the quotient of ${a} and ${b}.`,
+    (a, b) => `Share ${a} equally into ${b} groups. How many are in each group?`,
+    (a, b) => `What is ${a} ÷ ${b}?`,
+  ],
 };
 const WORDS_ZH: Record<Op, Array<(a: string, b: string) => string>> = {
-  "+": [(a, b) => `${a} 与 ${b} 的和是多少？`, (a, b) => `${a} 加上 ${b} 等于多少？`, (a, b) => `求 ${a} 和 ${b} 的总和。`, (a, b) => `比 ${a} 多 ${b} 的数是多少？`, (a, b) => `${a} 加 ${b} 得多少？`],
-  "-": [(a, b) => `${a} 减去 ${b} 等于多少？`, (a, b) => `${a} 比 ${b} 多多少？`, (a, b) => `从 ${a} 里减去 ${b}，还剩多少？`, (a, b) => `比 ${a} 少 ${b} 的数是多少？`, (a, b) => `${a} 与 ${b} 的差是多少？`],
-  "*": [(a, b) => `${a} 乘以 ${b} 是多少？`, (a, b) => `求 ${a} 与 ${b} 的积。`, (a, b) => `${a} 的 ${b} 倍是多少？`, (a, b) => `${b} 个 ${a} 相加得多少？`, (a, b) => `计算 ${a} × ${b}。`],
-  "/": [(a, b) => `${a} 除以 ${b} 等于多少？`, (a, b) => `求 ${a} 除以 ${b} 的商。`, (a, b) => `${a} 里面有几个 ${b}？`, (a, b) => `把 ${a} 平均分成 ${b} 份，每份是多少？`, (a, b) => `计算 ${a} ÷ ${b}。`],
+  "+": [
+    (a, b) => `${a} 与 ${b} 的和是多少？`,
+    (a, b) => `${a} 加上 ${b} 等于多少？`,
+    (a, b) => `求 ${a} 和 ${b} 的总和。`,
+    (a, b) => `比 ${a} 多 ${b} 的数是多少？`,
+    (a, b) => `${a} 加 ${b} 得多少？`,
+  ],
+  "-": [
+    (a, b) => `${a} 减去 ${b} 等于多少？`,
+    (a, b) => `${a} 比 ${b} 多多少？`,
+    (a, b) => `从 ${a} 里减去 ${b}，还剩多少？`,
+    (a, b) => `比 ${a} 少 ${b} 的数是多少？`,
+    (a, b) => `${a} 与 ${b} 的差是多少？`,
+  ],
+  "*": [
+    (a, b) => `${a} 乘以 ${b} 是多少？`,
+    (a, b) => `求 ${a} 与 ${b} 的积。`,
+    (a, b) => `${a} 的 ${b} 倍是多少？`,
+    (a, b) => `${b} 个 ${a} 相加得多少？`,
+    (a, b) => `计算 ${a} × ${b}。`,
+  ],
+  "/": [
+    (a, b) => `${a} 除以 ${b} 等于多少？`,
+    (a, b) => `求 ${a} 除以 ${b} 的商。`,
+    (a, b) => `${a} 里面有几个 ${b}？`,
+    (a, b) => `把 ${a} 平均分成 ${b} 份，每份是多少？`,
+    (a, b) => `计算 ${a} ÷ ${b}。`,
+  ],
 };
 
 function oneOp(rng: Rng): Node {
@@ -329,9 +390,20 @@ export const arithmetic: CategoryGenerator = (rng, level: Level, lang): Draft =>
   }
   const steps = solveSteps(structuredCloneNode(tree), lang, fractions);
   if (fractions && !answer.isInt()) {
-    steps.push(lang === "en" ? `The fraction $${answer.fracTex()}$ is in lowest terms.` : `分数 $${answer.fracTex()}$ 已是最简分数。`);
+    steps.push(
+      lang === "en"
+        ? `The fraction $${answer.fracTex()}$ is in lowest terms.`
+        : `分数 $${answer.fracTex()}$ 已是最简分数。`,
+    );
   }
-  return { problem, steps, answer, check: { type: "value", expr }, template: `arithmetic/${form}/${phr}`, ...(fractions ? { fractionAnswer: true } : {}) };
+  return {
+    problem,
+    steps,
+    answer,
+    check: { type: "value", expr },
+    template: `arithmetic/${form}/${phr}`,
+    ...(fractions ? { fractionAnswer: true } : {}),
+  };
 };
 
 function structuredCloneNode(n: Node): Node {

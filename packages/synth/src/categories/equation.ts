@@ -81,33 +81,64 @@ function solveSteps(f: Form, v: string, lang: Lang): { steps: string[]; x: Rat }
     steps.push(
       r.sign() > 0
         ? say(lang, `Subtract $${term(r, v)}$ from both sides: $${eq}$.`, `两边同时减去 $${term(r, v)}$：$${eq}$。`)
-        : say(lang, `Add $${term(r.neg(), v)}$ to both sides: $${eq}$.`, `两边同时加上 $${term(r.neg(), v)}$：$${eq}$。`),
+        : say(
+            lang,
+            `Add $${term(r.neg(), v)}$ to both sides: $${eq}$.`,
+            `两边同时加上 $${term(r.neg(), v)}$：$${eq}$。`,
+          ),
     );
     p = np;
   }
   let rhs = s;
   if (q.sign() !== 0) {
     rhs = s.sub(q);
-    const work = q.sign() > 0 ? `${s.fracTex()} - ${q.fracTex()} = ${rhs.fracTex()}` : `${s.fracTex()} + ${q.abs().fracTex()} = ${rhs.fracTex()}`;
+    const work =
+      q.sign() > 0
+        ? `${s.fracTex()} - ${q.fracTex()} = ${rhs.fracTex()}`
+        : `${s.fracTex()} + ${q.abs().fracTex()} = ${rhs.fracTex()}`;
     const eq = `${term(p, v)} = ${rhs.fracTex()}`;
     steps.push(
       q.sign() > 0
-        ? say(lang, `Subtract $${q.fracTex()}$ from both sides ($${work}$): $${eq}$.`, `两边同时减去 $${q.fracTex()}$（$${work}$）：$${eq}$。`)
-        : say(lang, `Add $${q.abs().fracTex()}$ to both sides ($${work}$): $${eq}$.`, `两边同时加上 $${q.abs().fracTex()}$（$${work}$）：$${eq}$。`),
+        ? say(
+            lang,
+            `Subtract $${q.fracTex()}$ from both sides ($${work}$): $${eq}$.`,
+            `两边同时减去 $${q.fracTex()}$（$${work}$）：$${eq}$。`,
+          )
+        : say(
+            lang,
+            `Add $${q.abs().fracTex()}$ to both sides ($${work}$): $${eq}$.`,
+            `两边同时加上 $${q.abs().fracTex()}$（$${work}$）：$${eq}$。`,
+          ),
     );
     q = R(0);
   }
   const x = rhs.div(p);
   if (!p.eq(R(1))) {
     const pt = p.sign() < 0 ? `\\left(${p.fracTex()}\\right)` : p.fracTex();
-    const work = p.isInt() ? `${rhs.fracTex()} \\div ${pt} = ${x.fracTex()}` : `${rhs.fracTex()} \\div ${pt} = ${rhs.fracTex()} \\times ${sub(R(p.d, p.n))} = ${x.fracTex()}`;
-    steps.push(say(lang, `Divide both sides by $${p.fracTex()}$: $${work}$, so $${v} = ${x.fracTex()}$.`, `两边同时除以 $${p.fracTex()}$：$${work}$，所以 $${v} = ${x.fracTex()}$。`));
+    const work = p.isInt()
+      ? `${rhs.fracTex()} \\div ${pt} = ${x.fracTex()}`
+      : `${rhs.fracTex()} \\div ${pt} = ${rhs.fracTex()} \\times ${sub(R(p.d, p.n))} = ${x.fracTex()}`;
+    steps.push(
+      say(
+        lang,
+        `Divide both sides by $${p.fracTex()}$: $${work}$, so $${v} = ${x.fracTex()}$.`,
+        `两边同时除以 $${p.fracTex()}$：$${work}$，所以 $${v} = ${x.fracTex()}$。`,
+      ),
+    );
   }
   const c = f.check(x);
   steps.push(
     c.right === undefined
-      ? say(lang, `Check: $${c.left} = ${c.lv.fracTex()}$, which matches the right side.`, `检验：左边 $${c.left} = ${c.lv.fracTex()}$，与右边相等。`)
-      : say(lang, `Check: the left side is $${c.left} = ${c.lv.fracTex()}$ and the right side is $${c.right} = ${c.rv.fracTex()}$.`, `检验：左边 $${c.left} = ${c.lv.fracTex()}$，右边 $${c.right} = ${c.rv.fracTex()}$，两边相等。`),
+      ? say(
+          lang,
+          `Check: $${c.left} = ${c.lv.fracTex()}$, which matches the right side.`,
+          `检验：左边 $${c.left} = ${c.lv.fracTex()}$，与右边相等。`,
+        )
+      : say(
+          lang,
+          `Check: the left side is $${c.left} = ${c.lv.fracTex()}$ and the right side is $${c.right} = ${c.rv.fracTex()}$.`,
+          `检验：左边 $${c.left} = ${c.lv.fracTex()}$，右边 $${c.right} = ${c.rv.fracTex()}$，两边相等。`,
+        ),
   );
   if (!c.lv.eq(c.rv)) throw new Error("equation check failed in the generator");
   return { steps, x };
@@ -133,7 +164,11 @@ function formAxB(rng: Rng, a: number, x: Rat | null, b: number, c0: number | nul
     q: B,
     r: R(0),
     s: C,
-    check: (x) => ({ left: swap ? `${b} + ${A.eq(R(1)) ? sub(x) : times(A, x)}` : `${times(A, x)}${plusConst(B)}`, lv: A.mul(x).add(B), rv: C }),
+    check: (x) => ({
+      left: swap ? `${b} + ${A.eq(R(1)) ? sub(x) : times(A, x)}` : `${times(A, x)}${plusConst(B)}`,
+      lv: A.mul(x).add(B),
+      rv: C,
+    }),
     form: swap ? "b+ax=c" : "ax+b=c",
   };
 }
@@ -148,7 +183,12 @@ function formTwoSided(a: number, b: number, c: number, d: number, v: string): Fo
     q: B,
     r: C,
     s: D,
-    check: (x) => ({ left: `${times(A, x)}${plusConst(B)}`, right: `${times(C, x)}${plusConst(D)}`, lv: A.mul(x).add(B), rv: C.mul(x).add(D) }),
+    check: (x) => ({
+      left: `${times(A, x)}${plusConst(B)}`,
+      right: `${times(C, x)}${plusConst(D)}`,
+      lv: A.mul(x).add(B),
+      rv: C.mul(x).add(D),
+    }),
     form: "ax+b=cx+d",
   };
 }
@@ -164,7 +204,12 @@ function formBracket(a: number, b: number, c: number, v: string): Form {
       })()
     : (() => {
         const eq = `${lin(A, A.mul(B), v)} = ${C.fracTex()}`;
-        return [{ en: `Expand the brackets ($${a} \\times ${sub(B)} = ${A.mul(B).fracTex()}$): $${eq}$.`, zh: `去括号（$${a} \\times ${sub(B)} = ${A.mul(B).fracTex()}$）：$${eq}$。` }];
+        return [
+          {
+            en: `Expand the brackets ($${a} \\times ${sub(B)} = ${A.mul(B).fracTex()}$): $${eq}$.`,
+            zh: `去括号（$${a} \\times ${sub(B)} = ${A.mul(B).fracTex()}$）：$${eq}$。`,
+          },
+        ];
       })();
   return {
     tex: `${a}\\left(${inner}\\right) = ${c}`,
@@ -191,7 +236,12 @@ function formFractions(a: number, b: number, c: number, d: number, v: string): F
   return {
     tex: `\\frac{${v}}{${a}}${bTex} = ${d}`,
     ascii: c === 1 ? `${v}/${a} + ${a$(R(b))} = ${a$(D)}` : `${v}/${a} + ${a$(R(b))}/${c} = ${a$(D)}`,
-    prep: [{ en: `Multiply both sides by ${L} to clear the fractions: $${eq}$.`, zh: `两边同时乘以 ${L}，去分母：$${eq}$。` }],
+    prep: [
+      {
+        en: `Multiply both sides by ${L} to clear the fractions: $${eq}$.`,
+        zh: `两边同时乘以 ${L}，去分母：$${eq}$。`,
+      },
+    ],
     p: P,
     q: Q,
     r: R(0),
@@ -269,15 +319,22 @@ const ASK_ZH = [
 /** "I think of a number" problems for ax + b = c. */
 function wordsProblem(rng: Rng, lang: Lang, a: number, b: number, c: number): { problem: string; phr: number } {
   const who = name(rng, lang);
-  const op = b >= 0 ? { en: `add ${b}`, en3: `adds ${b}`, zh: `再加上 ${b}` } : { en: `subtract ${-b}`, en3: `subtracts ${-b}`, zh: `再减去 ${-b}` };
+  const op =
+    b >= 0
+      ? { en: `add ${b}`, en3: `adds ${b}`, zh: `再加上 ${b}` }
+      : { en: `subtract ${-b}`, en3: `subtracts ${-b}`, zh: `再减去 ${-b}` };
   const en = [
     () => `I think of a number, multiply it by ${a} and then ${op.en}. The result is ${c}. What is my number?`,
-    () => `${who} thinks of a number, multiplies it by ${a} and ${op.en3}, getting ${c}. What number did ${who} think of?`,
+    () =>
+      `${who} thinks of a number, multiplies it by ${a} and ${op.en3}, getting ${c}. What number did ${who} think of?`,
     () => `When a number is multiplied by ${a} and then you ${op.en}, the answer is ${c}. Find the number.`,
-    () => `${who} says: "If you multiply my secret number by ${a} and ${op.en}, you get ${c}." What is the secret number?`,
+    () =>
+      `${who} says: "If you multiply my secret number by ${a} and ${op.en}, you get ${c}." What is the secret number?`,
     () => `${a} times a number, ${b >= 0 ? `plus ${b}` : `minus ${-b}`}, equals ${c}. What is the number?`,
-    () => `${who} multiplies the number of stamps in an album by ${a} and then ${op.en3}, which gives ${c}. How many stamps are in the album?`,
-    () => `Find the number which, multiplied by ${a} and then ${b >= 0 ? `increased by ${b}` : `decreased by ${-b}`}, gives ${c}.`,
+    () =>
+      `${who} multiplies the number of stamps in an album by ${a} and then ${op.en3}, which gives ${c}. How many stamps are in the album?`,
+    () =>
+      `Find the number which, multiplied by ${a} and then ${b >= 0 ? `increased by ${b}` : `decreased by ${-b}`}, gives ${c}.`,
   ];
   const zh = [
     () => `一个数乘以 ${a}，${op.zh}，结果是 ${c}。这个数是多少？`,

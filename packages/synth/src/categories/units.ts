@@ -44,7 +44,18 @@ const U: Record<string, Unit> = {
 
 /** Metric and time pairs with a whole-number ratio (exact answers). */
 const EXACT_PAIRS: Array<[string, string]> = [
-  ["km", "m"], ["m", "cm"], ["cm", "mm"], ["m", "mm"], ["kg", "g"], ["t", "kg"], ["L", "mL"], ["h", "min"], ["min", "s"], ["h", "s"], ["day", "h"], ["week", "day"],
+  ["km", "m"],
+  ["m", "cm"],
+  ["cm", "mm"],
+  ["m", "mm"],
+  ["kg", "g"],
+  ["t", "kg"],
+  ["L", "mL"],
+  ["h", "min"],
+  ["min", "s"],
+  ["h", "s"],
+  ["day", "h"],
+  ["week", "day"],
 ];
 
 /** Imperial to metric, with the definition the problem states (`1 from = k to`). */
@@ -71,37 +82,98 @@ function qty(v: Rat, u: string, lang: Lang): string {
 
 const CONTEXTS_EN: Record<Dim, Array<Array<(q: string) => string>>> = {
   length: [
-    [(q) => `A screw is ${q} long.`, (q) => `A pencil measures ${q}.`, (q) => `A phone screen is ${q} wide.`, (q) => `A leaf is ${q} long.`],
-    [(q) => `A rope is ${q} long.`, (q) => `A shelf is ${q} long.`, (q) => `A sailboat is ${q} long.`, (q) => `A garden fence runs for ${q}.`, (q) => `A swimming pool is ${q} long.`],
-    [(q) => `A hiking trail is ${q} long.`, (q) => `The distance between two villages is ${q}.`, (q) => `A marathon route covers ${q}.`, (q) => `A river tour travels ${q}.`],
+    [
+      (q) => `A screw is ${q} long.`,
+      (q) => `A pencil measures ${q}.`,
+      (q) => `A phone screen is ${q} wide.`,
+      (q) => `A leaf is ${q} long.`,
+    ],
+    [
+      (q) => `A rope is ${q} long.`,
+      (q) => `A shelf is ${q} long.`,
+      (q) => `A sailboat is ${q} long.`,
+      (q) => `A garden fence runs for ${q}.`,
+      (q) => `A swimming pool is ${q} long.`,
+    ],
+    [
+      (q) => `A hiking trail is ${q} long.`,
+      (q) => `The distance between two villages is ${q}.`,
+      (q) => `A marathon route covers ${q}.`,
+      (q) => `A river tour travels ${q}.`,
+    ],
   ],
   mass: [
     [(q) => `A letter weighs ${q}.`, (q) => `A bar of chocolate weighs ${q}.`, (q) => `A bag of tea weighs ${q}.`],
-    [(q) => `A bag of flour weighs ${q}.`, (q) => `A suitcase weighs ${q}.`, (q) => `A watermelon weighs ${q}.`, (q) => `A dog weighs ${q}.`],
-    [(q) => `A truck carries ${q} of sand.`, (q) => `A boat is loaded with ${q} of rice.`, (q) => `A farm harvested ${q} of potatoes.`],
+    [
+      (q) => `A bag of flour weighs ${q}.`,
+      (q) => `A suitcase weighs ${q}.`,
+      (q) => `A watermelon weighs ${q}.`,
+      (q) => `A dog weighs ${q}.`,
+    ],
+    [
+      (q) => `A truck carries ${q} of sand.`,
+      (q) => `A boat is loaded with ${q} of rice.`,
+      (q) => `A farm harvested ${q} of potatoes.`,
+    ],
   ],
   volume: [
-    [(q) => `A cup holds ${q} of tea.`, (q) => `A bottle of medicine contains ${q}.`, (q) => `A can holds ${q} of soup.`],
-    [(q) => `A jug contains ${q} of juice.`, (q) => `A fish tank holds ${q} of water.`, (q) => `A car's fuel tank holds ${q}.`, (q) => `A bucket holds ${q} of paint.`],
+    [
+      (q) => `A cup holds ${q} of tea.`,
+      (q) => `A bottle of medicine contains ${q}.`,
+      (q) => `A can holds ${q} of soup.`,
+    ],
+    [
+      (q) => `A jug contains ${q} of juice.`,
+      (q) => `A fish tank holds ${q} of water.`,
+      (q) => `A car's fuel tank holds ${q}.`,
+      (q) => `A bucket holds ${q} of paint.`,
+    ],
     [(q) => `A water tower holds ${q}.`, (q) => `A pool needs ${q} of water.`],
   ],
   time: [
     [(q) => `A sprint race lasts ${q}.`, (q) => `An advert runs for ${q}.`, (q) => `A kettle takes ${q} to boil.`],
-    [(q) => `A train journey takes ${q}.`, (q) => `A film lasts ${q}.`, (q) => `A cake bakes for ${q}.`, (q) => `A football training session lasts ${q}.`],
+    [
+      (q) => `A train journey takes ${q}.`,
+      (q) => `A film lasts ${q}.`,
+      (q) => `A cake bakes for ${q}.`,
+      (q) => `A football training session lasts ${q}.`,
+    ],
     [(q) => `A school trip lasts ${q}.`, (q) => `A building project took ${q}.`, (q) => `A festival runs for ${q}.`],
   ],
   speed: [
     [(q) => `A snail moves at ${q}.`],
-    [(q) => `A car travels at ${q}.`, (q) => `A cyclist rides at ${q}.`, (q) => `The wind blows at ${q}.`, (q) => `A train moves at ${q}.`, (q) => `A runner keeps a pace of ${q}.`],
+    [
+      (q) => `A car travels at ${q}.`,
+      (q) => `A cyclist rides at ${q}.`,
+      (q) => `The wind blows at ${q}.`,
+      (q) => `A train moves at ${q}.`,
+      (q) => `A runner keeps a pace of ${q}.`,
+    ],
     [(q) => `A plane cruises at ${q}.`],
   ],
 };
 
 const CONTEXTS_ZH: Record<Dim, Array<Array<(q: string) => string>>> = {
   length: [
-    [(q) => `一颗螺丝长 ${q}。`, (q) => `一支铅笔长 ${q}。`, (q) => `一块手机屏幕宽 ${q}。`, (q) => `一片树叶长 ${q}。`],
-    [(q) => `一根绳子长 ${q}。`, (q) => `一个书架长 ${q}。`, (q) => `一艘帆船长 ${q}。`, (q) => `花园的篱笆长 ${q}。`, (q) => `一个游泳池长 ${q}。`],
-    [(q) => `一条登山步道长 ${q}。`, (q) => `两个村庄之间相距 ${q}。`, (q) => `一条马拉松路线长 ${q}。`, (q) => `一段河道游览路线长 ${q}。`],
+    [
+      (q) => `一颗螺丝长 ${q}。`,
+      (q) => `一支铅笔长 ${q}。`,
+      (q) => `一块手机屏幕宽 ${q}。`,
+      (q) => `一片树叶长 ${q}。`,
+    ],
+    [
+      (q) => `一根绳子长 ${q}。`,
+      (q) => `一个书架长 ${q}。`,
+      (q) => `一艘帆船长 ${q}。`,
+      (q) => `花园的篱笆长 ${q}。`,
+      (q) => `一个游泳池长 ${q}。`,
+    ],
+    [
+      (q) => `一条登山步道长 ${q}。`,
+      (q) => `两个村庄之间相距 ${q}。`,
+      (q) => `一条马拉松路线长 ${q}。`,
+      (q) => `一段河道游览路线长 ${q}。`,
+    ],
   ],
   mass: [
     [(q) => `一封信重 ${q}。`, (q) => `一块巧克力重 ${q}。`, (q) => `一包茶叶重 ${q}。`],
@@ -110,17 +182,33 @@ const CONTEXTS_ZH: Record<Dim, Array<Array<(q: string) => string>>> = {
   ],
   volume: [
     [(q) => `一杯茶有 ${q}。`, (q) => `一瓶药水有 ${q}。`, (q) => `一罐汤有 ${q}。`],
-    [(q) => `一壶果汁有 ${q}。`, (q) => `一个鱼缸能装 ${q} 水。`, (q) => `一辆汽车的油箱能装 ${q}。`, (q) => `一桶油漆有 ${q}。`],
+    [
+      (q) => `一壶果汁有 ${q}。`,
+      (q) => `一个鱼缸能装 ${q} 水。`,
+      (q) => `一辆汽车的油箱能装 ${q}。`,
+      (q) => `一桶油漆有 ${q}。`,
+    ],
     [(q) => `一座水塔能装 ${q} 水。`, (q) => `注满一个水池需要 ${q} 水。`],
   ],
   time: [
     [(q) => `一场短跑比赛用时 ${q}。`, (q) => `一段广告播放 ${q}。`, (q) => `烧开一壶水需要 ${q}。`],
-    [(q) => `一趟火车行程需要 ${q}。`, (q) => `一部电影放映 ${q}。`, (q) => `一个蛋糕要烤 ${q}。`, (q) => `一次足球训练持续 ${q}。`],
+    [
+      (q) => `一趟火车行程需要 ${q}。`,
+      (q) => `一部电影放映 ${q}。`,
+      (q) => `一个蛋糕要烤 ${q}。`,
+      (q) => `一次足球训练持续 ${q}。`,
+    ],
     [(q) => `一次研学旅行持续 ${q}。`, (q) => `一项建筑工程用了 ${q}。`, (q) => `一个节日活动持续 ${q}。`],
   ],
   speed: [
     [(q) => `一只蜗牛的速度是 ${q}。`],
-    [(q) => `一辆汽车以 ${q} 的速度行驶。`, (q) => `一位骑车人的速度是 ${q}。`, (q) => `风速是 ${q}。`, (q) => `一列火车的速度是 ${q}。`, (q) => `一名跑步者的速度是 ${q}。`],
+    [
+      (q) => `一辆汽车以 ${q} 的速度行驶。`,
+      (q) => `一位骑车人的速度是 ${q}。`,
+      (q) => `风速是 ${q}。`,
+      (q) => `一列火车的速度是 ${q}。`,
+      (q) => `一名跑步者的速度是 ${q}。`,
+    ],
     [(q) => `一架飞机的巡航速度是 ${q}。`],
   ],
 };
@@ -132,11 +220,20 @@ function join(lang: Lang, ...parts: string[]): string {
 
 function roundingText(dp: number, lang: Lang, rng: Rng): string {
   if (lang === "en") {
-    const w = dp === 0 ? "the nearest whole number" : dp === 1 ? "one decimal place" : dp === 2 ? "two decimal places" : "three decimal places";
+    const w =
+      dp === 0
+        ? "the nearest whole number"
+        : dp === 1
+          ? "one decimal place"
+          : dp === 2
+            ? "two decimal places"
+            : "three decimal places";
     return rng.pick([`Round to ${w}.`, `Give your answer to ${w}.`, `Round your answer to ${w}.`, `Answer to ${w}.`]);
   }
   const w = dp === 0 ? "整数" : dp === 1 ? "一位小数" : dp === 2 ? "两位小数" : "三位小数";
-  return dp === 0 ? rng.pick(["结果精确到整数。", "结果四舍五入到整数。"]) : rng.pick([`结果保留${w}。`, `答案四舍五入保留${w}。`]);
+  return dp === 0
+    ? rng.pick(["结果精确到整数。", "结果四舍五入到整数。"])
+    : rng.pick([`结果保留${w}。`, `答案四舍五入保留${w}。`]);
 }
 
 /** The question, with or without a context sentence. */
@@ -148,8 +245,20 @@ function ask(rng: Rng, lang: Lang, v: Rat, from: string, to: string, sizeUnit = 
   if (rng.chance(0.5)) {
     const plain =
       lang === "en"
-        ? [`Convert ${q} to ${toName}.`, `How many ${toName} are there in ${q}?`, `Express ${q} in ${toName}.`, `What is ${q} in ${toName}?`, `Write ${q} in ${toName}.`]
-        : [`把 ${q} 换算成${toName}。`, `${q} 等于多少${toName}？`, `${q} 合多少${toName}？`, `${q} 是多少${toName}？`, `将 ${q} 用${toName}表示。`];
+        ? [
+            `Convert ${q} to ${toName}.`,
+            `How many ${toName} are there in ${q}?`,
+            `Express ${q} in ${toName}.`,
+            `What is ${q} in ${toName}?`,
+            `Write ${q} in ${toName}.`,
+          ]
+        : [
+            `把 ${q} 换算成${toName}。`,
+            `${q} 等于多少${toName}？`,
+            `${q} 合多少${toName}？`,
+            `${q} 是多少${toName}？`,
+            `将 ${q} 用${toName}表示。`,
+          ];
     const i = rng.int(0, plain.length - 1);
     return { text: plain[i]!, key: `plain${i}` };
   }
@@ -157,7 +266,12 @@ function ask(rng: Rng, lang: Lang, v: Rat, from: string, to: string, sizeUnit = 
   const c = rng.int(0, ctx.length - 1);
   const qs =
     lang === "en"
-      ? [`How much is that in ${toName}?`, `What is this in ${toName}?`, `Write this measurement in ${toName}.`, `Convert it to ${toName}.`]
+      ? [
+          `How much is that in ${toName}?`,
+          `What is this in ${toName}?`,
+          `Write this measurement in ${toName}.`,
+          `Convert it to ${toName}.`,
+        ]
       : [`合多少${toName}？`, `换算成${toName}是多少？`, `用${toName}表示是多少？`, `等于多少${toName}？`];
   const k = rng.int(0, qs.length - 1);
   const first = ctx[c]!(q);
@@ -173,7 +287,14 @@ function definition(rng: Rng, lang: Lang, from: string, to: string, k: string): 
 }
 
 function roundedLine(lang: Lang, dp: number, ans: Rat, u: string): string {
-  const w = lang === "en" ? (dp === 0 ? "to the nearest whole number" : `to ${dp === 1 ? "one decimal place" : dp === 2 ? "two decimal places" : "three decimal places"}`) : dp === 0 ? "精确到整数" : `保留${dp === 1 ? "一" : dp === 2 ? "两" : "三"}位小数`;
+  const w =
+    lang === "en"
+      ? dp === 0
+        ? "to the nearest whole number"
+        : `to ${dp === 1 ? "one decimal place" : dp === 2 ? "two decimal places" : "three decimal places"}`
+      : dp === 0
+        ? "精确到整数"
+        : `保留${dp === 1 ? "一" : dp === 2 ? "两" : "三"}位小数`;
   return lang === "en" ? `Rounded ${w}, that is ${qty(ans, u, lang)}.` : `${w}，得 ${qty(ans, u, lang)}。`;
 }
 
@@ -192,16 +313,29 @@ export const unitConversion: CategoryGenerator = (rng, level: Level, lang): Draf
     if (ans.places() < 0 || ans.places() > 3) throw new Retry("inexact");
     // Going up (say seconds to hours), the amount is large in the smaller unit: the context follows the larger.
     const { text, key } = ask(rng, lang, v, from, to, big);
-    const rel = lang === "en" ? `1 ${U[big]!.en[0]} = ${ratio.toString()} ${U[small]!.en[1]}` : `1${U[big]!.zh} = ${ratio.toString()}${U[small]!.zh}`;
-    const work = down ? `${v.tex()} \\times ${ratio.tex()} = ${ans.tex()}` : `${v.tex()} \\div ${ratio.tex()} = ${ans.tex()}`;
+    const rel =
+      lang === "en"
+        ? `1 ${U[big]!.en[0]} = ${ratio.toString()} ${U[small]!.en[1]}`
+        : `1${U[big]!.zh} = ${ratio.toString()}${U[small]!.zh}`;
+    const work = down
+      ? `${v.tex()} \\times ${ratio.tex()} = ${ans.tex()}`
+      : `${v.tex()} \\div ${ratio.tex()} = ${ans.tex()}`;
     const steps = [
       lang === "en"
         ? `${rel}, so ${down ? "multiply" : "divide"} by ${ratio.toString()}: $${work}$.`
         : `${rel}，所以${down ? "乘以" : "除以"} ${ratio.toString()}：$${work}$。`,
-      lang === "en" ? `So ${qty(v, from, lang)} is ${qty(ans, to, lang)}.` : `所以 ${qty(v, from, lang)} = ${qty(ans, to, lang)}。`,
+      lang === "en"
+        ? `So ${qty(v, from, lang)} is ${qty(ans, to, lang)}.`
+        : `所以 ${qty(v, from, lang)} = ${qty(ans, to, lang)}。`,
     ];
     const ks = ratio.toString();
-    return { problem: text, steps, answer: ans, check: { type: "value", expr: down ? `${v}*${ks}` : `${v}/${ks}`, constants: [ks] }, template: `unit_conversion/exact/${key}` };
+    return {
+      problem: text,
+      steps,
+      answer: ans,
+      check: { type: "value", expr: down ? `${v}*${ks}` : `${v}/${ks}`, constants: [ks] },
+      template: `unit_conversion/exact/${key}`,
+    };
   }
   if (level === 2) {
     const d = rng.pick(DEFINED);
@@ -251,11 +385,15 @@ function hard(rng: Rng, lang: Lang): Draft {
     const from = toMs ? "km/h" : "m/s";
     const to = toMs ? "m/s" : "km/h";
     const { text, key } = ask(rng, lang, v, from, to);
-    const def = lang === "en" ? rng.pick(["Use 1 m/s = 3.6 km/h.", "(1 metre per second is 3.6 kilometres per hour.)"]) : rng.pick(["（1米/秒 = 3.6千米/时）", "已知 1米/秒 = 3.6千米/时。"]);
+    const def =
+      lang === "en"
+        ? rng.pick(["Use 1 m/s = 3.6 km/h.", "(1 metre per second is 3.6 kilometres per hour.)"])
+        : rng.pick(["（1米/秒 = 3.6千米/时）", "已知 1米/秒 = 3.6千米/时。"]);
     const problem = join(lang, text, def, dp >= 0 ? roundingText(dp, lang, rng) : "");
     let work: string;
     if (toMs) {
-      const shown = exact.places() >= 0 && exact.places() <= 4 ? exact : approxFor(exact.toNumber(), 4, Math.max(dp, 0));
+      const shown =
+        exact.places() >= 0 && exact.places() <= 4 ? exact : approxFor(exact.toNumber(), 4, Math.max(dp, 0));
       work = `${v.tex()} \\div 3.6 ${shown === exact ? "=" : "\\approx"} ${shown.tex()}`;
     } else work = `${v.tex()} \\times 3.6 = ${exact.tex()}`;
     const why =
@@ -267,14 +405,29 @@ function hard(rng: Rng, lang: Lang): Draft {
           ? "1米/秒 = 3.6千米/时（1小时有3600秒，1千米有1000米），所以除以 3.6"
           : "1米/秒 = 3.6千米/时（1小时有3600秒，1千米有1000米），所以乘以 3.6";
     const steps = [`${why}${lang === "en" ? ": " : "："}$${work}$${lang === "en" ? "." : "。"}`];
-    steps.push(dp < 0 ? (lang === "en" ? `So the speed is ${qty(ans, to, lang)}.` : `所以速度是 ${qty(ans, to, lang)}。`) : roundedLine(lang, dp, ans, to));
-    return { problem, steps, answer: ans, check: { type: "value", expr: toMs ? `${v}/3.6` : `${v}*3.6`, ...(dp >= 0 ? { round: dp } : {}) }, template: `unit_conversion/speed/${toMs ? "kmh" : "ms"}/${key}` };
+    steps.push(
+      dp < 0
+        ? lang === "en"
+          ? `So the speed is ${qty(ans, to, lang)}.`
+          : `所以速度是 ${qty(ans, to, lang)}。`
+        : roundedLine(lang, dp, ans, to),
+    );
+    return {
+      problem,
+      steps,
+      answer: ans,
+      check: { type: "value", expr: toMs ? `${v}/3.6` : `${v}*3.6`, ...(dp >= 0 ? { round: dp } : {}) },
+      template: `unit_conversion/speed/${toMs ? "kmh" : "ms"}/${key}`,
+    };
   }
   if (kind === 2) {
     // Height in feet and inches to centimetres.
     const ft = rng.int(4, 6);
     const inch = rng.int(1, 11);
-    const who = lang === "en" ? rng.pick(["A basketball player", "A teacher", "A climber", "A student", "A doorway"]) : rng.pick(["一名篮球运动员", "一位老师", "一名登山者", "一名学生", "一扇门"]);
+    const who =
+      lang === "en"
+        ? rng.pick(["A basketball player", "A teacher", "A climber", "A student", "A doorway"])
+        : rng.pick(["一名篮球运动员", "一位老师", "一名登山者", "一名学生", "一扇门"]);
     const dp = rng.pick([0, 1]);
     const total = ft * 12 + inch;
     const exact = R(total).mul(Rat.dec("2.54"));
@@ -286,9 +439,23 @@ function hard(rng: Rng, lang: Lang): Draft {
         : `${who}${tall} ${ft} 英尺 ${inch} 英寸，合多少厘米？（1英尺 = 12英寸，1英寸 = 2.54厘米）${roundingText(dp, lang, rng)}`;
     const steps =
       lang === "en"
-        ? [`First in inches: $${ft} \\times 12 + ${inch} = ${total}$ inches.`, `Then in centimetres: $${total} \\times 2.54 = ${exact.tex()}$.`, roundedLine(lang, dp, ans, "cm")]
-        : [`先换算成英寸：$${ft} \\times 12 + ${inch} = ${total}$ 英寸。`, `再换算成厘米：$${total} \\times 2.54 = ${exact.tex()}$。`, roundedLine(lang, dp, ans, "cm")];
-    return { problem, steps, answer: ans, check: { type: "value", expr: `(${ft}*12+${inch})*2.54`, round: dp, constants: ["12"] }, template: `unit_conversion/height/${dp}` };
+        ? [
+            `First in inches: $${ft} \\times 12 + ${inch} = ${total}$ inches.`,
+            `Then in centimetres: $${total} \\times 2.54 = ${exact.tex()}$.`,
+            roundedLine(lang, dp, ans, "cm"),
+          ]
+        : [
+            `先换算成英寸：$${ft} \\times 12 + ${inch} = ${total}$ 英寸。`,
+            `再换算成厘米：$${total} \\times 2.54 = ${exact.tex()}$。`,
+            roundedLine(lang, dp, ans, "cm"),
+          ];
+    return {
+      problem,
+      steps,
+      answer: ans,
+      check: { type: "value", expr: `(${ft}*12+${inch})*2.54`, round: dp, constants: ["12"] },
+      template: `unit_conversion/height/${dp}`,
+    };
   }
   if (kind === 3) {
     // Hours and minutes to minutes or seconds.
@@ -297,14 +464,36 @@ function hard(rng: Rng, lang: Lang): Draft {
     const toSec = rng.chance(0.5);
     const totalMin = h * 60 + m;
     const ans = R(toSec ? totalMin * 60 : totalMin);
-    const what = lang === "en" ? rng.pick(["A flight lasts", "A hike takes", "A concert lasts", "A car journey takes", "A board game lasts"]) : rng.pick(["一次航班飞行", "一次徒步用了", "一场音乐会持续", "一次自驾用了", "一局桌游玩了"]);
+    const what =
+      lang === "en"
+        ? rng.pick(["A flight lasts", "A hike takes", "A concert lasts", "A car journey takes", "A board game lasts"])
+        : rng.pick(["一次航班飞行", "一次徒步用了", "一场音乐会持续", "一次自驾用了", "一局桌游玩了"]);
     const unit = toSec ? (lang === "en" ? "seconds" : "秒") : lang === "en" ? "minutes" : "分钟";
-    const problem = lang === "en" ? `${what} ${h} ${h === 1 ? "hour" : "hours"} and ${m} ${m === 1 ? "minute" : "minutes"}. How many ${unit} is that?` : `${what} ${h} 小时 ${m} 分钟，一共是多少${unit}？`;
+    const problem =
+      lang === "en"
+        ? `${what} ${h} ${h === 1 ? "hour" : "hours"} and ${m} ${m === 1 ? "minute" : "minutes"}. How many ${unit} is that?`
+        : `${what} ${h} 小时 ${m} 分钟，一共是多少${unit}？`;
     const steps =
       lang === "en"
-        ? [`In minutes: $${h} \\times 60 + ${m} = ${totalMin}$ minutes.`, ...(toSec ? [`In seconds: $${totalMin} \\times 60 = ${ans.n}$ seconds.`] : [])]
-        : [`换算成分钟：$${h} \\times 60 + ${m} = ${totalMin}$ 分钟。`, ...(toSec ? [`换算成秒：$${totalMin} \\times 60 = ${ans.n}$ 秒。`] : [])];
-    return { problem, steps, answer: ans, check: { type: "value", expr: toSec ? `(${h}*60+${m})*60` : `${h}*60+${m}`, constants: toSec ? ["60", "60"] : ["60"] }, template: `unit_conversion/hm/${toSec ? "s" : "min"}` };
+        ? [
+            `In minutes: $${h} \\times 60 + ${m} = ${totalMin}$ minutes.`,
+            ...(toSec ? [`In seconds: $${totalMin} \\times 60 = ${ans.n}$ seconds.`] : []),
+          ]
+        : [
+            `换算成分钟：$${h} \\times 60 + ${m} = ${totalMin}$ 分钟。`,
+            ...(toSec ? [`换算成秒：$${totalMin} \\times 60 = ${ans.n}$ 秒。`] : []),
+          ];
+    return {
+      problem,
+      steps,
+      answer: ans,
+      check: {
+        type: "value",
+        expr: toSec ? `(${h}*60+${m})*60` : `${h}*60+${m}`,
+        constants: toSec ? ["60", "60"] : ["60"],
+      },
+      template: `unit_conversion/hm/${toSec ? "s" : "min"}`,
+    };
   }
   // A run of d metres in t seconds, speed in km/h.
   const d = rng.pick([100, 200, 400, 800, 1500, 3000, 5000]);
@@ -313,7 +502,10 @@ function hard(rng: Rng, lang: Lang): Draft {
   const exact = ms.mul(Rat.dec("3.6"));
   const dp = rng.pick([1, 2]);
   const ans = roundNum(exact.toNumber(), dp);
-  const who = lang === "en" ? rng.pick(["An athlete", "A swimmer", "A cyclist", "A rower", "A skater"]) : rng.pick(["一名运动员", "一名游泳运动员", "一名自行车手", "一名赛艇运动员", "一名滑冰运动员"]);
+  const who =
+    lang === "en"
+      ? rng.pick(["An athlete", "A swimmer", "A cyclist", "A rower", "A skater"])
+      : rng.pick(["一名运动员", "一名游泳运动员", "一名自行车手", "一名赛艇运动员", "一名滑冰运动员"]);
   const problem =
     lang === "en"
       ? `${who} covers ${d} metres in ${t.toString()} seconds. What is the average speed in kilometres per hour? (1 m/s = 3.6 km/h) ${roundingText(dp, lang, rng)}`
@@ -331,5 +523,11 @@ function hard(rng: Rng, lang: Lang): Draft {
           `换算成千米/时，用准确值乘以 3.6：$${d} \\div ${t.tex()} \\times 3.6 ${exact.places() >= 0 && exact.places() <= 4 ? `= ${exact.tex()}` : `\\approx ${approxFor(exact.toNumber(), 4, dp).tex()}`}$。`,
           roundedLine(lang, dp, ans, "km/h"),
         ];
-  return { problem, steps, answer: ans, check: { type: "value", expr: `${d}/${t}*3.6`, round: dp }, template: `unit_conversion/pace/${dp}` };
+  return {
+    problem,
+    steps,
+    answer: ans,
+    check: { type: "value", expr: `${d}/${t}*3.6`, round: dp },
+    template: `unit_conversion/pace/${dp}`,
+  };
 }

@@ -80,7 +80,7 @@ export interface Example {
 
 /** Examples that read a dataset file or train a model: type-checked, not run. */
 export const NEEDS_DATA = new Set([
-  "build#0",
+  "dataset#0",
   "loaders#0",
   "loaders#1",
   "train#0",

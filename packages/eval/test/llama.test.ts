@@ -89,6 +89,25 @@ describe("llama.cpp in-process (node-llama-cpp)", () => {
     expect(await readFile(again.predictionsFile, "utf8")).toBe(firstBytes);
   });
 
+  it("parallel changes the speed, never an output: 2 and 8 at a time write what 1 at a time writes", async () => {
+    // Sequences decoded together in one llama.cpp context gave other (garbled) outputs than the
+    // same prompts alone on SmolLM2 (docs/RESULTS.md); each slot now has its own context.
+    const outputs = async (parallel: number) => {
+      const r = await evaluate({
+        model: f16,
+        testSet: built,
+        out: await tempDir(`f16-par${parallel}`),
+        ...BASE,
+        limit: 24,
+        parallel,
+        maxTokens: 64,
+      });
+      return (await readPredictions(r.predictionsFile)).map((p) => [p.id, p.output, p.finish]);
+    };
+    const alone = await outputs(1);
+    for (const parallel of [2, 8]) expect(await outputs(parallel)).toEqual(alone);
+  });
+
   it("an interrupted run keeps its predictions and a rerun resumes to the same result", async () => {
     const out = await tempDir("interrupt");
     const ac = new AbortController();

@@ -8,7 +8,7 @@ import type { Backend, Generation, GenerateRequest, ModelInfo } from "./types.js
 export interface LlamaBackendOptions {
   /** A GGUF file. */
   model: string;
-  /** Sequences decoded together in one context (default 1). */
+  /** Prompts decoded at the same time, each in its own llama.cpp context (default 1). */
   parallel?: number;
   /** Tokens per sequence: prompt and answer (default: 2048, at most what the model was trained on). */
   contextSize?: number;
@@ -59,8 +59,8 @@ function quantName(enumName: string | undefined): string | undefined {
 }
 
 /**
- * A GGUF run in this process by llama.cpp through node-llama-cpp (CPU), several sequences decoded
- * together in one context. Prompts are rendered with the model's own chat template (the GGUF's
+ * A GGUF run in this process by llama.cpp through node-llama-cpp (CPU), `parallel` prompts at a
+ * time, each in a context of its own (so each output is the one the prompt gets alone). Prompts are rendered with the model's own chat template (the GGUF's
  * `tokenizer.chat_template`) and tokenized with special tokens; decoding is greedy at temperature 0
  * and stops at an end-of-generation token or `maxTokens`.
  */
@@ -96,12 +96,23 @@ export async function llamaBackend(opts: LlamaBackendOptions): Promise<Backend> 
   const parallel = Math.max(1, Math.floor(opts.parallel ?? 1));
   const train = model.trainContextSize || 2048;
   const contextSize = Math.min(opts.contextSize ?? 2048, train);
-  const context = await model.createContext({
-    sequences: parallel,
-    contextSize,
-    ...(opts.threads ? { threads: opts.threads } : {}),
-  });
-  const sequences = Array.from({ length: parallel }, () => context.getSequence());
+  // One context per slot, each with its one sequence: several sequences decoded together in one
+  // context (llama.cpp's batched decoding, node-llama-cpp 3.21.1 on a CPU) gave other tokens than
+  // the same prompts decoded alone, and garbled ones ("5¼1: =" where alone and in transformers the
+  // model wrote "54.79144"); separate contexts give every prompt the output it has alone.
+  const contexts: import("node-llama-cpp").LlamaContext[] = [];
+  try {
+    for (let i = 0; i < parallel; i++)
+      contexts.push(
+        await model.createContext({ sequences: 1, contextSize, ...(opts.threads ? { threads: opts.threads } : {}) }),
+      );
+  } catch (e) {
+    for (const c of contexts) await c.dispose();
+    await model.dispose();
+    await llama.dispose();
+    throw e;
+  }
+  const sequences = contexts.map((c) => c.getSequence());
   const md = model.fileInfo.metadata as {
     general?: { name?: string; architecture?: string; file_type?: number };
     tokenizer?: { chat_template?: string };
@@ -181,7 +192,7 @@ export async function llamaBackend(opts: LlamaBackendOptions): Promise<Backend> 
       return { text: model.detokenize(out, false), finish, tokens: out.length, promptTokens: tokens.length, prompt };
     },
     async close() {
-      await context.dispose();
+      for (const c of contexts) await c.dispose();
       await model.dispose();
       await llama.dispose();
     },

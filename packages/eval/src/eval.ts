@@ -13,7 +13,7 @@ import { type PromptSettings, promptMessages, promptSettings } from "./prompt.js
 import { loadTestSet, type LoadTestSetOptions, type TestItem, type TestSet } from "./testset.js";
 
 export interface BackendOptions extends HttpOptions {
-  /** llama.cpp: sequences decoded together (default 1). */
+  /** llama.cpp: prompts decoded at the same time, each in its own context (default 1). */
   parallel?: number;
   /** Ollama / OpenAI: requests at once (default 1 for Ollama, 4 for OpenAI). */
   concurrency?: number;

@@ -118,7 +118,7 @@ export default defineCommand({
     "max-tokens": { type: "string", description: "most tokens per answer (512)" },
     temperature: { type: "string", description: "sampling temperature (0: greedy)" },
     system: { type: "string", description: "system prompt instead of the build's" },
-    parallel: { type: "string", description: "llama.cpp: sequences decoded together (1)" },
+    parallel: { type: "string", description: "llama.cpp: prompts at a time, each in its own context (1)" },
     concurrency: { type: "string", description: "Ollama / OpenAI: requests at once (1 / 4)" },
     "context-size": { type: "string", description: "tokens per sequence, prompt and answer (2048)" },
     threads: { type: "string", description: "llama.cpp: CPU threads" },

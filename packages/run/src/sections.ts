@@ -60,7 +60,11 @@ export const RunEvalSchema = Type.Object(
     maxTokens: Type.Integer({ minimum: 1, default: 512 }),
     temperature: Type.Number({ minimum: 0, default: 0 }),
     seed: Type.Integer({ minimum: 0, default: 0 }),
-    parallel: Type.Integer({ minimum: 1, default: 4, description: "prompts decoded at the same time, each in its own llama.cpp context" }),
+    parallel: Type.Integer({
+      minimum: 1,
+      default: 4,
+      description: "prompts decoded at the same time, each in its own llama.cpp context",
+    }),
     threads: Type.Optional(Type.Integer({ minimum: 1 })),
     contextSize: Type.Optional(Type.Integer({ minimum: 128 })),
     system: Type.Optional(Type.String({ description: "a system prompt instead of the build's" })),

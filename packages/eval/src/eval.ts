@@ -262,6 +262,8 @@ export async function* evaluateIter(opts: EvalOptions): AsyncGenerator<EvalEvent
     const stop = new AbortController();
     const onAbort = () => stop.abort(opts.signal?.reason);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // A signal that fired before the listener (while the start event was out) never calls it.
+    if (opts.signal?.aborted) onAbort();
     let next = 0;
     let writes = Promise.resolve();
     const worker = async (slot: number) => {

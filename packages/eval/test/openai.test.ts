@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMathtuneError, type MathtuneError } from "@mathtune/core";
-import { evaluate, type EvalEvent, openaiBackend, readPredictions } from "@mathtune/eval";
+import { evaluate, evaluateIter, type EvalEvent, openaiBackend, readPredictions } from "@mathtune/eval";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { removeTempDirs, smallBuild, tempDir } from "./helpers.js";
 
@@ -172,6 +172,31 @@ describe("OpenAI-compatible backend", () => {
     expect(r.metrics.resumed).toBe(3);
     expect(r.metrics.overall.flexible.n).toBe(6);
     expect(await readPredictions(r.predictionsFile)).toHaveLength(6);
+  });
+
+  it("a cancel that comes with the start event stops at once: no request waits for a server that never answers", async () => {
+    handler = () => {}; // never answers
+    requests = [];
+    const ac = new AbortController();
+    const out = await tempDir("cancel-at-start");
+    const t0 = Date.now();
+    const err = await (async () => {
+      for await (const e of evaluateIter({
+        model: `openai:${url}`,
+        testSet: built,
+        out,
+        limit: 6,
+        concurrency: 2,
+        timeoutMs: 60_000,
+        signal: ac.signal,
+      })) {
+        if (e.type === "start") ac.abort(new Error("SIGINT"));
+      }
+    })().catch((e: unknown) => e);
+    expect(isMathtuneError(err, "E_CANCELED")).toBe(true);
+    // before the fix the workers never saw this abort and waited on the server (here: a minute)
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(requests).toHaveLength(0);
   });
 
   it("a server that is down: E_SERVER_UNREACHABLE after the retries", async () => {

@@ -1,10 +1,17 @@
-"""LoRA / QLoRA fine-tuning of a causal LM with PEFT, speaking the mathtune JSON-lines protocol.
+"""LoRA / QLoRA fine-tuning of a causal LM with PEFT on transformers' Trainer, speaking the mathtune
+JSON-lines protocol.
 
-usage: python train.py --config CONFIG.json            (one process)
+usage: python train.py --config CONFIG.json                                   (one process)
        python -m torch.distributed.run --nproc_per_node N train.py --config CONFIG.json
-The config is written by @mathtune/train (camelCase keys, validated there). Rank 0 alone writes
-protocol lines on stdout; every rank logs to stderr. SIGINT/SIGTERM stop after the current step,
-keep a checkpoint and exit with status 130.
+       accelerate launch [--config_file ACCELERATE.yaml] train.py --config CONFIG.json
+The config is written by @mathtune/train (camelCase keys, validated there). The loop is
+`transformers.Trainer`: distribution (DDP; DeepSpeed ZeRO and FSDP through an accelerate config),
+mixed precision, gradient accumulation, checkpoints and their resume are its own. What mathtune
+adds sits around it: the data (`_data.py`: chat template, assistant-only labels, packing), the
+protocol (`_protocol.py`) spoken from a TrainerCallback, a token-weighted validation loss, cancel
+on SIGINT/SIGTERM and halving the micro-batch on out-of-memory. Rank 0 alone writes protocol lines
+on stdout; every rank logs to stderr. SIGINT/SIGTERM stop after the current step, keep a checkpoint
+and exit with status 130.
 """
 from __future__ import annotations
 
@@ -12,7 +19,6 @@ import argparse
 import json
 import math
 import os
-import random
 import re
 import shutil
 import signal
@@ -60,9 +66,9 @@ def main() -> int:
     except (OSError, json.JSONDecodeError) as e:
         proto.error("E_CONFIG_INVALID", f"cannot read config {args.config}: {e}")
         return 2
-    proto.import_or_fail(["torch", "transformers", "peft", "safetensors", "jinja2"])
+    proto.import_or_fail(["torch", "transformers", "peft", "accelerate", "safetensors", "jinja2"])
     try:
-        return Trainer(cfg).run()
+        return Run(cfg).run()
     except _data.DataError as e:
         proto.error("E_RECORD_INVALID", str(e), file=e.file, line=e.line)
         return 2
@@ -73,7 +79,10 @@ def main() -> int:
         return proto.fail_from_exception(e)
 
 
-class Trainer:
+class Run:
+    """One invocation: data and model set-up, then the Trainer (again with a halved micro-batch
+    after an out-of-memory error), then the adapter."""
+
     def __init__(self, cfg: dict):
         self.cfg = cfg
         self.run_dir = cfg["runDir"]
@@ -84,21 +93,12 @@ class Trainer:
         import torch
 
         cfg = self.cfg
-        t0 = time.time()
+        self.t0 = time.time()
         if cfg.get("threads"):
             torch.set_num_threads(int(cfg["threads"]))
-        random.seed(cfg["seed"])
+            os.environ["OMP_NUM_THREADS"] = str(cfg["threads"])  # accelerate sets its own count on CPUs without it
         torch.manual_seed(cfg["seed"])
         self.cuda = torch.cuda.is_available() and not cfg.get("cpu", False)
-        self.device = torch.device(f"cuda:{LOCAL_RANK}" if self.cuda else "cpu")
-        if self.cuda:
-            torch.cuda.set_device(self.device)
-        self.dist = None
-        if WORLD > 1:
-            import torch.distributed as dist
-
-            dist.init_process_group(backend="nccl" if self.cuda else "gloo")
-            self.dist = dist
         if cfg["quantization"] == "4bit" and not self.cuda:
             # checked before the data is tokenized, which can take a while
             proto.error("E_CONFIG_INVALID", "4-bit loading (QLoRA) needs CUDA, and this machine has none" + (" in use (cpu: true)" if cfg.get("cpu") else ""), hint="set quantization to 'none' or 'auto' (--quantization none)")
@@ -137,8 +137,9 @@ class Trainer:
             )
             return 0
         self.units, self.val, self.n_examples = units, val_ex, len(train_ex)
-        model = self._load_model()
-        return self._loop(model, t0)
+        self.precision, dtype = self._resolve_precision()
+        model = self._load_model(dtype)
+        return self._train(model)
 
     def _resolve_precision(self):
         import torch
@@ -158,20 +159,17 @@ class Trainer:
             want = "fp32"
         return want, {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[want]
 
-    def _load_model(self):
+    def _load_model(self, dtype):
         import torch
         from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
         from transformers import AutoModelForCausalLM
 
         cfg = self.cfg
-        self.precision, dtype = self._resolve_precision()
         quant = cfg["quantization"]
         if quant == "auto":
             quant = "4bit" if self.cuda and _has("bitsandbytes") else "none"
-        if quant == "4bit" and not self.cuda:
-            proto.error("E_CONFIG_INVALID", "4-bit loading (QLoRA) needs CUDA", hint="set quantization to 'none' or 'auto' on this machine")
-            raise SystemExit(2)
         self.quant = quant
+        # On a CPU the weights stay float32 and bf16 is autocast over them (oneDNN's bf16 kernels).
         kwargs = {"dtype": dtype if self.cuda else torch.float32, "low_cpu_mem_usage": True}
         if quant == "4bit":
             from transformers import BitsAndBytesConfig
@@ -182,17 +180,15 @@ class Trainer:
                 bnb_4bit_use_double_quant=True,
                 bnb_4bit_compute_dtype=dtype if dtype != torch.float32 else torch.float16,
             )
-            kwargs["device_map"] = {"": self.device.index or 0}
+            kwargs["device_map"] = {"": LOCAL_RANK}
         proto.emit("progress", phase="load", message=f"loading {cfg['model']} ({quant}, {self.precision})")
         model = AutoModelForCausalLM.from_pretrained(cfg["model"], **kwargs)
         model.config.use_cache = False
         if quant == "4bit":
             model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=cfg["gradientCheckpointing"])
-        else:
-            model.to(self.device)
-            if cfg["gradientCheckpointing"]:
-                model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-                model.enable_input_require_grads()
+        elif cfg["gradientCheckpointing"]:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            model.enable_input_require_grads()
         lcfg = LoraConfig(
             r=cfg["loraR"],
             lora_alpha=cfg["loraAlpha"],
@@ -209,137 +205,161 @@ class Trainer:
         proto.log(f"trainable parameters: {trainable} of {total} ({100 * trainable / total:.3f}%)", trainable=trainable, total=total)
         return model
 
-    # ---------------------------------------------------------------- loop
-    def _loop(self, model, t0: float) -> int:
-        import torch
-        from transformers import get_scheduler
+    # ---------------------------------------------------------------- the Trainer
+    def _train(self, model) -> int:
+        import _trainer
 
         cfg = self.cfg
         bs = int(cfg["batchSize"])
-        n = len(self.units)
-        spe = max(1, math.ceil(n / bs))
-        total = spe * int(cfg["epochs"])
+        per_rank = max(1, math.ceil(bs / WORLD))
+        auto_micro = not cfg.get("microBatchSize")
+        micro = int(cfg.get("microBatchSize") or per_rank)
+        resume, state = None, {}
+        if cfg.get("resume"):
+            resume = cfg["resume"] if isinstance(cfg["resume"], str) else self._latest_checkpoint()
+            if not resume:
+                proto.log("no checkpoint to resume from; starting at step 0")
+            else:
+                resume = os.path.abspath(resume)
+                with open(os.path.join(resume, "state.json"), encoding="utf-8") as f:
+                    state = json.load(f)
+                if auto_micro:
+                    micro = int(state.get("microBatchSize", micro))  # a halving after OOM holds on resume
+        if per_rank % micro:
+            proto.log(f"microBatchSize={micro} does not divide the {per_rank} examples per step and process; a step takes {micro * math.ceil(per_rank / micro)}", level="warn")
+        self.progress = _trainer.Progress(tokens=int(state.get("tokensSeen", 0)))
+        resumed_from = resume
+        eval_at_start = bool(self.val) and not resume and cfg.get("evalAtStart", True)
+        while True:
+            trainer = self._trainer(_trainer, model, micro, per_rank, eval_at_start, resumed_from)
+            try:
+                trainer.train(resume_from_checkpoint=resume)
+                break
+            except Exception as e:  # noqa: BLE001
+                # The micro-batch halves and gradient accumulation doubles, so the batch (and the
+                # run's numbers) stay the same; the failed step is done again from the last finished
+                # one, kept as a checkpoint.
+                if not (auto_micro and proto.is_oom(e) and micro > 1 and trainer.args.world_size == 1):
+                    raise
+                model = self._recover(trainer)
+                done = trainer.state.global_step
+                if done > 0 and not (resume and resume.endswith(f"checkpoint-{done}")):
+                    resume = self._save_now(trainer)
+                eval_at_start = False
+                micro = max(1, micro // 2)
+                proto.log(f"out of memory; retrying with microBatchSize={micro} (gradient accumulation {math.ceil(per_rank / micro)})", level="warn")
+        return self._finish(trainer)
+
+    def _trainer(self, _trainer, model, micro: int, per_rank: int, eval_at_start: bool, resumed_from):
+        from transformers import TrainingArguments
+
+        cfg = self.cfg
+        accumulation = math.ceil(per_rank / micro)
+        # steps per epoch as Trainer counts them: micro-batches per process, grouped by accumulation
+        batches = math.ceil(math.ceil(len(self.units) / micro) / WORLD)
+        steps_per_epoch = max(1, math.ceil(batches / accumulation))
+        total = steps_per_epoch * int(cfg["epochs"])
         if cfg.get("maxSteps"):
             total = min(total, int(cfg["maxSteps"]))
         warmup = cfg.get("warmupSteps")
         if warmup is None:
             warmup = math.ceil(total * float(cfg["warmupRatio"]))
-        params = [p for p in model.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=cfg["learningRate"], weight_decay=cfg["weightDecay"])
-        sched = get_scheduler(cfg["scheduler"], optimizer=opt, num_warmup_steps=warmup, num_training_steps=total)
-        per_rank = max(1, math.ceil(bs / WORLD))
-        micro = int(cfg.get("microBatchSize") or per_rank)
-        auto_micro = not cfg.get("microBatchSize")
-        start, tokens_seen = 0, 0
-        resumed = self._resume(model, opt, sched) if cfg.get("resume") else None
-        if resumed:
-            start, tokens_seen = resumed["step"], resumed.get("tokensSeen", 0)
-            micro = resumed.get("microBatchSize", micro) if auto_micro else micro
-        self.scaler = torch.amp.GradScaler("cuda") if self.cuda and self.precision == "fp16" and self.quant == "none" else None
-        ddp = model
-        if self.dist is not None:
-            from torch.nn.parallel import DistributedDataParallel
-
-            ddp = DistributedDataParallel(model, device_ids=[self.device.index] if self.cuda else None)
-        proto.emit(
-            "progress",
-            phase="start",
-            step=start,
-            totalSteps=total,
-            epochs=cfg["epochs"],
-            stepsPerEpoch=spe,
-            examples=self.n_examples,
-            rows=n,
-            microBatchSize=micro,
-            gradientAccumulation=math.ceil(per_rank / micro),
-            worldSize=WORLD,
-            precision=self.precision,
-            quantization=self.quant,
-            device=str(self.device),
-            resumedFrom=resumed["path"] if resumed else None,
+        self.total_steps = total
+        every_eval = int(cfg.get("evalSteps") or 0)
+        args = TrainingArguments(
+            output_dir=self.ckpt_root,
+            per_device_train_batch_size=micro,
+            gradient_accumulation_steps=accumulation,
+            max_steps=total,
+            learning_rate=cfg["learningRate"],
+            weight_decay=cfg["weightDecay"],
+            lr_scheduler_type=cfg["scheduler"],
+            warmup_steps=int(warmup),
+            optim="adamw_torch",
+            max_grad_norm=float(cfg["maxGradNorm"] or 0),
+            bf16=self.precision == "bf16",
+            fp16=self.precision == "fp16" and self.quant == "none",
+            use_cpu=not self.cuda,
+            seed=int(cfg["seed"]),
+            data_seed=int(cfg["seed"]),
+            # validation every evalSteps and always at the end (then an interval of the whole run)
+            eval_strategy="steps" if self.val else "no",
+            eval_steps=(every_eval or total) if self.val else None,
+            eval_on_start=eval_at_start,
+            save_strategy="steps" if cfg.get("saveSteps") else "no",
+            save_steps=int(cfg.get("saveSteps") or 500),
+            save_total_limit=int(cfg["saveTotalLimit"]) if cfg.get("saveTotalLimit") else None,
+            logging_strategy="steps",
+            logging_steps=1,
+            report_to="none",
+            disable_tqdm=True,
+            remove_unused_columns=False,
+            dataloader_pin_memory=self.cuda,
+            ddp_backend=("nccl" if self.cuda else "gloo") if WORLD > 1 else None,
+            ddp_find_unused_parameters=False,
         )
-        if self.val and start == 0 and cfg.get("evalAtStart", True):
-            self._emit_eval(model, 0)
-        last_saved = start
-        step = start
-        first_loss = last_loss = None
-        status = "ok"
-        while step < total:
-            if self._should_stop():
-                status = "canceled"
-                break
-            epoch, k = divmod(step, spe)
-            order = list(range(n))
-            random.Random(cfg["seed"] * 1000003 + epoch).shuffle(order)
-            chosen = order[k * bs : (k + 1) * bs]
-            while len(chosen) % WORLD:
-                chosen.append(order[len(chosen) % n])
-            mine = [self.units[i] for i in chosen[RANK::WORLD]]
-            lr = sched.get_last_lr()[0]
-            t_step = time.time()
-            while True:
-                try:
-                    loss_sum, tok_count, processed = self._step(ddp, model, mine, micro)
-                    break
-                except Exception as e:  # noqa: BLE001
-                    if not (auto_micro and proto.is_oom(e) and micro > 1 and WORLD == 1):
-                        raise
-                    opt.zero_grad(set_to_none=True)
-                    if self.cuda:
-                        torch.cuda.empty_cache()
-                    micro = max(1, micro // 2)
-                    proto.log(f"out of memory; retrying with microBatchSize={micro} (gradient accumulation {math.ceil(per_rank / micro)})", level="warn")
-            if self.scaler:
-                self.scaler.unscale_(opt)
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, cfg["maxGradNorm"])) if cfg["maxGradNorm"] else None
-            if self.scaler:
-                self.scaler.step(opt)
-                self.scaler.update()
-            else:
-                opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            tokens_seen += processed
-            loss = loss_sum / max(tok_count, 1)
-            first_loss = loss if first_loss is None else first_loss
-            last_loss = loss
-            dt = max(time.time() - t_step, 1e-9)
-            proto.emit(
-                "progress",
-                phase="train",
-                step=step,
-                totalSteps=total,
-                epoch=round(step / spe, 4),
-                loss=loss,
-                learningRate=lr,
-                tokensPerSecond=processed / dt,
-                tokens=tokens_seen,
-                elapsedSeconds=time.time() - t0,
-            )
-            proto.emit("metric", split="train", step=step, epoch=round(step / spe, 4), loss=loss, learningRate=lr, gradNorm=grad_norm, tokensPerSecond=processed / dt, trainedTokens=tok_count)
-            if self.val and cfg.get("evalSteps") and step % int(cfg["evalSteps"]) == 0 and step < total:
-                self._emit_eval(model, step)
-            if cfg.get("saveSteps") and step % int(cfg["saveSteps"]) == 0 and step < total:
-                self._save_checkpoint(model, opt, sched, step, micro, tokens_seen)
-                last_saved = step
-        eval_loss = None
-        if status == "canceled":
-            ckpt = None
-            if step > last_saved or (step > 0 and not self._latest_checkpoint()):
-                ckpt = self._save_checkpoint(model, opt, sched, step, micro, tokens_seen)
-            else:
-                ckpt = self._latest_checkpoint()
-            proto.emit("result", status="canceled", step=step, totalSteps=total, checkpoint=ckpt, firstLoss=first_loss, lastLoss=last_loss)
-            self._finish()
+        start = {
+            "totalSteps": total,
+            "epochs": cfg["epochs"],
+            "stepsPerEpoch": steps_per_epoch,
+            "examples": self.n_examples,
+            "rows": len(self.units),
+            "microBatchSize": micro,
+            "gradientAccumulation": accumulation,
+            "precision": self.precision,
+            "quantization": self.quant,
+            "resumedFrom": resumed_from,
+        }
+        callback = _trainer.ProtocolCallback(self.progress, start, STOP.is_set, self.t0, {"microBatchSize": micro, "config": cfg})
+        return _trainer.MathtuneTrainer(
+            progress=self.progress,
+            validation=self.val,
+            pad_id=self.pad_id,
+            eval_batch=max(1, int(cfg.get("microBatchSize") or 8)),
+            model=model,
+            args=args,
+            train_dataset=_trainer.Units(self.units),
+            eval_dataset=_trainer.Units(self.val) if self.val else None,
+            data_collator=_trainer.Collator(self.pad_id, bool(cfg["packing"])),
+            callbacks=[callback],
+        )
+
+    def _recover(self, trainer):
+        """After an out-of-memory error: drop the failed step's partial gradients and counts and
+        the accelerate wrappers (a new Trainer prepares the model again), and free the memory."""
+        import gc
+
+        import torch
+        from accelerate.utils import extract_model_from_parallel
+
+        model = extract_model_from_parallel(trainer.model, keep_fp32_wrapper=False)
+        model.zero_grad(set_to_none=True)
+        self.progress.new_step()
+        trainer.accelerator.free_memory()
+        gc.collect()
+        if self.cuda:
+            torch.cuda.empty_cache()
+        return model
+
+    def _save_now(self, trainer) -> str:
+        """A checkpoint at the trainer's last finished step, as a step-interval save writes it."""
+        trainer._save_checkpoint(trainer.model_wrapped, trial=None)
+        trainer.control = trainer.callback_handler.on_save(trainer.args, trainer.state, trainer.control)
+        return os.path.abspath(os.path.join(self.ckpt_root, f"checkpoint-{trainer.state.global_step}"))
+
+    def _finish(self, trainer) -> int:
+        p = self.progress
+        step = trainer.state.global_step
+        total = self.total_steps
+        if p.canceled and step < total:
+            proto.emit("result", status="canceled", step=step, totalSteps=total, checkpoint=self._latest_checkpoint(), firstLoss=p.first_loss, lastLoss=p.last_loss)
+            trainer.accelerator.wait_for_everyone()
             return 130
-        if self.val:
-            eval_loss = self._emit_eval(model, step)
         adapter_dir = os.path.join(self.run_dir, "adapter")
-        if RANK == 0:
+        if trainer.is_world_process_zero():
             tmp = adapter_dir + ".tmp"
             shutil.rmtree(tmp, ignore_errors=True)
-            model.save_pretrained(tmp, safe_serialization=True)
+            trainer.model.save_pretrained(tmp, safe_serialization=True)
             self.tok.save_pretrained(tmp)
             shutil.rmtree(adapter_dir, ignore_errors=True)
             os.replace(tmp, adapter_dir)
@@ -350,105 +370,22 @@ class Trainer:
             step=step,
             totalSteps=total,
             adapter=os.path.abspath(adapter_dir),
-            firstLoss=first_loss,
-            lastLoss=last_loss,
-            evalLoss=eval_loss,
-            tokens=tokens_seen,
-            seconds=time.time() - t0,
+            firstLoss=p.first_loss,
+            lastLoss=p.last_loss,
+            evalLoss=p.eval_loss,
+            tokens=p.tokens,
+            seconds=time.time() - self.t0,
             peakMemoryBytes=_peak_memory(self.cuda),
             precision=self.precision,
             quantization=self.quant,
-            worldSize=WORLD,
+            worldSize=trainer.args.world_size,
         )
-        self._finish()
+        trainer.accelerator.wait_for_everyone()
         return 0
-
-    def _should_stop(self) -> bool:
-        import torch
-
-        flag = STOP.is_set()
-        if self.dist is not None:
-            t = torch.tensor([1.0 if flag else 0.0], device=self.device)
-            self.dist.all_reduce(t, op=self.dist.ReduceOp.MAX)
-            flag = bool(t.item() > 0)
-        return flag
-
-    def _step(self, ddp, model, mine, micro):
-        """One optimizer step's forward/backward over this rank's share, in micro-batches.
-        Returns (sum of token losses, trained tokens, input tokens) over all ranks."""
-        import contextlib
-
-        import torch
-
-        local_tokens = sum(e.trained_tokens for e in mine)
-        counts = torch.tensor([float(local_tokens), float(_data.token_count(mine))], device=self.device)
-        if self.dist is not None:
-            self.dist.all_reduce(counts)
-        global_tokens = max(counts[0].item(), 1.0)
-        chunks = list(_data.batches_of(mine, micro))
-        loss_sum = torch.zeros((), device=self.device)
-        fake_oom = int(os.environ.get("MATHTUNE_FAKE_OOM_ABOVE", "0"))  # fault injection for tests
-        for i, chunk in enumerate(chunks):
-            if fake_oom and len(chunk) > fake_oom:
-                raise RuntimeError(f"CUDA out of memory (simulated: micro-batch of {len(chunk)} > {fake_oom})")
-            batch = {k: v.to(self.device) for k, v in _data.collate(chunk, self.pad_id, self.cfg["packing"]).items()}
-            sync = contextlib.nullcontext() if (self.dist is None or i == len(chunks) - 1) else ddp.no_sync()
-            with sync:
-                s = self._loss_sum(ddp, batch)
-                scaled = s / global_tokens * WORLD
-                if self.scaler:
-                    self.scaler.scale(scaled).backward()
-                else:
-                    scaled.backward()
-            loss_sum += s.detach()
-        if self.dist is not None:
-            self.dist.all_reduce(loss_sum)
-        return loss_sum.item(), global_tokens, int(counts[1].item())
-
-    def _loss_sum(self, model, batch):
-        import torch
-        import torch.nn.functional as F
-
-        labels = batch.pop("labels")
-        # On a CPU, bf16 is autocast over fp32 weights (oneDNN's bf16 kernels); on CUDA, bf16 or fp16.
-        ctx = (
-            torch.autocast(self.device.type, dtype=torch.bfloat16 if self.precision == "bf16" else torch.float16)
-            if self.precision != "fp32"
-            else _null()
-        )
-        with ctx:
-            out = model(**batch, use_cache=False)
-        logits = out.logits[:, :-1, :].float()
-        target = labels[:, 1:]
-        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=_data.IGNORE, reduction="sum")
-
-    def _emit_eval(self, model, step: int):
-        import torch
-
-        model.eval()
-        mine = self.val[RANK::WORLD]
-        total = torch.zeros(2, device=self.device)
-        size = max(1, int(self.cfg.get("microBatchSize") or 8))
-        n_batches = math.ceil(len(mine) / size)
-        shown = 0.0
-        with torch.no_grad():
-            for i, chunk in enumerate(_data.batches_of(mine, size)):
-                if time.time() - shown >= 0.5:  # progress during the pass, at most twice a second
-                    proto.emit("progress", phase="eval", step=step, batch=i, batches=n_batches)
-                    shown = time.time()
-                batch = {k: v.to(self.device) for k, v in _data.collate(chunk, self.pad_id).items()}
-                total[0] += self._loss_sum(model, batch)
-                total[1] += sum(e.trained_tokens for e in chunk)
-        proto.emit("progress", phase="eval", step=step, batch=n_batches, batches=n_batches)
-        if self.dist is not None:
-            self.dist.all_reduce(total)
-        model.train()
-        loss = (total[0] / total[1].clamp(min=1)).item()
-        proto.emit("metric", split="validation", step=step, loss=loss, tokens=int(total[1].item()))
-        return loss
 
     # ---------------------------------------------------------------- checkpoints
     def _latest_checkpoint(self):
+        """The newest complete checkpoint: state.json is written last, after Trainer's own files."""
         if not os.path.isdir(self.ckpt_root):
             return None
         found = []
@@ -457,70 +394,6 @@ class Trainer:
             if m and os.path.exists(os.path.join(self.ckpt_root, name, "state.json")):
                 found.append((int(m.group(1)), name))
         return os.path.abspath(os.path.join(self.ckpt_root, max(found)[1])) if found else None
-
-    def _save_checkpoint(self, model, opt, sched, step, micro, tokens_seen):
-        import torch
-
-        path = os.path.join(self.ckpt_root, f"checkpoint-{step}")
-        if RANK == 0:
-            tmp = path + ".tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            os.makedirs(tmp, exist_ok=True)
-            model.save_pretrained(tmp, safe_serialization=True)
-            torch.save(opt.state_dict(), os.path.join(tmp, "optimizer.pt"))
-            torch.save(sched.state_dict(), os.path.join(tmp, "scheduler.pt"))
-            torch.save({"cpu": torch.get_rng_state(), "python": random.getstate()}, os.path.join(tmp, "rng.pt"))
-            with open(os.path.join(tmp, "state.json"), "w", encoding="utf-8") as f:
-                json.dump({"step": step, "microBatchSize": micro, "tokensSeen": tokens_seen, "config": self.cfg}, f)
-            shutil.rmtree(path, ignore_errors=True)
-            os.replace(tmp, path)
-            self._rotate()
-            proto.emit("artifact", kind="checkpoint", path=os.path.abspath(path), step=step)
-        if self.dist is not None:
-            self.dist.barrier()
-        return os.path.abspath(path)
-
-    def _rotate(self):
-        keep = int(self.cfg.get("saveTotalLimit") or 0)
-        if keep <= 0:
-            return
-        steps = sorted(int(m.group(1)) for name in os.listdir(self.ckpt_root) if (m := re.fullmatch(r"checkpoint-(\d+)", name)))
-        for s in steps[:-keep]:
-            shutil.rmtree(os.path.join(self.ckpt_root, f"checkpoint-{s}"), ignore_errors=True)
-
-    def _resume(self, model, opt, sched):
-        import torch
-        from peft import set_peft_model_state_dict
-        from safetensors.torch import load_file
-
-        path = self.cfg["resume"] if isinstance(self.cfg["resume"], str) else self._latest_checkpoint()
-        if not path:
-            proto.log("no checkpoint to resume from; starting at step 0")
-            return None
-        with open(os.path.join(path, "state.json"), encoding="utf-8") as f:
-            state = json.load(f)
-        weights = load_file(os.path.join(path, "adapter_model.safetensors"), device=str(self.device))
-        set_peft_model_state_dict(model, weights)
-        opt.load_state_dict(torch.load(os.path.join(path, "optimizer.pt"), map_location=self.device, weights_only=False))
-        sched.load_state_dict(torch.load(os.path.join(path, "scheduler.pt"), weights_only=False))
-        rng = torch.load(os.path.join(path, "rng.pt"), weights_only=False)
-        torch.set_rng_state(rng["cpu"])
-        random.setstate(rng["python"])
-        proto.log(f"resumed from {path} at step {state['step']}", step=state["step"])
-        return {**state, "path": os.path.abspath(path)}
-
-    def _finish(self):
-        if self.dist is not None:
-            self.dist.barrier()
-            self.dist.destroy_process_group()
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
 
 
 def _has(mod: str) -> bool:

@@ -39,8 +39,14 @@ export interface TrainOptions extends DriverOptions, TrainConfigInput {
   overwrite?: boolean;
   /** Write into an existing, non-empty `out` that is not a mathtune run (default: refused, E_OUTPUT_NOT_OURS). */
   force?: boolean;
-  /** Processes to launch with torchrun (one per GPU; gloo on CPU). Default 1. */
+  /** Processes to launch with torchrun (one per GPU; gloo on CPU). Default 1. With `accelerateConfig`, it overrides the file's `num_processes`. */
   processes?: number;
+  /**
+   * An accelerate config file (what `accelerate config` writes): the run is launched with
+   * `accelerate launch --config_file FILE`, so DeepSpeed ZeRO, FSDP and several machines come from
+   * accelerate's own settings.
+   */
+  accelerateConfig?: string;
 }
 
 /** The events of `trainIter`: start, progress, metrics, logs and artifacts (checkpoints, the adapter). */
@@ -122,11 +128,26 @@ function configOf(opts: TrainOptions): TrainConfig {
 
 function commandFor(
   python: string,
-  processes: number,
+  processes: number | undefined,
+  accelerateConfig: string | undefined,
   script: string,
   configFile: string,
 ): { python: string; args: string[] } {
-  if (processes <= 1) return { python, args: [script, "--config", configFile] };
+  if (accelerateConfig !== undefined)
+    return {
+      python,
+      args: [
+        "-m",
+        "accelerate.commands.launch",
+        "--config_file",
+        resolve(accelerateConfig),
+        ...(processes !== undefined ? ["--num_processes", String(processes)] : []),
+        script,
+        "--config",
+        configFile,
+      ],
+    };
+  if ((processes ?? 1) <= 1) return { python, args: [script, "--config", configFile] };
   return {
     python,
     args: [
@@ -178,6 +199,11 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
       hint: "pass a local Hugging Face model folder; nothing is downloaded",
     });
   }
+  if (opts.accelerateConfig !== undefined && !existsSync(opts.accelerateConfig))
+    throw new MathtuneError("E_INPUT_NOT_FOUND", `accelerate config not found: ${opts.accelerateConfig}`, {
+      hint: "write one with `accelerate config --config_file FILE`, or leave accelerateConfig out",
+      details: { path: opts.accelerateConfig },
+    });
   const python = await resolvePython(opts);
   const files = await findDataFiles(resolve(opts.data));
   // The one output rule of core: never the cwd, an ancestor, a folder holding the data or model, or a foreign folder.
@@ -242,7 +268,7 @@ export async function* trainIter(opts: TrainOptions): AsyncGenerator<TrainEvent,
   };
   const configFile = join(runDir, "config.json");
   await writeFileAtomic(configFile, `${JSON.stringify(pyConfig, null, 2)}\n`);
-  const cmd = commandFor(python, opts.processes ?? 1, join(PYTHON_DIR, "train.py"), configFile);
+  const cmd = commandFor(python, opts.processes, opts.accelerateConfig, join(PYTHON_DIR, "train.py"), configFile);
   yield {
     type: "start",
     runDir,

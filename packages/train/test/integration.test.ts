@@ -336,6 +336,51 @@ describe("cancel and resume", () => {
   });
 });
 
+describe("exact resume", () => {
+  it("a run stopped and resumed takes the steps of a run that was never stopped (same losses, with dropout)", async () => {
+    const opts = {
+      data: DATA,
+      model,
+      ...SMALL,
+      batchSize: 2,
+      maxSteps: 6,
+      epochs: 20,
+      evalAtStart: false,
+      loraDropout: 0.1,
+    };
+    const whole: TrainEvent[] = [];
+    const once = await train({ ...opts, out: await tempDir("exact-whole"), onEvent: (e) => whole.push(e) });
+    const out = await tempDir("exact-parts");
+    const ac = new AbortController();
+    const first: TrainEvent[] = [];
+    const err = (await train({
+      ...opts,
+      out,
+      signal: ac.signal,
+      gracePeriodMs: 30_000,
+      onEvent: (e) => {
+        first.push(e);
+        if (e.type === "progress" && e.phase === "train" && (e.step ?? 0) >= 2) ac.abort();
+      },
+    }).catch((e: unknown) => e)) as MathtuneError;
+    expect(isMathtuneError(err, "E_CANCELED")).toBe(true);
+    const stoppedAt = (err.details!.result as { step: number }).step;
+    expect(stoppedAt).toBeLessThan(6);
+    const second: TrainEvent[] = [];
+    const resumed = await train({ ...opts, out, resume: true, onEvent: (e) => second.push(e) });
+    const losses = (evs: TrainEvent[]) =>
+      new Map(evs.flatMap((e) => (e.type === "metric" && e.split === "train" ? [[e.step, e.loss!] as const] : [])));
+    const a = losses(whole);
+    const b = new Map([...losses(first), ...losses(second)]);
+    process.stderr.write(
+      `[figures] exact resume: stopped at ${stoppedAt}; losses ${[...a.values()].join(", ")} vs ${[...b.values()].join(", ")}\n`,
+    );
+    expect([...b.keys()]).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const [step, loss] of a) expect(Math.abs(b.get(step)! - loss)).toBeLessThan(1e-5);
+    expect(Math.abs(resumed.evalLoss! - once.evalLoss!)).toBeLessThan(1e-5);
+  });
+});
+
 describe("checks before the work", () => {
   it("4-bit without CUDA fails before the data is tokenized", async () => {
     const events: TrainEvent[] = [];
@@ -444,6 +489,38 @@ describe("memory", () => {
       expect.stringMatching(/microBatchSize=1 \(gradient accumulation 4\)/),
     ]);
   });
+  it("out of memory after some steps: a checkpoint of the last finished step, then the same run with half the micro-batch", async () => {
+    const opts = { data: DATA, model, ...SMALL, maxSteps: 4, epochs: 5, evalAtStart: false, loraDropout: 0 };
+    const plain: TrainEvent[] = [];
+    await train({ ...opts, out: await tempDir("oom-ref"), onEvent: (e) => plain.push(e) });
+    const events: TrainEvent[] = [];
+    const out = await tempDir("oom-late");
+    const r = await train({
+      ...opts,
+      out,
+      env: { MATHTUNE_FAKE_OOM_ABOVE: "2", MATHTUNE_FAKE_OOM_FROM_STEP: "2" },
+      onEvent: (e) => events.push(e),
+    });
+    expect(r.steps).toBe(4);
+    const warnings = events.flatMap((e) => (e.type === "log" && e.level === "warn" ? [e.message] : []));
+    expect(warnings).toEqual([expect.stringMatching(/microBatchSize=2 \(gradient accumulation 2\)/)]);
+    expect(
+      events.filter((e) => e.type === "artifact" && e.kind === "checkpoint").map((e) => (e as { step?: number }).step),
+    ).toEqual([2]);
+    const losses = (evs: TrainEvent[]) =>
+      evs.flatMap((e) => (e.type === "metric" && e.split === "train" ? [[e.step, e.loss!] as const] : []));
+    // each step once, and the same numbers as without the failure (only float rounding differs)
+    expect(losses(events).map(([s]) => s)).toEqual([1, 2, 3, 4]);
+    const ref = new Map(losses(plain));
+    for (const [step, loss] of losses(events)) expect(Math.abs(loss - ref.get(step)!)).toBeLessThan(1e-5);
+    const metricSteps = (await readFile(join(out, "metrics.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { split: string; step: number })
+      .filter((l) => l.split === "train")
+      .map((l) => l.step);
+    expect(metricSteps).toEqual([1, 2, 3, 4]);
+  });
   it("out of memory with a fixed micro-batch: E_OUT_OF_MEMORY", async () => {
     const err = await train({
       data: DATA,
@@ -461,14 +538,16 @@ describe("memory", () => {
 });
 
 describe("multi-process", () => {
-  it("runs the same code path with 2 processes (torchrun, gloo on CPU), with packing, DoRA, rsLoRA and MLP targets", async () => {
+  it("runs the same code path with 2 processes (torchrun, and accelerate launch with a config file; gloo on CPU), with packing, DoRA, rsLoRA and MLP targets", async () => {
     const targetModules = ["q_proj", "v_proj", "gate_proj", "down_proj"];
-    const events: TrainEvent[] = [];
     const common = {
       data: DATA,
       model,
       ...SMALL,
-      maxSteps: 2,
+      // 6 packed rows, 2 a step: every step is full on 1 process and on 2 (accelerate fills an
+      // epoch's last, partial micro-batch on each process with rows from the epoch's start)
+      batchSize: 2,
+      maxSteps: 3,
       warmupSteps: 0,
       evalSteps: 1000,
       loraDropout: 0,
@@ -478,36 +557,70 @@ describe("multi-process", () => {
       useRslora: true,
       targetModules,
     };
-    const r = await train({ ...common, out: await tempDir("ddp"), processes: 2, onEvent: (e) => events.push(e) });
-    const single: TrainEvent[] = [];
-    const one = await train({ ...common, out: await tempDir("ddp1"), onEvent: (e) => single.push(e) });
-    // the same global batch split over 2 ranks gives the same step as 1 process: data split and gradient sync are right
+    // accelerate's MULTI_CPU type launches through mpirun; a MULTI_GPU config runs on CPUs too
+    // (the script finds no CUDA and takes gloo), which is what a user without MPI writes
+    const accelerateConfig = join(await tempDir("accelerate"), "accelerate.yaml");
+    await writeFile(
+      accelerateConfig,
+      "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_machines: 1\nmachine_rank: 0\nnum_processes: 2\nmixed_precision: 'no'\nrdzv_backend: static\nsame_network: true\n",
+    );
+    const runs: Record<string, { r: TrainResult; events: TrainEvent[] }> = {};
+    for (const [name, extra] of [
+      ["torchrun", { processes: 2 }],
+      ["accelerate", { accelerateConfig }],
+      ["single", {}],
+    ] as const) {
+      const events: TrainEvent[] = [];
+      const r = await train({ ...common, ...extra, out: await tempDir(name), onEvent: (e) => events.push(e) });
+      runs[name] = { r, events };
+    }
     const lossAt = (evs: TrainEvent[], step: number) =>
       (evs.find((e) => e.type === "metric" && e.split === "train" && e.step === step) as { loss: number }).loss;
-    process.stderr.write(
-      `[figures] 2 processes vs 1: step-2 loss ${lossAt(events, 2)} vs ${lossAt(single, 2)} (step 1: ${lossAt(single, 1)}); eval ${r.evalLoss} vs ${one.evalLoss}\n`,
+    const single = runs.single!;
+    for (const name of ["torchrun", "accelerate"] as const) {
+      const { r, events } = runs[name]!;
+      process.stderr.write(
+        `[figures] ${name} 2 processes vs 1: step losses ${[1, 2, 3].map((s) => lossAt(events, s)).join(", ")} vs ${[1, 2, 3].map((s) => lossAt(single.events, s)).join(", ")}; eval ${r.evalLoss} vs ${single.r.evalLoss}\n`,
+      );
+      // the same global batch split over 2 ranks gives the same steps as 1 process: data split and gradient sync are right
+      for (const step of [1, 2, 3])
+        expect(Math.abs(lossAt(events, step) - lossAt(single.events, step))).toBeLessThan(1e-4);
+      expect(Math.abs(r.evalLoss! - single.r.evalLoss!)).toBeLessThan(1e-4);
+      expect(r.worldSize).toBe(2);
+      expect(r.steps).toBe(3);
+      const start = events.find((e) => e.type === "progress" && e.phase === "start") as Extract<
+        TrainEvent,
+        { type: "progress" }
+      >;
+      expect(start.raw).toMatchObject({ worldSize: 2, examples: 12 });
+      expect(start.raw.rows as number).toBeLessThan(12); // packed
+      const cfg = JSON.parse(await readFile(join(r.adapter, "adapter_config.json"), "utf8")) as {
+        use_dora: boolean;
+        use_rslora: boolean;
+        target_modules: string[];
+      };
+      expect(cfg.use_dora).toBe(true);
+      expect(cfg.use_rslora).toBe(true);
+      expect([...cfg.target_modules].sort()).toEqual([...targetModules].sort());
+      expect(existsSync(join(r.adapter, "adapter_model.safetensors"))).toBe(true);
+    }
+    expect(single.r.worldSize).toBe(1);
+    const launched = (evs: TrainEvent[]) => (evs.find((e) => e.type === "start") as { command: string[] }).command;
+    expect(launched(runs.accelerate!.events)).toEqual(
+      expect.arrayContaining(["accelerate.commands.launch", "--config_file", accelerateConfig]),
     );
-    expect(Math.abs(lossAt(events, 2) - lossAt(single, 2))).toBeLessThan(1e-4);
-    expect(Math.abs(r.evalLoss! - one.evalLoss!)).toBeLessThan(1e-4);
-    expect(one.worldSize).toBe(1);
-    expect(r.worldSize).toBe(2);
-    expect(r.steps).toBe(2);
-    expect(Number.isFinite(r.lastLoss)).toBe(true);
-    expect(Number.isFinite(r.evalLoss)).toBe(true);
-    const start = events.find((e) => e.type === "progress" && e.phase === "start") as Extract<
-      TrainEvent,
-      { type: "progress" }
-    >;
-    expect(start.raw).toMatchObject({ worldSize: 2, examples: 12 });
-    expect(start.raw.rows as number).toBeLessThan(12); // packed
-    const cfg = JSON.parse(await readFile(join(r.adapter, "adapter_config.json"), "utf8")) as {
-      use_dora: boolean;
-      use_rslora: boolean;
-      target_modules: string[];
-    };
-    expect(cfg.use_dora).toBe(true);
-    expect(cfg.use_rslora).toBe(true);
-    expect([...cfg.target_modules].sort()).toEqual([...targetModules].sort());
-    expect(existsSync(join(r.adapter, "adapter_model.safetensors"))).toBe(true);
+    expect(launched(runs.torchrun!.events)).toContain("torch.distributed.run");
+  });
+
+  it("a missing accelerate config: E_INPUT_NOT_FOUND before anything starts", async () => {
+    const err = await train({
+      data: DATA,
+      model,
+      out: await tempDir("accelerate-missing"),
+      ...SMALL,
+      accelerateConfig: "/nonexistent/accelerate.yaml",
+    }).catch((e: unknown) => e);
+    expect(isMathtuneError(err, "E_INPUT_NOT_FOUND")).toBe(true);
+    expect((err as MathtuneError).message).toContain("/nonexistent/accelerate.yaml");
   });
 });

@@ -168,6 +168,10 @@ export default defineCommand({
       description: "system turn for conversations without one (MathRecords: replaces the build's)",
     },
     processes: { type: "string", description: "processes to launch with torchrun (one per GPU)" },
+    "accelerate-config": {
+      type: "string",
+      description: "launch with `accelerate launch --config_file FILE` (DeepSpeed, FSDP, several machines)",
+    },
     python: { type: "string", description: "Python interpreter (default: the project's venv)" },
     venv: { type: "string", description: "venv folder" },
     force: {
@@ -195,6 +199,7 @@ export default defineCommand({
             ...(args.resume ? { resume: true } : {}),
             ...(args.overwrite ? { overwrite: true } : {}),
             ...(processes !== undefined ? { processes } : {}),
+            ...(args["accelerate-config"] ? { accelerateConfig: args["accelerate-config"] } : {}),
             ...(args.python ? { python: args.python } : {}),
             ...(args.venv ? { venv: args.venv } : {}),
             signal,

@@ -6,38 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setup, train } from "../packages/train/dist/index.js";
 import { createTinyModel } from "../packages/train/dist/testing.js";
+import { gsm8kLikeLines } from "./lib/gsm8k-like.mjs";
 
 const N = Number(process.env.BENCH_SAMPLES ?? 64);
 const STEPS = Number(process.env.BENCH_STEPS ?? 6);
 const root = await mkdtemp(join(tmpdir(), "mathtune-bench-train-"));
 const template = new URL("../packages/format/templates/qwen2.5-chatml.jinja", import.meta.url).pathname;
 
-// GSM8K-shaped samples: a ~45-word problem and a ~60-word worked solution with a #### answer line.
-let seed = 12345;
-const rnd = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
-const names = ["Natalia", "Weng", "Betty", "Julie", "James", "Albert", "Mark", "Ken", "Alexis", "Tina"];
-const things = ["clips", "apples", "books", "marbles", "pencils", "cookies", "stickers", "cards"];
-const lines = [];
-for (let i = 0; i < N; i++) {
-  const who = names[rnd(names.length)];
-  const what = things[rnd(things.length)];
-  const a = 10 + rnd(90);
-  const b = 2 + rnd(9);
-  const c = 1 + rnd(a);
-  const extra = rnd(3) + 1; // lengths vary, as in GSM8K
-  const problem =
-    `${who} had ${a} ${what} at the start of the week. Every day for ${b} days, ${who} bought ${c} more ${what} at the store, ` +
-    `and then gave away half of the new ones to friends at school. `.repeat(extra) +
-    `How many ${what} does ${who} have at the end of the week?`;
-  const total = a + b * Math.ceil(c / 2);
-  const solution =
-    `Each day ${who} buys ${c} ${what} and keeps ${Math.ceil(c / 2)} of them. ` +
-    `Over ${b} days that is ${b} * ${Math.ceil(c / 2)} = ${b * Math.ceil(c / 2)} ${what}. `.repeat(extra) +
-    `Adding the ${a} ${what} from the start gives ${a} + ${b * Math.ceil(c / 2)} = ${total} ${what}.\n#### ${total}`;
-  lines.push(
-    JSON.stringify({ id: `bench/${i}`, source: "bench", problem, solution, answer: String(total), lang: "en" }),
-  );
-}
+const lines = gsm8kLikeLines(N);
 const data = join(root, "data");
 await import("node:fs/promises").then((fs) => fs.mkdir(data, { recursive: true }));
 await writeFile(join(data, "train.jsonl"), `${lines.join("\n")}\n`);

@@ -98,6 +98,25 @@ describe("mathtune train: bad input is exit code 2, never a stack trace", () => 
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("--accelerate-config reaches train: a missing file is E_INPUT_NOT_FOUND naming it, before anything runs", async () => {
+    const missing = join(tmp, "no-such-accelerate.yaml");
+    const r = await runCli([
+      "train",
+      "--data",
+      data,
+      "--model",
+      model,
+      "--out",
+      join(tmp, "acc"),
+      "--python",
+      TRAINER,
+      "--accelerate-config",
+      missing,
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`error E_INPUT_NOT_FOUND: accelerate config not found: ${missing}`);
+  });
+
   it("merge --dtype takes train's words (fp16) and refuses others before anything runs", async () => {
     const r = await runCli(["merge", "--adapter", join(tmp, "none"), "--out", join(tmp, "m"), "--dtype", "fp8"]);
     expect(r.code).toBe(2);

@@ -72,6 +72,10 @@ function runWith(
   });
 }
 
+/** `mathtune train` on the fixture data and model, with the fixture trainer, into `tmp/<out>`. */
+const trainCli = (out: string, ...flags: string[]) =>
+  runCli(["train", "--data", data, "--model", model, "--out", join(tmp, out), "--python", TRAINER, ...flags]);
+
 describe("mathtune train: bad input is exit code 2, never a stack trace", () => {
   it.each([
     [["--epochs", "abc"], /--epochs must be a whole number, got 'abc'/],
@@ -80,18 +84,7 @@ describe("mathtune train: bad input is exit code 2, never a stack trace", () => 
     [["--threads", ""], /--threads/],
     [["--scheduler", "step"], /invalid training config:\s+.*scheduler/],
   ])("%j", async (flags, message) => {
-    const r = await runCli([
-      "train",
-      "--data",
-      data,
-      "--model",
-      model,
-      "--out",
-      join(tmp, "bad"),
-      "--python",
-      TRAINER,
-      ...flags,
-    ]);
+    const r = await trainCli("bad", ...flags);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error E_(CONFIG_INVALID|USAGE): /);
     expect(r.stderr).toMatch(message);
@@ -100,19 +93,7 @@ describe("mathtune train: bad input is exit code 2, never a stack trace", () => 
 
   it("--accelerate-config reaches train: a missing file is E_INPUT_NOT_FOUND naming it, before anything runs", async () => {
     const missing = join(tmp, "no-such-accelerate.yaml");
-    const r = await runCli([
-      "train",
-      "--data",
-      data,
-      "--model",
-      model,
-      "--out",
-      join(tmp, "acc"),
-      "--python",
-      TRAINER,
-      "--accelerate-config",
-      missing,
-    ]);
+    const r = await trainCli("acc", "--accelerate-config", missing);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`error E_INPUT_NOT_FOUND: accelerate config not found: ${missing}`);
   });

@@ -26,6 +26,20 @@ async function pyJson(script: string, ...args: string[]): Promise<Record<string,
   return JSON.parse(String(r.stdout).trim().split("\n").pop()!) as Record<string, unknown>;
 }
 
+/** The (step, loss) pairs of the train metrics among the events. */
+const trainLosses = (evs: TrainEvent[]) =>
+  evs.flatMap((e) => (e.type === "metric" && e.split === "train" ? [[e.step, e.loss!] as const] : []));
+
+/** The steps of the train lines in a run folder's metrics.jsonl. */
+async function metricTrainSteps(runDir: string): Promise<number[]> {
+  return (await readFile(join(runDir, "metrics.jsonl"), "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { split: string; step: number })
+    .filter((l) => l.split === "train")
+    .map((l) => l.step);
+}
+
 afterAll(removeTempDirs);
 
 beforeAll(async () => {
@@ -326,13 +340,7 @@ describe("cancel and resume", () => {
     const steps = events.flatMap((e) => (e.type === "progress" && e.phase === "train" ? [e.step] : []));
     expect(steps).toEqual([stopped.step + 1, stopped.step + 2, stopped.step + 3]);
     expect(resumed.steps).toBe(stopped.step + 3);
-    const trainSteps = (await readFile(join(out, "metrics.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { split: string; step: number })
-      .filter((l) => l.split === "train")
-      .map((l) => l.step);
-    expect(trainSteps).toEqual([...Array(stopped.step + 3).keys()].map((i) => i + 1));
+    expect(await metricTrainSteps(out)).toEqual([...Array(stopped.step + 3).keys()].map((i) => i + 1));
   });
 });
 
@@ -368,10 +376,8 @@ describe("exact resume", () => {
     expect(stoppedAt).toBeLessThan(6);
     const second: TrainEvent[] = [];
     const resumed = await train({ ...opts, out, resume: true, onEvent: (e) => second.push(e) });
-    const losses = (evs: TrainEvent[]) =>
-      new Map(evs.flatMap((e) => (e.type === "metric" && e.split === "train" ? [[e.step, e.loss!] as const] : [])));
-    const a = losses(whole);
-    const b = new Map([...losses(first), ...losses(second)]);
+    const a = new Map(trainLosses(whole));
+    const b = new Map([...trainLosses(first), ...trainLosses(second)]);
     process.stderr.write(
       `[figures] exact resume: stopped at ${stoppedAt}; losses ${[...a.values()].join(", ")} vs ${[...b.values()].join(", ")}\n`,
     );
@@ -507,19 +513,11 @@ describe("memory", () => {
     expect(
       events.filter((e) => e.type === "artifact" && e.kind === "checkpoint").map((e) => (e as { step?: number }).step),
     ).toEqual([2]);
-    const losses = (evs: TrainEvent[]) =>
-      evs.flatMap((e) => (e.type === "metric" && e.split === "train" ? [[e.step, e.loss!] as const] : []));
     // each step once, and the same numbers as without the failure (only float rounding differs)
-    expect(losses(events).map(([s]) => s)).toEqual([1, 2, 3, 4]);
-    const ref = new Map(losses(plain));
-    for (const [step, loss] of losses(events)) expect(Math.abs(loss - ref.get(step)!)).toBeLessThan(1e-5);
-    const metricSteps = (await readFile(join(out, "metrics.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { split: string; step: number })
-      .filter((l) => l.split === "train")
-      .map((l) => l.step);
-    expect(metricSteps).toEqual([1, 2, 3, 4]);
+    expect(trainLosses(events).map(([s]) => s)).toEqual([1, 2, 3, 4]);
+    const ref = new Map(trainLosses(plain));
+    for (const [step, loss] of trainLosses(events)) expect(Math.abs(loss - ref.get(step)!)).toBeLessThan(1e-5);
+    expect(await metricTrainSteps(out)).toEqual([1, 2, 3, 4]);
   });
   it("out of memory with a fixed micro-batch: E_OUT_OF_MEMORY", async () => {
     const err = await train({

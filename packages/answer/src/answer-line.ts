@@ -235,23 +235,35 @@ export function answerLike(s: string): boolean {
   return s !== "" && words.length <= 4;
 }
 
+// The markers' distinct words, and each marker's word among them: a word that several markers
+// need is searched for once per text.
+const WORDS = [...new Set(MARKERS.map((m) => m.word))];
+const WORD_OF = MARKERS.map((m) => WORDS.indexOf(m.word));
+
+/** `/\s/.test` of one UTF-16 unit, answered without the regex for ASCII. */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return /\s/.test(String.fromCharCode(c));
+}
+
 /** The last answer line that holds an answer: the answer and where its marker starts. */
 export function answerLine(text: string): { answer: string; start: number } | undefined {
   const found: Array<[number, number]> = [];
-  const firstAt = new Map<RegExp | string | ((text: string) => number), number>();
-  for (const { word, lead, re } of MARKERS) {
+  const firstAt: (number | undefined)[] = [];
+  for (let k = 0; k < MARKERS.length; k++) {
+    const { lead, re } = MARKERS[k]!;
     // No match starts before the first occurrence of the word, less the white space and the lead
     // before it: the text there ('final', 'the', '最终' and spaces) cannot hold the word.
-    let at = firstAt.get(word);
-    if (at === undefined)
-      firstAt.set(
-        word,
-        (at =
-          typeof word === "string" ? text.indexOf(word) : typeof word === "function" ? word(text) : text.search(word)),
-      );
+    const w = WORD_OF[k]!;
+    let at = firstAt[w];
+    if (at === undefined) {
+      const word = WORDS[w]!;
+      at = typeof word === "string" ? text.indexOf(word) : typeof word === "function" ? word(text) : text.search(word);
+      firstAt[w] = at;
+    }
     if (at < 0) continue;
     let from = at;
-    while (from > 0 && /\s/.test(text[from - 1]!)) from--;
+    while (from > 0 && isSpace(text.charCodeAt(from - 1))) from--;
     re.lastIndex = Math.max(0, from - lead);
     for (let m = re.exec(text); m; m = re.exec(text)) found.push([m.index, m.index + m[0].length]);
   }
@@ -312,16 +324,20 @@ function topLevelEquals(s: string): number {
  */
 function lastSpan(text: string): { inner: string; start: number } | undefined {
   let best: { inner: string; start: number } | undefined;
-  const paren = text.lastIndexOf("\\)");
+  // A text without a backslash has no `\)` or `\]`, nor one without a `$` a dollar pair: one forward
+  // scan each answers what the backward scans (lastIndexOf, slow in V8) would.
+  const backslash = text.includes("\\");
+  const paren = backslash ? text.lastIndexOf("\\)") : -1;
   if (paren >= 0) {
     const open = text.lastIndexOf("\\(", paren);
     if (open >= 0) best = { inner: text.slice(open + 2, paren).trim(), start: open };
   }
-  const bracket = text.lastIndexOf("\\]");
+  const bracket = backslash ? text.lastIndexOf("\\]") : -1;
   if (bracket >= 0 && (!best || bracket > best.start)) {
     const open = text.lastIndexOf("\\[", bracket);
     if (open >= 0) best = { inner: text.slice(open + 2, bracket).trim(), start: open };
   }
+  if (!text.includes("$")) return best;
   // the last unescaped dollar
   let close = text.length;
   do close = text.lastIndexOf("$", close - 1);

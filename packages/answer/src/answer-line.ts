@@ -324,8 +324,8 @@ function topLevelEquals(s: string): number {
  */
 function lastSpan(text: string): { inner: string; start: number } | undefined {
   let best: { inner: string; start: number } | undefined;
-  // A text without a backslash has no `\)` or `\]`, nor one without a `$` a dollar pair: one forward
-  // scan each answers what the backward scans (lastIndexOf, slow in V8) would.
+  // A text without a backslash has no `\)` or `\]`, and one without a `$` no dollar pair: `includes`
+  // answers that at once, where the backward scans would run to the start (most GSM8K solutions).
   const backslash = text.includes("\\");
   const paren = backslash ? text.lastIndexOf("\\)") : -1;
   if (paren >= 0) {

@@ -30,15 +30,40 @@ export interface Extracted {
   rule: ExtractRule;
 }
 
-// Each marker with the word it needs (`word`) and how many characters a match can start before
-// that word (`lead`, plus white space), so a scan can skip texts without the word and start late.
+/**
+ * Where the first line that starts as an `A:` answer (`/^[ \t]*\**A\**[ \t]*:/m`) starts, or -1.
+ * Read back from each colon, so a text without one costs a single `indexOf` (the regex tries every
+ * line start). The regex's parts are disjoint runs (blanks, stars, `A`, stars, blanks), so reading
+ * each run back as far as it goes finds the match when there is one; the first colon that ends one
+ * is on the first line that has one, and the match starts where that line starts.
+ */
+export function firstAnswerLetterLine(text: string): number {
+  const blank = (i: number) => text[i - 1] === " " || text[i - 1] === "\t";
+  for (let colon = text.indexOf(":"); colon >= 0; colon = text.indexOf(":", colon + 1)) {
+    let i = colon;
+    while (i > 0 && blank(i)) i--;
+    while (i > 0 && text[i - 1] === "*") i--;
+    if (text[i - 1] !== "A") continue;
+    i--;
+    while (i > 0 && text[i - 1] === "*") i--;
+    while (i > 0 && blank(i)) i--;
+    const c = i > 0 ? text.charCodeAt(i - 1) : 10;
+    // the line terminators of the m flag's `^`
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return i;
+  }
+  return -1;
+}
+
+// Each marker with the word it needs (`word`: a text, a regex, or a function giving its first
+// index) and how many characters a match can start before that word (`lead`, plus white space), so
+// a scan can skip texts without the word and start late.
 const ANSWER_WORD = /answer/i;
 const CJK_WORD = "答";
-export const MARKERS: { word: RegExp | string; lead: number; re: RegExp }[] = [
+export const MARKERS: { word: RegExp | string | ((text: string) => number); lead: number; re: RegExp }[] = [
   { word: ANSWER_WORD, lead: "final".length, re: /(?:final\s+answer|the\s+answer)\s*(?:is|:|=)\s*:?/gi },
   // GSM8K's own forms: `#### 18` anywhere on a line (`####18`, `**#### 18**`, `####: 18`), and a final `A: 18`
   { word: "####", lead: 0, re: /####\s*:?\s*/g },
-  { word: /^[ \t]*\**A\**[ \t]*:/m, lead: 0, re: /^[ \t]*\**A\**[ \t]*:\**[ \t]*/gm },
+  { word: firstAnswerLetterLine, lead: 0, re: /^[ \t]*\**A\**[ \t]*:\**[ \t]*/gm },
   { word: ANSWER_WORD, lead: 0, re: /\banswer\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?/gi },
   { word: CJK_WORD, lead: 0, re: /答案是\s*[:：]?/g },
   { word: CJK_WORD, lead: "最终".length, re: /最终答案\s*(?:是|为)?\s*[:：]?/g },
@@ -210,18 +235,35 @@ export function answerLike(s: string): boolean {
   return s !== "" && words.length <= 4;
 }
 
+// The markers' distinct words, and each marker's word among them: a word that several markers
+// need is searched for once per text.
+const WORDS = [...new Set(MARKERS.map((m) => m.word))];
+const WORD_OF = MARKERS.map((m) => WORDS.indexOf(m.word));
+
+/** `/\s/.test` of one UTF-16 unit, answered without the regex for ASCII. */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return /\s/.test(String.fromCharCode(c));
+}
+
 /** The last answer line that holds an answer: the answer and where its marker starts. */
 export function answerLine(text: string): { answer: string; start: number } | undefined {
   const found: Array<[number, number]> = [];
-  const firstAt = new Map<RegExp | string, number>();
-  for (const { word, lead, re } of MARKERS) {
+  const firstAt: (number | undefined)[] = [];
+  for (let k = 0; k < MARKERS.length; k++) {
+    const { lead, re } = MARKERS[k]!;
     // No match starts before the first occurrence of the word, less the white space and the lead
     // before it: the text there ('final', 'the', '最终' and spaces) cannot hold the word.
-    let at = firstAt.get(word);
-    if (at === undefined) firstAt.set(word, (at = typeof word === "string" ? text.indexOf(word) : text.search(word)));
+    const w = WORD_OF[k]!;
+    let at = firstAt[w];
+    if (at === undefined) {
+      const word = WORDS[w]!;
+      at = typeof word === "string" ? text.indexOf(word) : typeof word === "function" ? word(text) : text.search(word);
+      firstAt[w] = at;
+    }
     if (at < 0) continue;
     let from = at;
-    while (from > 0 && /\s/.test(text[from - 1]!)) from--;
+    while (from > 0 && isSpace(text.charCodeAt(from - 1))) from--;
     re.lastIndex = Math.max(0, from - lead);
     for (let m = re.exec(text); m; m = re.exec(text)) found.push([m.index, m.index + m[0].length]);
   }
@@ -282,16 +324,20 @@ function topLevelEquals(s: string): number {
  */
 function lastSpan(text: string): { inner: string; start: number } | undefined {
   let best: { inner: string; start: number } | undefined;
-  const paren = text.lastIndexOf("\\)");
+  // A text without a backslash has no `\)` or `\]`, and one without a `$` no dollar pair: `includes`
+  // answers that at once, where the backward scans would run to the start (most GSM8K solutions).
+  const backslash = text.includes("\\");
+  const paren = backslash ? text.lastIndexOf("\\)") : -1;
   if (paren >= 0) {
     const open = text.lastIndexOf("\\(", paren);
     if (open >= 0) best = { inner: text.slice(open + 2, paren).trim(), start: open };
   }
-  const bracket = text.lastIndexOf("\\]");
+  const bracket = backslash ? text.lastIndexOf("\\]") : -1;
   if (bracket >= 0 && (!best || bracket > best.start)) {
     const open = text.lastIndexOf("\\[", bracket);
     if (open >= 0) best = { inner: text.slice(open + 2, bracket).trim(), start: open };
   }
+  if (!text.includes("$")) return best;
   // the last unescaped dollar
   let close = text.length;
   do close = text.lastIndexOf("$", close - 1);
@@ -307,7 +353,8 @@ function lastSpan(text: string): { inner: string; start: number } | undefined {
   if (open < 0) return best;
   const inner = text.slice(open + 1, close);
   // money: `$5 and $6`, `15+$23=$<<15+23=38>>38` (a calculator annotation or a digit right after)
-  if (/^\s|\s$|^[=+*/]|[=+\-*/]$|<<|>>/.test(inner) || /[\d<]/.test(text[close + 1] ?? "")) return best;
+  // (the one character after the pair first: GSM8K's `$<<...>>` ends the test there)
+  if (/[\d<]/.test(text[close + 1] ?? "") || /^\s|\s$|^[=+*/]|[=+\-*/]$|<<|>>/.test(inner)) return best;
   return { inner: inner.trim(), start: open };
 }
 
@@ -335,13 +382,18 @@ function wholeAnswer(text: string): string | undefined {
  * the 40 minutes` gives 9, not 40. Undefined when the last line has neither.
  */
 export function lastCalculation(text: string): string | undefined {
-  const lines = text.trimEnd().split(/\r?\n/);
-  let line = lines[lines.length - 1] ?? "";
-  for (let k = lines.length - 1; k >= 0 && line.trim() === ""; k--) line = lines[k]!;
+  // The last line: after trimEnd it is not blank (unless the whole text is), and a `\r` before the
+  // last `\n` belongs to the line before; no split of the whole text into lines.
+  const trimmed = text.trimEnd();
+  const line = trimmed.slice(trimmed.lastIndexOf("\n") + 1);
   // the last annotation that computes something: what follows its last `=`
-  const calcs = calculatorAnnotations(line).filter((a) => a.lastIndexOf("=") >= 0 && a.lastIndexOf("=") < a.length - 1);
-  const last = calcs[calcs.length - 1];
-  const calc = last?.slice(last.lastIndexOf("=") + 1).trim();
+  const calcs = calculatorAnnotations(line);
+  let calc: string | undefined;
+  for (let k = calcs.length - 1; k >= 0 && calc === undefined; k--) {
+    const a = calcs[k]!;
+    const eq = a.lastIndexOf("=");
+    if (eq >= 0 && eq < a.length - 1) calc = a.slice(eq + 1).trim();
+  }
   if (calc !== undefined && /^[-+]?\d[\d,]*(?:\.\d+)?$/.test(calc)) return calc.replace(/,/g, "");
   const plain = stripCalculatorAnnotations(line);
   const eq = plain.lastIndexOf("=");

@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MathtuneError } from "@mathtune/core";
-import { MARKERS, answerLike, answerLine, cleanAnswerText } from "../src/answer-line.js";
+import {
+  MARKERS,
+  answerLike,
+  answerLine,
+  cleanAnswerText,
+  firstAnswerLetterLine,
+  lastCalculation,
+} from "../src/answer-line.js";
+import { calculatorAnnotations, stripCalculatorAnnotations } from "@mathtune/core";
 import {
   compare,
   equivalent,
@@ -205,6 +213,71 @@ describe("fast paths give the same answers as a scan of the whole text", () => {
         expect(answerLine(t)?.answer).toBe(refAnswerLine(t));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  // The pieces of an `A:` line and of GSM8K's calculations, for the scans that stand in for a regex or a split.
+  const lineText = fc
+    .array(
+      fc.constantFrom(
+        ...pieces,
+        "A",
+        "a",
+        "*",
+        "**",
+        ":",
+        "A:",
+        "**A**:",
+        " A :",
+        "AA:",
+        "<<",
+        ">>",
+        "=",
+        "3*4=12",
+        "\r\n",
+      ),
+      { maxLength: 30 },
+    )
+    .map((a) => a.join(""));
+
+  it("the first `A:` line is where the regex finds it", () => {
+    fc.assert(
+      fc.property(fc.oneof(lineText, fc.string()), (t) => {
+        expect(firstAnswerLetterLine(t)).toBe(t.search(/^[ \t]*\**A\**[ \t]*:/m));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("lastCalculation reads the last line as splitting the text into lines does", () => {
+    // the rule as first written: split into lines, the last one not blank, its last annotation that computes
+    const ref = (text: string) => {
+      const lines = text.trimEnd().split(/\r?\n/);
+      let line = lines[lines.length - 1] ?? "";
+      for (let k = lines.length - 1; k >= 0 && line.trim() === ""; k--) line = lines[k]!;
+      const calcs = calculatorAnnotations(line).filter(
+        (a) => a.lastIndexOf("=") >= 0 && a.lastIndexOf("=") < a.length - 1,
+      );
+      const last = calcs[calcs.length - 1];
+      const calc = last?.slice(last.lastIndexOf("=") + 1).trim();
+      if (calc !== undefined && /^[-+]?\d[\d,]*(?:\.\d+)?$/.test(calc)) return calc.replace(/,/g, "");
+      const plain = stripCalculatorAnnotations(line);
+      const eq = plain.lastIndexOf("=");
+      if (eq < 0) return undefined;
+      const m = /^\s*\\?\$?\s*([-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?![\d/])/.exec(plain.slice(eq + 1));
+      return m ? m[1]!.replace(/,/g, "").replace(/−/g, "-") : undefined;
+    };
+    const calc = fc
+      .array(
+        fc.constantFrom("<<3*4=12>>", "<<5=>>", "<<7>>", "<<2+2=4,000>>", "12", "$", " ", "\n", "\r\n", "\r", "x", "="),
+        { maxLength: 20 },
+      )
+      .map((a) => a.join(""));
+    fc.assert(
+      fc.property(fc.oneof(calc, lineText, fc.string()), (t) => {
+        expect(lastCalculation(t)).toBe(ref(t));
+      }),
+      { numRuns: 5000 },
     );
   });
 

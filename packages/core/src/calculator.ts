@@ -7,7 +7,13 @@ const CALCULATOR_ANNOTATION = /<<([^<>\n]*)>>/g;
 
 /** The insides of a text's calculator annotations, in order: `4+5=<<4+5=9>>9` gives `["4+5=9"]`. */
 export function calculatorAnnotations(text: string): string[] {
-  return text.includes("<<") ? Array.from(text.matchAll(CALCULATOR_ANNOTATION), (m) => m[1]!) : [];
+  const out: string[] = [];
+  if (!text.includes("<<")) return out;
+  // An exec loop: a third of the time of Array.from(matchAll) (no iterator), and this runs for every
+  // GSM8K record, in the loader and in the answer checks. The last exec, finding none, resets lastIndex.
+  CALCULATOR_ANNOTATION.lastIndex = 0;
+  for (let m = CALCULATOR_ANNOTATION.exec(text); m; m = CALCULATOR_ANNOTATION.exec(text)) out.push(m[1]!);
+  return out;
 }
 
 /** Removes GSM8K calculator annotations: `48/2 = <<48/2=24>>24` becomes `48/2 = 24`. */

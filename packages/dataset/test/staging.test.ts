@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MathRecord } from "@mathtune/core";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StagedFacts, StagingFile, decodeStagingLine, encodeStagingLine } from "../src/internal/staging.js";
 
@@ -66,6 +67,68 @@ describe("staging line format", () => {
     expect(() => decodeStagingLine(Buffer.from(good.replace(/^3\t12\ttrain\t7/, "3\t12\ttrain\t-1")))).toThrow(
       /facet '-1' is not an index/,
     );
+  });
+});
+
+describe("staging line reading", () => {
+  // The reading as first written, with a string per field: the byte loops must read every prefix as it did.
+  const reference = (line: Buffer) => {
+    const t1 = line.indexOf(9);
+    const t2 = line.indexOf(9, t1 + 1);
+    const t3 = line.indexOf(9, t2 + 1);
+    const t4 = line.indexOf(9, t3 + 1);
+    if (t1 < 0 || t2 < 0 || t3 < 0 || t4 < 0) return "fewer than five fields";
+    const num = (from: number, to: number) => {
+      const text = line.toString("latin1", from, to);
+      const n = Number(text);
+      return text === "" || !Number.isInteger(n) || n < 0 ? `'${text}' is not an index` : n;
+    };
+    const forced = line.toString("latin1", t2 + 1, t3);
+    if (forced !== "-" && !["train", "validation", "test"].includes(forced)) return `'${forced}' is not a split`;
+    for (const v of [num(0, t1), num(t1 + 1, t2), num(t3 + 1, t4)]) if (typeof v === "string") return v;
+    return {
+      source: num(0, t1),
+      stratum: num(t1 + 1, t2),
+      forced: forced === "-" ? undefined : forced,
+      facet: num(t3 + 1, t4),
+    };
+  };
+  const read = (line: Buffer) => {
+    try {
+      const { json: _, ...facts } = decodeStagingLine(line);
+      return facts;
+    } catch (e) {
+      return (e as Error).message.match(/fewer than five fields|'[^']*' is not (?:an index|a split)/)?.[0];
+    }
+  };
+
+  it("reads every prefix as reading each field as a string does", () => {
+    const field = fc.oneof(
+      fc.nat().map(String),
+      fc.constantFrom(
+        "0",
+        "007",
+        "9007199254740993",
+        "123456789012345",
+        "1234567890123456",
+        "1e3",
+        "0x10",
+        " 1",
+        "-1",
+        "1.5",
+        "",
+      ),
+      fc.stringMatching(/^[0-9e.x+ -]{0,17}$/),
+    );
+    const split = fc.constantFrom("-", "--", "train", "validation", "test", "holdout", "", "-x");
+    const line = fc.tuple(field, field, split, field).map(([a, b, c, d]) => Buffer.from(`${a}\t${b}\t${c}\t${d}\t{}`));
+    fc.assert(
+      fc.property(line, (l) => {
+        expect(read(l)).toEqual(reference(l));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(read(Buffer.from("1\t2\t-"))).toBe("fewer than five fields");
   });
 });
 

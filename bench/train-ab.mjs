@@ -3,7 +3,7 @@
 // hand-written loop onto transformers' Trainer (c619bcc is the last hand-written one).
 //
 //   node bench/train-ab.mjs --model DIR [--rev c619bcc] [--precision fp32,bf16] [--reps 3]
-//        [--steps 12] [--threads 1] [--batch 8] [--samples 192] [--max-seq 512]
+//        [--steps 12] [--threads 1] [--batch 8] [--samples 192] [--max-seq 512] [--uniform]
 //
 // Each contender is the revision's python/ folder run as `python train.py --config FILE` with the
 // same config.json (written by this tree's @mathtune/train), one after the other, alternating
@@ -11,7 +11,9 @@
 // tokens from the end of step 1 to the end of the last step, over the protocol lines' own times
 // (so loading, the first step's warm-up and the final validation are left out). The two take the
 // examples in different orders (each its own seeded shuffle), so the per-step losses differ; the
-// loss after the last step says whether both learn alike. Needs `pnpm build` and git.
+// loss after the last step says whether both learn alike. Different orders also pad differently, which
+// moves tokens/s by several percent; `--uniform` gives every sample the same shape, so that only the
+// scripts differ. Needs `pnpm build` and git.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,11 +41,12 @@ const threads = Number(opt("threads", 1));
 const batch = Number(opt("batch", 8));
 const samples = Number(opt("samples", 192));
 const maxSeq = Number(opt("max-seq", 512));
+const uniform = args.includes("--uniform");
 
 const work = mkdtempSync(join(tmpdir(), "mathtune-bench-train-ab-"));
 const env = await setup({});
 mkdirSync(join(work, "data"));
-writeFileSync(join(work, "data", "train.jsonl"), `${gsm8kLikeLines(samples).join("\n")}\n`);
+writeFileSync(join(work, "data", "train.jsonl"), `${gsm8kLikeLines(samples, { uniform }).join("\n")}\n`);
 
 // The config both scripts read: written by this tree for a 1-step run (also a warm-up of the caches).
 const prep = join(work, "prep");
@@ -142,7 +145,7 @@ for (const precision of precisions) {
   }
 }
 console.log(
-  `train A/B: ${model}, ${samples} GSM8K-length samples, batch ${batch}, maxSeqLength ${maxSeq}, ${steps} steps x ${reps} runs each, ${threads} thread(s)`,
+  `train A/B: ${model}, ${samples} GSM8K-length samples${uniform ? " of one shape" : ""}, batch ${batch}, maxSeqLength ${maxSeq}, ${steps} steps x ${reps} runs each, ${threads} thread(s)`,
 );
 console.log("| script | precision | tokens/s (median) | min - max | last-step loss (median) | peak RSS MB |");
 console.log("|---|---|---:|---:|---:|---:|");

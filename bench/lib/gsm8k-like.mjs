@@ -1,8 +1,8 @@
 // GSM8K-shaped training samples for the training benchmarks: a ~45-word problem and a ~60-word
 // worked solution with a #### answer line, lengths varying as in GSM8K; the same lines every time.
 
-/** `n` MathRecord JSON lines. */
-export function gsm8kLikeLines(n) {
+/** `n` MathRecord JSON lines; `uniform`: every sample of the same shape (lengths differ by a few digits). */
+export function gsm8kLikeLines(n, { uniform = false } = {}) {
   let seed = 12345;
   const rnd = (k) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % k);
   const names = ["Natalia", "Weng", "Betty", "Julie", "James", "Albert", "Mark", "Ken", "Alexis", "Tina"];
@@ -14,7 +14,7 @@ export function gsm8kLikeLines(n) {
     const a = 10 + rnd(90);
     const b = 2 + rnd(9);
     const c = 1 + rnd(a);
-    const extra = rnd(3) + 1; // lengths vary, as in GSM8K
+    const extra = uniform ? 2 : rnd(3) + 1; // lengths vary, as in GSM8K
     const problem =
       `${who} had ${a} ${what} at the start of the week. Every day for ${b} days, ${who} bought ${c} more ${what} at the store, ` +
       `and then gave away half of the new ones to friends at school. `.repeat(extra) +

@@ -211,13 +211,27 @@ describe("deploy: merged model -> GGUF -> Ollama", () => {
       expect(wrongStop.ok).toBe(false);
       expect(wrongStop.reason).toBe("length");
       expect(wrongStop.problem).toMatch(/without an end-of-turn token/);
-      // An Alpaca-style prompt instead of ChatML: the model ends a turn but says no answer line.
-      // (A Phi-3 render is not used here: the tiny model answers and stops even under those tags.)
-      const alpaca = "### Instruction:\nWhat is 2 + 3?\n\n### Response:\n";
-      const wrongTemplate = await smokeTest({ gguf, prompt: alpaca, maxTokens: 32, threads: 1 });
-      log(`alpaca prompt: ${JSON.stringify(wrongTemplate.text)} (${wrongTemplate.reason})`);
-      expect(wrongTemplate.problem).toMatch(/no final answer|without an end-of-turn token/);
-      expect(wrongTemplate.ok).toBe(false);
+      // Prompts in other models' formats instead of ChatML: the model runs on or says no answer line.
+      // Which of them a tiny model still answers under depends on its training, which differs a little
+      // from one CPU to another (one machine's copy answered under Phi-3's tags, another's under
+      // Alpaca's), so most of them, not each, must be rejected, and each rejection must say why.
+      const wrongTemplates = {
+        alpaca: "### Instruction:\nWhat is 2 + 3?\n\n### Response:\n",
+        plain: "What is 2 + 3?\n",
+        phi3: "<|user|>\nWhat is 2 + 3?<|end|>\n<|assistant|>\n",
+        llama3:
+          "<|start_header_id|>user<|end_header_id|>\n\nWhat is 2 + 3?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+        gemma: "<start_of_turn>user\nWhat is 2 + 3?<end_of_turn>\n<start_of_turn>model\n",
+      };
+      let rejected = 0;
+      for (const [name, prompt] of Object.entries(wrongTemplates)) {
+        const r = await smokeTest({ gguf, prompt, maxTokens: 32, threads: 1 });
+        log(`${name} prompt: ${JSON.stringify(r.text)} (${r.reason}, ${r.ok ? "passed" : "rejected"})`);
+        if (r.ok) continue;
+        rejected++;
+        expect(r.problem).toMatch(/no final answer|without an end-of-turn token/);
+      }
+      expect(rejected).toBeGreaterThanOrEqual(3);
     },
     LONG,
   );

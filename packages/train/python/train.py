@@ -231,7 +231,7 @@ class Run:
         resumed_from = resume
         eval_at_start = bool(self.val) and not resume and cfg.get("evalAtStart", True)
         while True:
-            trainer = self._trainer(_trainer, model, micro, per_rank, eval_at_start, resumed_from)
+            trainer = self._make_trainer(model, micro, per_rank, eval_at_start, resumed_from)
             try:
                 trainer.train(resume_from_checkpoint=resume)
                 break
@@ -250,8 +250,10 @@ class Run:
                 proto.log(f"out of memory; retrying with microBatchSize={micro} (gradient accumulation {math.ceil(per_rank / micro)})", level="warn")
         return self._finish(trainer)
 
-    def _trainer(self, _trainer, model, micro: int, per_rank: int, eval_at_start: bool, resumed_from):
+    def _make_trainer(self, model, micro: int, per_rank: int, eval_at_start: bool, resumed_from):
         from transformers import TrainingArguments
+
+        import _trainer
 
         cfg = self.cfg
         accumulation = math.ceil(per_rank / micro)
@@ -319,6 +321,7 @@ class Run:
             model=model,
             args=args,
             train_dataset=_trainer.Units(self.units),
+            # MathtuneTrainer.evaluate reads `validation`; Trainer only checks that a step-wise evaluation has a dataset
             eval_dataset=_trainer.Units(self.val) if self.val else None,
             data_collator=_trainer.Collator(self.pad_id, bool(cfg["packing"])),
             callbacks=[callback],
